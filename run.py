@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""One entry point that works on a fresh machine with only Python 3.11+.
+
+    python3 run.py demo      set up, generate a synthetic municipality, serve it on localhost
+    python3 run.py test      set up, then run ruff and the whole test suite (SQLite, then PostgreSQL)
+
+Why a script and not a Makefile: municipal machines and CI have Python, not always make.
+It creates `.venv` beside this file, installs the package with its dev extras when
+`pyproject.toml` changed, and hands over to the real tools. It uses only the standard library.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+CHROMIUM = Path("/usr/bin/chromium")
+PG_URL = os.environ.get("EGK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def say(msg: str) -> None:
+    print(f"[run.py] {msg}", flush=True)
+
+
+def sh(*args: str | Path, check: bool = True, env: dict | None = None) -> int:
+    proc = subprocess.run([str(a) for a in args], cwd=ROOT, env=env)  # noqa: S603
+    if check and proc.returncode != 0:
+        sys.exit(proc.returncode)
+    return proc.returncode
+
+
+def ensure_venv() -> None:
+    """Create the virtualenv and (re)install when pyproject.toml changed since the last install."""
+    if not PY.exists():
+        say("creating .venv")
+        sh(sys.executable, "-m", "venv", VENV)
+    stamp = VENV / ".egk-installed"
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    say("installing egenkontroll and its dependencies into .venv")
+    sh(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    sh(PY, "-m", "pip", "install", "--quiet", "-e", ".[dev]")
+    stamp.write_text(digest)
+
+
+def ensure_chromium() -> None:
+    """Browser tests drive Debian's Chromium; never a downloaded browser build."""
+    if CHROMIUM.exists():
+        return
+    if shutil.which("apt-get") and os.geteuid() == 0:
+        say("installing Debian's chromium for the browser tests")
+        subprocess.run(["apt-get", "update", "-qq"], check=False)  # noqa: S607
+        subprocess.run(  # noqa: S603
+            ["apt-get", "install", "-y", "-qq", "chromium"],  # noqa: S607
+            check=False,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+    if not CHROMIUM.exists():
+        say("chromium is not installed: browser tests will be skipped with a reason (failed under CI=true)")
+
+
+def postgres_reachable() -> bool:
+    code = (
+        "import psycopg,sys\n"
+        f"try:\n psycopg.connect({PG_URL!r}, connect_timeout=3).close()\n"
+        "except Exception as e:\n print(e); sys.exit(1)\n"
+    )
+    return subprocess.run([str(PY), "-c", code], capture_output=True).returncode == 0  # noqa: S603
+
+
+def ensure_postgres() -> bool:
+    """Start the local PostgreSQL cluster if it is installed but stopped."""
+    if postgres_reachable():
+        return True
+    clusters = Path("/etc/postgresql")
+    if clusters.is_dir() and shutil.which("pg_ctlcluster"):
+        for version in sorted(p.name for p in clusters.iterdir()):
+            say(f"starting PostgreSQL {version}/main")
+            subprocess.run(  # noqa: S603
+                ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],  # noqa: S607
+                check=False,
+            )
+        for _ in range(20):
+            if postgres_reachable():
+                return True
+            time.sleep(0.5)
+    return False
+
+
+def cmd_test(extra: list[str]) -> None:
+    ensure_venv()
+    ensure_chromium()
+    sh(BIN / "ruff", "check", "src", "tests", "bench", "run.py")
+    say("pass 1: the whole suite on SQLite")
+    env = {**os.environ}
+    env.pop("DATABASE_URL", None)
+    sh(PY, "-m", "pytest", *extra, env=env)
+    if ensure_postgres():
+        say("pass 2: every database test again on PostgreSQL")
+        env["DATABASE_URL"] = PG_URL
+        sh(PY, "-m", "pytest", "-m", "db or postgres", *extra, env=env)
+    elif os.environ.get("CI") == "true":
+        say("PostgreSQL could not be reached or started: CI must test it, so this run fails")
+        sys.exit(1)
+    else:
+        say("SKIPPED PostgreSQL pass: no server could be reached or started on 127.0.0.1:5432")
+
+
+def cmd_demo(extra: list[str]) -> None:
+    ensure_venv()
+    os.execv(BIN / "egenkontroll", [str(BIN / "egenkontroll"), "demo", *extra])  # noqa: S606
+
+
+def main() -> None:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test"}:
+        print(__doc__)
+        sys.exit(2)
+    {"demo": cmd_demo, "test": cmd_test}[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()
