@@ -1,3 +1,123 @@
-"""Commands registered on the CLI app (filled in by the module's owner)."""
+"""`egenkontroll obligations` and `egenkontroll rules`: the domain core from the command line."""
 
-from egenkontroll.cli.app import app  # noqa: F401
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import polars as pl
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from egenkontroll.cli.app import app
+from egenkontroll.core.schema import OBLIGATION_CSV_COLUMNS
+
+err = Console(stderr=True)
+
+
+def parse_date(value: str | None, name: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} är inget datum ÅÅÅÅ-MM-DD", param_hint=name) from None
+
+
+def obligations_csv(frame: pl.DataFrame) -> str:
+    """The contract's CSV: exactly these columns, ISO dates, empty cells for none, true/false."""
+    out = frame.select(OBLIGATION_CSV_COLUMNS).with_columns(
+        pl.when(pl.col("extended")).then(pl.lit("true")).otherwise(pl.lit("false")).alias("extended")
+    )
+    return out.write_csv(date_format="%Y-%m-%d", null_value="")
+
+
+def obligations_json(frame: pl.DataFrame) -> str:
+    rows = frame.select(OBLIGATION_CSV_COLUMNS).with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d")).to_dicts()
+    return json.dumps(rows, ensure_ascii=False, indent=1)
+
+
+def write_rejects(rejects: pl.DataFrame, path: Path | None) -> None:
+    """Summarise rejected rows on stderr (never the values) and write them all to a CSV file."""
+    if rejects.height:
+        counts = rejects.group_by("file", "reason").len().sort("len", descending=True)
+        err.print(f"[yellow]{rejects.height} rader avvisades[/yellow]")
+        for file, reason, n in counts.iter_rows():
+            err.print(f"  {n:>7}  {file}: {reason}")
+    if path:
+        rejects.write_csv(path)
+
+
+def load_source(data: Path | None, db: str | None):
+    """Events, org units and caseworkers plus rejects, from an interchange dataset or a database."""
+    if (data is None) == (db is None):
+        raise typer.BadParameter("ange antingen --data eller --db")
+    if data is not None:
+        from egenkontroll.core.interchange import InterchangeError, read_dataset
+
+        try:
+            ds = read_dataset(data)
+        except (InterchangeError, FileNotFoundError) as exc:
+            err.print(f"[red]Kan inte läsa {data}: {exc}[/red]")
+            raise typer.Exit(1) from None
+        for warning in ds.warnings:
+            err.print(f"[dim]varning: {warning}[/dim]")
+        return ds.events, ds.org_units, ds.caseworkers, ds.rejects
+    from egenkontroll.cases.store import load_dataset
+
+    events, org_units, caseworkers = load_dataset(db)
+    from egenkontroll.core.schema import REJECTS, empty
+
+    return events, org_units, caseworkers, empty(REJECTS)
+
+
+@app.command()
+def obligations(
+    data: Path = typer.Option(None, "--data", help="Datamängd i utbytesformatet: katalog med CSV, .xlsx eller .zip."),
+    db: str = typer.Option(None, "--db", help="Databas-URL (sqlite:///… eller postgresql://…) i stället för --data."),
+    as_of: str = typer.Option(None, "--as-of", help="Dagen läget avser (ÅÅÅÅ-MM-DD). Standard: i dag."),
+    fmt: str = typer.Option("csv", "--format", help="csv eller json."),
+    rules: str = typer.Option(None, "--rules", help="Endast dessa regler, kommaseparerade id:n."),
+    rejects: Path = typer.Option(None, "--rejects", help="Skriv avvisade rader till denna CSV-fil."),
+) -> None:
+    """Skriv ut alla skyldigheter (frister) per ärende: förfallodag, uppfyllt datum och status."""
+    from egenkontroll.core.obligations import evaluate
+    from egenkontroll.core.rules import RuleError
+
+    if fmt not in {"csv", "json"}:
+        raise typer.BadParameter("--format ska vara csv eller json")
+    day = parse_date(as_of, "--as-of") or dt.date.today()
+    events, _, _, read_rejects = load_source(data, db)
+    try:
+        result = evaluate(events, day, [r.strip() for r in rules.split(",")] if rules else None)
+    except RuleError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    write_rejects(pl.concat([read_rejects, result.rejects]), rejects)
+    sys.stdout.write(obligations_csv(result.obligations) if fmt == "csv" else obligations_json(result.obligations) + "\n")
+
+
+@app.command("rules")
+def rules_command(
+    file: Path = typer.Option(None, "--file", help="En egen regelkatalog (standard: EGK_RULES_FILE eller den medföljande)."),
+) -> None:
+    """Visa regelkatalogen: lagkrav och lokala riktlinjer med frister och lagrum."""
+    from egenkontroll.core.rules import RuleError, load_catalogue
+
+    try:
+        catalogue = load_catalogue(file)
+    except RuleError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    table = Table(title=f"Regelkatalog ({catalogue.source})", show_lines=True)
+    for col in ("id", "titel", "typ", "frist", "gäller", "aktiv", "lagrum"):
+        table.add_column(col, overflow="fold")
+    for r in catalogue.rules:
+        step = f"{r.first.n} {r.first.unit}" + (f", sedan {r.then.n} {r.then.unit}" if r.then else "")
+        step += " (1930:173)" if r.roll else ""
+        valid = f"{r.valid_from or ''}–{r.valid_to or ''}" if (r.valid_from or r.valid_to) else "alltid"
+        table.add_row(r.id, r.title, r.kind, step, valid, "ja" if r.enabled else "nej", r.reference)
+    Console().print(table)

@@ -1,0 +1,210 @@
+"""Which event belongs to which: reports and their decisions, investigations, placements.
+
+Why it exists: a rule speaks of "its förhandsbedömning", "the investigation" or "the
+placement", but an export only says so through `ref` where the case system kept it. The
+interchange spec says how to link the rest (first in, first out; the only open placement).
+All of it is done here, once, over whole tables, so the obligations engine only joins.
+
+Order of input rows never matters: ties on the same day are broken by event_id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from egenkontroll.core.schema import PLACEMENT_FOLLOWUPS, PLACEMENTS, REJECTS
+
+MAX_ROUNDS = 25
+
+
+@dataclass(frozen=True)
+class Links:
+    """The linked view of a set of events (all dated on or before as_of)."""
+
+    events: pl.DataFrame  # accepted events, with `placement_key` resolved for insatser and follow-ups
+    decisions: pl.DataFrame  # report_id → decision_id, decision_date (first decision of each anmälan)
+    investigations: pl.DataFrame  # inv_id, case_id, opened, concluded_id, concluded
+    extensions: pl.DataFrame  # inv_id, ext_date, until (each extension matched to its investigation)
+    placements: pl.DataFrame  # placement_key, case_id, start_id, start, intervention, legal_basis, end
+    rejects: pl.DataFrame  # rows that could not be linked (schema.REJECTS)
+
+
+def fifo_match(opens: pl.DataFrame, closes: pl.DataFrame) -> pl.DataFrame:
+    """Match closings to openings first in, first out, per case.
+
+    `opens` and `closes` have columns case_id, id, date. A closing takes the earliest opening
+    still unmatched and dated on or before it; a closing with nothing open matches nothing.
+    Vectorised with the reflected running sum: the queue length is S_t - min(0, min S_u), and
+    because openings leave the queue in order, the k-th matched closing takes the k-th opening.
+    Returns open_id, close_id, close_date.
+    """
+    items = pl.concat(
+        [
+            opens.select("case_id", "id", "date", pl.lit(1, pl.Int32).alias("delta")),
+            closes.select("case_id", "id", "date", pl.lit(-1, pl.Int32).alias("delta")),
+        ]
+    ).sort("case_id", "date", pl.col("delta").neg(), "id")
+    running = pl.col("delta").cum_sum().over("case_id")
+    items = items.with_columns(running.alias("s")).with_columns(
+        (pl.col("s") - pl.min_horizontal(pl.lit(0), pl.col("s").cum_min().over("case_id"))).alias("queue")
+    )
+    items = items.with_columns(pl.col("queue").shift(1, fill_value=0).over("case_id").alias("before"))
+    opens_k = items.filter(pl.col("delta") == 1).with_columns(
+        pl.int_range(1, pl.len() + 1).over("case_id").alias("k")
+    )
+    matched = items.filter((pl.col("delta") == -1) & (pl.col("before") > 0)).with_columns(
+        pl.int_range(1, pl.len() + 1).over("case_id").alias("k")
+    )
+    return matched.join(opens_k.select("case_id", "k", pl.col("id").alias("open_id")), on=["case_id", "k"]).select(
+        "open_id", pl.col("id").alias("close_id"), pl.col("date").alias("close_date")
+    )
+
+
+def _reject(df: pl.DataFrame, reason: str) -> pl.DataFrame:
+    return df.select(
+        pl.lit("events.csv").alias("file"),
+        pl.col("row").cast(pl.Int64),
+        pl.col("event_id"),
+        pl.lit("ref").alias("column"),
+        pl.col("ref").fill_null("").alias("value"),
+        pl.lit(reason).alias("reason"),
+    ).cast(REJECTS)
+
+
+def link_decisions(events: pl.DataFrame) -> pl.DataFrame:
+    """Each anmälan's deciding förhandsbedömning: by ref first, then FIFO among the rest."""
+    reports = events.filter(pl.col("event_type") == "anmalan").select("case_id", "event_id", "date")
+    decisions = events.filter(pl.col("event_type") == "forhandsbedomning").select(
+        "case_id", "event_id", "date", "ref"
+    )
+    by_ref = decisions.filter(pl.col("ref").is_not_null()).join(
+        reports.select("case_id", pl.col("event_id").alias("ref")), on=["case_id", "ref"], how="semi"
+    )
+    explicit = by_ref.select(
+        pl.col("ref").alias("report_id"), pl.col("event_id").alias("decision_id"), pl.col("date").alias("decision_date")
+    )
+    free_reports = reports.join(explicit.select(pl.col("report_id").alias("event_id")), on="event_id", how="anti")
+    free_decisions = decisions.filter(pl.col("ref").is_null())
+    fifo = fifo_match(
+        free_reports.rename({"event_id": "id"}), free_decisions.select("case_id", pl.col("event_id").alias("id"), "date")
+    ).select(pl.col("open_id").alias("report_id"), pl.col("close_id").alias("decision_id"), pl.col("close_date").alias("decision_date"))
+    # Several decisions naming one report: the first one decides it.
+    return (
+        pl.concat([explicit, fifo])
+        .sort("report_id", "decision_date", "decision_id")
+        .unique("report_id", keep="first", maintain_order=True)
+    )
+
+
+def link_investigations(events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Investigations (opened, concluded) and the extensions that belong to each."""
+    has_inledd = events.filter(pl.col("event_type") == "utredning_inledd").select("case_id").unique()
+    explicit = events.filter(pl.col("event_type") == "utredning_inledd")
+    implicit = events.filter(
+        (pl.col("event_type") == "forhandsbedomning") & (pl.col("outcome") == "inleda")
+    ).join(has_inledd, on="case_id", how="anti")
+    opens = pl.concat([explicit, implicit]).select("case_id", pl.col("event_id").alias("id"), "date")
+    closes = events.filter(pl.col("event_type") == "utredning_avslutad").select(
+        "case_id", pl.col("event_id").alias("id"), "date"
+    )
+    matched = fifo_match(opens, closes)
+    investigations = (
+        opens.rename({"id": "inv_id", "date": "opened"})
+        .join(matched.rename({"open_id": "inv_id", "close_id": "concluded_id", "close_date": "concluded"}), on="inv_id", how="left")
+    )
+    ext = events.filter(pl.col("event_type") == "utredning_forlangd").select(
+        "case_id", pl.col("event_id").alias("ext_id"), pl.col("date").alias("ext_date"), "until"
+    )
+    # An extension belongs to the earliest investigation of the case open on its date.
+    candidates = ext.join(investigations, on="case_id").filter(
+        (pl.col("opened") <= pl.col("ext_date"))
+        & (pl.col("concluded").is_null() | (pl.col("concluded") >= pl.col("ext_date")))
+    )
+    extensions = (
+        candidates.sort("ext_id", "opened", "inv_id")
+        .unique("ext_id", keep="first", maintain_order=True)
+        .select("inv_id", "ext_id", "ext_date", "until")
+        .sort("inv_id", "ext_date", "ext_id")
+    )
+    return investigations, extensions
+
+
+def link_placements(events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Resolve every insats follow-up to its insats; returns (events, placements, rejects).
+
+    With `ref` the link is explicit. Without it the follow-up belongs to the case's only
+    placement open on its date; none or several open → rejected as ambiguous. Ends resolved
+    this way change which placements are open, so the resolution is repeated to a fixpoint.
+    """
+    starts = events.filter(pl.col("event_type") == "insats_start").with_columns(
+        pl.coalesce("ref", "event_id").alias("placement_key")
+    )
+    followups = events.filter(pl.col("event_type").is_in(PLACEMENT_FOLLOWUPS))
+    keyed = followups.filter(pl.col("ref").is_not_null())
+    known = keyed.join(starts.select("case_id", pl.col("placement_key").alias("ref")), on=["case_id", "ref"], how="semi")
+    unknown_ref = keyed.join(known.select("event_id"), on="event_id", how="anti")
+    known = known.with_columns(pl.col("ref").alias("placement_key"))
+    free = followups.filter(pl.col("ref").is_null())
+    base = starts.filter(pl.col("intervention").is_in(PLACEMENTS)).select(
+        "case_id", "placement_key", pl.col("date").alias("start")
+    )
+    ends_known = known.filter(pl.col("event_type") == "insats_slut").select("placement_key", "date")
+    resolved = free.clear().with_columns(pl.lit(None, pl.Utf8).alias("placement_key"))
+    for _ in range(MAX_ROUNDS):
+        ends = (
+            pl.concat([ends_known, resolved.filter(pl.col("event_type") == "insats_slut").select("placement_key", "date")])
+            .group_by("placement_key")
+            .agg(pl.col("date").min().alias("end"))
+        )
+        open_on = (
+            free.select("event_id", "case_id", "date")
+            .join(base.join(ends, on="placement_key", how="left"), on="case_id")
+            .filter((pl.col("start") <= pl.col("date")) & (pl.col("end").is_null() | (pl.col("end") >= pl.col("date"))))
+            .group_by("event_id")
+            .agg(pl.len().alias("n_open"), pl.col("placement_key").first())
+        )
+        unique_open = open_on.filter(pl.col("n_open") == 1).select("event_id", "placement_key")
+        new = free.join(unique_open, on="event_id")
+        stable = new.height == resolved.height and new.sort("event_id").equals(resolved.sort("event_id"))
+        resolved = new
+        if stable:
+            break
+    ambiguous = free.join(resolved.select("event_id"), on="event_id", how="anti")
+    rejects = pl.concat(
+        [
+            _reject(unknown_ref, "ref pekar inte på någon insats i ärendet"),
+            _reject(ambiguous, "ingen ref och inte exakt en pågående placering i ärendet den dagen (tvetydig)"),
+        ]
+    )
+    linked_followups = pl.concat([known, resolved.select(known.columns)])
+    placements = starts.select(
+        "case_id", "placement_key", pl.col("event_id").alias("start_id"), pl.col("date").alias("start"),
+        "intervention", "legal_basis",
+    ).join(
+        linked_followups.filter(pl.col("event_type") == "insats_slut")
+        .group_by("placement_key")
+        .agg(pl.col("date").min().alias("end")),
+        on="placement_key",
+        how="left",
+    )
+    others = events.filter(~pl.col("event_type").is_in(["insats_start", *PLACEMENT_FOLLOWUPS])).with_columns(
+        pl.lit(None, pl.Utf8).alias("placement_key")
+    )
+    accepted = pl.concat([others, starts, linked_followups.select(starts.columns)])
+    return accepted, placements, rejects
+
+
+def link(events: pl.DataFrame) -> Links:
+    """Link a whole event table (already cut at as_of)."""
+    accepted, placements, rejects = link_placements(events)
+    investigations, extensions = link_investigations(accepted)
+    return Links(
+        events=accepted,
+        decisions=link_decisions(accepted),
+        investigations=investigations,
+        extensions=extensions,
+        placements=placements,
+        rejects=rejects,
+    )

@@ -1,0 +1,293 @@
+"""Events + as_of → obligations: what the law and the local guidelines demand of each case.
+
+Why it exists: this is the heart of Egenkontroll. Every rule of the catalogue (rules.yaml)
+turns its triggering events into obligations with a due date, finds what satisfied them, and
+says on `as_of` whether each was fulfilled on time, late, is pending, overdue or void, exactly
+as shared/spec/rules.md says. It runs over whole tables (polars joins, numpy date arithmetic
+in calendar.py); the only Python loops are over rules and over the few extension rounds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from egenkontroll.core import calendar
+from egenkontroll.core.linking import Links, link
+from egenkontroll.core.rules import Catalogue, Rule, Step, load_catalogue
+from egenkontroll.core.schema import OBLIGATIONS, REJECTS, conform
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    obligations: pl.DataFrame  # schema.OBLIGATIONS
+    rejects: pl.DataFrame  # schema.REJECTS: rows that could not be linked
+    links: Links
+    as_of: dt.date
+
+
+def shift(days: pl.Series | np.ndarray, step: Step, roll: bool) -> np.ndarray:
+    """Apply one due-date step to a whole column of dates."""
+    d = calendar.as_days(days)
+    if step.unit == "days":
+        out = calendar.add_days(d, step.n)
+    elif step.unit == "months":
+        out = calendar.add_months(d, step.n)
+    elif step.unit == "years":
+        out = calendar.add_years(d, step.n)
+    else:
+        out = calendar.add_working_days(d, step.n)
+    return calendar.next_working_day(out) if roll else out
+
+
+def _valid(rule: Rule, date_col: str = "trigger_date") -> pl.Expr:
+    cond = pl.lit(True)
+    if rule.valid_from:
+        cond = cond & (pl.col(date_col) >= rule.valid_from)
+    if rule.valid_to:
+        cond = cond & (pl.col(date_col) <= rule.valid_to)
+    return cond
+
+
+def _trigger_filter(rule: Rule) -> pl.Expr:
+    cond = pl.col("event_type") == rule.trigger_event
+    if rule.interventions:
+        cond = cond & pl.col("intervention").is_in(rule.interventions)
+    if rule.legal_bases:
+        cond = cond & pl.col("legal_basis").is_in(rule.legal_bases)
+    return cond
+
+
+def _with_due(frame: pl.DataFrame, rule: Rule, step: Step) -> pl.DataFrame:
+    due = shift(frame["trigger_date"], step, rule.roll)
+    return frame.with_columns(pl.Series("due_date", due).cast(pl.Date))
+
+
+def _triggers(links: Links, rule: Rule) -> pl.DataFrame:
+    """The triggering events of a non-investigation rule: case_id, trigger_event_id, trigger_date, placement_key."""
+    return links.events.filter(_trigger_filter(rule)).select(
+        "case_id",
+        pl.col("event_id").alias("trigger_event_id"),
+        pl.col("date").alias("trigger_date"),
+        "placement_key",
+    )
+
+
+def _first_of_type(links: Links, event_type: str) -> pl.DataFrame:
+    """Per insats, the first event of a type that belongs to it."""
+    return (
+        links.events.filter(pl.col("event_type") == event_type)
+        .sort("date", "event_id")
+        .group_by("placement_key", maintain_order=True)
+        .first()
+        .select("placement_key", pl.col("event_id").alias("fulfilled_event_id"), pl.col("date").alias("fulfilled_date"))
+    )
+
+
+def _by_decision(links: Links, rule: Rule) -> pl.DataFrame:
+    t = _triggers(links, rule).filter(_valid(rule))
+    t = t.join(
+        links.decisions.rename(
+            {"report_id": "trigger_event_id", "decision_id": "fulfilled_event_id", "decision_date": "fulfilled_date"}
+        ),
+        on="trigger_event_id",
+        how="left",
+    )
+    return _with_due(t, rule, rule.first)
+
+
+def _by_case(links: Links, rule: Rule) -> pl.DataFrame:
+    """The first event of the satisfying type in the case on or after the trigger date."""
+    t = _triggers(links, rule).filter(_valid(rule)).sort("trigger_date")
+    hits = (
+        links.events.filter(pl.col("event_type") == rule.satisfied_event)
+        .select("case_id", pl.col("event_id").alias("fulfilled_event_id"), pl.col("date").alias("fulfilled_date"))
+        .sort("fulfilled_date", "fulfilled_event_id")
+        .unique(["case_id", "fulfilled_date"], keep="first", maintain_order=True)
+    )
+    t = t.join_asof(
+        hits, left_on="trigger_date", right_on="fulfilled_date", by="case_id", strategy="forward", check_sortedness=False
+    )
+    return _with_due(t, rule, rule.first)
+
+
+def _by_placement(links: Links, rule: Rule) -> pl.DataFrame:
+    t = _triggers(links, rule).filter(_valid(rule))
+    t = t.join(_first_of_type(links, rule.satisfied_event), on="placement_key", how="left")
+    return _with_due(t, rule, rule.first)
+
+
+def _apply_extensions(inv: pl.DataFrame, extensions: pl.DataFrame) -> pl.DataFrame:
+    """Extensions in date order: each decided on/after opening, on/before the due date then in
+    force and not after the conclusion moves the due date to its `until` (taken as written)."""
+    ext = extensions.with_columns(pl.int_range(pl.len()).over("inv_id").alias("n"))
+    inv = inv.with_columns(pl.lit(False).alias("extended"))
+    rounds = int(ext["n"].max() + 1) if ext.height else 0
+    for n in range(rounds):
+        step = ext.filter(pl.col("n") == n).select("inv_id", "ext_date", "until")
+        inv = inv.join(step, left_on="trigger_event_id", right_on="inv_id", how="left")
+        applies = (
+            pl.col("ext_date").is_not_null()
+            & (pl.col("ext_date") >= pl.col("trigger_date"))
+            & (pl.col("ext_date") <= pl.col("due_date"))
+            & (pl.col("fulfilled_date").is_null() | (pl.col("ext_date") <= pl.col("fulfilled_date")))
+            & pl.col("until").is_not_null()
+        )
+        inv = inv.with_columns(
+            pl.when(applies).then(pl.col("until")).otherwise(pl.col("due_date")).alias("due_date"),
+            (pl.col("extended") | applies).alias("extended"),
+        ).drop("ext_date", "until")
+    return inv
+
+
+def _by_investigation(links: Links, rule: Rule) -> pl.DataFrame:
+    t = links.investigations.select(
+        "case_id",
+        pl.col("inv_id").alias("trigger_event_id"),
+        pl.col("opened").alias("trigger_date"),
+        pl.lit(None, pl.Utf8).alias("placement_key"),
+        pl.col("concluded_id").alias("fulfilled_event_id"),
+        pl.col("concluded").alias("fulfilled_date"),
+    ).filter(_valid(rule))
+    t = _with_due(t, rule, rule.first)
+    return _apply_extensions(t, links.extensions) if rule.extensions else t
+
+
+def _by_chain(links: Links, rules: list[Rule]) -> pl.DataFrame:
+    """One obligation per link: the insats start, then each satisfying event, each owing the next.
+
+    `rules` are the rows of one rule id (validity windows); each link's own date picks its row,
+    the start uses the row's `first` step and later links its `then` step.
+    """
+    head = rules[0]
+    starts = pl.concat([_triggers(links, r).filter(_valid(r)) for r in rules]).unique("trigger_event_id")
+    chain_events = links.events.filter(pl.col("event_type") == head.satisfied_event).join(
+        starts.select("placement_key", pl.col("trigger_date").alias("start")), on="placement_key"
+    ).filter(pl.col("date") >= pl.col("start"))
+    nodes = pl.concat(
+        [
+            starts.select("case_id", "placement_key", pl.col("trigger_event_id").alias("event_id"),
+                          pl.col("trigger_date").alias("date"), pl.lit(0, pl.Int8).alias("is_link")),
+            chain_events.select("case_id", "placement_key", "event_id", "date", pl.lit(1, pl.Int8).alias("is_link")),
+        ]
+    ).sort("placement_key", "is_link", "date", "event_id")
+    t = nodes.with_columns(
+        pl.col("event_id").shift(-1).over("placement_key").alias("fulfilled_event_id"),
+        pl.col("date").shift(-1).over("placement_key").alias("fulfilled_date"),
+    ).rename({"event_id": "trigger_event_id", "date": "trigger_date"})
+    due = np.full(t.height, np.datetime64("NaT"), dtype="datetime64[D]")
+    first = (t["is_link"] == 0).to_numpy()
+    dates = t["trigger_date"]
+    for r in rules:
+        in_row = t.select(_valid(r)).to_series().to_numpy()
+        for mask, step in ((in_row & first, r.first), (in_row & ~first, r.then)):
+            if mask.any():
+                due[mask] = shift(dates.filter(pl.Series(mask)), step, r.roll)
+    return t.with_columns(pl.Series("due_date", due).cast(pl.Date)).filter(pl.col("due_date").is_not_null())
+
+
+FAMILIES = {"decision": _by_decision, "case": _by_case, "placement": _by_placement, "investigation": _by_investigation}
+
+
+def _ends(links: Links, obligations: pl.DataFrame) -> pl.DataFrame:
+    """The day each obligation stopped being owed: the placement ended or the case closed after its trigger."""
+    closures = (
+        links.events.filter(pl.col("event_type") == "arende_avslutat")
+        .select("case_id", pl.col("date").alias("closed"))
+        .unique()
+        .sort("closed")
+    )
+    out = obligations.sort("trigger_date").join_asof(
+        closures, left_on="trigger_date", right_on="closed", by="case_id", strategy="forward", check_sortedness=False
+    )
+    out = out.join(links.placements.select("placement_key", "end"), on="placement_key", how="left")
+    return out.with_columns(pl.min_horizontal("closed", "end").alias("ended"))
+
+
+def _responsible(links: Links) -> pl.DataFrame:
+    """Per case, the unit and main caseworker responsible on as_of (latest event naming them)."""
+    ordered = links.events.with_columns((pl.col("event_type") == "handlaggare").alias("_h")).sort(
+        "case_id", "date", "_h", "event_id"
+    )
+    unit = ordered.group_by("case_id", maintain_order=True).agg(pl.col("unit_id").last().alias("resp_unit"))
+    cw = (
+        ordered.filter(pl.col("caseworker_id").is_not_null())
+        .group_by("case_id", maintain_order=True)
+        .agg(pl.col("caseworker_id").last().alias("resp_caseworker"))
+    )
+    return unit.join(cw, on="case_id", how="left")
+
+
+def _status(frame: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    done = pl.col("fulfilled_date").is_not_null()
+    status = (
+        pl.when(done & (pl.col("fulfilled_date") <= pl.col("due_date"))).then(pl.lit("fulfilled_on_time"))
+        .when(done).then(pl.lit("fulfilled_late"))
+        .when(pl.col("ended").is_not_null() & (pl.col("ended") < pl.col("due_date"))).then(pl.lit("void"))
+        .when(pl.col("due_date") < as_of).then(pl.lit("overdue"))
+        .otherwise(pl.lit("pending"))
+    )
+    days_late = (
+        pl.when(pl.col("status") == "fulfilled_late").then(pl.col("fulfilled_date") - pl.col("due_date"))
+        .when(pl.col("status") == "overdue").then(pl.lit(as_of) - pl.col("due_date"))
+        .otherwise(None)
+        .dt.total_days()
+    )
+    return frame.with_columns(status.alias("status")).with_columns(days_late.alias("days_late"))
+
+
+def _attribute(frame: pl.DataFrame, links: Links) -> pl.DataFrame:
+    """Fulfilled: the unit and caseworker on the fulfilling event. Otherwise: responsible on as_of."""
+    actors = links.events.select(
+        pl.col("event_id").alias("fulfilled_event_id"), pl.col("unit_id").alias("f_unit"), pl.col("caseworker_id").alias("f_cw")
+    )
+    persons = links.events.select(pl.col("event_id").alias("trigger_event_id"), "person_key").unique("trigger_event_id")
+    frame = frame.join(actors, on="fulfilled_event_id", how="left").join(_responsible(links), on="case_id", how="left")
+    frame = frame.join(persons, on="trigger_event_id", how="left")
+    done = pl.col("fulfilled_date").is_not_null()
+    return frame.with_columns(
+        pl.when(done).then(pl.col("f_unit")).otherwise(pl.col("resp_unit")).alias("unit_id"),
+        pl.when(done).then(pl.col("f_cw")).otherwise(pl.col("resp_caseworker")).alias("caseworker_id"),
+    )
+
+
+def evaluate(
+    events: pl.DataFrame,
+    as_of: dt.date | None = None,
+    rules: Catalogue | list[str] | None = None,
+) -> Evaluation:
+    """Every obligation of every case on `as_of` (default today); events after as_of are ignored.
+
+    `rules` is a catalogue, a list of rule ids from the default catalogue, or None for all
+    enabled rules.
+    """
+    as_of = as_of or dt.date.today()
+    catalogue = rules if isinstance(rules, Catalogue) else load_catalogue().select(rules)
+    links = link(events.filter(pl.col("date") <= as_of))
+    parts = []
+    by_id: dict[str, list[Rule]] = {}
+    for rule in catalogue.rules:
+        by_id.setdefault(rule.id, []).append(rule)
+    for rule_id, rows in by_id.items():
+        if rows[0].is_chain:
+            part = _by_chain(links, rows)
+        else:
+            part = pl.concat([FAMILIES[r.link](links, r) for r in rows], how="diagonal_relaxed")
+        if "extended" not in part.columns:
+            part = part.with_columns(pl.lit(False).alias("extended"))
+        parts.append(
+            part.select(
+                "case_id", "trigger_event_id", "trigger_date", "due_date", "fulfilled_date", "fulfilled_event_id",
+                "extended", pl.col("placement_key").cast(pl.Utf8), pl.lit(rule_id).alias("rule"),
+                pl.lit(catalogue.ids().index(rule_id), pl.Int32).alias("_order"),
+            )
+        )
+    if not parts:
+        return Evaluation(pl.DataFrame(schema=OBLIGATIONS), links.rejects, links, as_of)
+    frame = pl.concat(parts, how="vertical_relaxed")
+    frame = _status(_ends(links, frame), as_of)
+    frame = _attribute(frame, links).sort("case_id", "_order", "trigger_date", "trigger_event_id")
+    return Evaluation(conform(frame, OBLIGATIONS), conform(links.rejects, REJECTS), links, as_of)
