@@ -1,0 +1,536 @@
+"""Read an interchange v1 dataset (CSV directory, XLSX workbook or ZIP) into validated tables.
+
+This is the one door case data comes through (spec: interchange-v1.md). It accepts what
+Swedish spreadsheets and case-system exports actually write (semicolons, Windows-1252,
+BOMs, CRLF, shuffled or upper-case headers), checks every row against the contract and
+turns each bad row into a reject with a plain Swedish reason, so one typo never stops the
+thousands of good rows. Personnummer are validated and pseudonymised here and never leave
+this module in clear: events carry `person_key` and `birth_date`, rejects a masked value.
+
+Validation is vectorised with polars expressions; the only Python loops run over distinct
+identity numbers (HMAC) and over org units (a small tree). Linking events to each other
+(`ref`, ambiguity) is the obligations engine's job: `ref` is kept as given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import polars as pl
+
+from egenkontroll.core import schema
+from egenkontroll.core.identity import Pseudonymizer, identify, load_key, mask_expr, mask_identity_expr
+
+ROW = "_row"  # 1-based row number in the source file or sheet (header = 1)
+MAX_UNZIPPED_BYTES = 2 * 1024**3
+MAX_REJECT_VALUE_CHARS = 200
+
+MISSING = "obligatoriskt värde saknas"
+BAD_DATE_FORMAT = "ogiltigt datum (ska vara ÅÅÅÅ-MM-DD)"
+BAD_DATE_DAY = "ogiltigt datum (dagen finns inte)"
+
+ORG_COLUMNS = tuple(schema.ORG_UNITS)
+CASEWORKER_COLUMNS = tuple(schema.CASEWORKERS)
+EVENT_COLUMNS = (
+    "event_id", "case_id", "person", "gender", "event_type", "date", "unit_id", "caseworker_id",
+    "ref", "outcome", "intervention", "legal_basis", "until", "source", "unaccompanied",
+)
+TABLES = {  # table -> (known columns, required columns)
+    "org_units": (ORG_COLUMNS, ("unit_id", "name", "level")),
+    "caseworkers": (CASEWORKER_COLUMNS, ("caseworker_id", "name", "unit_id")),
+    "events": (EVENT_COLUMNS, ("event_id", "case_id", "person", "event_type", "date", "unit_id")),
+}
+ENCODING_NAMES = {"cp1252": "Windows-1252", "latin-1": "ISO-8859-1"}
+
+
+class InterchangeError(Exception):
+    """The dataset as a whole cannot be read (missing file or column, unreadable container).
+
+    The message is Swedish and names the file and column; it never contains cell values.
+    """
+
+
+@dataclass
+class Tables:
+    """Raw string tables as read, before any v1 validation (also for import profiles).
+
+    `tables` maps the table name as written (file name without `.csv`, or sheet name) to a
+    frame of Utf8 columns named by the trimmed, lower-cased header, values trimmed with
+    empty as null, fully empty rows dropped, and the source row number in `_row`.
+    """
+
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    encodings: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Dataset:
+    """A validated v1 dataset: frames conform to the schema contracts."""
+
+    org_units: pl.DataFrame
+    caseworkers: pl.DataFrame
+    events: pl.DataFrame
+    rejects: pl.DataFrame
+    warnings: list[str]
+    encodings: dict[str, str]
+    files: dict[str, str]
+    rows_read: int
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading containers
+
+
+def read_tables(path: str | Path) -> Tables:
+    """Read every table of a CSV directory, a single CSV file, an XLSX workbook or a ZIP."""
+    path = Path(path)
+    tables = Tables()
+    if path.is_dir():
+        csvs = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
+        for p in csvs:
+            _add_csv(tables, p.name, p.read_bytes())
+    elif not path.is_file():
+        raise InterchangeError(f"hittar inte datasetet {path.name}")
+    elif path.suffix.lower() == ".csv":
+        _add_csv(tables, path.name, path.read_bytes())
+    elif path.suffix.lower() == ".xlsx":
+        _add_workbook(tables, path)
+    elif path.suffix.lower() == ".zip":
+        _add_zip(tables, path)
+    else:
+        raise InterchangeError(f"{path.name}: okänt filformat (använd en mapp med CSV-filer, .xlsx eller .zip)")
+    return tables
+
+
+def _add_zip(tables: Tables, path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [
+                info for info in archive.infolist()
+                if not info.is_dir()
+                and info.filename.lower().endswith(".csv")
+                and "__MACOSX" not in info.filename
+                and not PurePosixPath(info.filename).name.startswith(".")
+            ]
+            if sum(info.file_size for info in members) > MAX_UNZIPPED_BYTES:
+                raise InterchangeError(f"{path.name}: zip-filen är för stor uppackad")
+            for info in members:
+                _add_csv(tables, PurePosixPath(info.filename).name, archive.read(info))
+    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError) as exc:
+        raise InterchangeError(f"{path.name}: zip-filen kan inte läsas") from exc
+
+
+def _add_workbook(tables: Tables, path: Path) -> None:
+    import openpyxl  # imported here: only workbooks need it
+
+    raw = path.read_bytes()
+    tables.files[path.name] = hashlib.sha256(raw).hexdigest()
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for damaged files
+        raise InterchangeError(f"{path.name}: arbetsboken kan inte läsas") from exc
+    try:
+        for sheet in workbook.worksheets:
+            sheet.reset_dimensions()
+            rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+            _add_table(tables, sheet.title, f"{sheet.title}.csv", _frame_from_rows(rows))
+    finally:
+        workbook.close()
+
+
+def _cell_text(value: object) -> str | None:
+    """A workbook cell as the text a CSV export would hold."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _frame_from_rows(rows: list[list[str | None]]) -> pl.DataFrame:
+    width = max((len(r) for r in rows), default=0)
+    columns = {f"column_{i}": [r[i] if i < len(r) else None for r in rows] for i in range(width)}
+    return pl.DataFrame(columns, schema={c: pl.Utf8 for c in columns})
+
+
+def _add_csv(tables: Tables, file_name: str, raw: bytes) -> None:
+    if file_name in tables.files:
+        raise InterchangeError(f"filen {file_name} finns två gånger i datasetet")
+    tables.files[file_name] = hashlib.sha256(raw).hexdigest()
+    data, encoding = _to_utf8(raw)
+    tables.encodings[file_name] = encoding
+    if encoding in ENCODING_NAMES:
+        tables.warnings.append(
+            f"{file_name}: filen är inte UTF-8; den lästes som {ENCODING_NAMES[encoding]}"
+        )
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(data), has_header=False, separator=_sniff_separator(data), infer_schema=False,
+            truncate_ragged_lines=True, quote_char='"',
+        )
+    except pl.exceptions.NoDataError:
+        frame = pl.DataFrame()
+    except pl.exceptions.PolarsError as exc:  # the message may quote cell values: not passed on
+        raise InterchangeError(
+            f"{file_name}: filen kan inte läsas som CSV (till exempel ett citattecken som inte avslutas)"
+        ) from exc
+    _add_table(tables, file_name.rsplit(".", 1)[0], file_name, frame)
+
+
+def _to_utf8(raw: bytes) -> tuple[bytes, str]:
+    """UTF-8 (BOM stripped) as is; otherwise Windows-1252, or ISO-8859-1 as the last resort."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw, bom = raw[3:], True
+    else:
+        bom = False
+    try:
+        raw.decode("utf-8")
+        return raw, "utf-8-sig" if bom else "utf-8"
+    except UnicodeDecodeError:
+        pass
+    for encoding in ("cp1252", "latin-1"):
+        try:
+            return raw.decode(encoding).encode("utf-8"), encoding
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("latin-1 decodes every byte string")
+
+
+def _sniff_separator(data: bytes) -> str:
+    """The most frequent of `;`, `,` and tab outside quotes in the header line (`,` on a tie)."""
+    header = data.split(b"\n", 1)[0].decode("utf-8", errors="replace")
+    unquoted = header.split('"')[::2]
+    counts = {sep: sum(part.count(sep) for part in unquoted) for sep in (",", ";", "\t")}
+    best = max(counts, key=lambda sep: (counts[sep], sep == ","))
+    return best if counts[best] else ","
+
+
+def _add_table(tables: Tables, name: str, file_name: str, frame: pl.DataFrame) -> None:
+    """Turn a headerless all-string frame (header in its first row) into a named table."""
+    if name in tables.tables:
+        raise InterchangeError(f"tabellen {name} finns två gånger i datasetet")
+    header = [(h or "").replace("\ufeff", "").strip().lower() for h in (frame.row(0) if frame.height else ())]
+    body = frame.slice(1).with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+    keep: dict[str, str] = {}
+    for source, name_ in zip(frame.columns, header, strict=True):
+        if not name_:
+            if (body[source].str.strip_chars().fill_null("") != "").any():
+                tables.warnings.append(f"{file_name}: en kolumn utan namn ignoreras")
+            continue
+        if name_ in keep.values() or name_ == ROW:
+            raise InterchangeError(f"{file_name}: kolumnen {name_} förekommer flera gånger")
+        keep[source] = name_
+    table = body.select(
+        pl.col(ROW),
+        *[pl.col(s).str.strip_chars().replace("", None).alias(n) for s, n in keep.items()],
+    )
+    if keep:
+        table = table.filter(pl.any_horizontal(pl.col(n).is_not_null() for n in keep.values()))
+    else:
+        table = table.clear()
+    tables.tables[name] = table
+
+
+# ---------------------------------------------------------------------------------------------
+# Validating v1
+
+
+@dataclass(frozen=True)
+class _Check:
+    """One rule: rows where `bad` holds are rejected with `reason` (str or Utf8 expression)."""
+
+    column: str
+    bad: pl.Expr
+    reason: str | pl.Expr
+
+
+def read_dataset(
+    path: str | Path, *, key: bytes | None = None, reference_date: dt.date | None = None
+) -> Dataset:
+    """Read, validate and pseudonymise a v1 dataset.
+
+    `key` is the pseudonym key (default: `identity.load_key()`); `reference_date` decides the
+    century of `YYMMDD` numbers (default: today). Raises `InterchangeError` for file-level
+    problems; row-level problems become `Dataset.rejects`.
+    """
+    raw = read_tables(path)
+    warnings = list(raw.warnings)
+    tables = _v1_tables(raw, warnings)
+    pseudonymizer = Pseudonymizer(load_key() if key is None else key)
+
+    org, org_rejects = _org_units(tables["org_units"])
+    units = org["unit_id"]
+    caseworkers, cw_rejects = _caseworkers(tables["caseworkers"], units)
+    events, ev_rejects = _events(
+        tables["events"], units, caseworkers["caseworker_id"], pseudonymizer, reference_date
+    )
+    rejects = pl.concat([org_rejects, cw_rejects, ev_rejects])
+    return Dataset(
+        org_units=schema.conform(org, schema.ORG_UNITS),
+        caseworkers=schema.conform(caseworkers, schema.CASEWORKERS),
+        events=schema.conform(events, schema.EVENTS),
+        rejects=_masked(rejects),
+        warnings=warnings,
+        encodings=raw.encodings,
+        files=raw.files,
+        rows_read=tables["events"].height,
+    )
+
+
+def _v1_tables(raw: Tables, warnings: list[str]) -> dict[str, pl.DataFrame]:
+    """Pick the three v1 tables (names case-insensitive), check columns, add missing optional ones."""
+    by_name: dict[str, str] = {}
+    for name in raw.tables:
+        if name.lower() in by_name:
+            raise InterchangeError(f"tabellen {name.lower()} finns två gånger i datasetet")
+        by_name[name.lower()] = name
+    for name in sorted(set(by_name) - set(TABLES)):
+        warnings.append(f"okänd tabell {by_name[name]} ignoreras")
+    result = {}
+    for table, (known, required) in TABLES.items():
+        if table not in by_name:
+            raise InterchangeError(f"filen {table}.csv saknas i datasetet")
+        frame = raw.tables[by_name[table]]
+        for column in required:
+            if column not in frame.columns:
+                raise InterchangeError(f"{table}.csv: den obligatoriska kolumnen {column} saknas")
+        for column in frame.columns:
+            if column != ROW and column not in known:
+                warnings.append(f"{table}.csv: okänd kolumn {column} ignoreras")
+        result[table] = frame.select(
+            ROW, *[pl.col(c) if c in frame.columns else pl.lit(None, pl.Utf8).alias(c) for c in known]
+        )
+    return result
+
+
+def _apply(
+    frame: pl.DataFrame, checks: Sequence[_Check], file: str, event_id: pl.Expr | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Split a table into good rows and rejects (one reject per failed check, by row)."""
+    flags = [f"_bad{i}" for i in range(len(checks))]
+    flagged = frame.with_columns(c.bad.fill_null(False).alias(f) for c, f in zip(checks, flags, strict=True))
+    parts = [
+        flagged.filter(pl.col(f)).select(
+            file=pl.lit(file),
+            row=pl.col(ROW),
+            event_id=pl.lit(None, pl.Utf8) if event_id is None else event_id,
+            column=pl.lit(c.column),
+            value=pl.col(c.column).cast(pl.Utf8),
+            reason=pl.lit(c.reason) if isinstance(c.reason, str) else c.reason,
+            _check=pl.lit(i),
+        )
+        for i, (c, f) in enumerate(zip(checks, flags, strict=True))
+    ]
+    rejects = pl.concat(parts).sort(["row", "_check"]).drop("_check") if parts else schema.empty(schema.REJECTS)
+    good = flagged.filter(~pl.any_horizontal(flags)).drop(flags) if flags else flagged
+    return good, schema.conform(rejects, schema.REJECTS)
+
+
+def _masked(rejects: pl.DataFrame) -> pl.DataFrame:
+    """Identity numbers never appear in rejects; overly long values are shortened."""
+    value = pl.col("value")
+    masked = pl.when(pl.col("column") == "person").then(mask_identity_expr(value)).otherwise(mask_expr(value))
+    shortened = pl.when(masked.str.len_chars() > MAX_REJECT_VALUE_CHARS).then(
+        masked.str.slice(0, MAX_REJECT_VALUE_CHARS) + "…"
+    ).otherwise(masked)
+    return rejects.with_columns(value=shortened)
+
+
+def _required(columns: Iterable[str]) -> list[_Check]:
+    return [_Check(c, pl.col(c).is_null(), MISSING) for c in columns]
+
+
+def _vocabulary(column: str, values: Sequence[str]) -> pl.Expr:
+    """The canonical spelling of a vocabulary value (matched case-insensitively), else null."""
+    lower = [v.lower() for v in values]
+    return pl.col(column).str.to_lowercase().replace_strict(lower, list(values), default=None, return_dtype=pl.Utf8)
+
+
+def _vocabulary_check(column: str, values: Sequence[str], what: str) -> _Check:
+    return _Check(
+        column,
+        pl.col(column).is_not_null() & _vocabulary(column, values).is_null(),
+        f"{what} (tillåtna: {', '.join(values)})",
+    )
+
+
+def _date(column: str) -> pl.Expr:
+    return pl.col(column).str.to_date("%Y-%m-%d", strict=False)
+
+
+def _date_checks(column: str) -> list[_Check]:
+    well_formed = pl.col(column).str.contains(r"^\d{4}-\d{2}-\d{2}$")
+    return [
+        _Check(column, pl.col(column).is_not_null() & ~well_formed, BAD_DATE_FORMAT),
+        _Check(column, well_formed & _date(column).is_null(), BAD_DATE_DAY),
+    ]
+
+
+def _duplicate_check(column: str) -> _Check:
+    first = pl.col(ROW).min().over(column)
+    return _Check(
+        column,
+        pl.col(column).is_not_null() & (pl.col(ROW) != first),
+        pl.format(f"{column} förekommer redan på rad {{}}", first),
+    )
+
+
+def _org_units(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Row checks, then the tree: one root, every parent present and valid, no cycles."""
+    checks = [
+        *_required(("unit_id", "name", "level")),
+        _vocabulary_check("level", schema.LEVELS, "ogiltig nivå"),
+        _duplicate_check("unit_id"),
+    ]
+    good, rejects = _apply(frame, checks, "org_units.csv")
+    good = good.with_columns(level=_vocabulary("level", schema.LEVELS))
+    tree_reasons = _tree_problems(good, set(frame["unit_id"].drop_nulls()))
+    tree_rejects = good.filter(pl.col(ROW).is_in(list(tree_reasons))).select(
+        file=pl.lit("org_units.csv"),
+        row=pl.col(ROW),
+        event_id=pl.lit(None, pl.Utf8),
+        column=pl.lit("parent_id"),
+        value=pl.col("parent_id"),
+        reason=pl.col(ROW).replace_strict(tree_reasons, return_dtype=pl.Utf8),
+    )
+    good = good.filter(~pl.col(ROW).is_in(list(tree_reasons)))
+    rejects = pl.concat([rejects, schema.conform(tree_rejects, schema.REJECTS)]).sort("row", maintain_order=True)
+    return good, rejects
+
+
+def _tree_problems(units: pl.DataFrame, all_ids: set[str]) -> dict[int, str]:
+    """Row -> reason for every unit not connected to the single root (org trees are small)."""
+    rows = units.select(ROW, "unit_id", "parent_id").rows()
+    roots = [r for r in rows if r[2] is None]
+    if not roots:
+        raise InterchangeError("org_units.csv: ingen giltig rotenhet (en enhet utan parent_id)")
+    problems = {
+        row: f"fler än en rotenhet (enheten saknar parent_id; roten finns på rad {roots[0][0]})"
+        for row, _, _ in roots[1:]
+    }
+    parent_of = {unit: parent for row, unit, parent in rows if row not in problems}
+    connected = {roots[0][1]}
+    for row, unit, _ in rows:
+        if row in problems:
+            continue
+        chain, current = [], unit
+        while current not in connected and current in parent_of and current not in chain:
+            chain.append(current)
+            current = parent_of[current]
+        if current in connected:
+            connected.update(chain)
+        elif current == unit:
+            problems[row] = "enheten ingår i en cykel i organisationsträdet"
+        elif parent_of.get(unit) in all_ids:
+            problems[row] = "överordnad enhet (parent_id) är ogiltig"
+        else:
+            problems[row] = "överordnad enhet (parent_id) finns inte i org_units.csv"
+    return problems
+
+
+def _caseworkers(frame: pl.DataFrame, units: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
+    checks = [
+        *_required(("caseworker_id", "name", "unit_id")),
+        _Check("unit_id", pl.col("unit_id").is_not_null() & ~pl.col("unit_id").is_in(units.implode()),
+               "enheten finns inte i org_units.csv"),
+        *_date_checks("start_date"),
+        *_date_checks("end_date"),
+        _Check("end_date", _date("end_date") < _date("start_date"), "slutdatum (end_date) före startdatum"),
+    ]
+    good, rejects = _apply(frame, checks, "caseworkers.csv")
+    return good.with_columns(start_date=_date("start_date"), end_date=_date("end_date")), rejects
+
+
+def _events(
+    frame: pl.DataFrame,
+    units: pl.Series,
+    caseworker_ids: pl.Series,
+    pseudonymizer: Pseudonymizer,
+    reference_date: dt.date | None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    ids = identify(frame["person"], pseudonymizer, reference_date)
+    frame = frame.with_columns(
+        _person_key=ids["person_key"], _birth_date=ids["birth_date"],
+        _derived_gender=ids["gender"], _person_error=ids["error"],
+        _event_type=_vocabulary("event_type", schema.EVENT_TYPES),
+    )
+    event_type = pl.col("_event_type")
+    with_outcome = event_type.is_in(list(schema.OUTCOMES))
+    outcome = (event_type + ":" + pl.col("outcome").str.to_lowercase()).replace_strict(
+        [f"{t}:{o}" for t, values in schema.OUTCOMES.items() for o in values],
+        [o for values in schema.OUTCOMES.values() for o in values],
+        default=None, return_dtype=pl.Utf8,
+    )
+    allowed = event_type.replace_strict(
+        {t: ", ".join(values) for t, values in schema.OUTCOMES.items()}, default=None, return_dtype=pl.Utf8
+    )
+    checks = [
+        *_required(TABLES["events"][1]),
+        _Check("person", pl.col("person").is_not_null() & pl.col("_person_error").is_not_null(),
+               pl.col("_person_error")),
+        _vocabulary_check("gender", schema.GENDERS, "ogiltigt kön"),
+        _Check("event_type", pl.col("event_type").is_not_null() & event_type.is_null(), "okänd händelsetyp"),
+        *_date_checks("date"),
+        _Check("unit_id", pl.col("unit_id").is_not_null() & ~pl.col("unit_id").is_in(units.implode()),
+               "enheten finns inte i org_units.csv"),
+        _Check("caseworker_id",
+               pl.col("caseworker_id").is_not_null() & ~pl.col("caseworker_id").is_in(caseworker_ids.implode()),
+               "handläggaren finns inte i caseworkers.csv"),
+        _Check("caseworker_id", (event_type == "handlaggare") & pl.col("caseworker_id").is_null(),
+               "caseworker_id krävs för händelsetypen handlaggare"),
+        _Check("outcome", with_outcome & pl.col("outcome").is_null(),
+               pl.format("utfall (outcome) krävs för {}", event_type)),
+        _Check("outcome", with_outcome & pl.col("outcome").is_not_null() & outcome.is_null(),
+               pl.format("ogiltigt utfall för {} (tillåtna: {})", event_type, allowed)),
+        _Check("intervention", (event_type == "insats_start") & pl.col("intervention").is_null(),
+               "insats (intervention) krävs för insats_start"),
+        _vocabulary_check("intervention", schema.INTERVENTIONS, "okänd insats"),
+        _Check("legal_basis", (event_type == "insats_start") & pl.col("legal_basis").is_null(),
+               "lagrum (legal_basis) krävs för insats_start"),
+        _vocabulary_check("legal_basis", schema.LEGAL_BASES, "okänt lagrum"),
+        _Check("until", (event_type == "utredning_forlangd") & pl.col("until").is_null(),
+               "datum (until) krävs för utredning_forlangd"),
+        *_date_checks("until"),
+        _Check("until", (event_type == "utredning_forlangd") & (_date("until") < _date("date")),
+               "förlängd till (until) ligger före händelsens datum"),
+        _vocabulary_check("source", schema.SOURCES, "okänd källa"),
+        _Check("unaccompanied", pl.col("unaccompanied").is_not_null() & ~pl.col("unaccompanied").is_in(["1", "0"]),
+               "ogiltigt värde (tillåtna: 1, 0 eller tomt)"),
+        _duplicate_check("event_id"),
+    ]
+    good, rejects = _apply(frame, checks, "events.csv", event_id=pl.col("event_id"))
+    events = good.select(
+        "event_id", "case_id",
+        person_key=pl.col("_person_key"),
+        gender=pl.coalesce(_vocabulary("gender", schema.GENDERS), pl.col("_derived_gender")),
+        birth_date=pl.col("_birth_date"),
+        event_type=event_type,
+        date=_date("date"),
+        unit_id=pl.col("unit_id"),
+        caseworker_id=pl.col("caseworker_id"),
+        ref=pl.col("ref"),
+        outcome=pl.when(with_outcome).then(outcome).otherwise(pl.col("outcome")),
+        intervention=_vocabulary("intervention", schema.INTERVENTIONS),
+        legal_basis=_vocabulary("legal_basis", schema.LEGAL_BASES),
+        until=_date("until"),
+        source=_vocabulary("source", schema.SOURCES),
+        unaccompanied=pl.col("unaccompanied") == "1",
+        row=pl.col(ROW),
+    )
+    return events, rejects
