@@ -110,57 +110,76 @@ def parse_identities(values: pl.Series, reference_date: dt.date | None = None) -
     distinct values and join back when the column is long and repetitive.
     """
     ref = reference_date or dt.date.today()
-    frame = pl.DataFrame({"value": values.cast(pl.Utf8)})
-    return frame.with_columns(_parsed_struct(pl.col("value"), ref).alias("_p")).select(
-        "value", *[pl.col("_p").struct.field(c).alias(c) for c in list(PARSED_SCHEMA)[1:]]
+    col = pl.col
+    staged = (
+        pl.DataFrame({"value": values.cast(pl.Utf8)})
+        .with_columns(text=col("value").str.strip_chars())
+        .with_columns(
+            reserve=col("text").str.to_uppercase().str.starts_with("R:"),
+            reserve_rest=col("text").str.slice(2).str.strip_chars(),
+            groups=col("text").str.extract_groups(_NUMBER),
+        )
+        .with_columns(
+            century=col("groups").struct.field("1"),
+            yymmdd=col("groups").struct.field("2"),
+            sep=col("groups").struct.field("3"),
+            tail=col("groups").struct.field("4"),
+        )
+        .with_columns(
+            yy=col("yymmdd").str.slice(0, 2).cast(pl.Int32),
+            mm=col("yymmdd").str.slice(2, 2).cast(pl.Int32),
+            dd=col("yymmdd").str.slice(4, 2).cast(pl.Int32),
+        )
+        .with_columns(day=pl.when(col("dd") > 60).then(col("dd") - 60).otherwise(col("dd")))
+        .with_columns(
+            year=pl.when(col("century").is_not_null())
+            .then((col("century") + col("yymmdd").str.slice(0, 2)).cast(pl.Int32))
+            .otherwise(_year_from_short(ref))
+        )
+        .with_columns(
+            birth=(col("year") * 10000 + col("mm") * 100 + col("day"))
+            .cast(pl.Utf8).str.zfill(8).str.to_date("%Y%m%d", strict=False),
+            luhn_ok=_luhn_ok(col("yymmdd") + col("tail")),
+        )
+        .with_columns(error=_error())
     )
+    ok = col("error").is_null()
+    return staged.select(
+        "value",
+        canonical=pl.when(ok & col("reserve")).then("R:" + col("reserve_rest")).when(ok).then(
+            col("year").cast(pl.Utf8).str.zfill(4) + col("yymmdd").str.slice(2) + col("tail")
+        ),
+        kind=pl.when(~ok).then(None)
+        .when(col("reserve")).then(pl.lit("reservnummer"))
+        .when(col("dd") > 60).then(pl.lit("samordningsnummer"))
+        .otherwise(pl.lit("personnummer")),
+        birth_date=pl.when(ok & ~col("reserve")).then(col("birth")),
+        gender=pl.when(~ok).then(None)
+        .when(col("reserve")).then(pl.lit("U"))
+        .when(col("tail").str.slice(2, 1).cast(pl.Int32) % 2 == 1).then(pl.lit("M"))
+        .otherwise(pl.lit("F")),
+        error="error",
+    ).cast(PARSED_SCHEMA)
 
 
-def _parsed_struct(value: pl.Expr, ref: dt.date) -> pl.Expr:
-    text = value.str.strip_chars()
-    is_reserve = text.str.to_uppercase().str.starts_with("R:")
-    reserve_rest = text.str.slice(2).str.strip_chars()
-    groups = text.str.extract_groups(_NUMBER)
-    century, yymmdd, sep, tail = (groups.struct.field(str(i)) for i in range(1, 5))
-    yy, mm, dd = (yymmdd.str.slice(i, 2).cast(pl.Int32) for i in (0, 2, 4))
-    day = pl.when(dd > 60).then(dd - 60).otherwise(dd)
-    year = pl.when(century.is_not_null()).then(
-        (century + yymmdd.str.slice(0, 2)).cast(pl.Int32)
-    ).otherwise(_year_from_short(yy, mm, day, sep, ref))
-    birth = (year * 10000 + mm * 100 + day).cast(pl.Utf8).str.zfill(8).str.to_date("%Y%m%d", strict=False)
-    digits10 = yymmdd + tail
-    error = (
-        pl.when(text.is_null() | (text == "")).then(pl.lit(REASON_MISSING))
-        .when(is_reserve & (reserve_rest == "")).then(pl.lit(REASON_RESERVE))
-        .when(is_reserve).then(None)
-        .when(yymmdd.is_null() | (century.is_not_null() & (sep == "+"))).then(pl.lit(REASON_FORMAT))
-        .when(~_luhn_ok(digits10)).then(pl.lit(REASON_CHECKSUM))
-        .when(birth.is_null()).then(pl.lit(REASON_DATE))
+def _error() -> pl.Expr:
+    """The first problem found, as a Swedish reason; null for a valid number."""
+    col = pl.col
+    return (
+        pl.when(col("text").is_null() | (col("text") == "")).then(pl.lit(REASON_MISSING))
+        .when(col("reserve") & (col("reserve_rest") == "")).then(pl.lit(REASON_RESERVE))
+        .when(col("reserve")).then(None)
+        .when(col("yymmdd").is_null() | (col("century").is_not_null() & (col("sep") == "+")))
+        .then(pl.lit(REASON_FORMAT))
+        .when(~col("luhn_ok")).then(pl.lit(REASON_CHECKSUM))
+        .when(col("birth").is_null()).then(pl.lit(REASON_DATE))
         .otherwise(None)
     )
-    ok = error.is_null()
-    canonical = pl.when(is_reserve).then("R:" + reserve_rest).otherwise(
-        year.cast(pl.Utf8).str.zfill(4) + yymmdd.str.slice(2) + tail
-    )
-    kind = (
-        pl.when(is_reserve).then(pl.lit("reservnummer"))
-        .when(dd > 60).then(pl.lit("samordningsnummer"))
-        .otherwise(pl.lit("personnummer"))
-    )
-    gender = pl.when(is_reserve).then(pl.lit("U")).when(
-        tail.str.slice(2, 1).cast(pl.Int32) % 2 == 1
-    ).then(pl.lit("M")).otherwise(pl.lit("F"))
-    return pl.struct(
-        canonical=pl.when(ok).then(canonical),
-        kind=pl.when(ok).then(kind),
-        birth_date=pl.when(ok & ~is_reserve).then(birth),
-        gender=pl.when(ok).then(gender),
-        error=error,
-    )
 
 
-def _year_from_short(yy: pl.Expr, mm: pl.Expr, day: pl.Expr, sep: pl.Expr, ref: dt.date) -> pl.Expr:
+def _year_from_short(ref: dt.date) -> pl.Expr:
     """The latest century that does not put the birth after `ref`; '+' goes 100 years further back."""
+    yy, mm, day, sep = pl.col("yy"), pl.col("mm"), pl.col("day"), pl.col("sep")
     ref_yy = ref.year % 100
     in_future = (yy > ref_yy) | ((yy == ref_yy) & (mm * 100 + day > ref.month * 100 + ref.day))
     year = ref.year - ref_yy + yy
@@ -182,15 +201,16 @@ class Pseudonymizer:
     def __init__(self, key: bytes):
         if not key:
             raise ValueError("pseudonymnyckeln är tom")
-        self._key = bytes(key)
+        self._hmac = hmac.new(bytes(key), digestmod=hashlib.sha256)  # keyed once, copied per value
 
     def __repr__(self) -> str:
         return "Pseudonymizer(<key hidden>)"
 
     def pseudonym(self, canonical: str) -> str:
         """The pseudonym of one canonical identity (see `Identity.canonical`)."""
-        digest = hmac.new(self._key, canonical.encode("utf-8"), hashlib.sha256).hexdigest()
-        return digest[:PSEUDONYM_HEX_CHARS]
+        mac = self._hmac.copy()
+        mac.update(canonical.encode("utf-8"))
+        return mac.hexdigest()[:PSEUDONYM_HEX_CHARS]
 
     def person_key(self, value: str, reference_date: dt.date | None = None) -> str:
         """Validate any accepted form and return its pseudonym (raises `InvalidIdentity`)."""
