@@ -266,7 +266,7 @@ def evaluate(
     """
     as_of = as_of or dt.date.today()
     catalogue = rules if isinstance(rules, Catalogue) else load_catalogue().select(rules)
-    links = link(events.filter(pl.col("date") <= as_of))
+    links = link(events.filter(pl.col("date") <= as_of).rechunk())
     parts = []
     by_id: dict[str, list[Rule]] = {}
     for rule in catalogue.rules:
