@@ -1,0 +1,779 @@
+"""Key figures (nyckeltal): the catalogue in kpis.yaml, computed for every node of the org tree.
+
+Why it exists: the seeds ask for figures that "aggregeras från handläggare till en hel grupp
+eller enhet", which managers today count by hand. Each figure is defined once, as data, and this
+module is the one place that turns events and obligations into numbers, so the web pages, the
+committee report, exports and `egenkontroll kpi` can never disagree.
+
+How (shared/spec/kpis.md is the contract):
+1. Every figure's numerator and denominator are *selections* of items (events, obligations,
+   open cases, placed children). Each item belongs to one unit and caseworker: obligations come
+   already attributed (fulfilled → the fulfilling event's; open → responsible on `as_of`),
+   events to their own, cases and placements to who is responsible on `as_of`.
+2. Items are counted per unit and rolled up the flattened org tree with one group_by per depth,
+   so a node's numerator is exactly the sum over its subtree. Medians cannot be summed: they are
+   taken per subtree from the item rows joined to all their ancestors.
+3. The same items grouped by caseworker give the caseworker rows.
+Everything is vectorised over whole tables; nothing loops over cases or events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+import polars as pl
+import yaml
+
+from egenkontroll.core import calendar, orgtree
+from egenkontroll.core.schema import (
+    CASEWORKERS,
+    EVENT_TYPES,
+    EVENTS,
+    GENDERS,
+    OBLIGATIONS,
+    ORG_UNITS,
+    OUTCOMES,
+    PLACEMENTS,
+    STATUSES,
+    conform,
+)
+
+CATALOGUE_PATH = Path(__file__).with_name("kpis.yaml")
+
+# The contract ids of shared/spec/kpis.md, in the order pages show them.
+KPI_IDS = (
+    "anmalningar", "anmalan_inledd_andel", "fb_inom_14d_andel", "fb_inom_10ad_andel", "fb_dagar_median",
+    "fb_forsenade", "utr_inom_4m_andel", "utr_forlangning_andel", "utr_dagar_median", "utr_forsenade",
+    "overvagande_i_tid_andel", "besok_i_tid_andel", "placerade_barn", "oppna_arenden",
+    "arenden_per_handlaggare",
+)
+# The contract rule ids of shared/spec/rules.md that a selection may name.
+RULE_IDS = (
+    "forhandsbedomning_14d", "utredning_4m", "overvagande_6m", "omprovning_6m", "vardnadsoverflyttning_2ar",
+    "skyddsbedomning_1d", "forhandsbedomning_10ad", "besok_3m", "genomforandeplan_1m", "vardplan_placering",
+)
+
+KIND_OF_UNIT = {"antal": "count", "andel": "share", "dagar": "median_days", "kvot": "ratio"}
+BETTER = ("higher", "lower", "neutral")
+
+AGE_BANDS = (("0-5", 0, 5), ("6-12", 6, 12), ("13-17", 13, 17), ("18-20", 18, 20))
+UNKNOWN_AGE = "okand"
+BREAKDOWNS = {
+    "gender": GENDERS,
+    "age_band": (*(band for band, _, _ in AGE_BANDS), UNKNOWN_AGE),
+    "unaccompanied": ("ja", "nej"),
+}
+
+# A key figure attributed to a unit missing from org_units lands here, under the root, so
+# that nothing is silently dropped and the root still equals the sum of its children.
+UNKNOWN_UNIT = "_okand_enhet"
+UNKNOWN_UNIT_NAME = "Okänd enhet"
+CASEWORKER_LEVEL = "handlaggare"
+
+# Decisions in the sense of the open-case rule: a case whose latest one of these is a
+# förhandsbedömning "ej_inleda" (and nothing is still open) counts as closed.
+DECISIONS = (
+    "forhandsbedomning", "utredning_inledd", "utredning_forlangd", "utredning_avslutad", "insats_start",
+    "insats_slut",
+)
+
+SOURCES = ("events", "obligations", "open_cases", "placements")
+_COMMON_FIELDS = {"source", "period_field", "has_caseworker", "attribute_to", "distinct"}
+_SOURCE_FIELDS = {
+    "events": _COMMON_FIELDS | {"event_type", "outcome"},
+    "obligations": _COMMON_FIELDS | {"rule", "status", "limit", "extended", "days"},
+    "open_cases": _COMMON_FIELDS,
+    "placements": _COMMON_FIELDS,
+}
+_PERIOD_FIELDS = {
+    "events": ("date",),
+    "obligations": ("trigger_date", "due_date", "fulfilled_date", "as_of"),
+    "open_cases": ("as_of",),
+    "placements": ("as_of",),
+}
+_DAY_FIELDS = ("trigger_date", "due_date", "fulfilled_date")
+_KPI_FIELDS = {
+    "id", "title", "description", "unit", "kind", "better", "target", "breakdowns", "numerator", "denominator",
+}
+_ALL_OUTCOMES = tuple(sorted({o for values in OUTCOMES.values() for o in values}))
+
+
+class KpiCatalogueError(ValueError):
+    """The catalogue or a targets file does not follow the documented schema."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which items a numerator or denominator counts (see the header of kpis.yaml)."""
+
+    source: str
+    period_field: str
+    event_type: tuple[str, ...] = ()
+    outcome: tuple[str, ...] = ()
+    rule: tuple[str, ...] = ()
+    status: tuple[str, ...] = ()
+    limit_months: int | None = None
+    limit_compare: str | None = None
+    extended: bool | None = None
+    days: tuple[str, str] | None = None
+    has_caseworker: bool = False
+    attribute_to: str = "responsible"
+    distinct: str | None = None
+
+
+@dataclass(frozen=True)
+class Kpi:
+    id: str
+    title: str
+    description: str
+    unit: str
+    kind: str
+    better: str
+    target: float | None
+    breakdowns: tuple[str, ...]
+    numerator: Selection
+    denominator: Selection | None
+
+
+# ---------------------------------------------------------------- catalogue
+
+
+def load_catalogue(path: Path | str = CATALOGUE_PATH, targets: Path | str | Mapping | None = None) -> dict[str, Kpi]:
+    """The validated catalogue, id → Kpi in file order; `targets` overrides default targets.
+
+    `targets` is a YAML file (or an already loaded mapping) of the form `targets: {id: value}`.
+    """
+    catalogue = _load_catalogue_file(str(path))
+    if targets is None:
+        return dict(catalogue)
+    where, overrides = _read_targets(targets)
+    out = dict(catalogue)
+    for kpi_id, value in overrides.items():
+        if kpi_id not in out:
+            raise KpiCatalogueError(f"{where}: okänt nyckeltal {kpi_id!r} (kända: {', '.join(out)})")
+        out[kpi_id] = replace(out[kpi_id], target=_target(value, out[kpi_id].unit, f"{where}: {kpi_id}"))
+    return out
+
+
+@lru_cache(maxsize=8)
+def _load_catalogue_file(path: str) -> tuple[tuple[str, Kpi], ...]:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise KpiCatalogueError(f"{path}: kan inte läsas: {exc}") from exc
+    if not isinstance(data, dict) or data.get("version") != 1 or not isinstance(data.get("kpis"), list):
+        raise KpiCatalogueError(f"{path}: ska ha 'version: 1' och en lista 'kpis'")
+    kpis = [_parse_kpi(entry, f"{path}: post {i + 1}") for i, entry in enumerate(data["kpis"])]
+    ids = [k.id for k in kpis]
+    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicated:
+        raise KpiCatalogueError(f"{path}: id förekommer flera gånger: {', '.join(duplicated)}")
+    missing = [i for i in KPI_IDS if i not in ids]
+    if missing:
+        raise KpiCatalogueError(f"{path}: nyckeltal ur kontraktet saknas: {', '.join(missing)}")
+    return tuple((k.id, k) for k in kpis)
+
+
+def _parse_kpi(entry, where: str) -> Kpi:
+    if not isinstance(entry, dict):
+        raise KpiCatalogueError(f"{where}: ska vara en mappning med fälten {', '.join(sorted(_KPI_FIELDS))}")
+    kpi_id = entry.get("id")
+    if kpi_id not in KPI_IDS:
+        raise KpiCatalogueError(f"{where}: okänt id {kpi_id!r} (kontraktets id: {', '.join(KPI_IDS)})")
+    where = f"{where} ({kpi_id})"
+    _check_fields(entry, _KPI_FIELDS, where)
+    for field in ("title", "description"):
+        if not isinstance(entry.get(field), str) or not entry[field].strip():
+            raise KpiCatalogueError(f"{where}: '{field}' saknas")
+    unit, kind = entry.get("unit"), entry.get("kind")
+    if unit not in KIND_OF_UNIT:
+        raise KpiCatalogueError(f"{where}: unit {unit!r} ska vara en av {', '.join(KIND_OF_UNIT)}")
+    if kind != KIND_OF_UNIT[unit]:
+        raise KpiCatalogueError(f"{where}: kind {kind!r} passar inte unit {unit!r} (ska vara {KIND_OF_UNIT[unit]})")
+    if entry.get("better") not in BETTER:
+        raise KpiCatalogueError(f"{where}: better {entry.get('better')!r} ska vara en av {', '.join(BETTER)}")
+    breakdowns = tuple(entry.get("breakdowns") or ())
+    unknown = [b for b in breakdowns if b not in BREAKDOWNS]
+    if unknown:
+        raise KpiCatalogueError(f"{where}: okänd nedbrytning {unknown} (tillåtna: {', '.join(BREAKDOWNS)})")
+    needs_denominator = kind in ("share", "ratio")
+    if needs_denominator != (entry.get("denominator") is not None):
+        state = "krävs" if needs_denominator else "ska saknas"
+        raise KpiCatalogueError(f"{where}: denominator {state} för kind {kind}")
+    numerator = _parse_selection(entry.get("numerator"), f"{where}: numerator")
+    if (kind == "median_days") != (numerator.days is not None):
+        raise KpiCatalogueError(f"{where}: numerator.days anges för, och bara för, kind median_days")
+    denominator = entry.get("denominator")
+    return Kpi(
+        id=kpi_id,
+        title=entry["title"].strip(),
+        description=" ".join(entry["description"].split()),
+        unit=unit,
+        kind=kind,
+        better=entry["better"],
+        target=_target(entry.get("target"), unit, where),
+        breakdowns=breakdowns,
+        numerator=numerator,
+        denominator=_parse_selection(denominator, f"{where}: denominator") if denominator is not None else None,
+    )
+
+
+def _parse_selection(raw, where: str) -> Selection:
+    if not isinstance(raw, dict):
+        raise KpiCatalogueError(f"{where}: ska vara en mappning med minst 'source' och 'period_field'")
+    source = raw.get("source")
+    if source not in SOURCES:
+        raise KpiCatalogueError(f"{where}: source {source!r} ska vara en av {', '.join(SOURCES)}")
+    _check_fields(raw, _SOURCE_FIELDS[source], where)
+    period_field = raw.get("period_field")
+    if period_field not in _PERIOD_FIELDS[source]:
+        allowed = ", ".join(_PERIOD_FIELDS[source])
+        raise KpiCatalogueError(f"{where}: period_field {period_field!r} ska vara en av {allowed} för {source}")
+    limit = raw.get("limit")
+    if limit is not None and (
+        not isinstance(limit, dict)
+        or set(limit) != {"months", "compare"}
+        or not isinstance(limit["months"], int)
+        or limit["compare"] not in ("within", "beyond")
+    ):
+        raise KpiCatalogueError(f"{where}: limit ska vara {{months: N, compare: within|beyond}}")
+    days = raw.get("days")
+    if days is not None and (not isinstance(days, list) or len(days) != 2 or not set(days) <= set(_DAY_FIELDS)):
+        raise KpiCatalogueError(f"{where}: days ska vara [från, till] bland {', '.join(_DAY_FIELDS)}")
+    for field in ("extended", "has_caseworker"):
+        if field in raw and not isinstance(raw[field], bool):
+            raise KpiCatalogueError(f"{where}: {field} ska vara true eller false")
+    if raw.get("attribute_to", "responsible") not in ("responsible", "caseworker_unit"):
+        raise KpiCatalogueError(f"{where}: attribute_to ska vara responsible eller caseworker_unit")
+    if raw.get("distinct") not in (None, "person", "caseworker"):
+        raise KpiCatalogueError(f"{where}: distinct ska vara person eller caseworker")
+    if source == "events" and not raw.get("event_type"):
+        raise KpiCatalogueError(f"{where}: event_type krävs för source events")
+    if source == "obligations" and not raw.get("rule"):
+        raise KpiCatalogueError(f"{where}: rule krävs för source obligations")
+    return Selection(
+        source=source,
+        period_field=period_field,
+        event_type=_values(raw, "event_type", EVENT_TYPES, where),
+        outcome=_values(raw, "outcome", _ALL_OUTCOMES, where),
+        rule=_values(raw, "rule", RULE_IDS, where),
+        status=_values(raw, "status", STATUSES, where),
+        limit_months=limit["months"] if limit else None,
+        limit_compare=limit["compare"] if limit else None,
+        extended=raw.get("extended"),
+        days=tuple(days) if days else None,
+        has_caseworker=raw.get("has_caseworker", False),
+        attribute_to=raw.get("attribute_to", "responsible"),
+        distinct=raw.get("distinct"),
+    )
+
+
+def _check_fields(raw: dict, allowed: set[str], where: str) -> None:
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise KpiCatalogueError(f"{where}: okänt fält {', '.join(unknown)} (tillåtna: {', '.join(sorted(allowed))})")
+
+
+def _values(raw: dict, field: str, allowed, where: str) -> tuple[str, ...]:
+    values = raw.get(field) or []
+    if not isinstance(values, list):
+        raise KpiCatalogueError(f"{where}: {field} ska vara en lista")
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        raise KpiCatalogueError(f"{where}: okänt värde i {field}: {unknown} (tillåtna: {', '.join(allowed)})")
+    return tuple(values)
+
+
+def _target(value, unit: str, where: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise KpiCatalogueError(f"{where}: target {value!r} ska vara ett tal ≥ 0 eller null")
+    if unit == "andel" and value > 1:
+        raise KpiCatalogueError(f"{where}: target {value!r} är en andel och ska ligga mellan 0 och 1")
+    return float(value)
+
+
+def _read_targets(targets) -> tuple[str, Mapping]:
+    if isinstance(targets, Mapping):
+        where, data = "targets", targets
+    else:
+        where = str(targets)
+        try:
+            data = yaml.safe_load(Path(targets).read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise KpiCatalogueError(f"{where}: kan inte läsas: {exc}") from exc
+    if not isinstance(data, Mapping) or set(data) != {"targets"} or not isinstance(data["targets"], Mapping):
+        raise KpiCatalogueError(f"{where}: ska ha exakt en nyckel 'targets' med nyckeltal: målvärde")
+    return where, data["targets"]
+
+
+def target_status(kpi: Kpi, value: float | None) -> str | None:
+    """'ok' when the value meets the target, 'miss' when not, None without a target or value."""
+    if value is None or kpi.target is None or kpi.better == "neutral":
+        return None
+    meets = value >= kpi.target if kpi.better == "higher" else value <= kpi.target
+    return "ok" if meets else "miss"
+
+
+# ---------------------------------------------------------------- the item tables
+
+
+class _Sources:
+    """The item sources for one computation, each built once and only when a figure needs it."""
+
+    def __init__(self, events, obligations, caseworkers, period_from, period_to, as_of):
+        self.period = (period_from, period_to)
+        self.as_of = as_of
+        self._events, self._obligations, self._caseworkers = events, obligations, caseworkers
+
+    @cached_property
+    def events(self) -> pl.DataFrame:
+        """Events known on as_of (later ones are ignored, as in rules.md), in case order."""
+        ev = conform(self._events, EVENTS).filter(pl.col("date") <= self.as_of)
+        return ev.sort(["case_id", "date", "row", "event_id"], nulls_last=True)
+
+    @cached_property
+    def obligations(self) -> pl.DataFrame:
+        return conform(self._obligations, OBLIGATIONS)
+
+    @cached_property
+    def persons(self) -> pl.DataFrame:
+        """Per person: gender, birth date and whether any event marks the child unaccompanied."""
+        return (
+            self.events.filter(pl.col("person_key").is_not_null())
+            .group_by("person_key")
+            .agg(
+                pl.col("gender").drop_nulls().last(),
+                pl.col("birth_date").drop_nulls().last(),
+                pl.col("unaccompanied").fill_null(False).any(),
+            )
+        )
+
+    @cached_property
+    def cases(self) -> pl.DataFrame:
+        """Per case on as_of: who is responsible, whether it is open, whether a placement is open."""
+        ev = self.events
+        et = pl.col("event_type")
+        starts = ev.filter((et == "insats_start") & pl.col("intervention").is_in(PLACEMENTS)).select(
+            "case_id", pl.coalesce("ref", "event_id").alias("ref"), pl.col("date").alias("start")
+        )
+        ended_by_ref = ev.filter((et == "insats_slut") & pl.col("ref").is_not_null()).select("case_id", "ref")
+        placements = (
+            starts.join(ended_by_ref, on=["case_id", "ref"], how="anti")
+            .group_by("case_id")
+            .agg(pl.len().alias("placements_unended"), pl.col("start").max().alias("last_placement_start"))
+        )
+        state = ev.group_by("case_id").agg(
+            pl.col("unit_id").drop_nulls().last(),
+            pl.col("caseworker_id").drop_nulls().last(),
+            pl.col("person_key").drop_nulls().last(),
+            (et == "arende_avslutat").any().alias("closed"),
+            (et == "utredning_inledd").sum().alias("n_inledd"),
+            ((et == "forhandsbedomning") & (pl.col("outcome") == "inleda")).sum().alias("n_fb_inleda"),
+            (et == "utredning_avslutad").sum().alias("n_avslutad"),
+            (et == "insats_start").sum().alias("n_insats"),
+            (et == "insats_slut").sum().alias("n_slut"),
+            ((et == "insats_slut") & pl.col("ref").is_null()).sum().alias("n_slut_unref"),
+            ((et == "forhandsbedomning") & (pl.col("outcome") == "ej_inleda"))
+            .filter(et.is_in(DECISIONS))
+            .last()
+            .alias("last_decision_ej_inleda"),
+        )
+        opened = pl.when(pl.col("n_inledd") > 0).then("n_inledd").otherwise("n_fb_inleda")
+        nothing_open = (opened <= pl.col("n_avslutad")) & (pl.col("n_insats") <= pl.col("n_slut"))
+        dismissed = pl.col("last_decision_ej_inleda").fill_null(False) & nothing_open
+        placed = pl.col("placements_unended").fill_null(0) - pl.col("n_slut_unref") > 0
+        return (
+            state.join(placements, on="case_id", how="left")
+            .with_columns(open=~pl.col("closed") & ~dismissed)
+            .with_columns(placed=pl.col("open") & placed)
+            .select("case_id", "unit_id", "caseworker_id", "person_key", "open", "placed", "last_placement_start")
+        )
+
+    @cached_property
+    def caseworker_home(self) -> pl.DataFrame:
+        """caseworker_id → the unit they belong to on as_of (else their latest row in caseworkers)."""
+        cw = conform(self._caseworkers, CASEWORKERS)
+        active = (pl.col("start_date").is_null() | (pl.col("start_date") <= self.as_of)) & (
+            pl.col("end_date").is_null() | (pl.col("end_date") >= self.as_of)
+        )
+        return (
+            cw.filter(pl.col("caseworker_id").is_not_null())
+            .with_columns(_active=active)
+            .sort(["_active", "start_date"], descending=True, nulls_last=True)
+            .unique("caseworker_id", keep="first", maintain_order=True)
+            .select("caseworker_id", pl.col("unit_id").alias("home_unit_id"), "name")
+        )
+
+    def select(self, sel: Selection) -> pl.DataFrame:
+        """Items of one selection: unit_id, caseworker_id, person_key, ref_date, days."""
+        frame = {
+            "events": self._from_events,
+            "obligations": self._from_obligations,
+            "open_cases": self._from_cases,
+            "placements": self._from_cases,
+        }[sel.source](sel)
+        if sel.has_caseworker:
+            frame = frame.filter(pl.col("caseworker_id").is_not_null())
+        if sel.attribute_to == "caseworker_unit":
+            frame = self._to_caseworker_unit(frame)
+        key = {"person": "person_key", "caseworker": "caseworker_id", None: None}[sel.distinct]
+        return frame.select(
+            "unit_id", "caseworker_id", "person_key", "ref_date", "days",
+            (pl.col(key) if key else pl.lit(None)).cast(pl.Utf8).alias("distinct_key"),
+        )
+
+    def _in_period(self, column: str) -> pl.Expr:
+        return pl.col(column).is_between(*self.period, closed="both")
+
+    def _from_events(self, sel: Selection) -> pl.DataFrame:
+        cond = pl.col("event_type").is_in(sel.event_type) & self._in_period("date")
+        if sel.outcome:
+            cond &= pl.col("outcome").is_in(sel.outcome)
+        return self.events.filter(cond).select(
+            "unit_id", "caseworker_id", "person_key", pl.col("date").alias("ref_date"),
+            pl.lit(None, dtype=pl.Int64).alias("days"),
+        )
+
+    def _from_obligations(self, sel: Selection) -> pl.DataFrame:
+        cond = pl.col("rule").is_in(sel.rule)
+        if sel.status:
+            cond &= pl.col("status").is_in(sel.status)
+        if sel.period_field != "as_of":
+            cond &= self._in_period(sel.period_field)
+        if sel.extended is not None:
+            cond &= pl.col("extended").fill_null(False) == sel.extended
+        ob = self.obligations.filter(cond)
+        if sel.limit_months is not None:
+            limit = calendar.next_working_day(calendar.add_months(ob["trigger_date"], sel.limit_months))
+            within = pl.col("fulfilled_date") <= pl.Series(limit, dtype=pl.Date)
+            ob = ob.filter(within if sel.limit_compare == "within" else ~within)
+        days = (
+            (pl.col(sel.days[1]) - pl.col(sel.days[0])).dt.total_days()
+            if sel.days
+            else pl.lit(None, dtype=pl.Int64)
+        )
+        ref_date = pl.lit(self.as_of) if sel.period_field == "as_of" else pl.col(sel.period_field)
+        return ob.select(
+            "unit_id", "caseworker_id", "person_key", ref_date.cast(pl.Date).alias("ref_date"),
+            days.cast(pl.Int64).alias("days"),
+        )
+
+    def _from_cases(self, sel: Selection) -> pl.DataFrame:
+        flag = "open" if sel.source == "open_cases" else "placed"
+        # Latest placement first, so a child placed in two cases counts with the newest one.
+        return (
+            self.cases.filter(pl.col(flag))
+            .sort(["last_placement_start", "case_id"], descending=[True, False], nulls_last=True)
+            .select(
+                "unit_id", "caseworker_id", "person_key", pl.lit(self.as_of).cast(pl.Date).alias("ref_date"),
+                pl.lit(None, dtype=pl.Int64).alias("days"),
+            )
+        )
+
+    def _to_caseworker_unit(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Attribute to the caseworker's own unit; one not in caseworkers.csv to one of their cases' units."""
+        home = self.caseworker_home.select("caseworker_id", "home_unit_id")
+        return (
+            frame.join(home, on="caseworker_id", how="left")
+            .with_columns(
+                unit_id=pl.coalesce("home_unit_id", pl.col("unit_id").min().over("caseworker_id"))
+            )
+            .drop("home_unit_id")
+        )
+
+
+ITEMS = {
+    "unit_id": pl.Utf8,
+    "caseworker_id": pl.Utf8,
+    "person_key": pl.Utf8,
+    "ref_date": pl.Date,
+    "days": pl.Int64,
+    "distinct_key": pl.Utf8,
+    "kpi": pl.Utf8,
+    "part": pl.Utf8,
+}
+
+
+def _items(kpis: list[Kpi], src: _Sources) -> pl.DataFrame:
+    """One row per counted item: which figure, numerator or denominator, and whose it is."""
+    parts = [pl.DataFrame(schema=ITEMS)]
+    for kpi in kpis:
+        for part, sel in (("num", kpi.numerator), ("den", kpi.denominator)):
+            if sel is not None:
+                parts.append(src.select(sel).with_columns(kpi=pl.lit(kpi.id), part=pl.lit(part)))
+    return pl.concat(parts, how="vertical")
+
+
+def _category(breakdown: str | None, persons: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:
+    """Adds `category`: the item's breakdown value (null when no breakdown is asked for)."""
+    if breakdown is None:
+        return items.with_columns(category=pl.lit(None, dtype=pl.Utf8))
+    items = items.join(persons, on="person_key", how="left")
+    if breakdown == "gender":
+        category = pl.when(pl.col("gender").is_in(GENDERS)).then("gender").otherwise(pl.lit("U"))
+    elif breakdown == "unaccompanied":
+        category = pl.when(pl.col("unaccompanied").fill_null(False)).then(pl.lit("ja")).otherwise(pl.lit("nej"))
+    else:
+        category = _age_band(pl.col("birth_date"), pl.col("ref_date"))
+    return items.with_columns(category=category.cast(pl.Utf8)).drop("gender", "birth_date", "unaccompanied")
+
+
+def _age_band(birth: pl.Expr, day: pl.Expr) -> pl.Expr:
+    """Age in whole years on `day`, banded; unknown birth date or an age outside 0–20 → okand."""
+    before_birthday = (day.dt.month() * 100 + day.dt.day()) < (birth.dt.month() * 100 + birth.dt.day())
+    age = day.dt.year().cast(pl.Int32) - birth.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)
+    expr = pl.when(age.is_between(*AGE_BANDS[0][1:])).then(pl.lit(AGE_BANDS[0][0]))
+    for band, low, high in AGE_BANDS[1:]:
+        expr = expr.when(age.is_between(low, high)).then(pl.lit(band))
+    return expr.otherwise(pl.lit(UNKNOWN_AGE))
+
+
+def _distinct(items: pl.DataFrame) -> pl.DataFrame:
+    """Keeps the first item of each distinct person / caseworker (per figure, part and category)."""
+    keyed = pl.col("distinct_key").is_not_null()
+    once = items.filter(keyed).unique(["kpi", "part", "distinct_key", "category"], keep="first", maintain_order=True)
+    return pl.concat([items.filter(~keyed), once])
+
+
+# ---------------------------------------------------------------- roll-up
+
+
+def _unit_figures(items: pl.DataFrame, flat: pl.DataFrame, median_ids: list[str]) -> pl.DataFrame:
+    """Subtree numerators and denominators for every unit, one group_by per depth of the tree."""
+    keys = ["kpi", "category"]
+    per_unit = items.group_by(["unit_id", *keys]).agg(
+        (pl.col("part") == "num").sum().alias("numerator"), (pl.col("part") == "den").sum().alias("denominator")
+    )
+    anc = orgtree.depth_columns(flat)
+    joined = per_unit.join(flat.select("unit_id", *anc), on="unit_id", how="inner")
+    sums = pl.concat(
+        [
+            joined.filter(pl.col(col).is_not_null())
+            .group_by([col, *keys])
+            .agg(pl.col("numerator").sum(), pl.col("denominator").sum())
+            .rename({col: "node_id"})
+            for col in anc
+        ]
+    )
+    medians = (
+        items.filter(pl.col("kpi").is_in(median_ids) & (pl.col("part") == "num"))
+        .join(orgtree.closure(flat), on="unit_id", how="inner")
+        .group_by(["ancestor_id", *keys])
+        .agg(pl.col("days").median().alias("median"))
+        .rename({"ancestor_id": "node_id"})
+    )
+    return sums.join(medians, on=["node_id", *keys], how="left", nulls_equal=True)
+
+
+def _caseworker_figures(items: pl.DataFrame, median_ids: list[str]) -> pl.DataFrame:
+    keys = ["kpi", "category"]
+    own = items.filter(pl.col("caseworker_id").is_not_null()).rename({"caseworker_id": "node_id"})
+    return own.group_by(["node_id", *keys]).agg(
+        (pl.col("part") == "num").sum().alias("numerator"),
+        (pl.col("part") == "den").sum().alias("denominator"),
+        pl.col("days").filter(pl.col("kpi").is_in(median_ids) & (pl.col("part") == "num")).median().alias("median"),
+    )
+
+
+def _place_unknown_units(items: pl.DataFrame, flat: pl.DataFrame, org_units: pl.DataFrame):
+    """Items of units missing from the tree go to one 'Okänd enhet' under the root."""
+    known = pl.col("unit_id").is_in(flat["unit_id"].implode())
+    if items.filter(~known | pl.col("unit_id").is_null()).is_empty():
+        return items, flat
+    tops = orgtree.roots(flat)
+    extra = pl.DataFrame(
+        {
+            "unit_id": [UNKNOWN_UNIT],
+            "parent_id": [tops[0] if len(tops) == 1 else None],
+            "name": [UNKNOWN_UNIT_NAME],
+            "level": [None],
+        }
+    )
+    units = pl.concat([conform(org_units, ORG_UNITS), conform(extra, ORG_UNITS)])
+    items = items.with_columns(unit_id=pl.when(known).then("unit_id").otherwise(pl.lit(UNKNOWN_UNIT)))
+    return items, orgtree.flatten(units)
+
+
+# ---------------------------------------------------------------- public API
+
+FIGURE_COLUMNS = {
+    "node_type": pl.Utf8,
+    "node_id": pl.Utf8,
+    "name": pl.Utf8,
+    "level": pl.Utf8,
+    "parent_id": pl.Utf8,
+    "kpi": pl.Utf8,
+    "breakdown": pl.Utf8,
+    "category": pl.Utf8,
+    "numerator": pl.Int64,
+    "denominator": pl.Int64,
+    "value": pl.Float64,
+}
+
+
+def compute(
+    events: pl.DataFrame,
+    obligations: pl.DataFrame,
+    org_units: pl.DataFrame,
+    caseworkers: pl.DataFrame,
+    period_from: dt.date,
+    period_to: dt.date,
+    as_of: dt.date | None = None,
+    kpi_ids: list[str] | None = None,
+    breakdown: str | None = None,
+    catalogue: Mapping[str, Kpi] | None = None,
+) -> pl.DataFrame:
+    """Every figure for every unit (its whole subtree) and every caseworker, in long format.
+
+    One row per node × figure (× breakdown category), columns FIGURE_COLUMNS. `node_type` is
+    `unit` or `caseworker`; a caseworker's `parent_id` is their own unit. For a count the value
+    is the numerator; for a median the numerator is how many items the median is taken over.
+    With `breakdown` (gender | age_band | unaccompanied) the rows are per category instead of
+    totals, and figures without that breakdown are left out.
+    """
+    if period_from > period_to:
+        raise ValueError(f"perioden börjar ({period_from}) efter att den slutar ({period_to})")
+    if breakdown is not None and breakdown not in BREAKDOWNS:
+        raise ValueError(f"okänd nedbrytning {breakdown!r} (tillåtna: {', '.join(BREAKDOWNS)})")
+    catalogue = catalogue if catalogue is not None else load_catalogue()
+    kpis = _chosen(catalogue, kpi_ids, breakdown)
+    src = _Sources(events, obligations, caseworkers, period_from, period_to, as_of or period_to)
+    flat = orgtree.flatten(org_units)
+    items, flat = _place_unknown_units(_items(kpis, src), flat, org_units)
+    items = _distinct(_category(breakdown, src.persons, items))
+    median_ids = [k.id for k in kpis if k.kind == "median_days"]
+    units = _unit_figures(items, flat, median_ids)
+    caseworkers_ = _caseworker_figures(items, median_ids)
+    return _finish(kpis, breakdown, flat, src, items, units, caseworkers_)
+
+
+def _chosen(catalogue: Mapping[str, Kpi], kpi_ids, breakdown) -> list[Kpi]:
+    ids = list(kpi_ids) if kpi_ids is not None else list(catalogue)
+    unknown = [i for i in ids if i not in catalogue]
+    if unknown:
+        raise ValueError(f"okänt nyckeltal: {', '.join(unknown)} (kända: {', '.join(catalogue)})")
+    return [catalogue[i] for i in ids if breakdown is None or breakdown in catalogue[i].breakdowns]
+
+
+def _finish(kpis, breakdown, flat, src, items, units, caseworkers_) -> pl.DataFrame:
+    """All nodes × figures × categories (zeros where nothing was counted), with values and labels."""
+    unit_nodes = flat.select(
+        pl.lit("unit").alias("node_type"), pl.col("unit_id").alias("node_id"), "name", "level", "parent_id"
+    )
+    home = src.caseworker_home
+    cw_ids = pl.concat(
+        [home.select("caseworker_id"), items.select("caseworker_id").drop_nulls()]
+    ).unique()
+    cw_nodes = cw_ids.join(home, on="caseworker_id", how="left").select(
+        pl.lit("caseworker").alias("node_type"),
+        pl.col("caseworker_id").alias("node_id"),
+        "name",
+        pl.lit(CASEWORKER_LEVEL).alias("level"),
+        pl.col("home_unit_id").alias("parent_id"),
+    )
+    kpi_frame = pl.DataFrame(
+        {
+            "kpi": [k.id for k in kpis],
+            "_order": list(range(len(kpis))),
+            "_kind": [k.kind for k in kpis],
+        }
+    )
+    categories = list(BREAKDOWNS[breakdown]) if breakdown else [None]
+    cat_frame = pl.DataFrame(
+        {"category": categories, "_cat_order": list(range(len(categories)))}, schema_overrides={"category": pl.Utf8}
+    )
+    counts = pl.concat(
+        [
+            units.with_columns(node_type=pl.lit("unit")),
+            caseworkers_.with_columns(node_type=pl.lit("caseworker")).select(units.columns + ["node_type"]),
+        ]
+    )
+    nodes = pl.concat([unit_nodes, cw_nodes.sort("node_id")]).with_row_index("_node_order")
+    grid = nodes.join(kpi_frame, how="cross").join(cat_frame, how="cross")
+    out = grid.join(counts, on=["node_type", "node_id", "kpi", "category"], how="left", nulls_equal=True)
+    num = pl.col("numerator").fill_null(0)
+    den = pl.col("denominator").fill_null(0)
+    kind = pl.col("_kind")
+    value = (
+        pl.when(kind == "count").then(num.cast(pl.Float64))
+        .when(kind == "median_days").then(pl.col("median"))
+        .when(den > 0).then(num / den)
+        .otherwise(None)
+    )
+    return (
+        out.with_columns(
+            numerator=num,
+            denominator=pl.when(kind.is_in(["share", "ratio"])).then(den).otherwise(None),
+            value=value,
+            breakdown=pl.lit(breakdown, dtype=pl.Utf8),
+        )
+        .sort(["_node_order", "_order", "_cat_order"])
+        .select([pl.col(c).cast(t) for c, t in FIGURE_COLUMNS.items()])
+    )
+
+
+def build_tree(
+    figures: pl.DataFrame,
+    root: str | None = None,
+    catalogue: Mapping[str, Kpi] | None = None,
+) -> dict:
+    """The nested JSON structure of `compute`'s totals, rooted at `root` (default: the tree's root).
+
+    `{"unit_id", "name", "level", "kpis": {id: {"numerator", "denominator", "value"}}, "children": [...]}`
+    """
+    catalogue = catalogue if catalogue is not None else load_catalogue()
+    rows = figures.filter((pl.col("node_type") == "unit") & pl.col("category").is_null())
+    nodes: dict[str, dict] = {}
+    children: dict[str | None, list[str]] = {}
+    for r in rows.iter_rows(named=True):
+        node = nodes.get(r["node_id"])
+        if node is None:
+            node = nodes[r["node_id"]] = {
+                "unit_id": r["node_id"], "name": r["name"], "level": r["level"], "kpis": {}, "children": [],
+            }
+            children.setdefault(r["parent_id"], []).append(r["node_id"])
+        value = r["value"]
+        if value is not None and catalogue[r["kpi"]].kind == "count":
+            value = int(value)
+        node["kpis"][r["kpi"]] = {"numerator": r["numerator"], "denominator": r["denominator"], "value": value}
+    if root is None:
+        tops = children.get(None, [])
+        if len(tops) != 1:
+            raise orgtree.OrgTreeError(f"trädet har {len(tops)} rotenheter ({', '.join(tops)}); välj en enhet")
+        root = tops[0]
+    if root not in nodes:
+        raise orgtree.OrgTreeError(f"okänd enhet: {root}")
+
+    def attach(unit_id: str) -> dict:
+        node = nodes[unit_id]
+        kids = sorted(children.get(unit_id, []), key=lambda k: (nodes[k]["name"] or "", k))
+        node["children"] = [attach(k) for k in kids]
+        return node
+
+    return attach(root)
+
+
+def tree(
+    events: pl.DataFrame,
+    obligations: pl.DataFrame,
+    org_units: pl.DataFrame,
+    caseworkers: pl.DataFrame,
+    period_from: dt.date,
+    period_to: dt.date,
+    as_of: dt.date | None = None,
+    root: str | None = None,
+    kpi_ids: list[str] | None = None,
+    catalogue: Mapping[str, Kpi] | None = None,
+) -> dict:
+    """`compute` followed by `build_tree`: the JSON of `egenkontroll kpi`."""
+    figures = compute(
+        events, obligations, org_units, caseworkers, period_from, period_to, as_of,
+        kpi_ids=kpi_ids, catalogue=catalogue,
+    )
+    return build_tree(figures, root=root, catalogue=catalogue)
