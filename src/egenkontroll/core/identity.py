@@ -54,10 +54,10 @@ REASON_MISSING = "personnummer saknas"
 KINDS = ("personnummer", "samordningsnummer", "reservnummer")
 
 # century?, YYMMDD, separator?, NNNC
-_NUMBER = r"^(\d{2})?(\d{6})([-+]?)(\d{4})$"
+_NUMBER = r"^([0-9]{2})?([0-9]{6})([-+]?)([0-9]{4})$"
 # Written for both Python `re` and polars (Rust regex, no look-around): the neighbouring
 # character is captured and put back, so two passes catch numbers one character apart.
-_MASKABLE = r"(^|[^0-9])(\d{6}(?:\d{2})?)[-+]?\d{4}([^0-9]|$)"
+_MASKABLE = r"(^|[^0-9])([0-9]{6}(?:[0-9]{2})?)[-+]?[0-9]{4}([^0-9]|$)"
 _RESERVE_IN_TEXT = r"(^|[^A-Za-z0-9])[Rr]:\S*"
 
 PARSED_SCHEMA = {
@@ -264,7 +264,7 @@ def mask_identity_expr(value: pl.Expr) -> pl.Expr:
     Only a leading birth date (6 or 8 digits) survives; everything else becomes `****`.
     """
     text = value.str.strip_chars()
-    head = text.str.extract(r"^((?:19|20)\d{6}|\d{6})", 1)
+    head = text.str.extract(r"^((?:19|20)[0-9]{6}|[0-9]{6})", 1)
     return (
         pl.when(text.str.to_uppercase().str.starts_with("R:")).then(pl.lit("R:****"))
         .when(head.is_not_null()).then(head + "-****")

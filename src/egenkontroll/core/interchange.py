@@ -375,7 +375,7 @@ def _date(column: str) -> pl.Expr:
 
 
 def _date_checks(column: str) -> list[_Check]:
-    well_formed = pl.col(column).str.contains(r"^\d{4}-\d{2}-\d{2}$")
+    well_formed = pl.col(column).str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
     return [
         _Check(column, pl.col(column).is_not_null() & ~well_formed, BAD_DATE_FORMAT),
         _Check(column, well_formed & _date(column).is_null(), BAD_DATE_DAY),
