@@ -100,9 +100,17 @@ def obligations(
     sys.stdout.write(obligations_csv(result.obligations) if fmt == "csv" else obligations_json(result.obligations) + "\n")
 
 
+UNIT_NAMES = {"days": "dagar", "months": "månader", "years": "år", "working_days": "arbetsdagar"}
+
+
+def describe_step(step) -> str:
+    return f"{step.n} {UNIT_NAMES[step.unit]}"
+
+
 @app.command("rules")
 def rules_command(
     file: Path = typer.Option(None, "--file", help="En egen regelkatalog (standard: EGK_RULES_FILE eller den medföljande)."),
+    references: bool = typer.Option(False, "--lagrum", help="Visa också lagrummet för varje regel."),
 ) -> None:
     """Visa regelkatalogen: lagkrav och lokala riktlinjer med frister och lagrum."""
     from egenkontroll.core.rules import RuleError, load_catalogue
@@ -113,11 +121,13 @@ def rules_command(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
     table = Table(title=f"Regelkatalog ({catalogue.source})", show_lines=True)
-    for col in ("id", "titel", "typ", "frist", "gäller", "aktiv", "lagrum"):
+    columns = ("id", "titel", "typ", "frist", "gäller", "aktiv") + (("lagrum",) if references else ())
+    for col in columns:
         table.add_column(col, overflow="fold")
     for r in catalogue.rules:
-        step = f"{r.first.n} {r.first.unit}" + (f", sedan {r.then.n} {r.then.unit}" if r.then else "")
+        step = describe_step(r.first) + (f", sedan {describe_step(r.then)}" if r.then else "")
         step += " (1930:173)" if r.roll else ""
         valid = f"{r.valid_from or ''}–{r.valid_to or ''}" if (r.valid_from or r.valid_to) else "alltid"
-        table.add_row(r.id, r.title, r.kind, step, valid, "ja" if r.enabled else "nej", r.reference)
+        row = [r.id, r.title, r.kind, step, valid, "ja" if r.enabled else "nej"]
+        table.add_row(*row, *([r.reference] if references else []))
     Console().print(table)
