@@ -29,6 +29,7 @@ import polars as pl
 import yaml
 
 from egenkontroll.core import calendar, orgtree
+from egenkontroll.core.linking import Links, link
 from egenkontroll.core.schema import (
     CASEWORKERS,
     EVENT_TYPES,
@@ -326,16 +327,22 @@ def target_status(kpi: Kpi, value: float | None) -> str | None:
 class _Sources:
     """The item sources for one computation, each built once and only when a figure needs it."""
 
-    def __init__(self, events, obligations, caseworkers, period_from, period_to, as_of):
+    def __init__(self, events, obligations, caseworkers, period_from, period_to, as_of, links):
         self.period = (period_from, period_to)
         self.as_of = as_of
-        self._events, self._obligations, self._caseworkers = events, obligations, caseworkers
+        self._events, self._obligations, self._caseworkers, self._links = events, obligations, caseworkers, links
+
+    @cached_property
+    def links(self) -> Links:
+        """Reports, investigations and insatser linked exactly as the obligations engine does."""
+        if self._links is not None:
+            return self._links
+        return link(conform(self._events, EVENTS).filter(pl.col("date") <= self.as_of).rechunk())
 
     @cached_property
     def events(self) -> pl.DataFrame:
-        """Events known on as_of (later ones are ignored, as in rules.md), in case order."""
-        ev = conform(self._events, EVENTS).filter(pl.col("date") <= self.as_of)
-        return ev.sort(["case_id", "date", "row", "event_id"], nulls_last=True)
+        """The linked events known on as_of (later ones are ignored, as in rules.md)."""
+        return conform(self.links.events, EVENTS).filter(pl.col("date") <= self.as_of)
 
     @cached_property
     def obligations(self) -> pl.DataFrame:
@@ -346,6 +353,7 @@ class _Sources:
         """Per person: gender, birth date and whether any event marks the child unaccompanied."""
         return (
             self.events.filter(pl.col("person_key").is_not_null())
+            .sort("date", "event_id")
             .group_by("person_key")
             .agg(
                 pl.col("gender").drop_nulls().last(),
@@ -356,44 +364,42 @@ class _Sources:
 
     @cached_property
     def cases(self) -> pl.DataFrame:
-        """Per case on as_of: who is responsible, whether it is open, whether a placement is open."""
-        ev = self.events
+        """Per case on as_of: who is responsible, whether it is open, whether a child is placed.
+
+        Responsible = the latest event naming a unit / caseworker (a `handlaggare` event last
+        on its day), the same order the obligations engine attributes open obligations by.
+        """
         et = pl.col("event_type")
-        starts = ev.filter((et == "insats_start") & pl.col("intervention").is_in(PLACEMENTS)).select(
-            "case_id", pl.coalesce("ref", "event_id").alias("ref"), pl.col("date").alias("start")
-        )
-        ended_by_ref = ev.filter((et == "insats_slut") & pl.col("ref").is_not_null()).select("case_id", "ref")
-        placements = (
-            starts.join(ended_by_ref, on=["case_id", "ref"], how="anti")
-            .group_by("case_id")
-            .agg(pl.len().alias("placements_unended"), pl.col("start").max().alias("last_placement_start"))
-        )
-        state = ev.group_by("case_id").agg(
+        ordered = self.events.with_columns(_h=et == "handlaggare").sort("case_id", "date", "_h", "event_id")
+        ej_inleda = (et == "forhandsbedomning") & (pl.col("outcome") == "ej_inleda").fill_null(False)
+        state = ordered.group_by("case_id", maintain_order=True).agg(
             pl.col("unit_id").drop_nulls().last(),
             pl.col("caseworker_id").drop_nulls().last(),
             pl.col("person_key").drop_nulls().last(),
             (et == "arende_avslutat").any().alias("closed"),
-            (et == "utredning_inledd").sum().alias("n_inledd"),
-            ((et == "forhandsbedomning") & (pl.col("outcome") == "inleda")).sum().alias("n_fb_inleda"),
-            (et == "utredning_avslutad").sum().alias("n_avslutad"),
-            (et == "insats_start").sum().alias("n_insats"),
-            (et == "insats_slut").sum().alias("n_slut"),
-            ((et == "insats_slut") & pl.col("ref").is_null()).sum().alias("n_slut_unref"),
-            ((et == "forhandsbedomning") & (pl.col("outcome") == "ej_inleda"))
-            .filter(et.is_in(DECISIONS))
-            .last()
-            .alias("last_decision_ej_inleda"),
+            ej_inleda.filter(et.is_in(DECISIONS)).last().alias("last_decision_ej_inleda"),
         )
-        opened = pl.when(pl.col("n_inledd") > 0).then("n_inledd").otherwise("n_fb_inleda")
-        nothing_open = (opened <= pl.col("n_avslutad")) & (pl.col("n_insats") <= pl.col("n_slut"))
+        investigating = (
+            self.links.investigations.filter(pl.col("concluded").is_null())
+            .select("case_id", pl.lit(True).alias("investigating"))
+            .unique("case_id")
+        )
+        placement = pl.col("intervention").is_in(PLACEMENTS)
+        insatser = (
+            self.links.placements.filter(pl.col("end").is_null())
+            .group_by("case_id")
+            .agg(
+                pl.lit(True).alias("insats_open"),
+                placement.any().alias("placement_open"),
+                pl.col("start").filter(placement).max().alias("last_placement_start"),
+            )
+        )
+        state = state.join(investigating, on="case_id", how="left").join(insatser, on="case_id", how="left")
+        nothing_open = ~pl.col("investigating").fill_null(False) & ~pl.col("insats_open").fill_null(False)
         dismissed = pl.col("last_decision_ej_inleda").fill_null(False) & nothing_open
-        placed = pl.col("placements_unended").fill_null(0) - pl.col("n_slut_unref") > 0
-        return (
-            state.join(placements, on="case_id", how="left")
-            .with_columns(open=~pl.col("closed") & ~dismissed)
-            .with_columns(placed=pl.col("open") & placed)
-            .select("case_id", "unit_id", "caseworker_id", "person_key", "open", "placed", "last_placement_start")
-        )
+        return state.with_columns(open=~pl.col("closed") & ~dismissed).with_columns(
+            placed=pl.col("open") & pl.col("placement_open").fill_null(False)
+        ).select("case_id", "unit_id", "caseworker_id", "person_key", "open", "placed", "last_placement_start")
 
     @cached_property
     def caseworker_home(self) -> pl.DataFrame:
@@ -628,6 +634,7 @@ def compute(
     kpi_ids: list[str] | None = None,
     breakdown: str | None = None,
     catalogue: Mapping[str, Kpi] | None = None,
+    links: Links | None = None,
 ) -> pl.DataFrame:
     """Every figure for every unit (its whole subtree) and every caseworker, in long format.
 
@@ -635,7 +642,8 @@ def compute(
     `unit` or `caseworker`; a caseworker's `parent_id` is their own unit. For a count the value
     is the numerator; for a median the numerator is how many items the median is taken over.
     With `breakdown` (gender | age_band | unaccompanied) the rows are per category instead of
-    totals, and figures without that breakdown are left out.
+    totals, and figures without that breakdown are left out. `links` may be passed from the
+    obligations `Evaluation` of the same `as_of` to avoid linking the events twice.
     """
     if period_from > period_to:
         raise ValueError(f"perioden börjar ({period_from}) efter att den slutar ({period_to})")
@@ -643,7 +651,7 @@ def compute(
         raise ValueError(f"okänd nedbrytning {breakdown!r} (tillåtna: {', '.join(BREAKDOWNS)})")
     catalogue = catalogue if catalogue is not None else load_catalogue()
     kpis = _chosen(catalogue, kpi_ids, breakdown)
-    src = _Sources(events, obligations, caseworkers, period_from, period_to, as_of or period_to)
+    src = _Sources(events, obligations, caseworkers, period_from, period_to, as_of or period_to, links)
     flat = orgtree.flatten(org_units)
     items, flat = _place_unknown_units(_items(kpis, src), flat, org_units)
     items = _distinct(_category(breakdown, src.persons, items))
@@ -770,10 +778,11 @@ def tree(
     root: str | None = None,
     kpi_ids: list[str] | None = None,
     catalogue: Mapping[str, Kpi] | None = None,
+    links: Links | None = None,
 ) -> dict:
     """`compute` followed by `build_tree`: the JSON of `egenkontroll kpi`."""
     figures = compute(
         events, obligations, org_units, caseworkers, period_from, period_to, as_of,
-        kpi_ids=kpi_ids, catalogue=catalogue,
+        kpi_ids=kpi_ids, catalogue=catalogue, links=links,
     )
     return build_tree(figures, root=root, catalogue=catalogue)
