@@ -253,6 +253,10 @@ def test_mask_identity_value(value, masked):
     assert pl.select(mask_identity_expr(pl.lit(value))).item() == masked
 
 
+def test_mask_identity_value_keeps_null():
+    assert pl.Series([None], dtype=pl.Utf8).to_frame("v").select(mask_identity_expr(pl.col("v"))).item() is None
+
+
 def test_load_key_from_hex_and_text_env():
     assert load_key({"EGK_PSEUDONYM_KEY": "00ff" * 8}) == bytes.fromhex("00ff" * 8)
     assert load_key({"EGK_PSEUDONYM_KEY": " en lång lösenfras "}) == "en lång lösenfras".encode()

@@ -266,7 +266,8 @@ def mask_identity_expr(value: pl.Expr) -> pl.Expr:
     text = value.str.strip_chars()
     head = text.str.extract(r"^((?:19|20)[0-9]{6}|[0-9]{6})", 1)
     return (
-        pl.when(text.str.to_uppercase().str.starts_with("R:")).then(pl.lit("R:****"))
+        pl.when(text.is_null()).then(None)
+        .when(text.str.to_uppercase().str.starts_with("R:")).then(pl.lit("R:****"))
         .when(head.is_not_null()).then(head + "-****")
         .otherwise(pl.lit("****"))
     )

@@ -322,9 +322,17 @@ def _v1_tables(raw: Tables, warnings: list[str]) -> dict[str, pl.DataFrame]:
 def _apply(
     frame: pl.DataFrame, checks: Sequence[_Check], file: str, event_id: pl.Expr | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Split a table into good rows and rejects (one reject per failed check, by row)."""
+    """Split a table into good rows and rejects (one reject per failed check, by row).
+
+    Reasons that are expressions are evaluated on the whole table (window functions such as
+    the first row of a duplicate must see every row), before the bad rows are picked out.
+    """
     flags = [f"_bad{i}" for i in range(len(checks))]
-    flagged = frame.with_columns(c.bad.fill_null(False).alias(f) for c, f in zip(checks, flags, strict=True))
+    reasons = [pl.lit(c.reason) if isinstance(c.reason, str) else pl.col(f"_why{i}") for i, c in enumerate(checks)]
+    flagged = frame.with_columns(
+        *[c.bad.fill_null(False).alias(f) for c, f in zip(checks, flags, strict=True)],
+        *[pl.when(c.bad).then(c.reason).alias(f"_why{i}") for i, c in enumerate(checks) if not isinstance(c.reason, str)],
+    )
     parts = [
         flagged.filter(pl.col(f)).select(
             file=pl.lit(file),
@@ -332,13 +340,14 @@ def _apply(
             event_id=pl.lit(None, pl.Utf8) if event_id is None else event_id,
             column=pl.lit(c.column),
             value=pl.col(c.column).cast(pl.Utf8),
-            reason=pl.lit(c.reason) if isinstance(c.reason, str) else c.reason,
+            reason=reason,
             _check=pl.lit(i),
         )
-        for i, (c, f) in enumerate(zip(checks, flags, strict=True))
+        for i, (c, f, reason) in enumerate(zip(checks, flags, reasons, strict=True))
     ]
     rejects = pl.concat(parts).sort(["row", "_check"]).drop("_check") if parts else schema.empty(schema.REJECTS)
-    good = flagged.filter(~pl.any_horizontal(flags)).drop(flags) if flags else flagged
+    good = flagged.filter(~pl.any_horizontal(flags)) if flags else flagged
+    good = good.drop(c for c in good.columns if c.startswith(("_bad", "_why")))
     return good, schema.conform(rejects, schema.REJECTS)
 
 
