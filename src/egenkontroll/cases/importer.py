@@ -1,0 +1,391 @@
+"""One import run: an export in, events, persons, cases and obligations stored, all or nothing.
+
+Municipalities import every night. The run must never leave the database half-written (it
+is one transaction: killed at any moment, the database is as before and the next run does
+the whole job), must be idempotent (each event's content hash decides whether it is new,
+changed or unchanged; the diff is a polars join, not per-row queries), must account for
+every row (read = imported + updated + unchanged + rejected) and must be fast at city scale
+(bulk paths in `bulk.py`). Obligations are recomputed, in the same transaction, for every
+case an imported event touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import socket
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import polars as pl
+from django.db import DatabaseError, connections, transaction
+from django.utils import timezone
+
+from egenkontroll.cases import derive, profiles
+from egenkontroll.cases.bulk import execute, read_frame, temp_keys, write_frame
+from egenkontroll.cases.checks import CheckError, run_checks
+from egenkontroll.cases.models import ID, ImportRun
+from egenkontroll.cases.store import DatabaseUnavailable, load_events, prepare_database
+from egenkontroll.core import schema
+from egenkontroll.core.identity import mask_expr
+from egenkontroll.core.interchange import Dataset, InterchangeError, read_dataset
+from egenkontroll.core.obligations import evaluate
+from egenkontroll.core.rules import RuleError
+
+REJECT_COLUMNS = [*schema.REJECTS, "stage"]
+ID_COLUMNS = {
+    "events": ("event_id", "case_id", "unit_id", "caseworker_id", "ref"),
+    "org_units": ("unit_id", "parent_id"),
+    "caseworkers": ("caseworker_id", "unit_id"),
+}
+TOO_LONG = f"värdet är för långt (högst {ID} tecken)"
+_LOCK_KEY = 4_711_2025  # pg_advisory_xact_lock: one import at a time per database
+
+
+class ImportFailed(Exception):
+    """Nothing could be imported; the message is one line, in Swedish, without identities."""
+
+
+class Reporter(Protocol):
+    def phase(self, title: str, total: int | None = None) -> None: ...
+    def advance(self, n: int) -> None: ...
+
+
+class SilentReporter:
+    def phase(self, title: str, total: int | None = None) -> None:
+        pass
+
+    def advance(self, n: int) -> None:
+        pass
+
+
+@dataclass
+class ImportSummary:
+    """What a run did; `as_dict` is the `--format json` output."""
+
+    rows_read: int
+    imported: int
+    updated: int
+    unchanged: int
+    rejected: int
+    link_rejected: int = 0
+    rejected_org_units: int = 0
+    rejected_caseworkers: int = 0
+    affected_cases: int = 0
+    obligations: int = 0
+    checks: dict[str, int] = field(default_factory=dict)
+    run_id: int | None = None
+    status: str = "ok"
+    files: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    duration_seconds: float = 0.0
+
+    @property
+    def all_rejected(self) -> int:
+        return self.rejected + self.link_rejected + self.rejected_org_units + self.rejected_caseworkers
+
+    @property
+    def exit_code(self) -> int:
+        return 2 if self.all_rejected else 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def run_import(
+    path: str | Path,
+    *,
+    using: str = "default",
+    profile: str | Path | None = None,
+    rejects_path: str | Path | None = None,
+    key: bytes | None = None,
+    reporter: Reporter | None = None,
+    user: str | None = None,
+) -> ImportSummary:
+    """Import the dataset at `path` into the database `using`, atomically.
+
+    Raises ImportFailed (nothing imported) with a one-line reason; row problems are
+    rejects in the summary, in the database and, with `rejects_path`, in a CSV file.
+    """
+    reporter = reporter or SilentReporter()
+    started, clock = timezone.now(), time.monotonic()
+    run = _RunInfo(str(path), str(profile) if profile else None, user or _user(), started)
+    try:
+        prepare_database(using)
+    except DatabaseUnavailable as exc:
+        raise ImportFailed(str(exc)) from exc
+    reporter.phase("Läser filer")
+    try:
+        dataset = _read(path, profile, key)
+    except (InterchangeError, profiles.ProfileError, OSError) as exc:
+        reason = str(exc) if not isinstance(exc, OSError) else f"kan inte läsa {Path(path).name}: {exc.strerror}"
+        _record_failure(using, run, reason, clock)
+        raise ImportFailed(reason) from exc
+    try:
+        return _store(using, dataset, run, rejects_path, reporter, clock)
+    except (DatabaseError, RuleError, CheckError, OSError) as exc:
+        reason = _one_line(exc)
+        _record_failure(using, run, reason, clock)
+        raise ImportFailed(reason) from exc
+
+
+@dataclass
+class _RunInfo:
+    source: str
+    profile: str | None
+    user: str
+    started: dt.datetime
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "okänd"
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}".rstrip(": ")
+
+
+def _read(path: str | Path, profile: str | Path | None, key: bytes | None) -> Dataset:
+    """Read a v1 dataset, or an export through an import profile (rows mapped back to the source)."""
+    if profile is None:
+        return read_dataset(path, key=key)
+    conversion = profiles.convert(profiles.load_profile(profile), path)
+    with tempfile.TemporaryDirectory(prefix="egk-profile-") as directory:
+        profiles.write_v1(conversion, Path(directory))
+        dataset = read_dataset(directory, key=key)
+    dataset.rejects = _rejects_to_source(dataset.rejects, conversion)
+    origin = conversion.origins["events"].with_row_index("row", offset=2).with_columns(pl.col("row").cast(pl.Int64))
+    dataset.events = (
+        dataset.events.join(origin, on="row", how="left")
+        .with_columns(pl.col("source_row").alias("row"))
+        .select(list(schema.EVENTS))
+    )
+    dataset.files, dataset.encodings = conversion.files, conversion.encodings
+    dataset.warnings = conversion.warnings + dataset.warnings
+    return dataset
+
+
+def _rejects_to_source(rejects: pl.DataFrame, conversion: profiles.Conversion) -> pl.DataFrame:
+    """Name the export's file and row in rejects, not the converted v1 file's."""
+    origins = pl.concat(
+        [
+            o.with_row_index("row", offset=2).with_columns(
+                pl.col("row").cast(pl.Int64), pl.lit(f"{table}.csv").alias("v1_file")
+            )
+            for table, o in conversion.origins.items()
+        ]
+    )
+    joined = rejects.join(origins, left_on=["file", "row"], right_on=["v1_file", "row"], how="left")
+    return joined.select(
+        pl.coalesce("file_right", "file").alias("file"),
+        pl.coalesce("source_row", "row").alias("row"),
+        *[c for c in schema.REJECTS if c not in ("file", "row")],
+    )
+
+
+def _too_long(frame: pl.DataFrame, table: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Rows whose ids exceed the database's column width become rejects instead of an error."""
+    columns = ID_COLUMNS[table]
+    long = [pl.col(c).str.len_chars() > ID for c in columns]
+    bad = pl.any_horizontal(long).fill_null(False)
+    has_row = "row" in frame.columns
+    rejects = pl.concat(
+        [
+            frame.filter(pl.col(c).str.len_chars() > ID).select(
+                file=pl.lit(f"{table}.csv"),
+                row=pl.col("row") if has_row else pl.lit(None, pl.Int64),
+                event_id=pl.col("event_id").str.slice(0, ID) if table == "events" else pl.lit(None, pl.Utf8),
+                column=pl.lit(c),
+                value=pl.col(c).str.slice(0, 40) + "…",
+                reason=pl.lit(TOO_LONG),
+            )
+            for c in columns
+        ]
+    )
+    return frame.filter(~bad), schema.conform(rejects, schema.REJECTS)
+
+
+def _store(
+    using: str, dataset: Dataset, run: _RunInfo, rejects_path, reporter: Reporter, clock: float
+) -> ImportSummary:
+    events, long_events = _too_long(dataset.events, "events")
+    org_units, long_units = _too_long(dataset.org_units, "org_units")
+    caseworkers, long_workers = _too_long(dataset.caseworkers, "caseworkers")
+    rejects = _with_stage(pl.concat([dataset.rejects, long_events, long_units, long_workers]), "read")
+    events = events.with_columns(derive.content_hashes(events))
+    summary = ImportSummary(
+        rows_read=dataset.rows_read, imported=0, updated=0, unchanged=0,
+        rejected=_distinct_rows(rejects, "events.csv"),
+        rejected_org_units=_distinct_rows(rejects, "org_units.csv"),
+        rejected_caseworkers=_distinct_rows(rejects, "caseworkers.csv"),
+        files=dataset.files, warnings=dataset.warnings,
+    )
+    with transaction.atomic(using=using):
+        record = _open_run(using, run, dataset)
+        summary.run_id = record.pk
+        reporter.phase("Jämför med databasen")
+        new, changed, unchanged = _diff(using, events)
+        summary.imported, summary.updated, summary.unchanged = new.height, changed.height, unchanged
+        _check_accounting(summary)
+        write_frame(using, "cases_orgunit", derive.org_unit_rows(org_units), conflict="unit_id")
+        write_frame(using, "cases_caseworker", caseworkers, conflict="caseworker_id")
+        _write_events(using, new, changed, record.pk, reporter)
+        affected = pl.concat([new["case_id"], changed["case_id"], changed["old_case_id"]]).unique()
+        summary.affected_cases = affected.len()
+        link_rejects, summary.obligations = _recompute_cases(using, affected, reporter)
+        summary.link_rejected = _distinct_rows(link_rejects, "events.csv", by="event_id")
+        rejects = pl.concat([rejects, _with_stage(link_rejects, "link")])
+        reporter.phase("Datakontroller")
+        summary.checks = {f.check.id: f.count for f in run_checks(using)}
+        _write_rejects(using, rejects, record.pk, rejects_path)
+        summary.status = "rejects" if summary.all_rejected else "ok"
+        summary.duration_seconds = round(time.monotonic() - clock, 3)
+        _close_run(record, summary)
+    reporter.phase("Klart")
+    return summary
+
+
+def _with_stage(rejects: pl.DataFrame, stage: str) -> pl.DataFrame:
+    return schema.conform(rejects, schema.REJECTS).with_columns(
+        pl.lit(stage).alias("stage"), mask_expr(pl.col("value")).alias("value")
+    )
+
+
+def _distinct_rows(rejects: pl.DataFrame, file: str, by: str = "row") -> int:
+    return rejects.filter(pl.col("file") == file).select(pl.col(by).n_unique()).item()
+
+
+def _check_accounting(summary: ImportSummary) -> None:
+    accounted = summary.imported + summary.updated + summary.unchanged + summary.rejected
+    if accounted != summary.rows_read:
+        raise ImportFailed(
+            f"räkningen går inte ihop: {summary.rows_read} rader lästa men {accounted} redovisade"
+        )
+
+
+def _open_run(using: str, run: _RunInfo, dataset: Dataset) -> ImportRun:
+    """The run's row, written first: on SQLite that takes the write lock for the whole run."""
+    if connections[using].vendor == "postgresql":
+        execute(using, "SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+    return ImportRun.objects.using(using).create(
+        started_at=run.started, user=run.user[:200], host=socket.gethostname()[:200], source=run.source,
+        files=dataset.files, profile=run.profile, status="ok", encodings=dataset.encodings,
+        warnings=dataset.warnings,
+    )
+
+
+def _close_run(record: ImportRun, summary: ImportSummary) -> None:
+    for name in (
+        "rows_read", "imported", "updated", "unchanged", "rejected", "link_rejected",
+        "affected_cases", "obligations", "checks", "status", "duration_seconds",
+    ):
+        setattr(record, name, getattr(summary, name))
+    record.finished_at = timezone.now()
+    record.save()
+
+
+def _record_failure(using: str, run: _RunInfo, reason: str, clock: float) -> None:
+    """Keep a trace of a failed run when the database can take it; never mask the failure."""
+    try:
+        with transaction.atomic(using=using):
+            ImportRun.objects.using(using).create(
+                started_at=run.started, finished_at=timezone.now(), user=run.user[:200],
+                host=socket.gethostname()[:200], source=run.source, profile=run.profile,
+                status="failed", message=reason, duration_seconds=round(time.monotonic() - clock, 3),
+            )
+    except DatabaseError:
+        pass
+
+
+def _diff(using: str, events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Split the import into new and changed events (with the changed ones' old case) by content hash."""
+    stored = read_frame(
+        using,
+        "SELECT event_id, content_hash, case_id FROM cases_event",
+        {"event_id": pl.Utf8, "old_hash": pl.Utf8, "old_case_id": pl.Utf8},
+    )
+    joined = events.join(stored, on="event_id", how="left")
+    new = joined.filter(pl.col("old_hash").is_null())
+    changed = joined.filter(pl.col("old_hash").is_not_null() & (pl.col("old_hash") != pl.col("content_hash")))
+    unchanged = joined.height - new.height - changed.height
+    return new, changed, unchanged
+
+
+def _write_events(using: str, new: pl.DataFrame, changed: pl.DataFrame, run_id: int, reporter: Reporter) -> None:
+    reporter.phase("Skriver händelser", total=new.height + changed.height)
+    if changed.height:
+        with temp_keys(using, "egk_changed", changed["event_id"]) as keys:
+            columns = [c for c in derive.event_rows(changed, run_id).columns if c != "import_run_id"]
+            previous = read_frame(
+                using,
+                f"SELECT {', '.join(_quoted(using, columns))} FROM cases_event "  # noqa: S608
+                f"WHERE event_id IN (SELECT k FROM {keys})",
+                {c: schema.EVENTS.get(c, pl.Utf8) for c in columns},
+            )
+        revisions = previous.select(
+            "event_id",
+            pl.col("content_hash").alias("previous_hash"),
+            pl.struct(pl.exclude("content_hash")).struct.json_encode().alias("previous"),
+        ).join(changed.select("event_id", pl.col("content_hash").alias("new_hash")), on="event_id")
+        write_frame(using, "cases_eventrevision", revisions.with_columns(pl.lit(run_id).alias("run_id")))
+        write_frame(using, "cases_event", derive.event_rows(changed, run_id), conflict="event_id",
+                    progress=reporter.advance)
+    write_frame(using, "cases_event", derive.event_rows(new, run_id), progress=reporter.advance)
+    persons = derive.person_rows(pl.concat([new, changed]))
+    keep = "COALESCE(excluded.{0}, cases_person.{0})"
+    write_frame(
+        using, "cases_person", persons, conflict="person_key",
+        update={
+            "gender": keep.format("gender"),
+            "birth_year": keep.format("birth_year"),
+            "birth_month": keep.format("birth_month"),
+            "unaccompanied": "excluded.unaccompanied OR cases_person.unaccompanied",
+        },
+    )
+
+
+def _quoted(using: str, columns: list[str]) -> list[str]:
+    return [connections[using].ops.quote_name(c) for c in columns]
+
+
+def _recompute_cases(using: str, affected: pl.Series, reporter: Reporter) -> tuple[pl.DataFrame, int]:
+    """Rebuild case summaries and obligations of the affected cases.
+
+    Returns the rows the rules engine could not link, and how many obligations were stored.
+    """
+    if affected.is_empty():
+        return schema.empty(schema.REJECTS), 0
+    with temp_keys(using, "egk_affected", affected) as keys:
+        events = load_events(using, cases_table=keys)
+        execute(using, f"DELETE FROM cases_case WHERE case_id IN (SELECT k FROM {keys})")  # noqa: S608
+        execute(using, f"DELETE FROM cases_obligation WHERE case_id IN (SELECT k FROM {keys})")  # noqa: S608
+    write_frame(using, "cases_case", derive.case_rows(events))
+    if events.is_empty():
+        return schema.empty(schema.REJECTS), 0
+    reporter.phase("Beräknar skyldigheter")
+    # Every known event counts (also any dated after today); open ones are stored as `open`.
+    as_of = max(dt.date.today(), events["date"].max())
+    evaluation = evaluate(events, as_of)
+    obligations = derive.obligation_rows(evaluation.obligations)
+    reporter.phase("Skriver skyldigheter", total=obligations.height)
+    write_frame(using, "cases_obligation", obligations, progress=reporter.advance)
+    return evaluation.rejects, obligations.height
+
+
+def _write_rejects(using: str, rejects: pl.DataFrame, run_id: int, path) -> None:
+    """Rejects into the database and, when asked, a CSV (values masked, formula-safe)."""
+    rows = rejects.select(REJECT_COLUMNS).with_columns(pl.lit(run_id).alias("run_id"))
+    write_frame(using, "cases_rejectedrow", rows)
+    if path is not None:
+        formula = pl.col("value").str.contains(r"^[=+\-@\t\r]")
+        safe = rows.drop("run_id").with_columns(
+            pl.when(formula).then("'" + pl.col("value")).otherwise(pl.col("value")).alias("value")
+        )
+        safe.write_csv(Path(path))

@@ -1,0 +1,307 @@
+"""The case data the web pages, reports and audits read: what `core` computed, stored.
+
+Every table mirrors a column contract in `core/schema.py`, with string ids as the case
+system gives them. Foreign keys point at those string ids (`to_field`) without database
+constraints: an import writes whole tables in bulk inside one transaction, and a row naming
+an id that arrives in a later export must not stop it. The ORM can still join over them.
+
+No personnummer is stored anywhere: persons are known by their keyed pseudonym
+(`person_key`) and their birth year and month only.
+
+A missing value is NULL in every column, as in the polars frames the import writes in bulk
+(an empty string never stands for "none"), hence `null=True` on text fields.
+"""
+# ruff: noqa: DJ001
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import models
+from django.db.models import Q
+
+from egenkontroll.core.schema import GENDERS, LEVELS
+
+ID = 128
+NAME = 200
+TOKEN = 32
+
+# The flattened organisation tree (core.orgtree): the ancestor, or the unit itself, at each
+# named level of schema.LEVELS; null where the tree skips that level.
+LEVEL_FIELDS = tuple(f"{level}_id" for level in LEVELS)
+
+# Open obligations are stored as `open`; whether one is `pending` or `overdue` depends on the
+# day it is looked at (`due_date < today`), so it is decided at query time.
+STORED_STATUSES = ("fulfilled_on_time", "fulfilled_late", "open", "void")
+
+
+def level_field(level: str) -> str:
+    """The flattened column holding the ancestor id at `level` ('avdelning' -> 'avdelning_id')."""
+    return LEVEL_FIELDS[LEVELS.index(level)]
+
+
+def _ref(model: str, to_field: str, column: str, related_name: str = "+", **kw) -> models.ForeignKey:
+    return models.ForeignKey(
+        model,
+        to_field=to_field,
+        db_column=column,
+        db_constraint=False,
+        on_delete=models.DO_NOTHING,
+        related_name=related_name,
+        null=True,
+        blank=True,
+        **kw,
+    )
+
+
+class OrgUnit(models.Model):
+    """A node of the organisation tree, carrying the ids of all its ancestors by level."""
+
+    unit_id = models.CharField(max_length=ID, unique=True)
+    parent = _ref("self", "unit_id", "parent_id", related_name="children")
+    name = models.TextField()
+    level = models.CharField(max_length=16, choices=[(v, v) for v in LEVELS])
+    depth = models.SmallIntegerField(default=0)
+    stad_id = models.CharField(max_length=ID, null=True, blank=True, db_index=True)
+    forvaltning_id = models.CharField(max_length=ID, null=True, blank=True, db_index=True)
+    avdelning_id = models.CharField(max_length=ID, null=True, blank=True, db_index=True)
+    enhet_id = models.CharField(max_length=ID, null=True, blank=True, db_index=True)
+    grupp_id = models.CharField(max_length=ID, null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = "organisatorisk enhet"
+        verbose_name_plural = "organisatoriska enheter"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Caseworker(models.Model):
+    """A handläggare in a group, with the dates of employment there."""
+
+    caseworker_id = models.CharField(max_length=ID, unique=True)
+    name = models.TextField()
+    unit = _ref("OrgUnit", "unit_id", "unit_id")
+    title = models.TextField(null=True, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "handläggare"
+        verbose_name_plural = "handläggare"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    """A child, known only by the keyed pseudonym of the identity number."""
+
+    person_key = models.CharField(max_length=ID, unique=True)
+    gender = models.CharField(max_length=1, choices=[(g, g) for g in GENDERS], null=True, blank=True)
+    birth_year = models.SmallIntegerField(null=True, blank=True)
+    birth_month = models.SmallIntegerField(null=True, blank=True)
+    unaccompanied = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = "person"
+        verbose_name_plural = "personer"
+
+    def __str__(self) -> str:
+        return self.person_key[:12]
+
+
+class Case(models.Model):
+    """An ärende, summarised from its events at every import that touched it."""
+
+    case_id = models.CharField(max_length=ID, unique=True)
+    person = _ref("Person", "person_key", "person_key")
+    unit = _ref("OrgUnit", "unit_id", "unit_id")
+    caseworker = _ref("Caseworker", "caseworker_id", "caseworker_id")
+    first_date = models.DateField()
+    last_date = models.DateField()
+    closed_date = models.DateField(null=True, blank=True)
+    event_count = models.IntegerField()
+
+    class Meta:
+        verbose_name = "ärende"
+        verbose_name_plural = "ärenden"
+
+    def __str__(self) -> str:
+        return self.case_id
+
+
+class Event(models.Model):
+    """One interchange v1 event row, with the hash of its content for idempotent re-imports."""
+
+    event_id = models.CharField(max_length=ID, unique=True)
+    case = _ref("Case", "case_id", "case_id", db_index=False)
+    person = _ref("Person", "person_key", "person_key")
+    gender = models.CharField(max_length=1, null=True, blank=True)
+    event_type = models.CharField(max_length=TOKEN)
+    date = models.DateField()
+    unit = _ref("OrgUnit", "unit_id", "unit_id")
+    caseworker = _ref("Caseworker", "caseworker_id", "caseworker_id")
+    ref = models.CharField(max_length=ID, null=True, blank=True)
+    outcome = models.CharField(max_length=TOKEN, null=True, blank=True)
+    intervention = models.CharField(max_length=TOKEN, null=True, blank=True)
+    legal_basis = models.CharField(max_length=TOKEN, null=True, blank=True)
+    until = models.DateField(null=True, blank=True)
+    source = models.CharField(max_length=TOKEN, null=True, blank=True)
+    unaccompanied = models.BooleanField(null=True, blank=True)
+    row = models.BigIntegerField(null=True, blank=True)
+    content_hash = models.CharField(max_length=64)
+    import_run = models.ForeignKey(
+        "ImportRun", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "händelse"
+        verbose_name_plural = "händelser"
+        indexes = [
+            models.Index(fields=["case", "event_type", "date"], name="event_case_type_date"),
+            models.Index(fields=["event_type", "date"], name="event_type_date"),
+            models.Index(fields=["ref"], name="event_ref"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.event_type} {self.date}"
+
+
+class ObligationQuerySet(models.QuerySet):
+    """Work-list filters: pending and overdue are decided against `today`, never stored."""
+
+    def open(self):
+        return self.filter(status="open")
+
+    def overdue(self, today: date):
+        return self.filter(status="open", due_date__lt=today)
+
+    def pending(self, today: date):
+        return self.filter(status="open", due_date__gte=today)
+
+    def with_current_status(self, today: date):
+        """Annotate `current_status`: the schema.STATUSES value on `today`."""
+        return self.annotate(
+            current_status=models.Case(
+                models.When(status="open", due_date__lt=today, then=models.Value("overdue")),
+                models.When(status="open", then=models.Value("pending")),
+                default=models.F("status"),
+                output_field=models.CharField(),
+            )
+        )
+
+
+class Obligation(models.Model):
+    """What a rule demands of a case, materialised at import so work lists are index scans."""
+
+    case = _ref("Case", "case_id", "case_id")
+    rule = models.CharField(max_length=64)
+    trigger_event_id = models.CharField(max_length=ID)
+    trigger_date = models.DateField()
+    due_date = models.DateField()
+    fulfilled_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=24, choices=[(s, s) for s in STORED_STATUSES])
+    days_late = models.IntegerField(null=True, blank=True)
+    extended = models.BooleanField(default=False)
+    unit = _ref("OrgUnit", "unit_id", "unit_id", db_index=False)
+    caseworker = _ref("Caseworker", "caseworker_id", "caseworker_id", db_index=False)
+    fulfilled_event_id = models.CharField(max_length=ID, null=True, blank=True)
+    person = _ref("Person", "person_key", "person_key")
+
+    objects = ObligationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "skyldighet"
+        verbose_name_plural = "skyldigheter"
+        indexes = [
+            models.Index(fields=["status", "due_date"], name="oblig_status_due"),
+            models.Index(fields=["due_date"], name="oblig_due"),
+            models.Index(fields=["unit", "due_date"], name="oblig_unit_due"),
+            models.Index(fields=["caseworker", "due_date"], name="oblig_caseworker_due"),
+            models.Index(fields=["rule", "due_date"], name="oblig_rule_due"),
+            models.Index(
+                fields=["unit", "due_date"], name="oblig_open_unit_due", condition=Q(status="open")
+            ),
+            models.Index(
+                fields=["caseworker", "due_date"],
+                name="oblig_open_caseworker_due",
+                condition=Q(status="open"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.case_id} {self.due_date}"
+
+
+class ImportRun(models.Model):
+    """One run of `egenkontroll import`: who, when, which files, and what came of them."""
+
+    STATUSES = (("ok", "ok"), ("rejects", "med avvisade rader"), ("failed", "misslyckades"))
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    user = models.CharField(max_length=NAME)
+    host = models.CharField(max_length=NAME)
+    source = models.TextField()
+    files = models.JSONField(default=dict)
+    profile = models.TextField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=STATUSES)
+    message = models.TextField(blank=True, default="")
+    rows_read = models.IntegerField(default=0)
+    imported = models.IntegerField(default=0)
+    updated = models.IntegerField(default=0)
+    unchanged = models.IntegerField(default=0)
+    rejected = models.IntegerField(default=0)
+    link_rejected = models.IntegerField(default=0)
+    affected_cases = models.IntegerField(default=0)
+    obligations = models.IntegerField(default=0)
+    checks = models.JSONField(default=dict)
+    warnings = models.JSONField(default=list)
+    encodings = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = "import"
+        verbose_name_plural = "importer"
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class RejectedRow(models.Model):
+    """A row an import could not use, with its reason; identity values are masked."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="rejected_rows")
+    stage = models.CharField(max_length=16)
+    file = models.TextField(null=True, blank=True)
+    row = models.BigIntegerField(null=True, blank=True)
+    event_id = models.CharField(max_length=ID, null=True, blank=True)
+    column = models.CharField(max_length=64, null=True, blank=True)
+    value = models.TextField(null=True, blank=True)
+    reason = models.TextField()
+
+    class Meta:
+        verbose_name = "avvisad rad"
+        verbose_name_plural = "avvisade rader"
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.row} {self.reason}"
+
+
+class EventRevision(models.Model):
+    """The earlier version of an event that a later import replaced (append-only)."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="revisions")
+    event_id = models.CharField(max_length=ID, db_index=True)
+    previous_hash = models.CharField(max_length=64)
+    new_hash = models.CharField(max_length=64)
+    previous = models.JSONField()
+
+    class Meta:
+        verbose_name = "ändrad händelse"
+        verbose_name_plural = "ändrade händelser"
+
+    def __str__(self) -> str:
+        return self.event_id
