@@ -681,3 +681,16 @@ class tmp_dataset:
 
     def __exit__(self, *exc) -> None:
         self._dir.cleanup()
+
+
+@pytest.mark.parametrize(
+    ("text", "columns"),
+    [
+        ("a,b;c\n1,2;3\n", ["a", "b;c"]),  # a tie goes to the comma of the spec
+        ('"a;x",b\n1,2\n', ["a;x", "b"]),  # separators inside quotes do not count
+        ("a\n1\n", ["a"]),
+    ],
+)
+def test_separator_sniffing(tmp_path, text, columns):
+    (tmp_path / "t.csv").write_text(text)
+    assert read_tables(tmp_path / "t.csv").tables["t"].columns == ["_row", *columns]
