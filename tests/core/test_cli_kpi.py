@@ -1,0 +1,102 @@
+"""`egenkontroll kpi` as a user runs it: the kpicity municipality written as an interchange dataset."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+import egenkontroll.cli.kpi_commands  # noqa: F401  (registers the command)
+from egenkontroll.cli.app import app
+from egenkontroll.core.kpis import KPI_IDS
+from tests.core import kpicity as city
+from tests.core.eventtable import d
+
+runner = CliRunner()
+COLUMNS = [
+    "event_id", "case_id", "person", "gender", "event_type", "date", "unit_id", "caseworker_id", "ref", "outcome",
+    "intervention", "legal_basis", "until", "unaccompanied",
+]
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    """The city as CSV files, each child with a valid personnummer (c5 with a reserve number)."""
+    path = tmp_path_factory.mktemp("kpicity")
+    city.ORG_UNITS.write_csv(path / "org_units.csv")
+    city.CASEWORKERS.write_csv(path / "caseworkers.csv")
+    serials = {"F": 242, "M": 231}
+    with (path / "events.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, COLUMNS)
+        writer.writeheader()
+        for event_id, case_id, event_type, date, extra in city.event_rows():
+            gender, birth = extra.pop("gender"), extra.pop("birth_date")
+            person = city.personnummer(d(birth), serials[gender]) if birth else f"R:{case_id}"
+            writer.writerow(
+                {
+                    "event_id": event_id, "case_id": case_id, "person": person, "gender": gender,
+                    "event_type": event_type, "date": date, **extra,
+                    "unaccompanied": "1" if extra["unaccompanied"] else "",
+                }
+            )
+    return path
+
+
+def run(*args: str):
+    result = runner.invoke(app, ["kpi", *args])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_json_is_the_tree_with_the_hand_computed_figures(dataset):
+    tree = json.loads(run("--data", str(dataset), "--from", "2024-01-01", "--to", "2024-03-31"))
+    assert (tree["unit_id"], tree["name"], tree["level"]) == ("S", "Staden", "stad")
+    k = tree["kpis"]
+    assert k["anmalningar"] == {"numerator": 5, "denominator": None, "value": 5}
+    assert k["fb_inom_14d_andel"] == {"numerator": 3, "denominator": 4, "value": 0.75}
+    assert k["fb_dagar_median"] == {"numerator": 4, "denominator": None, "value": 7.5}
+    assert k["utr_forlangning_andel"] == {"numerator": 1, "denominator": 2, "value": 0.5}
+    assert k["oppna_arenden"]["value"] == 6 and k["placerade_barn"]["value"] == 1
+    assert k["arenden_per_handlaggare"] == {"numerator": 6, "denominator": 4, "value": 1.5}
+    d1 = tree["children"][0]
+    assert d1["unit_id"] == "D1" and d1["kpis"]["fb_dagar_median"]["value"] == 5.0
+
+
+def test_as_of_and_unit_narrow_the_tree(dataset):
+    tree = json.loads(
+        run("--data", str(dataset), "--from", "2024-01-01", "--to", "2024-03-31", "--as-of", "2024-02-29", "--unit", "D2")
+    )
+    assert tree["unit_id"] == "D2" and [c["unit_id"] for c in tree["children"]] == ["G3"]
+    assert tree["kpis"]["oppna_arenden"]["numerator"] == 3  # c3, c6 (closed 03-01) and c8
+    assert tree["kpis"]["utr_forsenade"]["numerator"] == 1
+
+
+def test_csv_is_the_long_table_of_the_subtree_with_its_caseworkers(dataset):
+    out = run("--data", str(dataset), "--from", "2024-01-01", "--to", "2024-03-31", "--unit", "E1", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {r["node_id"] for r in rows} == {"E1", "G1", "G2", "alice", "bertil", "cecilia"}
+    assert len(rows) == 6 * len(KPI_IDS)
+    e1 = {r["kpi"]: r for r in rows if r["node_id"] == "E1"}
+    assert (e1["oppna_arenden"]["numerator"], e1["oppna_arenden"]["value"]) == ("4", "4.0")
+    assert e1["anmalningar"]["denominator"] == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--unit", "X9"], "okänd enhet: X9"),
+        (["--unit", "X9", "--format", "csv"], "okänd enhet: X9"),
+        (["--format", "xml"], "json eller csv"),
+        (["--from", "2024-04-01"], "efter att den slutar"),
+    ],
+)
+def test_bad_options_are_refused(dataset, args, message):
+    base = {"--from": "2024-01-01", "--to": "2024-03-31"}
+    for flag, value in zip(args[::2], args[1::2], strict=True):
+        base[flag] = value
+    result = runner.invoke(app, ["kpi", "--data", str(dataset), *[x for kv in base.items() for x in kv]])
+    assert result.exit_code != 0
+    assert message in result.output
