@@ -20,7 +20,10 @@ from contextlib import contextmanager
 import polars as pl
 from django.db import connections
 
-BATCH_ROWS = 50_000
+from egenkontroll.web.env import envint
+
+# Rows per COPY or executemany batch (memory against round trips); progress is reported per batch.
+BATCH_ROWS = envint("EGK_IMPORT_BATCH_ROWS", 50_000)
 COPY_CHUNK_BYTES = 4 << 20
 
 Progress = Callable[[int], None]

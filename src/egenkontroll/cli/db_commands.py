@@ -19,14 +19,19 @@ DB_HELP = "Databas-URL: sqlite:///sökväg eller postgresql://användare@värd/d
 
 
 class LineReporter:
-    """Progress as plain lines on stderr, for logs (and for tests that watch a run)."""
+    """Progress as plain lines on stderr, one per phase and per written batch, for logs."""
+
+    def __init__(self) -> None:
+        self.title, self.total, self.done = "", None, 0
 
     def phase(self, title: str, total: int | None = None) -> None:
+        self.title, self.total, self.done = title, total, 0
         suffix = f" ({total} rader)" if total is not None else ""
         print(f"[import] {title}{suffix}", file=sys.stderr, flush=True)
 
     def advance(self, n: int) -> None:
-        pass
+        self.done += n
+        print(f"[import] {self.title} {self.done}/{self.total}", file=sys.stderr, flush=True)
 
 
 class BarReporter:
