@@ -397,9 +397,13 @@ class _Sources:
         state = state.join(investigating, on="case_id", how="left").join(insatser, on="case_id", how="left")
         nothing_open = ~pl.col("investigating").fill_null(False) & ~pl.col("insats_open").fill_null(False)
         dismissed = pl.col("last_decision_ej_inleda").fill_null(False) & nothing_open
-        return state.with_columns(open=~pl.col("closed") & ~dismissed).with_columns(
-            placed=pl.col("open") & pl.col("placement_open").fill_null(False)
-        ).select("case_id", "unit_id", "caseworker_id", "person_key", "open", "placed", "last_placement_start")
+        # Latest placement first, so a child placed in two cases counts with the newest one.
+        return (
+            state.with_columns(open=~pl.col("closed") & ~dismissed)
+            .with_columns(placed=pl.col("open") & pl.col("placement_open").fill_null(False))
+            .select("case_id", "unit_id", "caseworker_id", "person_key", "open", "placed", "last_placement_start")
+            .sort(["last_placement_start", "case_id"], descending=[True, False], nulls_last=True)
+        )
 
     @cached_property
     def caseworker_home(self) -> pl.DataFrame:
@@ -472,10 +476,8 @@ class _Sources:
 
     def _from_cases(self, sel: Selection) -> pl.DataFrame:
         flag = "open" if sel.source == "open_cases" else "placed"
-        # Latest placement first, so a child placed in two cases counts with the newest one.
         return (
             self.cases.filter(pl.col(flag))
-            .sort(["last_placement_start", "case_id"], descending=[True, False], nulls_last=True)
             .select(
                 "unit_id", "caseworker_id", "person_key", pl.lit(self.as_of).cast(pl.Date).alias("ref_date"),
                 pl.lit(None, dtype=pl.Int64).alias("days"),
@@ -516,11 +518,11 @@ def _items(kpis: list[Kpi], src: _Sources) -> pl.DataFrame:
     return pl.concat(parts, how="vertical")
 
 
-def _category(breakdown: str | None, persons: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:
+def _category(breakdown: str | None, src: _Sources, items: pl.DataFrame) -> pl.DataFrame:
     """Adds `category`: the item's breakdown value (null when no breakdown is asked for)."""
     if breakdown is None:
         return items.with_columns(category=pl.lit(None, dtype=pl.Utf8))
-    items = items.join(persons, on="person_key", how="left")
+    items = items.join(src.persons, on="person_key", how="left")
     if breakdown == "gender":
         category = pl.when(pl.col("gender").is_in(GENDERS)).then("gender").otherwise(pl.lit("U"))
     elif breakdown == "unaccompanied":
@@ -654,7 +656,7 @@ def compute(
     src = _Sources(events, obligations, caseworkers, period_from, period_to, as_of or period_to, links)
     flat = orgtree.flatten(org_units)
     items, flat = _place_unknown_units(_items(kpis, src), flat, org_units)
-    items = _distinct(_category(breakdown, src.persons, items))
+    items = _distinct(_category(breakdown, src, items))
     median_ids = [k.id for k in kpis if k.kind == "median_days"]
     units = _unit_figures(items, flat, median_ids)
     caseworkers_ = _caseworker_figures(items, median_ids)
