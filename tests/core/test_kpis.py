@@ -455,3 +455,12 @@ def test_unknown_figure_breakdown_and_reversed_period_are_refused():
         kpis.compute(*args, *city.PERIOD, breakdown="kommun")
     with pytest.raises(ValueError, match="börjar"):
         kpis.compute(*args, d("2024-02-01"), d("2024-01-01"))
+
+
+def test_every_figure_is_documented_in_its_own_words():
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "key-figures.md").read_text(encoding="utf-8")
+    for kpi in kpis.load_catalogue().values():
+        assert f"### `{kpi.id}` — {kpi.title}" in doc
+        assert kpi.description in doc
