@@ -522,7 +522,7 @@ def _category(breakdown: str | None, src: _Sources, items: pl.DataFrame) -> pl.D
     """Adds `category`: the item's breakdown value (null when no breakdown is asked for)."""
     if breakdown is None:
         return items.with_columns(category=pl.lit(None, dtype=pl.Utf8))
-    items = items.join(src.persons, on="person_key", how="left")
+    items = items.join(src.persons, on="person_key", how="left", maintain_order="left")
     if breakdown == "gender":
         category = pl.when(pl.col("gender").is_in(GENDERS)).then("gender").otherwise(pl.lit("U"))
     elif breakdown == "unaccompanied":
