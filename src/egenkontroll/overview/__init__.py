@@ -1,0 +1,1 @@
+"""The pages: översikt, arbetslista, ärende, flöde, handläggare, nyckeltal (docs/web.md)."""

@@ -1,0 +1,242 @@
+"""Key figures for the pages: one node and its children, masked for the nämnd, and the items behind a number.
+
+Why it exists: the Översikt and Nyckeltal pages show `core.kpis` figures (never their own
+arithmetic) and link every number to the list of cases behind it. This module reads the
+engine's long table for the nodes a page shows, applies the small-number rule of kpis.md
+when the viewer may see masked figures only, and selects the items (events, obligations,
+open cases, placed children) a figure counted, from the same evaluated frames, so the list
+has exactly as many rows as the number says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from egenkontroll.core import calendar, kpis, smallnumbers
+from egenkontroll.overview.periods import Period
+from egenkontroll.overview.snapshot import Snapshot
+
+# The table column kind of each catalogue unit (tables.KINDS).
+KIND_OF_UNIT = {"antal": "int", "andel": "share", "dagar": "days", "kvot": "ratio"}
+UNIT_LABEL = {"antal": "antal", "andel": "andel", "dagar": "dagar (median)", "kvot": "kvot"}
+LEVEL_LABEL = {
+    "stad": "Stad",
+    "forvaltning": "Förvaltning",
+    "avdelning": "Avdelning",
+    "enhet": "Enhet",
+    "grupp": "Grupp",
+    kpis.CASEWORKER_LEVEL: "Handläggare",
+}
+BETTER_LABEL = {"higher": "högre är bättre", "lower": "lägre är bättre", "neutral": "volym (ingen riktning)"}
+CATEGORY_LABEL = {
+    "gender": {"F": "Flickor", "M": "Pojkar", "X": "Annat", "U": "Okänt"},
+    "age_band": {"0-5": "0–5 år", "6-12": "6–12 år", "13-17": "13–17 år", "18-20": "18–20 år", "okand": "Okänd ålder"},
+    "unaccompanied": {"ja": "Ensamkommande", "nej": "Ej ensamkommande"},
+}
+BREAKDOWN_LABEL = {"gender": "Kön", "age_band": "Åldersgrupp", "unaccompanied": "Ensamkommande"}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One node's value of one key figure, as the engine computed it."""
+
+    numerator: int
+    denominator: int | None
+    value: float | None
+
+
+def node_figures(frame: pl.DataFrame, node_type: str, node_ids: list[str]) -> dict[str, dict[str, Figure]]:
+    """node_id → kpi id → Figure, for totals (no breakdown category)."""
+    rows = frame.filter(
+        (pl.col("node_type") == node_type) & pl.col("node_id").is_in(node_ids) & pl.col("category").is_null()
+    ).select("node_id", "kpi", "numerator", "denominator", "value")
+    out: dict[str, dict[str, Figure]] = {n: {} for n in node_ids}
+    for node_id, kpi_id, num, den, value in rows.iter_rows():
+        out[node_id][kpi_id] = Figure(num, den, value)
+    return out
+
+
+def caseworkers_of(frame: pl.DataFrame, unit_id: str) -> list[tuple[str, str]]:
+    """(caseworker id, name) of the caseworkers whose own unit is `unit_id`, by name."""
+    rows = (
+        frame.filter((pl.col("node_type") == "caseworker") & (pl.col("parent_id") == unit_id))
+        .select("node_id", "name")
+        .unique()
+        .sort("name", "node_id", nulls_last=True)
+    )
+    return [(cid, name or cid) for cid, name in rows.iter_rows()]
+
+
+def status(kpi: kpis.Kpi, value) -> str:
+    """CSS class for a value against its target: 'mal-ok', 'mal-miss' or ''."""
+    if not isinstance(value, int | float):
+        return ""
+    return {"ok": "mal-ok", "miss": "mal-miss"}.get(kpis.target_status(kpi, value), "")
+
+
+def shown_value(kpi: kpis.Kpi, fig: Figure | None):
+    """The value a page shows: counts as integers, others as computed; None without data."""
+    if fig is None:
+        return None
+    if kpi.kind == "count":
+        return int(fig.numerator)
+    return fig.value
+
+
+# ---------------------------------------------------------------- small numbers (the nämnd)
+
+
+def masked_values(kpi: kpis.Kpi, total: Figure | None, parts: list[Figure | None]) -> tuple[object, list[object]]:
+    """The node's and its parts' values as shown outside the unit (kpis.md "Small numbers").
+
+    Counts: 1–4 → "<5", and a second cell hidden ("x") wherever a hidden one could be
+    derived from the node's total (smallnumbers.suppress, with what the parts do not cover as
+    one more row). Shares, ratios and medians: hidden ("<5") when they rest on 1–4 items.
+    """
+    if kpi.kind != "count":
+        return small_base(kpi, total), [small_base(kpi, p) for p in parts]
+    counts = [int(p.numerator) if p else 0 for p in parts]
+    whole = int(total.numerator) if total else sum(counts)
+    rest = whole - sum(counts)
+    inner = [*counts, rest] if rest > 0 else counts
+    if not inner:
+        inner = [whole]
+    table = smallnumbers.with_totals(np.array(inner, dtype=np.int64).reshape(-1, 1))
+    cells = smallnumbers.suppress(table).cells()
+    shown = [_count_cell(cells[i][0]) for i in range(len(counts))]
+    return _count_cell(cells[-1][0]), shown
+
+
+def _count_cell(text: str):
+    return int(text) if text.isdigit() else text
+
+
+def small_base(kpi: kpis.Kpi, fig: Figure | None):
+    """A share, ratio or median resting on 1–4 items as "<5"; otherwise the value (counts too)."""
+    if fig is None:
+        return None
+    base = fig.denominator if kpi.kind in ("share", "ratio") else fig.numerator
+    if base is not None and smallnumbers.SMALL_MIN <= base <= smallnumbers.SMALL_MAX:
+        return smallnumbers.PRIMARY_TEXT
+    return shown_value(kpi, fig)
+
+
+def masked_series(values: list[int]) -> list[object]:
+    """Counts with no total shown beside them (a weekly series): 1–4 → "<5" only."""
+    return [smallnumbers.PRIMARY_TEXT if smallnumbers.SMALL_MIN <= v <= smallnumbers.SMALL_MAX else v for v in values]
+
+
+# ---------------------------------------------------------------- the items behind a number
+
+ITEM_COLUMNS = {
+    "case_id": pl.Utf8,
+    "date": pl.Date,
+    "what": pl.Utf8,
+    "detail": pl.Utf8,
+    "due_date": pl.Date,
+    "fulfilled_date": pl.Date,
+    "status": pl.Utf8,
+    "days": pl.Int64,
+    "unit_id": pl.Utf8,
+    "caseworker_id": pl.Utf8,
+    "person_key": pl.Utf8,
+}
+
+
+def items(snap: Snapshot, kpi: kpis.Kpi, part: str, period: Period, node_type: str, node_id: str) -> pl.DataFrame:
+    """The items a figure's numerator (`part='num'`) or denominator ('den') counted for one node.
+
+    The same selections as `core.kpis` (kpis.yaml), over the same evaluated frames; one row per
+    counted item (ITEM_COLUMNS), so the row count equals the figure's numerator/denominator.
+    """
+    sel = kpi.numerator if part == "num" else kpi.denominator
+    if sel is None:
+        return pl.DataFrame(schema=ITEM_COLUMNS)
+    ev = snap.evaluation(period.as_of)
+    # The engine's own item sources (per-case state on as_of, caseworkers' home units), so an
+    # open case or a caseworker's unit means here exactly what it means in the figure.
+    src = kpis._Sources(  # noqa: SLF001 - see docs/web.md, "Underlag"
+        snap.events, ev.obligations, snap.caseworkers, period.start, period.end, period.as_of, ev.links
+    )
+    chosen = {
+        "events": _event_items,
+        "obligations": _obligation_items,
+        "open_cases": _case_items,
+        "placements": _case_items,
+    }[sel.source](src, sel, period)
+    if sel.has_caseworker:
+        chosen = chosen.filter(pl.col("caseworker_id").is_not_null())
+    if sel.attribute_to == "caseworker_unit":
+        chosen = src._to_caseworker_unit(chosen)  # noqa: SLF001
+    if sel.distinct == "person":
+        chosen = chosen.unique("person_key", keep="first", maintain_order=True)
+    if node_type == "caseworker":
+        chosen = chosen.filter(pl.col("caseworker_id") == node_id)
+    else:
+        chosen = _in_subtree(snap, chosen, node_id)
+    return chosen.select([pl.col(c).cast(t) for c, t in ITEM_COLUMNS.items()])
+
+
+def _in_period(column: str, period: Period) -> pl.Expr:
+    return pl.col(column).is_between(period.start, period.end, closed="both")
+
+
+def _event_items(src, sel: kpis.Selection, period: Period) -> pl.DataFrame:
+    cond = pl.col("event_type").is_in(sel.event_type) & _in_period("date", period)
+    if sel.outcome:
+        cond &= pl.col("outcome").is_in(sel.outcome)
+    return src.events.filter(cond).sort("date", "event_id").select(
+        "case_id", "date", pl.col("event_type").alias("what"), pl.col("outcome").alias("detail"),
+        pl.lit(None, pl.Date).alias("due_date"), pl.lit(None, pl.Date).alias("fulfilled_date"),
+        pl.lit(None, pl.Utf8).alias("status"), pl.lit(None, pl.Int64).alias("days"),
+        "unit_id", "caseworker_id", "person_key",
+    )
+
+
+def _obligation_items(src, sel: kpis.Selection, period: Period) -> pl.DataFrame:
+    cond = pl.col("rule").is_in(sel.rule)
+    if sel.status:
+        cond &= pl.col("status").is_in(sel.status)
+    if sel.period_field != "as_of":
+        cond &= _in_period(sel.period_field, period)
+    if sel.extended is not None:
+        cond &= pl.col("extended").fill_null(False) == sel.extended
+    ob = src.obligations.filter(cond)
+    if sel.limit_months is not None:
+        limit = calendar.next_working_day(calendar.add_months(ob["trigger_date"], sel.limit_months))
+        within = pl.col("fulfilled_date") <= pl.Series(limit, dtype=pl.Date)
+        ob = ob.filter(within if sel.limit_compare == "within" else ~within)
+    days = (pl.col(sel.days[1]) - pl.col(sel.days[0])).dt.total_days() if sel.days else pl.lit(None, pl.Int64)
+    return ob.sort("due_date", "case_id").select(
+        "case_id", pl.col("trigger_date").alias("date"), pl.col("rule").alias("what"),
+        pl.lit(None, pl.Utf8).alias("detail"), "due_date", "fulfilled_date", "status", days.alias("days"),
+        "unit_id", "caseworker_id", "person_key",
+    )
+
+
+def _case_items(src, sel: kpis.Selection, period: Period) -> pl.DataFrame:
+    cases = src.cases
+    flag = "open" if sel.source == "open_cases" else "placed"
+    return (
+        cases.filter(pl.col(flag))
+        .sort(["last_placement_start", "case_id"], descending=[True, False], nulls_last=True)
+        .select(
+            "case_id", pl.lit(period.as_of).alias("date"),
+            pl.lit("oppet_arende" if flag == "open" else "placerad").alias("what"),
+            pl.lit(None, pl.Utf8).alias("detail"), pl.lit(None, pl.Date).alias("due_date"),
+            pl.lit(None, pl.Date).alias("fulfilled_date"), pl.lit(None, pl.Utf8).alias("status"),
+            pl.lit(None, pl.Int64).alias("days"), "unit_id", "caseworker_id", "person_key",
+        )
+    )
+
+
+def _in_subtree(snap: Snapshot, frame: pl.DataFrame, unit_id: str) -> pl.DataFrame:
+    """Items of units in the subtree; at the root also those of units missing from the tree."""
+    ids = snap.subtree_ids(unit_id)
+    inside = pl.col("unit_id").is_in(ids)
+    if unit_id in snap.roots():
+        inside |= ~pl.col("unit_id").is_in(snap.flat["unit_id"].implode()) | pl.col("unit_id").is_null()
+    return frame.filter(inside)

@@ -1,0 +1,75 @@
+"""Swedish words for the codes in the data: event types, outcomes, insatser, statuses, genders.
+
+Why it exists: the interchange format and the database speak in codes (`forhandsbedomning`,
+`fulfilled_late`); the pages speak Swedish. One table of names, so a code reads the same on
+every page and in every download.
+"""
+
+from __future__ import annotations
+
+EVENT_TYPES = {
+    "anmalan": "Anmälan",
+    "skyddsbedomning": "Skyddsbedömning",
+    "forhandsbedomning": "Förhandsbedömning",
+    "utredning_inledd": "Utredning inledd",
+    "utredning_forlangd": "Utredning förlängd",
+    "utredning_avslutad": "Utredning avslutad",
+    "insats_start": "Insats påbörjad",
+    "insats_slut": "Insats avslutad",
+    "vardplan": "Vårdplan",
+    "genomforandeplan": "Genomförandeplan",
+    "besok": "Besök hos placerat barn",
+    "overvagande": "Övervägande",
+    "omprovning": "Omprövning",
+    "vardnadsoverflyttning_overvagd": "Vårdnadsöverflyttning övervägd",
+    "handlaggare": "Byte av handläggare",
+    "arende_avslutat": "Ärendet avslutat",
+    "oppet_arende": "Öppet ärende",
+    "placerad": "Placerat barn",
+}
+OUTCOMES = {
+    "akut": "akut",
+    "ej_akut": "ej akut",
+    "inleda": "inleda utredning",
+    "ej_inleda": "inte inleda utredning",
+    "tillfors_utredning": "tillförs pågående utredning",
+    "insats": "insats",
+    "ingen_insats": "ingen insats",
+}
+INTERVENTIONS = {
+    "oppenvard_intern": "Öppenvård (egen regi)",
+    "oppenvard_extern": "Öppenvård (extern)",
+    "kontaktperson": "Kontaktperson",
+    "kontaktfamilj": "Kontaktfamilj",
+    "familjehem": "Familjehem",
+    "natverkshem": "Nätverkshem",
+    "jourhem": "Jourhem",
+    "hvb": "HVB",
+    "stodboende": "Stödboende",
+    "sis": "SiS",
+}
+STATUSES = {
+    "fulfilled_on_time": "Uppfylld i tid",
+    "fulfilled_late": "Uppfylld för sent",
+    "pending": "Pågående",
+    "overdue": "Försenad",
+    "void": "Bortfallen",
+    "open": "Öppen",
+}
+GENDERS = {"F": "Flicka", "M": "Pojke", "X": "Annat", "U": "Okänt"}
+
+
+def event(code: str | None) -> str:
+    return EVENT_TYPES.get(code or "", code or "")
+
+
+def outcome(code: str | None) -> str:
+    return OUTCOMES.get(code or "", code or "")
+
+
+def intervention(code: str | None) -> str:
+    return INTERVENTIONS.get(code or "", code or "")
+
+
+def status(code: str | None) -> str:
+    return STATUSES.get(code or "", code or "")

@@ -1,0 +1,150 @@
+"""The database queries of the person-level pages: work list, case timeline, visible cases.
+
+Why it exists: a caseworker opens the work list many times a day, so it must be an index
+scan over the materialised obligations (the deadline lives in a column, partial index on open
+rows), never a recomputation. Every query here starts from a queryset the access layer has
+already narrowed (`request.scope`), adds the page's filters, and fetches what the page shows
+in a fixed, small number of queries (joins, no per-row lookups).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.db import models
+from django.db.models import CharField, Count, F, Q, QuerySet, Value, When
+
+from egenkontroll.cases.models import LEVEL_FIELDS, Case, Event, Obligation, OrgUnit, Person
+from egenkontroll.core.rules import load_catalogue
+
+# Work-list urgency on a day: overdue, soon due (within the rule's warning_days), later.
+URGENCIES = {"forsenad": "Försenad", "snart": "Snart förfallen", "kommande": "Kommande"}
+SORTS = {
+    "frist": ("due_date", "case_id", "rule"),
+    "-frist": ("-due_date", "case_id", "rule"),
+    "regel": ("rule", "due_date", "case_id"),
+    "arende": ("case_id", "due_date", "rule"),
+    "handlaggare": ("caseworker__name", "due_date", "case_id"),
+    "enhet": ("unit__name", "due_date", "case_id"),
+}
+VISIBLE_CHUNK = 2000
+
+
+@lru_cache(maxsize=1)
+def rule_titles() -> dict[str, str]:
+    """Rule id → Swedish title (the first row of a rule with several validity periods)."""
+    titles: dict[str, str] = {}
+    for rule in load_catalogue().rules:
+        titles.setdefault(rule.id, rule.title)
+    return titles
+
+
+@lru_cache(maxsize=1)
+def warning_days() -> dict[str, int]:
+    """Rule id → days before its due date that an open obligation counts as soon due."""
+    days: dict[str, int] = {}
+    for rule in load_catalogue().rules:
+        days[rule.id] = max(days.get(rule.id, 0), rule.warning_days)
+    return days
+
+
+def subtree_q(unit_id: str, field: str = "unit_id") -> Q:
+    """Rows whose `field` names `unit_id` or a unit below it (one subquery on the level columns)."""
+    levels = Q(unit_id=unit_id)
+    for name in LEVEL_FIELDS:
+        levels |= Q(**{name: unit_id})
+    return Q(**{f"{field}__in": OrgUnit.objects.filter(levels).values("unit_id")})
+
+
+def urgency(today: dt.date) -> models.Case:
+    """Annotation: forsenad / snart / kommande for an open obligation on `today`."""
+    soon = [
+        When(rule=rule, due_date__lte=today + dt.timedelta(days=days), then=Value("snart"))
+        for rule, days in sorted(warning_days().items())
+        if days > 0
+    ]
+    return models.Case(
+        When(due_date__lt=today, then=Value("forsenad")),
+        *soon,
+        default=Value("kommande"),
+        output_field=CharField(),
+    )
+
+
+@dataclass(frozen=True)
+class WorkListFilter:
+    unit_id: str | None = None
+    caseworker_id: str | None = None
+    rules: tuple[str, ...] = ()
+    urgencies: tuple[str, ...] = ()
+    sort: str = "frist"
+
+
+def work_list(visible: QuerySet, today: dt.date, f: WorkListFilter) -> tuple[QuerySet, dict[str, int]]:
+    """Open obligations (already narrowed to what the user may see), filtered and sorted.
+
+    Returns the rows (a values() queryset, lazily evaluated) and the count per urgency over
+    the same filters except the urgency filter itself (one aggregate query).
+    """
+    qs = visible.filter(status="open")
+    if f.unit_id:
+        qs = qs.filter(subtree_q(f.unit_id))
+    if f.caseworker_id:
+        qs = qs.filter(caseworker_id=f.caseworker_id)
+    if f.rules:
+        qs = qs.filter(rule__in=f.rules)
+    qs = qs.annotate(urgency=urgency(today))
+    counts = qs.aggregate(**{key: Count("id", filter=Q(urgency=key)) for key in URGENCIES})
+    if f.urgencies:
+        qs = qs.filter(urgency__in=f.urgencies)
+    rows = qs.order_by(*SORTS.get(f.sort, SORTS["frist"])).values(
+        "case_id", "rule", "trigger_date", "due_date", "urgency", "extended",
+        "unit_id", "caseworker_id",
+        unit_name=F("unit__name"), caseworker_name=F("caseworker__name"),
+    )
+    return rows, counts
+
+
+def case_timeline(case: Case, today: dt.date) -> tuple[Person | None, list[dict], list[dict]]:
+    """The person (gender, birth year/month), events and obligations of one case: three queries."""
+    person = Person.objects.filter(person_key=case.person_id).first() if case.person_id else None
+    events = list(
+        Event.objects.filter(case_id=case.case_id)
+        .order_by("date", "event_id")
+        .values(
+            "event_id", "event_type", "date", "outcome", "intervention", "legal_basis", "until", "ref",
+            "unit_id", "caseworker_id", unit_name=F("unit__name"), caseworker_name=F("caseworker__name"),
+        )
+    )
+    obligations = list(
+        Obligation.objects.filter(case_id=case.case_id)
+        .with_current_status(today)
+        .order_by("due_date", "rule", "trigger_date")
+        .values(
+            "rule", "trigger_date", "due_date", "fulfilled_date", "current_status", "extended", "days_late",
+            unit_name=F("unit__name"), caseworker_name=F("caseworker__name"),
+        )
+    )
+    return person, events, obligations
+
+
+def age_on(person: Person | None, day: dt.date) -> int | None:
+    """Whole years on `day` from the stored birth year and month (the day is not stored)."""
+    if person is None or person.birth_year is None:
+        return None
+    months = (day.year - person.birth_year) * 12 + (day.month - (person.birth_month or 1))
+    return months // 12
+
+
+def visible_cases(scope, case_ids: list[str]) -> set[str]:
+    """The case ids among `case_ids` the user may open (person-level scope), in a few queries."""
+    if scope.person_level and scope.person_unit_ids is None:
+        return set(case_ids)
+    seen: set[str] = set()
+    unique = sorted(set(case_ids))
+    for i in range(0, len(unique), VISIBLE_CHUNK):
+        chunk = unique[i : i + VISIBLE_CHUNK]
+        seen |= set(scope.cases(Case.objects.filter(case_id__in=chunk)).values_list("case_id", flat=True))
+    return seen

@@ -1,0 +1,163 @@
+"""Arbetslista: the open deadlines of a caseworker, group or unit — overdue, soon due, later.
+
+Why it exists: a deadline that breaks is found today by a lex Sarah report or an IVO
+inspection, long after the child waited. The work list shows every open obligation (from the
+materialised obligations table, an index scan) with how many days are left, soonest first;
+"snart förfallen" follows each rule's `warning_days` in the rule catalogue. It is a
+caseworker's landing page: without a filter a caseworker sees their own cases.
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.urls import reverse
+
+from egenkontroll.access.scoping import person_level, record_cases, request_scope
+from egenkontroll.cases.models import Caseworker, Obligation, OrgUnit
+from egenkontroll.overview import periods
+from egenkontroll.overview.periods import query_string
+from egenkontroll.overview.queries import SORTS, URGENCIES, WorkListFilter, rule_titles, work_list
+from egenkontroll.overview.tables import Column, Table
+from egenkontroll.overview.views.common import PageData, export, render_page
+
+PAGE_ROWS = 100
+EXPORT_ROWS = 100_000
+SORT_LABELS = {
+    "frist": "Frist, tidigast först",
+    "-frist": "Frist, senast först",
+    "regel": "Regel",
+    "arende": "Ärende",
+    "handlaggare": "Handläggare",
+    "enhet": "Enhet",
+}
+URGENCY_CSS = {"forsenad": "status-forsenad", "snart": "status-snart", "kommande": ""}
+
+
+def read_filter(request) -> WorkListFilter:
+    """The filters in the query string; a caseworker without filters gets their own cases."""
+    scope = request_scope(request)
+    get = request.GET
+    unit_id = get.get("enhet") or None
+    caseworker_id = get.get("handlaggare") or None
+    if unit_id is None and caseworker_id is None and scope.caseworker_id:
+        caseworker_id = scope.caseworker_id
+    titles = rule_titles()
+    return WorkListFilter(
+        unit_id=unit_id,
+        caseworker_id=caseworker_id,
+        rules=tuple(r for r in get.getlist("regel") if r in titles),
+        urgencies=tuple(u for u in get.getlist("status") if u in URGENCIES),
+        sort=get.get("sortera") if get.get("sortera") in SORTS else "frist",
+    )
+
+
+def build(request, for_export: bool = False) -> tuple[PageData, list[str]]:
+    scope = request_scope(request)
+    today = periods.today()
+    f = read_filter(request)
+    rows, counts = work_list(scope.obligations(Obligation.objects.all()), today, f)
+    if for_export:
+        page_rows, page = list(rows[:EXPORT_ROWS]), None
+    else:
+        page = Paginator(rows, PAGE_ROWS).get_page(request.GET.get("sida"))
+        page_rows = list(page.object_list)
+    table = _table(page_rows, today)
+    units = list(scope.org_units(OrgUnit.objects.all()).order_by("depth", "name").values_list("unit_id", "name", "level"))
+    caseworkers = list(scope.caseworkers(Caseworker.objects.all()).order_by("name").values_list("caseworker_id", "name"))
+    context = {
+        "f": f,
+        "today": today,
+        "counts": [(key, label, counts[key], url) for (key, label), url in zip(URGENCIES.items(), _urgency_links(request), strict=True)],
+        "rules": list(rule_titles().items()),
+        "units": units,
+        "caseworkers": caseworkers,
+        "sorts": list(SORT_LABELS.items()),
+        "page": page,
+        "pages": _page_links(request, page) if page else {},
+        "subject": _subject(f, dict((u, n) for u, n, _ in units), dict(caseworkers)),
+    }
+    data = PageData(
+        template="overview/arbetslista.html",
+        title="Arbetslista",
+        filename=f"arbetslista-{today.isoformat()}",
+        context=context,
+        tables=[table],
+    )
+    return data, list(dict.fromkeys(r["case_id"] for r in page_rows))
+
+
+def _subject(f: WorkListFilter, units: dict, caseworkers: dict) -> str:
+    if f.caseworker_id:
+        return caseworkers.get(f.caseworker_id, f.caseworker_id)
+    if f.unit_id:
+        return units.get(f.unit_id, f.unit_id)
+    return "alla ärenden du har behörighet till"
+
+
+def _table(rows: list[dict], today) -> Table:
+    titles = rule_titles()
+    table = Table(
+        id="frister",
+        caption="Öppna frister",
+        columns=[
+            Column("case_id", "Ärende"),
+            Column("rule", "Skyldighet"),
+            Column("trigger_date", "Från", "date"),
+            Column("due_date", "Frist", "date"),
+            Column("days_left", "Dagar kvar", "int"),
+            Column("urgency", "Läge"),
+            Column("extended", "Förlängd"),
+            Column("unit", "Enhet"),
+            Column("caseworker", "Handläggare"),
+        ],
+    )
+    for row in rows:
+        table.add(
+            {
+                "case_id": row["case_id"],
+                "rule": titles.get(row["rule"], row["rule"]),
+                "trigger_date": row["trigger_date"],
+                "due_date": row["due_date"],
+                "days_left": (row["due_date"] - today).days,
+                "urgency": URGENCIES.get(row["urgency"], row["urgency"]),
+                "extended": "ja" if row["extended"] else "",
+                "unit": row["unit_name"] or row["unit_id"],
+                "caseworker": row["caseworker_name"] or row["caseworker_id"] or "",
+            },
+            links={"case_id": reverse("overview:arende", kwargs={"case_id": row["case_id"]})},
+            css={"urgency": URGENCY_CSS.get(row["urgency"], ""), "days_left": URGENCY_CSS.get(row["urgency"], "")},
+        )
+    return table
+
+
+def _urgency_links(request) -> list[str]:
+    """Each urgency count links to the list filtered on it (other filters kept)."""
+    base = reverse("overview:arbetslista")
+    keep = {k: request.GET.getlist(k) for k in ("enhet", "handlaggare", "regel", "sortera")}
+    return [base + query_string(**keep, status=key) for key in URGENCIES]
+
+
+def _page_links(request, page) -> dict[str, str]:
+    params = request.GET.copy()
+    out = {}
+    if page.has_previous():
+        params["sida"] = page.previous_page_number()
+        out["previous"] = "?" + params.urlencode()
+    if page.has_next():
+        params["sida"] = page.next_page_number()
+        out["next"] = "?" + params.urlencode()
+    return out
+
+
+@person_level(page="arbetslista")
+def arbetslista(request):
+    data, case_ids = build(request)
+    record_cases(request, case_ids)
+    return render_page(request, data, "arbetslista", "arbetslista_export")
+
+
+@person_level(page="arbetslista", action="export")
+def arbetslista_export(request, table: str, fmt: str):
+    data, case_ids = build(request, for_export=True)
+    record_cases(request, case_ids)
+    return export(data, table, fmt)

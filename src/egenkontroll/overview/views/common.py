@@ -1,0 +1,102 @@
+"""What every page shares: navigation, the render-or-download step, charts with table alternatives.
+
+Why it exists: each page builds its tables and charts once (`PageData`); the same object is
+rendered as HTML or written as the download the user asked for, so a download is always the
+table on the page. Navigation is built from the user's scope, so nobody is offered a page
+they may not open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+
+from egenkontroll.access.scoping import request_scope
+from egenkontroll.overview import downloads
+from egenkontroll.overview.tables import Table
+
+ROLE_LABELS = {
+    "handlaggare": "handläggare",
+    "arbetsledare": "arbetsledare",
+    "enhetschef": "enhetschef",
+    "verksamhetscontroller": "verksamhetscontroller",
+    "avdelningschef": "avdelningschef",
+    "inspektor": "socialtjänstinspektör",
+    "namnd": "nämnd",
+    "admin": "administratör",
+}
+DOWNLOAD_LABELS = (("csv", "CSV"), ("xlsx", "Excel (XLSX)"))
+
+
+@dataclass
+class Chart:
+    """A Plotly figure (data + layout as plain JSON) and the table with the same numbers."""
+
+    id: str
+    title: str
+    figure: dict
+    table: Table
+
+    @property
+    def script_id(self) -> str:
+        return f"figur-{self.id}"
+
+
+@dataclass
+class PageData:
+    template: str
+    title: str
+    filename: str
+    context: dict = field(default_factory=dict)
+    tables: list[Table] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+
+    def table(self, table_id: str) -> Table:
+        for t in [*self.tables, *(c.table for c in self.charts)]:
+            if t.id == table_id:
+                return t
+        raise Http404("Det finns ingen sådan tabell på sidan.")
+
+
+def nav(request, current: str) -> list[dict]:
+    scope = request_scope(request)
+    items = []
+    if scope.person_level:
+        items.append(("arbetslista", "Arbetslista"))
+    if scope.has_figures:
+        items += [("oversikt", "Översikt"), ("flode", "Flöde"), ("handlaggare", "Handläggare"), ("nyckeltal", "Nyckeltal")]
+    return [
+        {"label": label, "url": reverse(f"overview:{name}"), "current": name == current} for name, label in items
+    ]
+
+
+def render_page(request, data: PageData, current: str, export_name: str, export_kwargs: dict | None = None):
+    """Render the page; every table and chart table gets its CSV/XLSX links (same query string)."""
+    query = request.GET.urlencode()
+    for table in [*data.tables, *(c.table for c in data.charts)]:
+        table.downloads = [
+            (
+                label,
+                reverse(f"overview:{export_name}", kwargs={**(export_kwargs or {}), "table": table.id, "fmt": fmt})
+                + (f"?{query}" if query else ""),
+            )
+            for fmt, label in DOWNLOAD_LABELS
+        ]
+    scope = request_scope(request)
+    context = {
+        **data.context,
+        "page_title": data.title,
+        "nav": nav(request, current),
+        "role_labels": ", ".join(ROLE_LABELS.get(r, r) for r in sorted(scope.roles)),
+        "tables": data.tables,
+        "charts": data.charts,
+    }
+    return render(request, data.template, context)
+
+
+def export(data: PageData, table_id: str, fmt: str):
+    table = data.table(table_id)
+    return downloads.response(table, fmt, f"{data.filename}-{table.id}")

@@ -1,0 +1,374 @@
+"""Översikt: the key figures of one node of the organisation and of each node below it.
+
+Why it exists: managers today add up figures by hand from caseworker to group to unit (seed
+003: "ärenden aggregeras"). Here the city, a district, a unit, a group or one caseworker is
+a column, every key figure of kpis.md a row, coloured against its target, and one click on a
+column drills a level down (with a breadcrumb back up); one click on a number opens the list of
+cases behind it (Underlag). The nämnd sees the same page with small numbers masked and no
+links to case lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+from django.http import Http404
+from django.urls import reverse
+
+from egenkontroll.access.scoping import aggregate, person_level, record_cases, request_scope
+from egenkontroll.cases.models import Caseworker
+from egenkontroll.core import kpis
+from egenkontroll.overview import figures as F
+from egenkontroll.overview import labels, periods, snapshot
+from egenkontroll.overview.periods import Period, query_string
+from egenkontroll.overview.queries import rule_titles, visible_cases
+from egenkontroll.overview.tables import Column, Table, format_value
+from egenkontroll.overview.views.common import PageData, export, render_page
+
+# An Underlag page shows this many rows; the download has them all.
+UNDERLAG_ROWS = 500
+
+
+@dataclass(frozen=True)
+class Node:
+    kind: str  # unit | caseworker
+    id: str
+    name: str
+    level: str
+
+
+def visible_tops(request, snap: snapshot.Snapshot) -> list[str]:
+    """The highest units of the user's figure scope (the whole tree's root for city-wide roles)."""
+    scope = request_scope(request)
+    if scope.unit_ids is None:
+        return snap.roots()
+    known = [u for u in sorted(scope.unit_ids) if u in snap.parents]
+    return [u for u in known if not any(a in scope.unit_ids for a in snap.ancestors(u)[:-1])]
+
+
+def chosen_node(request, snap: snapshot.Snapshot, frame: pl.DataFrame) -> Node | None:
+    """The node in the query string (`enhet` or `handlaggare`), checked against the scope.
+
+    Without one: the user's single top unit, or None when the scope has several tops.
+    """
+    scope = request_scope(request)
+    caseworker_id = request.GET.get("handlaggare")
+    if caseworker_id:
+        if not scope.caseworkers(Caseworker.objects.filter(caseworker_id=caseworker_id)).exists():
+            raise Http404("Handläggaren finns inte eller ligger utanför din behörighet.")
+        name = snap.caseworker_names.get(caseworker_id) or caseworker_id
+        return Node("caseworker", caseworker_id, name, kpis.CASEWORKER_LEVEL)
+    unit_id = request.GET.get("enhet")
+    if not unit_id:
+        tops = visible_tops(request, snap)
+        if len(tops) != 1:
+            return None
+        unit_id = tops[0]
+    elif unit_id not in snap.parents or not scope.can_see_unit(unit_id):
+        raise Http404("Enheten finns inte eller ligger utanför din behörighet.")
+    return Node("unit", unit_id, snap.unit_names.get(unit_id, unit_id), snap.unit_levels.get(unit_id) or "")
+
+
+def node_params(node: Node) -> dict:
+    return {"handlaggare": node.id} if node.kind == "caseworker" else {"enhet": node.id}
+
+
+def child_nodes(request, snap, frame: pl.DataFrame, node: Node | None) -> list[Node]:
+    """The columns after the node: its units, or (for a unit without any) its caseworkers."""
+    if node is None:
+        return [
+            Node("unit", u, snap.unit_names.get(u, u), snap.unit_levels.get(u) or "") for u in visible_tops(request, snap)
+        ]
+    if node.kind == "caseworker":
+        return []
+    units = (
+        frame.filter((pl.col("node_type") == "unit") & (pl.col("parent_id") == node.id))
+        .select("node_id", "name", "level")
+        .unique()
+        .sort("name", "node_id", nulls_last=True)
+    )
+    if units.height:
+        return [Node("unit", uid, name or uid, level or "") for uid, name, level in units.iter_rows()]
+    candidates = F.caseworkers_of(frame, node.id)
+    allowed = set(
+        request_scope(request)
+        .caseworkers(Caseworker.objects.filter(caseworker_id__in=[c for c, _ in candidates]))
+        .values_list("caseworker_id", flat=True)
+    )
+    return [Node("caseworker", cid, name, kpis.CASEWORKER_LEVEL) for cid, name in candidates if cid in allowed]
+
+
+def breadcrumb(request, snap, node: Node | None, period: Period) -> list[tuple[str, str]]:
+    if node is None:
+        return []
+    tops = set(visible_tops(request, snap))
+    unit = snap.parents.get(node.id) if node.kind == "caseworker" else node.id
+    if node.kind == "caseworker":
+        unit = _home_unit(snap, node.id, period)
+    chain = snap.ancestors(unit) if unit in snap.parents else []
+    start = next((i for i, u in enumerate(chain) if u in tops), len(chain))
+    base = reverse("overview:oversikt")
+    crumbs = [
+        (snap.unit_names.get(u, u), base + query_string(enhet=u, **period.params())) for u in chain[start:]
+    ]
+    if node.kind == "caseworker":
+        crumbs.append((node.name, base + query_string(handlaggare=node.id, **period.params())))
+    return crumbs
+
+
+def _home_unit(snap, caseworker_id: str, period: Period) -> str | None:
+    rows = snap.caseworkers.filter(pl.col("caseworker_id") == caseworker_id).sort("start_date", nulls_last=True)
+    return rows["unit_id"][-1] if rows.height else None
+
+
+def build(request) -> PageData:
+    scope = request_scope(request)
+    snap = snapshot.current()
+    period = periods.parse(request.GET, periods.today())
+    frame = snap.figures(period.start, period.end, period.as_of)
+    node = chosen_node(request, snap, frame)
+    children = child_nodes(request, snap, frame, node)
+    columns = ([node] if node else []) + children
+    by_kind: dict[str, dict] = {}
+    for kind in ("unit", "caseworker"):
+        ids = [n.id for n in columns if n.kind == kind]
+        by_kind[kind] = F.node_figures(frame, kind, ids) if ids else {}
+    masked = scope.masked
+    links = scope.person_level and not masked
+    table = _figure_table(snap, period, node, children, by_kind, masked, links)
+    long = _long_table(snap, columns, by_kind, masked)
+    title = node.name if node else "Översikt"
+    return PageData(
+        template="overview/oversikt.html",
+        title=f"Översikt – {title}",
+        filename=f"oversikt-{node.id if node else 'alla'}-{period.start}-{period.end}",
+        context={
+            "period": period,
+            "node": node,
+            "level_label": F.LEVEL_LABEL.get(node.level, "") if node else "",
+            "crumbs": breadcrumb(request, snap, node, period),
+            "hidden": list(node_params(node).items()) if node else [],
+            "presets": _presets(node, period),
+            "masked": masked,
+            "worklist_url": _worklist_url(scope, node),
+        },
+        tables=[table, long],
+    )
+
+
+def _presets(node: Node | None, period: Period) -> list[tuple[str, str]]:
+    base = reverse("overview:oversikt")
+    extra = node_params(node) if node else {}
+    return [
+        (label, base + query_string(**extra, fran=start.isoformat(), till=end.isoformat()))
+        for label, start, end in periods.presets(periods.today())
+    ]
+
+
+def _worklist_url(scope, node: Node | None) -> str:
+    if node is None or not scope.person_level or scope.masked:
+        return ""
+    return reverse("overview:arbetslista") + query_string(**node_params(node))
+
+
+def _figure_table(snap, period, node, children, by_kind, masked, links) -> Table:
+    """Rows: the key figures; columns: the node (its whole subtree) and each node below it."""
+    columns = [Column("kpi", "Nyckeltal"), Column("target", "Mål")]
+    if node:
+        columns.append(Column(f"n:{node.id}", f"{node.name} (totalt)", "value"))
+    base = reverse("overview:oversikt")
+    columns += [
+        Column(f"n:{c.id}", c.name, "value", href=base + query_string(**node_params(c), **period.params()))
+        for c in children
+    ]
+    table = Table(
+        id="nyckeltal",
+        caption=f"Nyckeltal {period.label}" + (f" – {node.name}" if node else ""),
+        columns=columns,
+        note=MASK_NOTE if masked else "",
+    )
+    all_nodes = ([node] if node else []) + children
+    for kpi in snap.catalogue.values():
+        figs = [by_kind[n.kind].get(n.id, {}).get(kpi.id) for n in all_nodes]
+        values = _values(kpi, figs, has_total=node is not None and bool(children), masked=masked)
+        row = {"kpi": kpi.title, "target": target_text(kpi)}
+        cell_links, css, flags = {}, {}, {}
+        for n, value in zip(all_nodes, values, strict=True):
+            key = f"n:{n.id}"
+            row[key] = value
+            css[key] = F.status(kpi, value)
+            flags[key] = TARGET_FLAGS.get(css[key], "")
+            if links and isinstance(value, int | float):
+                cell_links[key] = _underlag_url(kpi, n, period)
+        cell_links["kpi"] = reverse("overview:nyckeltal_detalj", kwargs={"kpi_id": kpi.id}) + query_string(
+            **(node_params(node) if node and node.kind == "unit" else {}), **period.params()
+        )
+        table.add(row, links=cell_links, css=css, flags=flags, kind=F.KIND_OF_UNIT[kpi.unit])
+    return table
+
+
+MASK_NOTE = " Små tal (1–4) visas som ”<5”; ”x” döljer ett tal som annars kunde räknas fram."
+TARGET_FLAGS = {"mal-ok": "når målet", "mal-miss": "når inte målet"}
+
+
+def _values(kpi: kpis.Kpi, figs: list, has_total: bool, masked: bool) -> list:
+    """The shown values of one figure across the columns; masked: the node is the parts' total."""
+    if not masked:
+        return [F.shown_value(kpi, f) for f in figs]
+    if has_total:
+        total, parts = F.masked_values(kpi, figs[0], figs[1:])
+        return [total, *parts]
+    return [F.small_base(kpi, f) for f in figs]
+
+
+def target_text(kpi: kpis.Kpi) -> str:
+    """"≥ 80 %", "≤ 20,0" … or '' for a figure without a target (volumes)."""
+    if kpi.target is None or kpi.better == "neutral":
+        return ""
+    sign = "≥" if kpi.better == "higher" else "≤"
+    return f"{sign} {format_value(kpi.target, F.KIND_OF_UNIT[kpi.unit])}"
+
+
+def _underlag_url(kpi: kpis.Kpi, node: Node, period: Period) -> str:
+    return reverse("overview:underlag") + query_string(nyckeltal=kpi.id, **node_params(node), **period.params())
+
+
+def _long_table(snap, nodes: list[Node], by_kind, masked: bool) -> Table:
+    """Every shown figure with its numerator and denominator: the long form for spreadsheets."""
+    columns = [
+        Column("name", "Enhet eller handläggare"),
+        Column("level", "Nivå"),
+        Column("node_id", "Id"),
+        Column("kpi", "Nyckeltal (id)"),
+        Column("title", "Nyckeltal"),
+    ]
+    if not masked:
+        columns += [Column("numerator", "Täljare", "int"), Column("denominator", "Nämnare", "int")]
+    columns += [Column("value", "Värde", "value"), Column("target", "Mål", "value")]
+    table = Table(id="underlag", caption="Täljare och nämnare för varje nyckeltal", columns=columns)
+    has_total = len(nodes) > 1 and nodes[0].kind == "unit" and nodes[1] is not None
+    for kpi in snap.catalogue.values():
+        figs = [by_kind[n.kind].get(n.id, {}).get(kpi.id) for n in nodes]
+        values = _values(kpi, figs, has_total, masked) if masked else [f.value if f else None for f in figs]
+        for n, fig, value in zip(nodes, figs, values, strict=True):
+            row = {
+                "name": n.name, "level": F.LEVEL_LABEL.get(n.level, n.level), "node_id": n.id, "kpi": kpi.id,
+                "title": kpi.title, "value": value, "target": kpi.target,
+            }
+            if not masked:
+                row |= {"numerator": fig.numerator if fig else None, "denominator": fig.denominator if fig else None}
+            table.add(row, kind=F.KIND_OF_UNIT[kpi.unit])
+    return table
+
+
+@aggregate(page="oversikt")
+def oversikt(request):
+    return render_page(request, build(request), "oversikt", "oversikt_export")
+
+
+@aggregate(page="oversikt")
+def oversikt_export(request, table: str, fmt: str):
+    return export(build(request), table, fmt)
+
+
+# ---------------------------------------------------------------- Underlag: the list behind a number
+
+
+def build_underlag(request) -> tuple[PageData, list[str]]:
+    snap = snapshot.current()
+    period = periods.parse(request.GET, periods.today())
+    kpi = snap.catalogue.get(request.GET.get("nyckeltal", ""))
+    if kpi is None:
+        raise Http404("Okänt nyckeltal.")
+    part = "den" if request.GET.get("del") == "namnare" and kpi.denominator is not None else "num"
+    frame = snap.figures(period.start, period.end, period.as_of)
+    node = chosen_node(request, snap, frame)
+    if node is None:
+        raise Http404("Välj en enhet eller handläggare.")
+    found = F.items(snap, kpi, part, period, node.kind, node.id)
+    visible = visible_cases(request_scope(request), found["case_id"].drop_nulls().to_list())
+    shown = found.filter(pl.col("case_id").is_in(sorted(visible)))
+    hidden = found.height - shown.height
+    table = _items_table(snap, kpi, shown, period)
+    other = "namnare" if part == "num" else "taljare"
+    base = reverse("overview:underlag")
+    context = {
+        "kpi": kpi,
+        "node": node,
+        "period": period,
+        "part": part,
+        "total": found.height,
+        "hidden_count": hidden,
+        "shown_rows": min(UNDERLAG_ROWS, shown.height),
+        "truncated": shown.height > UNDERLAG_ROWS,
+        "other_url": base + query_string(nyckeltal=kpi.id, **{"del": other}, **node_params(node), **period.params())
+        if kpi.denominator is not None
+        else "",
+        "back_url": reverse("overview:oversikt") + query_string(**node_params(node), **period.params()),
+        "crumbs": breadcrumb(request, snap, node, period),
+    }
+    data = PageData(
+        template="overview/underlag.html",
+        title=f"Underlag – {kpi.title}",
+        filename=f"underlag-{kpi.id}-{node.id}",
+        context=context,
+        tables=[table],
+    )
+    return data, shown["case_id"].drop_nulls().unique(maintain_order=True).to_list()
+
+
+def _items_table(snap, kpi: kpis.Kpi, items: pl.DataFrame, period: Period) -> Table:
+    rules = rule_titles()
+    columns = [
+        Column("case_id", "Ärende"),
+        Column("date", "Datum", "date"),
+        Column("what", "Vad"),
+    ]
+    source = kpi.numerator.source
+    if source == "events":
+        columns.append(Column("detail", "Utfall"))
+    if source == "obligations":
+        columns += [
+            Column("due_date", "Frist", "date"),
+            Column("fulfilled_date", "Uppfylld", "date"),
+            Column("status", "Status"),
+        ]
+        if kpi.kind == "median_days":
+            columns.append(Column("days", "Dagar", "int"))
+    columns += [Column("unit", "Enhet"), Column("caseworker", "Handläggare")]
+    table = Table(
+        id="arenden", caption=f"{kpi.title}: ärendena bakom talet", columns=columns, display_limit=UNDERLAG_ROWS
+    )
+    for i, row in enumerate(items.iter_rows(named=True)):
+        what = rules.get(row["what"]) or labels.event(row["what"])
+        table.add(
+            {
+                "case_id": row["case_id"],
+                "date": row["date"],
+                "what": what,
+                "detail": labels.outcome(row["detail"]),
+                "due_date": row["due_date"],
+                "fulfilled_date": row["fulfilled_date"],
+                "status": labels.status(row["status"]),
+                "days": row["days"],
+                "unit": snap.unit_names.get(row["unit_id"], row["unit_id"]),
+                "caseworker": snap.caseworker_names.get(row["caseworker_id"], row["caseworker_id"]),
+            },
+            links={"case_id": reverse("overview:arende", kwargs={"case_id": row["case_id"]})} if i < UNDERLAG_ROWS else None,
+        )
+    return table
+
+
+@person_level(page="underlag")
+def underlag(request):
+    data, case_ids = build_underlag(request)
+    record_cases(request, case_ids[:UNDERLAG_ROWS])
+    return render_page(request, data, "oversikt", "underlag_export")
+
+
+@person_level(page="underlag", action="export")
+def underlag_export(request, table: str, fmt: str):
+    data, case_ids = build_underlag(request)
+    record_cases(request, case_ids)
+    return export(data, table, fmt)
