@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "egenkontroll.cases",
+    "egenkontroll.access",
 ]
 
 MIDDLEWARE = [
@@ -33,8 +34,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "egenkontroll.access.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "egenkontroll.access.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "egenkontroll.web.urls"

@@ -1,0 +1,44 @@
+"""Request-wide protection: nothing is public without a login, and a Content-Security-Policy header.
+
+`LoginRequiredMiddleware` builds on Django's: every view needs a logged-in user unless it is
+marked `django.contrib.auth.decorators.login_not_required` (the login page, the health check;
+static files are served by WhiteNoise before any view). It also puts the user's `Scope` on
+`request.scope`, computed once per request on first use.
+
+`ContentSecurityPolicyMiddleware` forbids inline and foreign scripts: the pages load their small
+scripts from /static/ only. The policy can be replaced with EGK_CSP (settings.EGK_CSP).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
+from django.utils.functional import SimpleLazyObject
+
+from egenkontroll.access.scoping import scope_for
+
+DEFAULT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
+    """Django's login-required middleware, plus `request.scope` (after AuthenticationMiddleware)."""
+
+    def process_request(self, request):
+        request.scope = SimpleLazyObject(lambda: scope_for(request.user))
+
+
+class ContentSecurityPolicyMiddleware:
+    """Sets Content-Security-Policy on every response that does not set its own."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.policy = getattr(settings, "EGK_CSP", "") or DEFAULT_CSP
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", self.policy)
+        return response
