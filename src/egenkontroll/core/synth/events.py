@@ -1,0 +1,214 @@
+"""Turn the settled case timelines of a batch into interchange-v1 event rows.
+
+Why a separate step: the feedback rounds in cases.py only need dates that shape caseload; the
+events file needs everything a case system records — protection assessments, care and
+implementation plans, visits, 6-monthly reviews, custody considerations, caseworker handovers —
+with `ref` links, units and caseworkers. Each kind of event is built as one block of arrays;
+follow-up chains (visits every ~3 months, reviews every ~6) are expanded with np.repeat and their
+gaps stretched by the responsible group's delay multiplier, so misses rise with workload.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from egenkontroll.core import schema
+from egenkontroll.core.synth import cases as C
+from egenkontroll.core.synth import params as P
+from egenkontroll.core.synth import staff as S
+from egenkontroll.core.synth import workdays as W
+from egenkontroll.core.synth.population import YEAR, Population
+
+T = {name: i for i, name in enumerate(schema.EVENT_TYPES)}
+_ORDER = ("anmalan", "skyddsbedomning", "forhandsbedomning", "handlaggare", "utredning_inledd",
+          "utredning_forlangd", "utredning_avslutad", "vardplan", "insats_start", "genomforandeplan",
+          "besok", "overvagande", "omprovning", "vardnadsoverflyttning_overvagd", "insats_slut",
+          "arende_avslutat")
+RANK = np.array([_ORDER.index(t) for t in schema.EVENT_TYPES])
+OUTCOMES = ("inleda", "ej_inleda", "tillfors_utredning", "akut", "ej_akut", "insats", "ingen_insats")
+OUTCOME = {name: i for i, name in enumerate(OUTCOMES)}
+_FHB_OUTCOME = np.array([OUTCOME["ej_inleda"], OUTCOME["inleda"], OUTCOME["tillfors_utredning"]])  # by C.EJ_INLEDA..
+AUTO = -1
+
+
+@dataclass
+class Blocks:
+    """Event columns collected block by block; `local` index = position in the concatenation."""
+
+    cols: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    size: int = 0
+
+    def add(self, case, etype, date, *, phase=AUTO, ref=None, outcome=None, intervention=None,
+            basis=None, until=None, source=None, occupant=None) -> np.ndarray:
+        n = case.size
+        values = {"case": case, "type": np.full(n, T[etype]), "date": date, "phase": phase, "ref": ref,
+                  "outcome": outcome, "intervention": intervention, "basis": basis, "until": until,
+                  "source": source, "occupant": occupant}
+        for key, value in values.items():
+            arr = np.full(n, -1, np.int64) if value is None else np.broadcast_to(np.asarray(value, np.int64), (n,))
+            self.cols.setdefault(key, []).append(arr)
+        local = np.arange(self.size, self.size + n)
+        self.size += n
+        return local
+
+    def array(self, key: str) -> np.ndarray:
+        return np.concatenate(self.cols[key]) if self.cols else np.zeros(0, np.int64)
+
+
+def build(rng: np.random.Generator, pop: Population, d: C.Draws, tl: C.Timeline, case_of: np.ndarray,
+          ex: C.Extras, staff: S.Staff, mult: C.Grid, h0: int, h1: int, p0: int) -> tuple[Blocks, dict]:
+    """All events of the cases still open on or after the period start `p0`."""
+    openers = np.flatnonzero(case_of == np.arange(case_of.size))
+    close = tl.close.copy()
+    np.maximum.at(close, ex.case, np.where(close[ex.case] > h1, close[ex.case], ex.fhb_date))
+    keep_case = np.zeros(case_of.size, bool)
+    keep_case[openers] = close[openers] >= p0
+    kept = openers[keep_case[openers]]
+    tl.close = close
+    b = Blocks()
+    _reports(rng, b, pop, d, tl, ex, keep_case)
+    _investigation(b, tl, kept)
+    _interventions(rng, b, tl, kept, mult, h1)
+    st = C.stints(tl, kept, h1)
+    seg = S.segments(staff, rng, st.dk, st.start, st.end, h0, h1)
+    _handovers(b, st, seg, h1)
+    _closures(b, close, kept, h1)
+    return b, {"stints": st, "segments": seg, "kept": kept}
+
+
+def _reports(rng, b: Blocks, pop, d, tl, ex, keep_case) -> None:
+    """anmalan, skyddsbedomning and forhandsbedomning for every report of a kept case."""
+    n = pop.r_date.size
+    own = np.arange(n)
+    case = own.copy()
+    case[ex.index] = ex.case
+    kept = np.flatnonzero(keep_case[case])
+    opener = case[kept] == kept
+    anm = b.add(case[kept], "anmalan", pop.r_date[kept], phase=np.where(opener, 0, AUTO),
+                source=pop.r_source[kept])
+    has = rng.random(kept.size) < P.SKYDD_SHARE
+    akut = rng.random(kept.size) < P.SKYDD_AKUT
+    delay = np.where(akut, 0, rng.choice([0, 1, 2, 3, 5], kept.size, p=[0.6, 0.3, 0.05, 0.03, 0.02]))
+    b.add(case[kept][has], "skyddsbedomning", pop.r_date[kept][has] + delay[has],
+          phase=np.where(opener, 0, AUTO)[has], outcome=np.where(akut, OUTCOME["akut"], OUTCOME["ej_akut"])[has])
+    fhb_date = tl.f.copy()
+    outcome = np.where(tl.inleda, C.INLEDA, C.EJ_INLEDA)
+    fhb_date[ex.index] = ex.fhb_date
+    outcome[ex.index] = ex.outcome
+    b.add(case[kept], "forhandsbedomning", fhb_date[kept], phase=np.where(opener, 0, AUTO), ref=anm,
+          outcome=_FHB_OUTCOME[outcome[kept]])
+
+
+def _investigation(b: Blocks, tl: C.Timeline, kept: np.ndarray) -> None:
+    inv = kept[tl.inleda[kept]]
+    b.add(inv, "utredning_inledd", tl.f[inv], phase=1)
+    b.add(inv, "handlaggare", tl.f[inv], phase=1)
+    ext = inv[tl.ext[inv]]
+    b.add(ext, "utredning_forlangd", tl.ext_date[ext], phase=1, until=tl.until[ext])
+    b.add(inv, "utredning_avslutad", tl.i1[inv], phase=1,
+          outcome=np.where(tl.insats[inv], OUTCOME["insats"], OUTCOME["ingen_insats"]))
+    fv = kept[tl.fv_start[kept] < C.OPEN]
+    b.add(fv, "handlaggare", tl.fv_start[fv], phase=2)
+
+
+def _interventions(rng, b: Blocks, tl: C.Timeline, kept: np.ndarray, mult: C.Grid, h1: int) -> None:
+    rows, slot = np.nonzero(tl.ins_valid[kept])
+    case = kept[rows]
+    itype, basis = tl.ins_type[case, slot], tl.ins_basis[case, slot]
+    start, end = tl.ins_start[case, slot], tl.ins_end[case, slot]
+    is_fv = np.isin(itype, C.FV_TYPES)
+    phase = np.where(is_fv, 2, 1)
+    dk = tl.dist[case] * 5 + np.where(is_fv, P.FV, tl.inv_kind[case])
+    own_ref = rng.random(case.size) < 0.5
+    ins = b.add(case, "insats_start", start, phase=phase, intervention=itype, basis=basis)
+    b.cols["ref"][-1] = np.where(own_ref, ins, -1)
+    ended = end <= h1
+    b.add(case[ended], "insats_slut", end[ended], phase=phase[ended], ref=ins[ended])
+    gp = rng.random(case.size) < P.P_GENOMFORANDEPLAN
+    gp_date = W.roll_forward(start + np.ceil(P.GP_MEDIAN_DAYS * np.exp(0.5 * rng.standard_normal(case.size))
+                                             * mult.at(dk, start)).astype(np.int64))
+    gp &= gp_date < end
+    b.add(case[gp], "genomforandeplan", gp_date[gp], phase=phase[gp], ref=ins[gp])
+    placed = itype >= C.FAMILJEHEM
+    _care_plans(rng, b, tl, case, ins, placed, itype, basis, start, end, phase, dk, mult)
+    visited = np.isin(itype, C.FV_TYPES)
+    _chain(rng, b, "besok", case, ins, start, end, phase, dk, visited, mult, h1,
+           P.VISIT_GAP_DAYS, P.VISIT_GAP_SD)
+    reviewed = placed & (basis != C.LVU3)
+    _chain(rng, b, "overvagande", case, ins, start, end, phase, dk, reviewed, mult, h1,
+           P.REVIEW_GAP_DAYS, P.REVIEW_GAP_SD)
+    _chain(rng, b, "omprovning", case, ins, start, end, phase, dk, placed & (basis == C.LVU3), mult, h1,
+           P.REVIEW_GAP_DAYS, P.REVIEW_GAP_SD)
+    _custody(rng, b, case, ins, start, end, phase, (itype == C.FAMILJEHEM) | (itype == C.NATVERKSHEM), h1)
+
+
+def _care_plans(rng, b, tl, case, ins, placed, itype, basis, start, end, phase, dk, mult) -> None:
+    """vardplan: before the start when planned; after it (late) for emergencies or overload."""
+    n = case.size
+    acute = (basis == C.LVU6) | (itype == C.JOURHEM)
+    on_time = ~acute & (rng.random(n) * mult.at(dk, start) < P.P_VARDPLAN_BEFORE)
+    before = W.roll_backward(np.maximum(start - rng.integers(0, 15, n), tl.f[case]))
+    after = W.roll_forward(start + np.ceil(10 * np.exp(0.6 * rng.standard_normal(n)) * mult.at(dk, start))
+                           .astype(np.int64))
+    date = np.where(on_time, np.minimum(before, start), after)
+    has = placed & (date < end)
+    b.add(case[has], "vardplan", date[has], phase=phase[has], ref=ins[has])
+
+
+def _chain(rng, b, etype, case, ins, start, end, phase, dk, which, mult, h1, gap_mean, gap_sd) -> None:
+    """Visits or reviews every `gap_mean` days, stretched by the group's delay multiplier."""
+    idx = np.flatnonzero(which)
+    last = np.minimum(end[idx], h1 + 1)
+    count = np.maximum((last - start[idx]) // int(gap_mean - 3 * gap_sd) + 1, 0)
+    owner = np.repeat(idx, count)
+    if not owner.size:
+        return
+    gap = np.maximum(rng.normal(gap_mean, gap_sd, owner.size), gap_mean / 2)
+    base = _cumsum_within(gap, count)
+    gap = gap * mult.at(dk[owner], start[owner] + base.astype(np.int64))
+    date = W.roll_forward(start[owner] + np.floor(_cumsum_within(gap, count)).astype(np.int64))
+    ok = (date < end[owner]) & (date <= h1)
+    b.add(case[owner][ok], etype, date[ok], phase=phase[owner][ok], ref=ins[owner][ok])
+
+
+def _cumsum_within(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Running sums restarting at each group of `counts` consecutive values."""
+    total = np.cumsum(values)
+    first = np.cumsum(counts) - counts
+    before = np.where(first > 0, total[np.maximum(first - 1, 0)], 0.0)
+    return total - np.repeat(before, counts)
+
+
+def _custody(rng, b, case, ins, start, end, phase, which, h1) -> None:
+    """Considering custody transfer to the foster parents after two years, then yearly."""
+    idx = np.flatnonzero(which & (end - start > 2 * YEAR - 60))
+    years = np.maximum((np.minimum(end[idx], h1) - start[idx]) // 365 - 1, 0)
+    owner = np.repeat(idx, years)
+    k = np.arange(owner.size) - np.repeat(np.r_[0, np.cumsum(years)[:-1]], years)
+    due = W.add_months(start[owner], 12 * (P.CUSTODY_FIRST_YEARS + k))
+    late = rng.random(owner.size) < 0.15
+    date = W.roll_forward(due + np.where(late, rng.integers(1, 90, owner.size), -rng.integers(0, 45, owner.size)))
+    ok = (date < end[owner]) & (date <= h1)
+    b.add(case[owner][ok], "vardnadsoverflyttning_overvagd", date[ok], phase=phase[owner][ok], ref=ins[owner][ok])
+
+
+def _handovers(b: Blocks, st: C.Stints, seg: S.Segments, h1: int) -> None:
+    rows, r = np.nonzero(seg.since[:, 1:] != S.NONE)
+    date = seg.since[rows, r + 1]
+    ok = date <= h1
+    ok &= seg.occupant[rows, r + 1] != S.NONE
+    b.add(st.case[rows[ok]], "handlaggare", date[ok], phase=st.phase[rows[ok]],
+          occupant=seg.occupant[rows[ok], r[ok] + 1])
+
+
+def _closures(b: Blocks, close: np.ndarray, kept: np.ndarray, h1: int) -> None:
+    """arende_avslutat on or after the case's last event, when that is within the horizon."""
+    last = np.full(close.size, np.iinfo(np.int64).min)
+    np.maximum.at(last, b.array("case"), b.array("date"))
+    when = np.maximum(close[kept], last[kept])
+    closed = close[kept] <= h1
+    when = W.roll_forward(when)
+    ok = closed & (when <= h1)
+    b.add(kept[ok], "arende_avslutat", when[ok])
