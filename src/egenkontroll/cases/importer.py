@@ -119,13 +119,13 @@ def run_import(
         raise ImportFailed(str(exc)) from exc
     reporter.phase("Läser filer")
     try:
-        dataset = _read(path, profile, key)
+        dataset, conversion = _read(path, profile, key)
     except (InterchangeError, profiles.ProfileError, OSError) as exc:
         reason = str(exc) if not isinstance(exc, OSError) else f"kan inte läsa {Path(path).name}: {exc.strerror}"
         _record_failure(using, run, reason, clock)
         raise ImportFailed(reason) from exc
     try:
-        return _store(using, dataset, run, rejects_path, reporter, clock)
+        return _store(using, dataset, conversion, run, rejects_path, reporter, clock)
     except (DatabaseError, RuleError, CheckError, OSError) as exc:
         reason = _one_line(exc)
         _record_failure(using, run, reason, clock)
@@ -152,15 +152,20 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}".rstrip(": ")
 
 
-def _read(path: str | Path, profile: str | Path | None, key: bytes | None) -> Dataset:
-    """Read a v1 dataset, or an export through an import profile (rows mapped back to the source)."""
+def _read(
+    path: str | Path, profile: str | Path | None, key: bytes | None
+) -> tuple[Dataset, profiles.Conversion | None]:
+    """Read a v1 dataset, or an export through an import profile.
+
+    With a profile, events carry the export's row numbers; the conversion is returned so
+    that rejects can name the export's files and rows too.
+    """
     if profile is None:
-        return read_dataset(path, key=key)
+        return read_dataset(path, key=key), None
     conversion = profiles.convert(profiles.load_profile(profile), path)
     with tempfile.TemporaryDirectory(prefix="egk-profile-") as directory:
         profiles.write_v1(conversion, Path(directory))
         dataset = read_dataset(directory, key=key)
-    dataset.rejects = _rejects_to_source(dataset.rejects, conversion)
     origin = conversion.origins["events"].with_row_index("row", offset=2).with_columns(pl.col("row").cast(pl.Int64))
     dataset.events = (
         dataset.events.join(origin, on="row", how="left")
@@ -169,7 +174,7 @@ def _read(path: str | Path, profile: str | Path | None, key: bytes | None) -> Da
     )
     dataset.files, dataset.encodings = conversion.files, conversion.encodings
     dataset.warnings = conversion.warnings + dataset.warnings
-    return dataset
+    return dataset, conversion
 
 
 def _rejects_to_source(rejects: pl.DataFrame, conversion: profiles.Conversion) -> pl.DataFrame:
@@ -186,7 +191,7 @@ def _rejects_to_source(rejects: pl.DataFrame, conversion: profiles.Conversion) -
     return joined.select(
         pl.coalesce("file_right", "file").alias("file"),
         pl.coalesce("source_row", "row").alias("row"),
-        *[c for c in schema.REJECTS if c not in ("file", "row")],
+        *[c for c in rejects.columns if c not in ("file", "row")],
     )
 
 
@@ -213,7 +218,13 @@ def _too_long(frame: pl.DataFrame, table: str) -> tuple[pl.DataFrame, pl.DataFra
 
 
 def _store(
-    using: str, dataset: Dataset, run: _RunInfo, rejects_path, reporter: Reporter, clock: float
+    using: str,
+    dataset: Dataset,
+    conversion: profiles.Conversion | None,
+    run: _RunInfo,
+    rejects_path: str | Path | None,
+    reporter: Reporter,
+    clock: float,
 ) -> ImportSummary:
     events, long_events = _too_long(dataset.events, "events")
     org_units, long_units = _too_long(dataset.org_units, "org_units")
@@ -227,6 +238,8 @@ def _store(
         rejected_caseworkers=_distinct_rows(rejects, "caseworkers.csv"),
         files=dataset.files, warnings=dataset.warnings,
     )
+    if conversion is not None:
+        rejects = _rejects_to_source(rejects, conversion)
     with transaction.atomic(using=using):
         record = _open_run(using, run, dataset)
         summary.run_id = record.pk
@@ -253,8 +266,12 @@ def _store(
 
 
 def _with_stage(rejects: pl.DataFrame, stage: str) -> pl.DataFrame:
+    """Rejects as stored: masked values, and an over-long event_id cut to fit its column."""
+    event_id = pl.col("event_id")
     return schema.conform(rejects, schema.REJECTS).with_columns(
-        pl.lit(stage).alias("stage"), mask_expr(pl.col("value")).alias("value")
+        pl.lit(stage).alias("stage"),
+        mask_expr(pl.col("value")).alias("value"),
+        pl.when(event_id.str.len_chars() > ID).then(event_id.str.slice(0, ID - 1) + "…").otherwise(event_id),
     )
 
 
