@@ -1,0 +1,71 @@
+"""`egenkontroll import`, `checks` and `obligations --db` as a nightly job runs them: a subprocess."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+
+from tests.cases.cli import egenkontroll
+from tests.cases.factory import city, city_size, event, personnummer, write_dataset
+
+
+def test_import_then_obligations_from_the_database_equal_those_from_the_files(database_url, tmp_path):
+    person = personnummer(dt.date(2015, 3, 12), 982)
+    rows = [*city(6), event("late", "C9", person[:-1] + "0", "anmalan", "2024-01-08")]
+    data = write_dataset(tmp_path / "d", rows)
+    first = egenkontroll("import", data, "--db", database_url, "--format", "json", "--rejects", tmp_path / "r.csv",
+                         cwd=tmp_path)
+    assert first.returncode == 2, first.stderr
+    summary = json.loads(first.stdout)
+    assert {"rows_read", "imported", "updated", "unchanged", "rejected"} <= set(summary)
+    assert [summary[k] for k in ("rows_read", "imported", "updated", "unchanged", "rejected")] == [
+        city_size(6) + 1, city_size(6), 0, 0, 1,
+    ]
+    with (tmp_path / "r.csv").open(encoding="utf-8") as handle:
+        assert [(r["row"], r["value"]) for r in csv.DictReader(handle)] == [(str(city_size(6) + 2), "20150312-****")]
+
+    again = egenkontroll("import", data, "--db", database_url, cwd=tmp_path)
+    assert again.returncode == 2
+    assert f"oförändrade    {city_size(6):>9}" in again.stdout
+
+    from_db = egenkontroll("obligations", "--db", database_url, "--as-of", "2023-08-01", cwd=tmp_path)
+    from_files = egenkontroll("obligations", "--data", data, "--as-of", "2023-08-01", cwd=tmp_path)
+    assert from_db.returncode == from_files.returncode == 0, from_db.stderr
+    assert from_db.stdout == from_files.stdout
+    assert from_db.stdout.count("\n") == 1 + 36
+
+
+def test_checks_lists_case_ids_only(tmp_path):
+    person = personnummer(dt.date(2015, 3, 12), 982)
+    url = f"sqlite:///{tmp_path / 'c.sqlite3'}"
+    data = write_dataset(tmp_path / "d", [
+        event("a", "K1", person, "anmalan", "2024-02-01"),
+        event("f", "K1", person, "forhandsbedomning", "2024-01-20", ref="a", outcome="inleda"),
+    ])
+    assert egenkontroll("import", data, "--db", url, cwd=tmp_path).returncode == 0
+    result = egenkontroll("checks", "--db", url, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "      1  Förhandsbedömning före anmälan (forhandsbedomning_fore_anmalan, error)\n         K1\n" in result.stdout
+    assert person[:8] not in result.stdout
+    as_json = json.loads(egenkontroll("checks", "--db", url, "--format", "json", cwd=tmp_path).stdout)
+    assert [(c["id"], c["case_ids"]) for c in as_json if c["count"]] == [("forhandsbedomning_fore_anmalan", ["K1"])]
+
+
+def test_nothing_importable_exits_1_with_one_line(tmp_path):
+    url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    missing = egenkontroll("import", tmp_path / "saknas", "--db", url, cwd=tmp_path)
+    assert (missing.returncode, missing.stderr.strip().splitlines()) == (
+        1, ["egenkontroll: hittar inte datasetet saknas"],
+    )
+    data = write_dataset(tmp_path / "d", city(1))
+    (data / "events.csv").write_text("event_id;case_id\n1;2\n", encoding="utf-8")
+    header = egenkontroll("import", data, "--db", url, "--format", "json", cwd=tmp_path)
+    assert header.returncode == 1
+    assert json.loads(header.stdout) == {
+        "status": "failed", "error": "events.csv: den obligatoriska kolumnen person saknas",
+    }
+    unreachable = egenkontroll("import", data, "--db", "postgresql://postgres@127.0.0.1:9/none", cwd=tmp_path)
+    assert unreachable.returncode == 1
+    assert len(unreachable.stderr.strip().splitlines()) == 1
+    assert unreachable.stderr.startswith("egenkontroll: databasen kan inte nås:")
