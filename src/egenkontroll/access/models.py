@@ -37,13 +37,14 @@ ROLE_LABELS = {
     "admin": "Administratör (användare och inställningar)",
 }
 
-ACTIONS = ("view", "list", "export", "search", "denied")
+ACTIONS = ("view", "list", "export", "search", "denied", "admin")
 ACTION_LABELS = {
     "view": "visade",
     "list": "listade",
     "export": "exporterade",
     "search": "sökte",
     "denied": "nekades",
+    "admin": "administrerade",
 }
 
 

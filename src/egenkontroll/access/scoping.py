@@ -66,7 +66,8 @@ def _units_q(unit_ids: frozenset[str] | None, prefix: str) -> Q:
     return q
 
 
-def _subtree(unit_ids: frozenset[str] | None) -> QuerySet:
+def subtree(unit_ids: frozenset[str] | None) -> QuerySet:
+    """unit_id of every OrgUnit in the subtrees of `unit_ids` (None = the whole city), as a subquery."""
     return OrgUnit.objects.filter(_units_q(unit_ids, "")).values("unit_id")
 
 
@@ -113,7 +114,7 @@ class Scope:
             return qs.none()
         if self.unit_ids is None:
             return qs
-        return qs.filter(Q(unit_id__in=_subtree(self.unit_ids)) | Q(caseworker_id__in=sorted(self.caseworker_ids)))
+        return qs.filter(Q(unit_id__in=subtree(self.unit_ids)) | Q(caseworker_id__in=sorted(self.caseworker_ids)))
 
     # -- person level ----------------------------------------------------------------------
     def _person_q(self) -> Q | None:
@@ -122,7 +123,7 @@ class Scope:
             return None
         if self.person_unit_ids is None:
             return Q()
-        q = Q(unit_id__in=_subtree(self.person_unit_ids)) if self.person_unit_ids else Q(pk__in=[])
+        q = Q(unit_id__in=subtree(self.person_unit_ids)) if self.person_unit_ids else Q(pk__in=[])
         if self.caseworker_ids:
             q |= Q(caseworker_id__in=sorted(self.caseworker_ids))
         return q

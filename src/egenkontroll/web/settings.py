@@ -74,9 +74,61 @@ SESSION_SAVE_EVERY_REQUEST = True
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 
+# Access hardening (docs/security.md). EGK_HTTPS=1 behind TLS turns on secure cookies, HTTPS
+# redirect and HSTS; without it the plain-HTTP localhost demo works.
+AUTHENTICATION_BACKENDS = ["egenkontroll.access.throttle.ThrottledModelBackend"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": envint("EGK_PASSWORD_MIN_LENGTH", 12)}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+EGK_LOGIN_MAX_FAILURES = envint("EGK_LOGIN_MAX_FAILURES", 5)
+EGK_LOGIN_LOCK_MINUTES = envint("EGK_LOGIN_LOCK_MINUTES", 15)
+EGK_TRUST_PROXY = envbool("EGK_TRUST_PROXY", False)
+EGK_CSP = envstr("EGK_CSP")
+HTTPS = envbool("EGK_HTTPS", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_NAME = "egk_session"
+SECURE_HSTS_SECONDS = envint("EGK_HSTS_SECONDS", 31_536_000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("EGK_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = envbool("EGK_HSTS_PRELOAD", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if EGK_TRUST_PROXY else None
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_TRUSTED_ORIGINS = [o for o in envstr("EGK_CSRF_TRUSTED_ORIGINS").split(",") if o]
+
+# Optional single sign-on with the municipality's OpenID Connect provider (mozilla-django-oidc).
+OIDC_ENABLED = bool(envstr("EGK_OIDC_CLIENT_ID"))
+if OIDC_ENABLED:
+    INSTALLED_APPS.append("mozilla_django_oidc")
+    AUTHENTICATION_BACKENDS.insert(0, "egenkontroll.access.oidc.MunicipalOIDCBackend")
+    OIDC_RP_CLIENT_ID = envstr("EGK_OIDC_CLIENT_ID")
+    OIDC_RP_CLIENT_SECRET = envstr("EGK_OIDC_CLIENT_SECRET")
+    OIDC_RP_SIGN_ALGO = envstr("EGK_OIDC_SIGN_ALGO", "RS256")
+    OIDC_OP_AUTHORIZATION_ENDPOINT = envstr("EGK_OIDC_AUTHORIZATION_ENDPOINT")
+    OIDC_OP_TOKEN_ENDPOINT = envstr("EGK_OIDC_TOKEN_ENDPOINT")
+    OIDC_OP_USER_ENDPOINT = envstr("EGK_OIDC_USER_ENDPOINT")
+    OIDC_OP_JWKS_ENDPOINT = envstr("EGK_OIDC_JWKS_ENDPOINT")
+    OIDC_RP_SCOPES = envstr("EGK_OIDC_SCOPES", "openid email profile")
+    OIDC_CREATE_USER = envbool("EGK_OIDC_CREATE_USER", True)
+    OIDC_USERNAME_CLAIM = envstr("EGK_OIDC_USERNAME_CLAIM", "preferred_username")
+    LOGIN_REDIRECT_URL_FAILURE = LOGIN_URL
+
+# Every handler masks anything that looks like a personnummer (egenkontroll.access.logfilter);
+# Django's request and runserver loggers write through the same handler.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_identity": {"()": "egenkontroll.access.logfilter.MaskIdentityFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_identity"]}},
     "root": {"handlers": ["console"], "level": envstr("EGK_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": envstr("EGK_LOG_LEVEL", "WARNING"), "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

@@ -1,5 +1,7 @@
 """URL configuration: one include per app."""
 
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", include("egenkontroll.access.urls")),
+]

@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
                 ('user_id', models.BigIntegerField(blank=True, null=True)),
                 ('username', models.CharField(max_length=150)),
                 ('roles', models.CharField(blank=True, default='', max_length=200)),
-                ('action', models.CharField(choices=[('view', 'visade'), ('list', 'listade'), ('export', 'exporterade'), ('search', 'sökte'), ('denied', 'nekades')], max_length=16)),
+                ('action', models.CharField(choices=[('view', 'visade'), ('list', 'listade'), ('export', 'exporterade'), ('search', 'sökte'), ('denied', 'nekades'), ('admin', 'administrerade')], max_length=16)),
                 ('page', models.CharField(max_length=100)),
                 ('case_ids', models.TextField(default='[]')),
                 ('case_count', models.IntegerField(default=0)),

@@ -53,7 +53,7 @@ SQLITE_BACKWARD = [f"DROP TRIGGER IF EXISTS {table}_no_update" for table in LOG_
 def _run(statements_by_vendor):
     def run(apps, schema_editor):
         for statement in statements_by_vendor.get(schema_editor.connection.vendor, ()):
-            schema_editor.execute(statement)
+            schema_editor.execute(statement, params=None)
 
     return run
 

@@ -1,0 +1,241 @@
+"""`egenkontroll verify-log` and `egenkontroll users …`: the access log and accounts from the command line.
+
+verify-log is what an auditor runs (or cron, nightly): exit 0 when the hash chain is whole,
+1 with the first broken rows named when a row was altered, removed or inserted, 2 when the
+database cannot be read. The user commands let an operator create the first administrator and
+manage roles without the web app; every change is written to the access log as the operating
+system user who ran it.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+
+import typer
+
+from egenkontroll.cli.app import app
+
+DB_HELP = "Databas-URL: sqlite:///sökväg eller postgresql://användare@värd/databas. Standard: DATABASE_URL."
+
+users_app = typer.Typer(help="Användare och roller (behörigheter).", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+def _connect(db: str | None, *, create: bool = True) -> str:
+    """Django ready on the database; a new, empty one is migrated unless `create` is False."""
+    from egenkontroll.cases.store import DatabaseUnavailable, connect, prepare_database
+
+    try:
+        alias = connect(db)
+        prepare_database(alias, create=create)
+        return alias
+    except DatabaseUnavailable as exc:
+        print(f"egenkontroll: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from exc
+
+
+def _fail(message: str, code: int = 1) -> None:
+    print(f"egenkontroll: {message}", file=sys.stderr)
+    raise typer.Exit(code)
+
+
+@app.command("verify-log")
+def verify_log_command(
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    fmt: str = typer.Option("text", "--format", help="text eller json"),
+) -> None:
+    """Kontrollera att åtkomstloggen är hel: ingen rad ändrad, borttagen eller infogad."""
+    alias = _connect(db, create=False)
+    from django.db.utils import DatabaseError
+
+    from egenkontroll.access.hashchain import verify
+
+    try:
+        result = verify(using=alias)
+    except DatabaseError as exc:
+        _fail(f"åtkomstloggen kan inte läsas: {str(exc).splitlines()[0]}", 2)
+    if fmt == "json":
+        print(json.dumps({
+            "ok": result.ok, "rows": result.rows, "head_seq": result.head_seq, "head_hash": result.head_hash,
+            "problems": [{"seq": p.seq, "id": p.row_id, "message": p.message} for p in result.problems],
+        }, ensure_ascii=False))
+    elif result.ok:
+        print(f"Åtkomstloggen är hel: {result.rows} rader, sista seq={result.head_seq}, hash={result.head_hash}")
+    else:
+        print(f"Åtkomstloggen är INTE hel ({result.rows} rader lästa):", file=sys.stderr)
+        for problem in result.problems:
+            print(f"  {problem}", file=sys.stderr)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def _operator() -> str:
+    return f"kommandorad ({getpass.getuser()})"
+
+
+def _log(detail: str) -> None:
+    from egenkontroll.access import hashchain
+
+    hashchain.append(user_id=None, username=_operator(), roles="", action="admin", page="kommandorad",
+                     case_ids=(), detail=detail, client="cli")
+
+
+def _user(username: str):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        _fail(f"ingen användare heter {username!r}")
+    return user
+
+
+def _read_password(from_stdin: bool, username: str) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return typer.prompt(f"Lösenord för {username}", hide_input=True, confirmation_prompt=True)
+
+
+@users_app.command("add")
+def users_add(
+    username: str = typer.Argument(..., help="Användarnamn."),
+    email: str = typer.Option("", "--email", help="E-postadress."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Läs lösenordet från standard in."),
+    no_password: bool = typer.Option(False, "--no-password", help="Inget lösenord (bara kommunens inloggning)."),
+    superuser: bool = typer.Option(False, "--superuser", help="Superanvändare (administratör utan personuppgifter)."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Skapa en användare (utan roll: ge roller med `users grant`)."""
+    _connect(db)
+    from django.contrib.auth import get_user_model, password_validation
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    users = get_user_model()
+    if users.objects.filter(username__iexact=username).exists():
+        _fail(f"användaren {username!r} finns redan")
+    password = None if no_password else _read_password(password_stdin, username)
+    if password is not None:
+        try:
+            password_validation.validate_password(password, users(username=username, email=email))
+        except ValidationError as exc:
+            _fail("lösenordet duger inte: " + " ".join(exc.messages))
+    with transaction.atomic():
+        user = users.objects.create_user(username, email=email, password=password)
+        if superuser:
+            user.is_superuser = user.is_staff = True
+            user.save(update_fields=["is_superuser", "is_staff"])
+        _log(f"skapade användaren {username}" + (" (superanvändare)" if superuser else ""))
+    print(f"Användaren {username} är skapad.")
+
+
+@users_app.command("grant")
+def users_grant(
+    username: str = typer.Argument(..., help="Användarnamn."),
+    role: str = typer.Argument(..., help="handlaggare, arbetsledare, enhetschef, verksamhetscontroller, "
+                                         "avdelningschef, inspektor, namnd eller admin."),
+    unit: str = typer.Option(None, "--unit", help="Enhetens id (med allt under). Utan: hela staden."),
+    caseworker: str = typer.Option(None, "--caseworker", help="Handläggarens id (krävs för handlaggare)."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Ge en användare en roll över en del av organisationen."""
+    _connect(db)
+    from django.db import transaction
+
+    from egenkontroll.access.models import ROLES, RoleAssignment
+    from egenkontroll.cases.models import Caseworker, OrgUnit
+
+    if role not in ROLES:
+        _fail(f"okänd roll {role!r}; välj bland {', '.join(ROLES)}")
+    user = _user(username)
+    if role == "handlaggare":
+        if not caseworker:
+            _fail("rollen handlaggare kräver --caseworker")
+        unit = unit or Caseworker.objects.filter(caseworker_id=caseworker).values_list("unit_id", flat=True).first()
+    elif caseworker:
+        _fail("--caseworker gäller bara rollen handlaggare")
+    if role in ("inspektor", "admin"):
+        unit = None
+    if unit and not OrgUnit.objects.filter(unit_id=unit).exists():
+        _fail(f"ingen enhet har id {unit!r}")
+    if RoleAssignment.objects.filter(user=user, role=role, unit_id=unit, caseworker_id=caseworker).exists():
+        _fail(f"{username} har redan rollen {role} för {unit or 'hela staden'}")
+    with transaction.atomic():
+        RoleAssignment.objects.create(user=user, role=role, unit_id=unit, caseworker_id=caseworker,
+                                      created_by=_operator())
+        _log(f"gav {username} rollen {role} för {unit or 'hela staden'}"
+             + (f" (handläggare {caseworker})" if caseworker else ""))
+    print(f"{username}: {role} för {unit or 'hela staden'}.")
+
+
+@users_app.command("revoke")
+def users_revoke(
+    username: str = typer.Argument(..., help="Användarnamn."),
+    role: str = typer.Argument(..., help="Rollen som ska tas bort."),
+    unit: str = typer.Option(None, "--unit", help="Bara tilldelningen för denna enhet."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Ta bort en roll (alla enheter, eller bara --unit)."""
+    _connect(db)
+    from django.db import transaction
+
+    from egenkontroll.access.models import RoleAssignment
+
+    grants = RoleAssignment.objects.filter(user=_user(username), role=role)
+    if unit:
+        grants = grants.filter(unit_id=unit)
+    with transaction.atomic():
+        removed, _ = grants.delete()
+        if removed:
+            _log(f"tog bort rollen {role} för {unit or 'alla enheter'} från {username}")
+    if not removed:
+        _fail(f"{username} har inte rollen {role}" + (f" för {unit}" if unit else ""))
+    print(f"{username}: {removed} tilldelning(ar) av {role} borttagna.")
+
+
+@users_app.command("deactivate")
+def users_deactivate(
+    username: str = typer.Argument(..., help="Användarnamn."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Inaktivera en användare (kontot och loggen finns kvar)."""
+    _connect(db)
+    from django.db import transaction
+
+    user = _user(username)
+    with transaction.atomic():
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        _log(f"inaktiverade {username}")
+    print(f"{username} är inaktiverad.")
+
+
+@users_app.command("list")
+def users_list(db: str = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """Lista användare och deras roller."""
+    _connect(db)
+    from django.contrib.auth import get_user_model
+
+    for user in get_user_model().objects.order_by("username").prefetch_related("role_assignments"):
+        grants = [
+            f"{a.role}:{a.unit_id or 'hela staden'}" + (f" ({a.caseworker_id})" if a.caseworker_id else "")
+            for a in sorted(user.role_assignments.all(), key=lambda a: (a.role, a.unit_id or ""))
+        ]
+        state = "" if user.is_active else " [inaktiverad]"
+        superuser = " [superanvändare]" if user.is_superuser else ""
+        print(f"{user.username}{state}{superuser}: {', '.join(grants) or 'ingen roll'}")
+
+
+@users_app.command("demo")
+def users_demo(
+    password: str = typer.Option(None, "--password", help="Samma lösenord för alla (annars slumpas de)."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Skapa en demoanvändare per roll, placerade på enheter i importerade data."""
+    _connect(db)
+    from egenkontroll.access.demo import create_demo_users
+
+    for username, secret, role, unit_id in create_demo_users(password):
+        print(f"{username}\t{secret}\t{role}\t{unit_id or 'hela staden'}")
+    _log("skapade eller återställde demoanvändarna")
