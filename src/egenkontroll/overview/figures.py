@@ -99,15 +99,22 @@ def masked_values(kpi: kpis.Kpi, total: Figure | None, parts: list[Figure | None
     if kpi.kind != "count":
         return small_base(kpi, total), [small_base(kpi, p) for p in parts]
     counts = [int(p.numerator) if p else 0 for p in parts]
-    whole = int(total.numerator) if total else sum(counts)
-    rest = whole - sum(counts)
-    inner = [*counts, rest] if rest > 0 else counts
+    return mask_counts(int(total.numerator) if total else sum(counts), counts)
+
+
+def mask_counts(total: int, parts: list[int]) -> tuple[object, list[object]]:
+    """A total and counts that are parts of it, as shown outside the unit ("<5", "x" or the number).
+
+    What the parts do not cover of the total is one more (hidden) row, so that a masked part
+    cannot be worked out as the total minus the others.
+    """
+    rest = total - sum(parts)
+    inner = [*parts, rest] if rest > 0 else list(parts)
     if not inner:
-        inner = [whole]
+        inner = [total]
     table = smallnumbers.with_totals(np.array(inner, dtype=np.int64).reshape(-1, 1))
     cells = smallnumbers.suppress(table).cells()
-    shown = [_count_cell(cells[i][0]) for i in range(len(counts))]
-    return _count_cell(cells[-1][0]), shown
+    return _count_cell(cells[-1][0]), [_count_cell(cells[i][0]) for i in range(len(parts))]
 
 
 def _count_cell(text: str):
@@ -176,7 +183,7 @@ def items(snap: Snapshot, kpi: kpis.Kpi, part: str, period: Period, node_type: s
     if node_type == "caseworker":
         chosen = chosen.filter(pl.col("caseworker_id") == node_id)
     else:
-        chosen = _in_subtree(snap, chosen, node_id)
+        chosen = in_subtree(snap, chosen, node_id)
     return chosen.select([pl.col(c).cast(t) for c, t in ITEM_COLUMNS.items()])
 
 
@@ -233,7 +240,7 @@ def _case_items(src, sel: kpis.Selection, period: Period) -> pl.DataFrame:
     )
 
 
-def _in_subtree(snap: Snapshot, frame: pl.DataFrame, unit_id: str) -> pl.DataFrame:
+def in_subtree(snap: Snapshot, frame: pl.DataFrame, unit_id: str) -> pl.DataFrame:
     """Items of units in the subtree; at the root also those of units missing from the tree."""
     ids = snap.subtree_ids(unit_id)
     inside = pl.col("unit_id").is_in(ids)

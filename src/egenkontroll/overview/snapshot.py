@@ -1,75 +1,133 @@
-"""The stored case data as polars frames, loaded once per import, with key figures cached.
+"""The stored case data as polars frames, and the key figures computed from them, kept for reuse.
 
 Why it exists: the key figures must be exactly those of `egenkontroll kpi` (the same
-`core.kpis` engine, kpis.md), for any period and any as_of day. The engine is vectorised over
-whole tables, so the pages hand it whole tables: events, org units and caseworkers are read
-from the database once per import run (one SELECT each), obligations are evaluated per as_of
-day by `core.obligations.evaluate`, and each computed figure table is kept for the next request.
-A new import run (a nightly import) is noticed with one cheap query and replaces it all.
+`core.kpis` engine, kpis.md) for any period and any as_of day. The engine is vectorised over
+whole tables, so the pages hand it whole tables: events are read from the database once per
+import run, obligations are evaluated per as_of day by `core.obligations.evaluate`, and each
+result is kept. At city scale (700,000 events) one evaluation takes seconds, so results are
+kept twice: in memory, and as Parquet files under EGK_WEB_CACHE_DIR (default
+EGK_DATA_DIR/cache) shared by every server process and surviving restarts. `egenkontroll demo`
+and `serve` compute the common views before the server starts (`warm_up`), so pages read files
+of a few thousand rows instead of computing. A new import run (a nightly import) is noticed with
+one cheap query and starts a fresh cache.
 
-Thread-safe: gunicorn may run several threads per worker; one lock guards loading and the
-caches, so two requests never compute the same thing twice at once.
+Thread-safe: gunicorn runs several threads per worker. Each cached value has its own lock,
+so two requests never compute the same thing at once and a long computation never blocks a
+request for something already computed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from functools import cached_property
+from pathlib import Path
 
 import polars as pl
 
 from egenkontroll.core import kpis, orgtree
 from egenkontroll.core.obligations import Evaluation, evaluate
-from egenkontroll.web.env import envint, envstr
+from egenkontroll.web.env import data_dir, envint, envstr
 
-# How many evaluations (one per as_of day) and figure tables a worker keeps.
-EVALUATIONS_KEPT = envint("EGK_WEB_EVALUATIONS_KEPT", 4)
-FIGURES_KEPT = envint("EGK_WEB_FIGURES_KEPT", 64)
+# How many evaluations (one per as_of day, large) and frames a worker keeps in memory.
+EVALUATIONS_KEPT = envint("EGK_WEB_EVALUATIONS_KEPT", 2)
+FRAMES_KEPT = envint("EGK_WEB_FRAMES_KEPT", 128)
 
 
-class _Lru(OrderedDict):
+def cache_root() -> Path | None:
+    """Where computed frames are kept on disk; EGK_WEB_CACHE_DIR=off keeps them in memory only."""
+    configured = envstr("EGK_WEB_CACHE_DIR")
+    if configured.lower() in ("off", "0", "no"):
+        return None
+    return Path(configured) if configured else data_dir() / "cache"
+
+
+class Memo:
+    """A bounded in-memory cache where each key is computed once, under its own lock."""
+
     def __init__(self, size: int):
-        super().__init__()
         self.size = size
+        self.items: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+        self.key_locks: dict = {}
 
-    def get_or_make(self, key, make):
-        if key in self:
-            self.move_to_end(key)
-            return self[key]
-        value = self[key] = make()
-        while len(self) > self.size:
-            self.popitem(last=False)
-        return value
+    def get(self, key, make: Callable):
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+            key_lock = self.key_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            with self.lock:
+                if key in self.items:
+                    return self.items[key]
+            value = make()
+            with self.lock:
+                self.items[key] = value
+                while len(self.items) > self.size:
+                    self.items.popitem(last=False)
+                self.key_locks.pop(key, None)
+            return value
 
 
-@dataclass
 class Snapshot:
-    """One import's data as frames; `figures` and `evaluation` compute on demand and remember."""
+    """One import's data. Org units and caseworkers are read at once; events when first needed."""
 
-    version: tuple
-    events: pl.DataFrame
-    org_units: pl.DataFrame
-    caseworkers: pl.DataFrame
-    catalogue: dict
-    _evaluations: _Lru = field(default_factory=lambda: _Lru(EVALUATIONS_KEPT))
-    _figures: _Lru = field(default_factory=lambda: _Lru(FIGURES_KEPT))
-
-    def __post_init__(self):
-        self.flat = orgtree.flatten(self.org_units)
+    def __init__(self, alias: str, version: tuple, org_units: pl.DataFrame, caseworkers: pl.DataFrame):
+        self.alias = alias
+        self.version = version
+        self.org_units = org_units
+        self.caseworkers = caseworkers
+        self.catalogue = kpis.load_catalogue(targets=targets_source())
+        self.flat = orgtree.flatten(org_units)
         self.unit_names = dict(zip(self.flat["unit_id"], self.flat["name"], strict=True))
         self.unit_levels = dict(zip(self.flat["unit_id"], self.flat["level"], strict=True))
         self.parents = dict(zip(self.flat["unit_id"], self.flat["parent_id"], strict=True))
-        self.caseworker_names = dict(
-            zip(self.caseworkers["caseworker_id"], self.caseworkers["name"], strict=True)
-        )
-        self.first_day = self.events["date"].min() if self.events.height else None
-        self.last_day = self.events["date"].max() if self.events.height else None
+        self.caseworker_names = dict(zip(caseworkers["caseworker_id"], caseworkers["name"], strict=True))
+        self._evaluations = Memo(EVALUATIONS_KEPT)
+        self._frames = Memo(FRAMES_KEPT)
+        self._events_lock = threading.Lock()
+
+    @cached_property
+    def _events(self) -> pl.DataFrame:
+        from egenkontroll.cases.store import load_events
+
+        return load_events(self.alias).rechunk()
+
+    @property
+    def events(self) -> pl.DataFrame:
+        with self._events_lock:
+            return self._events
 
     def evaluation(self, as_of: dt.date) -> Evaluation:
-        with _LOCK:
-            return self._evaluations.get_or_make(as_of, lambda: evaluate(self.events, as_of))
+        return self._evaluations.get(as_of, lambda: evaluate(self.events, as_of))
+
+    def frame(self, name: str, key: tuple, make: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+        """A computed frame, from memory, else from the disk cache, else made (and kept in both)."""
+        full = (name, *key)
+        return self._frames.get(full, lambda: self._from_disk(full, make))
+
+    def _from_disk(self, key: tuple, make: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+        root = cache_root()
+        if root is None:
+            return make()
+        digest = hashlib.sha256(repr((self.version, key)).encode()).hexdigest()[:32]
+        path = root / _version_dir(self.version) / f"{key[0]}-{digest}.parquet"
+        if path.is_file():
+            try:
+                return pl.read_parquet(path)
+            except (OSError, pl.exceptions.ComputeError):
+                path.unlink(missing_ok=True)
+        value = make()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        value.write_parquet(partial)
+        partial.replace(path)
+        return value
 
     def figures(
         self,
@@ -77,21 +135,17 @@ class Snapshot:
         period_to: dt.date,
         as_of: dt.date,
         breakdown: str | None = None,
-        kpi_ids: tuple[str, ...] | None = None,
     ) -> pl.DataFrame:
-        """`core.kpis.compute` for the whole tree (every unit and caseworker), cached."""
-        key = (period_from, period_to, as_of, breakdown, kpi_ids)
+        """`core.kpis.compute` for the whole tree (every unit and caseworker, every figure)."""
 
         def make():
             ev = self.evaluation(as_of)
             return kpis.compute(
                 self.events, ev.obligations, self.org_units, self.caseworkers, period_from, period_to, as_of,
-                kpi_ids=list(kpi_ids) if kpi_ids else None, breakdown=breakdown, catalogue=self.catalogue,
-                links=ev.links,
+                breakdown=breakdown, catalogue=self.catalogue, links=ev.links,
             )
 
-        with _LOCK:
-            return self._figures.get_or_make(key, make)
+        return self.frame("figures", (period_from, period_to, as_of, breakdown), make)
 
     # ------------------------------------------------------------------ the tree
 
@@ -104,10 +158,6 @@ class Snapshot:
             current = self.parents.get(current)
         return chain[::-1]
 
-    def children(self, unit_id: str) -> list[str]:
-        kids = self.flat.filter(pl.col("parent_id") == unit_id).sort("name", "unit_id")
-        return kids["unit_id"].to_list()
-
     def subtree_ids(self, unit_id: str) -> list[str]:
         return orgtree.subtree(self.flat, unit_id)["unit_id"].to_list()
 
@@ -115,8 +165,8 @@ class Snapshot:
         return orgtree.roots(self.flat)
 
 
-_LOCK = threading.RLock()
-_current: Snapshot | None = None
+def _version_dir(version: tuple) -> str:
+    return hashlib.sha256(repr(version).encode()).hexdigest()[:16]
 
 
 def targets_source():
@@ -124,40 +174,38 @@ def targets_source():
     return envstr("EGK_KPI_TARGETS_FILE") or None
 
 
+_LOAD_LOCK = threading.Lock()
+_current: Snapshot | None = None
+
+
 def data_version(alias: str = "default") -> tuple:
-    """Which import the stored data comes from: the latest finished import run (one query)."""
+    """Which database and import the stored data comes from (one query): the cache's key."""
+    from django.db import connections
+
     from egenkontroll.cases.models import ImportRun
 
     latest = (
         ImportRun.objects.using(alias).exclude(status="failed").order_by("-id").values_list("id", "started_at").first()
     )
-    return (alias, *latest) if latest else (alias, None, None)
+    settings = connections[alias].settings_dict
+    where = (settings.get("ENGINE"), str(settings.get("NAME")), settings.get("HOST"), settings.get("PORT"))
+    return (*where, *(latest or (None, None)), targets_source())
 
 
 def current(alias: str = "default") -> Snapshot:
-    """The snapshot of the stored data, reloaded when a new import run has finished."""
+    """The snapshot of the stored data, replaced when a new import run has finished."""
     global _current
     version = data_version(alias)
-    with _LOCK:
+    with _LOAD_LOCK:
         if _current is None or _current.version != version:
-            _current = load(alias, version)
+            from egenkontroll.cases.store import load_caseworkers, load_org_units
+
+            _current = Snapshot(alias, version, load_org_units(alias), load_caseworkers(alias))
         return _current
 
 
-def load(alias: str, version: tuple) -> Snapshot:
-    from egenkontroll.cases.store import load_caseworkers, load_events, load_org_units
-
-    return Snapshot(
-        version=version,
-        events=load_events(alias).rechunk(),
-        org_units=load_org_units(alias),
-        caseworkers=load_caseworkers(alias),
-        catalogue=kpis.load_catalogue(targets=targets_source()),
-    )
-
-
 def forget() -> None:
-    """Drop the cached snapshot (tests, and after an import in the same process)."""
+    """Drop the snapshot held in memory (tests; the disk cache is keyed by import and stays valid)."""
     global _current
-    with _LOCK:
+    with _LOAD_LOCK:
         _current = None

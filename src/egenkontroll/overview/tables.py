@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 # (a table whose rows are different key figures).
 KINDS = ("text", "int", "share", "days", "ratio", "date", "value")
 MISSING = "–"
+MASK_NOTE = " Små tal (1–4) visas som ”<5”; ”x” döljer ett tal som annars kunde räknas fram."
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from egenkontroll.access.scoping import request_scope
 from egenkontroll.overview import downloads
+from egenkontroll.overview.periods import query_string
 from egenkontroll.overview.tables import Table
 
 ROLE_LABELS = {
@@ -59,6 +60,36 @@ class PageData:
             if t.id == table_id:
                 return t
         raise Http404("Det finns ingen sådan tabell på sidan.")
+
+
+def visible_tops(request, snap) -> list[str]:
+    """The highest units of the user's figure scope (the whole tree's root for city-wide roles)."""
+    scope = request_scope(request)
+    if scope.unit_ids is None:
+        return snap.roots()
+    known = [u for u in sorted(scope.unit_ids) if u in snap.parents]
+    return [u for u in known if not any(a in scope.unit_ids for a in snap.ancestors(u)[:-1])]
+
+
+def chosen_unit(request, snap) -> str | None:
+    """The unit in `?enhet=` (checked against the scope), else the user's single top unit."""
+    unit_id = request.GET.get("enhet")
+    if not unit_id:
+        tops = visible_tops(request, snap)
+        return tops[0] if len(tops) == 1 else None
+    if unit_id not in snap.parents or not request_scope(request).can_see_unit(unit_id):
+        raise Http404("Enheten finns inte eller ligger utanför din behörighet.")
+    return unit_id
+
+
+def unit_crumbs(request, snap, unit_id: str | None, base: str, params: dict) -> list[tuple[str, str]]:
+    """(name, url) from the user's top unit down to `unit_id`, each linking to the same page."""
+    if unit_id is None:
+        return []
+    tops = set(visible_tops(request, snap))
+    chain = snap.ancestors(unit_id)
+    start = next((i for i, u in enumerate(chain) if u in tops), len(chain) - 1)
+    return [(snap.unit_names.get(u, u), base + query_string(enhet=u, **params)) for u in chain[start:]]
 
 
 def nav(request, current: str) -> list[dict]:

@@ -23,8 +23,15 @@ from egenkontroll.overview import figures as F
 from egenkontroll.overview import labels, periods, snapshot
 from egenkontroll.overview.periods import Period, query_string
 from egenkontroll.overview.queries import rule_titles, visible_cases
-from egenkontroll.overview.tables import Column, Table, format_value
-from egenkontroll.overview.views.common import PageData, export, render_page
+from egenkontroll.overview.tables import MASK_NOTE, Column, Table, format_value
+from egenkontroll.overview.views.common import (
+    PageData,
+    chosen_unit,
+    export,
+    render_page,
+    unit_crumbs,
+    visible_tops,
+)
 
 # An Underlag page shows this many rows; the download has them all.
 UNDERLAG_ROWS = 500
@@ -36,15 +43,6 @@ class Node:
     id: str
     name: str
     level: str
-
-
-def visible_tops(request, snap: snapshot.Snapshot) -> list[str]:
-    """The highest units of the user's figure scope (the whole tree's root for city-wide roles)."""
-    scope = request_scope(request)
-    if scope.unit_ids is None:
-        return snap.roots()
-    known = [u for u in sorted(scope.unit_ids) if u in snap.parents]
-    return [u for u in known if not any(a in scope.unit_ids for a in snap.ancestors(u)[:-1])]
 
 
 def chosen_node(request, snap: snapshot.Snapshot, frame: pl.DataFrame) -> Node | None:
@@ -59,14 +57,9 @@ def chosen_node(request, snap: snapshot.Snapshot, frame: pl.DataFrame) -> Node |
             raise Http404("Handläggaren finns inte eller ligger utanför din behörighet.")
         name = snap.caseworker_names.get(caseworker_id) or caseworker_id
         return Node("caseworker", caseworker_id, name, kpis.CASEWORKER_LEVEL)
-    unit_id = request.GET.get("enhet")
-    if not unit_id:
-        tops = visible_tops(request, snap)
-        if len(tops) != 1:
-            return None
-        unit_id = tops[0]
-    elif unit_id not in snap.parents or not scope.can_see_unit(unit_id):
-        raise Http404("Enheten finns inte eller ligger utanför din behörighet.")
+    unit_id = chosen_unit(request, snap)
+    if unit_id is None:
+        return None
     return Node("unit", unit_id, snap.unit_names.get(unit_id, unit_id), snap.unit_levels.get(unit_id) or "")
 
 
@@ -102,22 +95,15 @@ def child_nodes(request, snap, frame: pl.DataFrame, node: Node | None) -> list[N
 def breadcrumb(request, snap, node: Node | None, period: Period) -> list[tuple[str, str]]:
     if node is None:
         return []
-    tops = set(visible_tops(request, snap))
-    unit = snap.parents.get(node.id) if node.kind == "caseworker" else node.id
-    if node.kind == "caseworker":
-        unit = _home_unit(snap, node.id, period)
-    chain = snap.ancestors(unit) if unit in snap.parents else []
-    start = next((i for i, u in enumerate(chain) if u in tops), len(chain))
     base = reverse("overview:oversikt")
-    crumbs = [
-        (snap.unit_names.get(u, u), base + query_string(enhet=u, **period.params())) for u in chain[start:]
-    ]
+    unit = _home_unit(snap, node.id) if node.kind == "caseworker" else node.id
+    crumbs = unit_crumbs(request, snap, unit, base, period.params()) if unit in snap.parents else []
     if node.kind == "caseworker":
         crumbs.append((node.name, base + query_string(handlaggare=node.id, **period.params())))
     return crumbs
 
 
-def _home_unit(snap, caseworker_id: str, period: Period) -> str | None:
+def _home_unit(snap, caseworker_id: str) -> str | None:
     rows = snap.caseworkers.filter(pl.col("caseworker_id") == caseworker_id).sort("start_date", nulls_last=True)
     return rows["unit_id"][-1] if rows.height else None
 
@@ -208,7 +194,6 @@ def _figure_table(snap, period, node, children, by_kind, masked, links) -> Table
     return table
 
 
-MASK_NOTE = " Små tal (1–4) visas som ”<5”; ”x” döljer ett tal som annars kunde räknas fram."
 TARGET_FLAGS = {"mal-ok": "når målet", "mal-miss": "når inte målet"}
 
 

@@ -1,0 +1,106 @@
+"""Plotly figures as plain JSON, drawn in the browser by the vendored plotly.min.js.
+
+Why it exists: charts are built on the server (no chart logic in JavaScript, one small
+generic script draws them) from the same rows as the table beside them. The figures are
+plain dicts, not plotly.graph_objects, so a page ships a few kilobytes instead of Plotly's
+default template. Colours are the Okabe–Ito palette, distinguishable with colour-vision
+deficiencies, and every chart has a table alternative on the page (WCAG 1.1.1).
+"""
+
+from __future__ import annotations
+
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
+REFERENCE_COLOUR = "#B00020"
+
+
+def _layout(y_title: str = "", x_title: str = "", **extra) -> dict:
+    return {
+        "font": {"family": "system-ui, -apple-system, 'Segoe UI', sans-serif", "size": 14, "color": "#1a1a1a"},
+        "margin": {"l": 60, "r": 20, "t": 20, "b": 60},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "separators": ", ",
+        "legend": {"orientation": "h", "y": -0.2},
+        "yaxis": {"title": {"text": y_title}, "gridcolor": "#dddddd", "rangemode": "tozero"},
+        "xaxis": {"title": {"text": x_title}},
+        "hovermode": "x unified",
+        **extra,
+    }
+
+
+def lines(x: list, series: list[tuple[str, list]], y_title: str, percent: bool = False, reference=None) -> dict:
+    """One line per series over x (missing values leave a gap); optional horizontal target line."""
+    data = [
+        {
+            "type": "scatter", "mode": "lines+markers", "name": name, "x": x, "y": values,
+            "line": {"color": PALETTE[i % len(PALETTE)], "width": 2},
+            "marker": {"symbol": ["circle", "square", "diamond", "triangle-up"][i % 4]},
+        }
+        for i, (name, values) in enumerate(series)
+    ]
+    layout = _layout(y_title)
+    if percent:
+        layout["yaxis"]["tickformat"] = ".0%"
+    if reference is not None:
+        layout["shapes"] = [_hline(reference)]
+    return {"data": data, "layout": layout}
+
+
+def bars(x: list, series: list[tuple[str, list]], y_title: str, reference=None, percent: bool = False) -> dict:
+    data = [
+        {"type": "bar", "name": name, "x": x, "y": values, "marker": {"color": PALETTE[i % len(PALETTE)]}}
+        for i, (name, values) in enumerate(series)
+    ]
+    layout = _layout(y_title, barmode="group")
+    if percent:
+        layout["yaxis"]["tickformat"] = ".0%"
+    if reference is not None:
+        layout["shapes"] = [_hline(reference)]
+    return {"data": data, "layout": layout}
+
+
+def boxes(groups: list[tuple[str, list]], y_title: str, reference=None) -> dict:
+    """The distribution of values per group (every point shown), with a reference line (the norm)."""
+    data = [
+        {
+            "type": "box", "name": name, "y": values, "boxpoints": "all", "jitter": 0.3, "pointpos": 0,
+            "marker": {"color": PALETTE[0]}, "line": {"color": PALETTE[0]}, "showlegend": False,
+        }
+        for name, values in groups
+    ]
+    layout = _layout(y_title, hovermode="closest")
+    if reference is not None:
+        layout["shapes"] = [_hline(reference)]
+    return {"data": data, "layout": layout}
+
+
+def sankey(labels: list[str], links: list[tuple[int, int, int]]) -> dict:
+    """A Sankey diagram: node labels and (source index, target index, value) links."""
+    return {
+        "data": [
+            {
+                "type": "sankey",
+                "arrangement": "snap",
+                "valueformat": ",d",
+                "node": {
+                    "label": labels, "pad": 18, "thickness": 18,
+                    "color": [PALETTE[i % len(PALETTE)] for i in range(len(labels))],
+                    "line": {"color": "#333333", "width": 0.5},
+                },
+                "link": {
+                    "source": [s for s, _, _ in links],
+                    "target": [t for _, t, _ in links],
+                    "value": [v for _, _, v in links],
+                    "color": "rgba(0, 114, 178, 0.25)",
+                },
+            }
+        ],
+        "layout": {**_layout(), "hovermode": "closest", "margin": {"l": 10, "r": 10, "t": 10, "b": 10}},
+    }
+
+
+def _hline(y) -> dict:
+    return {
+        "type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": y, "y1": y,
+        "line": {"color": REFERENCE_COLOUR, "width": 2, "dash": "dash"},
+    }

@@ -1,0 +1,201 @@
+"""Handläggare: caseloads against the norm, per caseworker and per group; turnover and vacancies.
+
+Why it exists: seed 003 ties long handling times to caseloads far above "ca 20 ärenden per
+socialsekreterare", to vacancies and to staff leaving. Managers see who carries how much
+(the open cases each caseworker is responsible for on the day, from the key-figure engine),
+the spread within each group, starters and leavers per quarter of the period, and vacancies
+on the day. The nämnd sees group figures only, never one named caseworker.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from django.urls import reverse
+
+from egenkontroll.access.scoping import aggregate, request_scope
+from egenkontroll.cases.models import Caseworker
+from egenkontroll.overview import charts, periods, snapshot, staffing
+from egenkontroll.overview import figures as F
+from egenkontroll.overview.periods import query_string
+from egenkontroll.overview.queries import subtree_q
+from egenkontroll.overview.tables import MASK_NOTE, Column, Table
+from egenkontroll.overview.views.common import (
+    Chart,
+    PageData,
+    chosen_unit,
+    export,
+    render_page,
+    unit_crumbs,
+    visible_tops,
+)
+
+NORM_KPI = "arenden_per_handlaggare"
+DEFAULT_NORM = 20.0
+
+
+def build(request) -> PageData:
+    scope = request_scope(request)
+    snap = snapshot.current()
+    period = periods.parse(request.GET, periods.today())
+    unit_id = chosen_unit(request, snap)
+    tops = [unit_id] if unit_id else visible_tops(request, snap)
+    unit_ids = sorted({u for top in tops for u in snap.subtree_ids(top)})
+    norm = snap.catalogue[NORM_KPI].target or DEFAULT_NORM
+    loads = staffing.caseloads(
+        snap.figures(period.start, period.end, period.as_of), snap.caseworkers, unit_ids, period.as_of
+    )
+    named = _named_caseworkers(scope, unit_id, tops, loads)
+    stats = staffing.group_stats(loads, norm)
+    vacancies = staffing.vacancies(snap.caseworkers, unit_ids, period.as_of)
+    masked = scope.masked
+    tables = [_group_table(snap, stats, vacancies, norm, masked)]
+    charts_ = []
+    if named is not None:
+        mine = loads.filter(pl.col("caseworker_id").is_in(named))
+        tables.insert(0, _caseworker_table(snap, mine, norm, period))
+        charts_.append(_distribution_chart(snap, mine.filter(pl.col("active")), norm))
+    charts_.append(_turnover_chart(staffing.turnover(snap.caseworkers, unit_ids, period.start, period.end)))
+    name = snap.unit_names.get(unit_id, unit_id) if unit_id else "dina enheter"
+    return PageData(
+        template="overview/handlaggare.html",
+        title=f"Handläggare – {name}",
+        filename=f"handlaggare-{unit_id or 'alla'}-{period.as_of}",
+        context={
+            "period": period,
+            "name": name,
+            "norm": norm,
+            "masked": masked,
+            "active": loads.filter(pl.col("active")).height,
+            "over_norm": sum(s.over_norm for s in stats),
+            "vacancies": sum(vacancies.values()),
+            "crumbs": unit_crumbs(request, snap, unit_id, reverse("overview:handlaggare"), period.params()),
+            "hidden": [("enhet", unit_id)] if unit_id else [],
+            "presets": [
+                (label, reverse("overview:handlaggare") + query_string(enhet=unit_id, fran=s.isoformat(), till=e.isoformat()))
+                for label, s, e in periods.presets(periods.today())
+            ],
+        },
+        tables=tables,
+        charts=charts_,
+    )
+
+
+def _named_caseworkers(scope, unit_id, tops, loads: pl.DataFrame) -> list[str] | None:
+    """The caseworkers the user may see by name (None for the nämnd: group figures only)."""
+    if scope.aggregate_only:
+        return None
+    units_q = subtree_q(unit_id) if unit_id else None
+    qs = Caseworker.objects.filter(caseworker_id__in=loads["caseworker_id"].to_list())
+    if units_q is not None:
+        qs = qs.filter(units_q)
+    return list(scope.caseworkers(qs).values_list("caseworker_id", flat=True))
+
+
+def _caseworker_table(snap, loads: pl.DataFrame, norm: float, period) -> Table:
+    table = Table(
+        id="handlaggare",
+        caption=f"Öppna ärenden per handläggare den {period.as_of.isoformat()} (norm {norm:.0f})",
+        columns=[
+            Column("name", "Handläggare"),
+            Column("group", "Grupp"),
+            Column("title", "Titel"),
+            Column("open_cases", "Öppna ärenden", "int"),
+            Column("over", "Över normen", "int"),
+            Column("start_date", "Anställd från", "date"),
+            Column("end_date", "Anställd till", "date"),
+        ],
+    )
+    base = reverse("overview:oversikt")
+    for row in loads.iter_rows(named=True):
+        over = max(0, row["open_cases"] - int(norm))
+        table.add(
+            {
+                "name": row["name"] or row["caseworker_id"],
+                "group": snap.unit_names.get(row["unit_id"], row["unit_id"]),
+                "title": row["title"] or "",
+                "open_cases": row["open_cases"],
+                "over": over,
+                "start_date": row["start_date"],
+                "end_date": row["end_date"],
+            },
+            links={"name": base + query_string(handlaggare=row["caseworker_id"], **period.params())},
+            css={"open_cases": "mal-miss" if over else "", "over": "mal-miss" if over else ""},
+            flags={"open_cases": "över normen" if over else ""},
+        )
+    return table
+
+
+def _group_table(snap, stats, vacancies: dict[str, int], norm: float, masked: bool) -> Table:
+    table = Table(
+        id="grupper",
+        caption="Ärendebelastning per grupp",
+        columns=[
+            Column("group", "Grupp"),
+            Column("caseworkers", "Aktiva handläggare", "int"),
+            Column("open_cases", "Öppna ärenden hos dem", "int"),
+            Column("mean", "Medel per handläggare", "ratio"),
+            Column("median", "Median", "ratio"),
+            Column("maximum", "Högst", "int"),
+            Column("over_norm", f"Handläggare över normen ({norm:.0f})", "int"),
+            Column("vacancies", "Vakanser", "int"),
+        ],
+        note=MASK_NOTE if masked else "",
+    )
+    by_unit = {s.unit_id: s for s in stats}
+    for unit_id in sorted(set(by_unit) | {u for u, n in vacancies.items() if n}, key=lambda u: snap.unit_names.get(u, u)):
+        s = by_unit.get(unit_id)
+        open_cases = s.open_cases if s else 0
+        row = {
+            "group": snap.unit_names.get(unit_id, unit_id),
+            "caseworkers": s.caseworkers if s else 0,
+            "open_cases": F.masked_series([open_cases])[0] if masked else open_cases,
+            "mean": s.mean if s and not masked else None,
+            "median": s.median if s and not masked else None,
+            "maximum": s.maximum if s and not masked else None,
+            "over_norm": s.over_norm if s else 0,
+            "vacancies": vacancies.get(unit_id, 0),
+        }
+        table.add(row, css={"over_norm": "mal-miss" if s and s.over_norm else ""})
+    return table
+
+
+def _distribution_chart(snap, loads: pl.DataFrame, norm: float) -> Chart:
+    groups = []
+    table = Table(
+        id="fordelning",
+        caption="Öppna ärenden per handläggare, fördelning per grupp",
+        columns=[Column("group", "Grupp"), Column("name", "Handläggare"), Column("open_cases", "Öppna ärenden", "int")],
+    )
+    for (unit_id,), rows in loads.sort("unit_id", "open_cases").group_by(["unit_id"], maintain_order=True):
+        name = snap.unit_names.get(unit_id, unit_id)
+        groups.append((name, rows["open_cases"].to_list()))
+        for r in rows.iter_rows(named=True):
+            table.add({"group": name, "name": r["name"] or r["caseworker_id"], "open_cases": r["open_cases"]})
+    title = f"Öppna ärenden per handläggare i varje grupp (streckad linje: normen {norm:.0f})"
+    return Chart("fordelning", title, charts.boxes(groups, "Öppna ärenden", reference=norm), table)
+
+
+def _turnover_chart(rows: list[tuple[str, int, int]]) -> Chart:
+    table = Table(
+        id="personalrorlighet",
+        caption="Nyanställda och avgångar per kvartal",
+        columns=[Column("quarter", "Kvartal"), Column("started", "Började", "int"), Column("left", "Slutade", "int")],
+    )
+    for q, started, left in rows:
+        table.add({"quarter": q, "started": started, "left": left})
+    figure = charts.bars(
+        [q for q, _, _ in rows],
+        [("Började", [s for _, s, _ in rows]), ("Slutade", [e for _, _, e in rows])],
+        "Antal handläggare",
+    )
+    return Chart("personalrorlighet", "Nyanställda och avgångar per kvartal", figure, table)
+
+
+@aggregate(page="handlaggare")
+def handlaggare(request):
+    return render_page(request, build(request), "handlaggare", "handlaggare_export")
+
+
+@aggregate(page="handlaggare")
+def handlaggare_export(request, table: str, fmt: str):
+    return export(build(request), table, fmt)
