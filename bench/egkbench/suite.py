@@ -1,0 +1,124 @@
+"""Everything measured at one scale, in one run, in a fixed order.
+
+Order matters on a shared two-core machine: the reference implementations run right after
+Egenkontroll's own steps at the same scale, so they see the same machine load, and the web
+pages are timed right after the city import, on the databases that import filled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from egkbench import databases, datasets, reference
+from egkbench.measure import Measurement, StepFailed, run_step
+
+# How many times each in-process step runs at each scale (the median is reported).
+REPEATS = {"small": 5, "city": 3, "national": 1}
+# The reference implementations, their step names and how they are labelled in RESULTS.md.
+REFERENCES = {
+    "ref-egenkontroll-csv": "egenkontroll_csv",
+    "ref-egenkontroll-parsed": "egenkontroll_parsed",
+    "ref-duckdb-csv": "duckdb_csv",
+    "ref-duckdb-table": "duckdb_table",
+    "ref-naive": "naive",
+}
+
+
+@dataclass
+class Options:
+    seed: int
+    quick: bool
+    postgres: str | None  # server URL without database, or None to skip PostgreSQL
+    naive_national: bool
+    data_dir: Path
+    out_dir: Path
+
+
+def _log(msg: str) -> None:
+    print(f"[bench] {msg}", flush=True)
+
+
+def run_scale(scale: str, opt: Options) -> dict:
+    """All measurements of one scale, as the JSON-able dict RESULTS.md is rendered from."""
+    work = opt.out_dir / scale
+    work.mkdir(parents=True, exist_ok=True)
+    result: dict = {"steps": {}, "skipped": {}, "failed": {}}
+    _log(f"{scale}: dataset")
+    path, generated, cached = datasets.dataset(opt.data_dir, work, scale, opt.seed)
+    result.update(dataset=str(path), cached=cached, events=generated.info.get("events"),
+                  org_units=generated.info.get("org_units"), caseworkers=generated.info.get("caseworkers"))
+    result["steps"]["generate"] = generated.as_dict()
+    params = {
+        "dataset": str(path), "work": str(work), "repeat": 1 if opt.quick else REPEATS[scale],
+        "as_of": datasets.AS_OF.isoformat(), "period_from": datasets.PERIOD[0].isoformat(),
+        "period_to": datasets.PERIOD[1].isoformat(),
+    }
+    for step in ("floor", "read", "obligations", "tree"):
+        _measure(result, step, step, {**params, "figure_out": str(work / f"figure-{step}.parquet")})
+    for name, step in REFERENCES.items():
+        if step == "naive" and scale == "national" and not opt.naive_national:
+            result["skipped"][name] = (
+                "not run at national scale (a Python loop per case takes a quarter of an hour of shared CPU); "
+                "--naive-national runs it"
+            )
+            continue
+        _measure(result, name, step, {**params, "figure_out": str(work / f"figure-{name}.parquet")})
+    result["agreement"] = _agreement(work, result)
+    _imports(result, path, work, scale, opt)
+    return result
+
+
+def _measure(result: dict, name: str, step: str, params: dict) -> Measurement | None:
+    _log(f"  {name}")
+    try:
+        m = run_step(step, params, Path(params["work"]))
+    except StepFailed as exc:
+        result["failed"][name] = str(exc)
+        _log(f"  {name} FAILED: {exc}")
+        return None
+    result["steps"][name] = m.as_dict()
+    return m
+
+
+def _agreement(work: Path, result: dict) -> dict:
+    """Do all implementations give the same utr_inom_4m_andel for every unit? Loud when not."""
+    figures = {}
+    for name in ("ref-egenkontroll-parsed", "ref-egenkontroll-csv", "tree", *REFERENCES):
+        path = work / f"figure-{name}.parquet"
+        if name in result["steps"] and path.is_file() and name not in figures:
+            figures[name] = pl.read_parquet(path)
+    if len(figures) < 2:
+        return {"ok": False, "compared": list(figures), "problems": ["fewer than two implementations ran, nothing to compare"]}
+    problems = reference.compare(figures)
+    first = next(iter(figures.values()))
+    root = first.sort("denominator", descending=True).row(0, named=True)
+    for problem in problems:
+        _log(f"  MISMATCH: {problem}")
+    return {"ok": not problems, "compared": list(figures), "problems": problems, "units": first.height,
+            "root": root}
+
+
+def _imports(result: dict, path: Path, work: Path, scale: str, opt: Options) -> None:
+    targets = [("sqlite", lambda: databases.reset_sqlite(work), databases.sqlite_url(work))]
+    if opt.postgres:
+        name = "egk_bench"
+        targets.append(("postgresql", lambda: databases.reset_postgres(opt.postgres, name),
+                        databases.postgres_url(opt.postgres, name)))
+    else:
+        result["skipped"]["import-postgresql-first"] = "PostgreSQL left out with --no-postgres"
+    result["databases"] = {}
+    for label, reset, url in targets:
+        _log(f"  import {label}")
+        try:
+            reset()
+            first, again = databases.measure_import(url, path, work, label)
+        except Exception as exc:  # a database that cannot be used is reported, not fatal to the run
+            result["failed"][f"import-{label}-first"] = f"{type(exc).__name__}: {exc}"
+            _log(f"  import {label} FAILED: {exc}")
+            continue
+        result["steps"][first.step] = first.as_dict()
+        result["steps"][again.step] = again.as_dict()
+        result["databases"][label] = url

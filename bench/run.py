@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""The benchmark: one command that generates the datasets, measures everything, writes RESULTS.md.
+
+    .venv/bin/python bench/run.py                     # small, city and national
+    .venv/bin/python bench/run.py --skip-national     # small and city
+    .venv/bin/python bench/run.py --scales small --quick --results bench/out/RESULTS-quick.md
+
+See bench/README.md for what each figure means. The raw figures are kept in bench/out/results.json;
+`--render` writes RESULTS.md again from such a file without measuring anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shlex
+import sys
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+sys.path.insert(0, str(BENCH))
+
+from egkbench import datasets, machine, report, suite, web  # noqa: E402
+from egkbench.measure import run_step  # noqa: E402
+
+SCALES = ("small", "city", "national")
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432"
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scales", default=",".join(SCALES), help="comma-separated: small,city,national")
+    ap.add_argument("--skip-national", action="store_true", help="leave out the national scale")
+    ap.add_argument("--quick", action="store_true", help="one run per step, short load run (for trying the harness)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--postgres", default=DEFAULT_POSTGRES,
+                    help="PostgreSQL server URL without database; the throwaway database egk_bench is created there")
+    ap.add_argument("--no-postgres", action="store_true", help="measure SQLite only")
+    ap.add_argument("--naive-national", action="store_true", help="also run the naive per-case loop at national scale")
+    ap.add_argument("--no-web", action="store_true", help="skip page timing and the load run")
+    ap.add_argument("--load-users", type=int, default=20)
+    ap.add_argument("--load-seconds", type=float, default=60.0)
+    ap.add_argument("--nice", type=int, default=10, help="niceness of the whole run (the machine is shared)")
+    ap.add_argument("--data", type=Path, default=BENCH / "data", help="dataset cache")
+    ap.add_argument("--out", type=Path, default=BENCH / "out", help="work files and results.json")
+    ap.add_argument("--results", type=Path, default=BENCH / "RESULTS.md")
+    ap.add_argument("--render", type=Path, help="only render RESULTS.md from this results.json")
+    args = ap.parse_args(argv)
+    args.scale_list = [s for s in args.scales.split(",") if s and not (args.skip_national and s == "national")]
+    unknown = [s for s in args.scale_list if s not in SCALES]
+    if unknown:
+        ap.error(f"unknown scale(s): {', '.join(unknown)}")
+    return args
+
+
+def main(argv: list[str]) -> int:
+    args = parse(argv)
+    if args.render:
+        results = json.loads(args.render.read_text(encoding="utf-8"))
+        args.results.write_text(report.render(results), encoding="utf-8")
+        print(f"[bench] wrote {args.results}")
+        return 0
+    os.nice(args.nice)
+    args.out.mkdir(parents=True, exist_ok=True)
+    args.data.mkdir(parents=True, exist_ok=True)
+    postgres = None if args.no_postgres else args.postgres
+    opt = suite.Options(args.seed, args.quick, postgres, args.naive_national, args.data, args.out)
+    results = {
+        "started": dt.datetime.now().isoformat(timespec="seconds"),
+        "command": shlex.join([".venv/bin/python", "bench/run.py", *argv]),
+        "machine": machine.describe(postgres and f"{postgres}/postgres", REPO),
+        "options": {"seed": args.seed, "quick": args.quick, "nice": args.nice, "scales": args.scale_list},
+        "period": f"{datasets.START} – {datasets.AS_OF}",
+        "kpi_period": f"{datasets.PERIOD[0]} – {datasets.PERIOD[1]}",
+        "as_of": str(datasets.AS_OF),
+        "repeats": "once" if args.quick else ", ".join(f"{suite.REPEATS[s]} times at {s}" for s in args.scale_list),
+        "scales": {},
+        "web": {},
+    }
+    began = time.perf_counter()
+    results["baseline_rss_mib"] = run_step("baseline", {"work": str(args.out)}, args.out).peak_rss_mib
+    for scale in args.scale_list:
+        results["scales"][scale] = suite.run_scale(scale, opt)
+        if scale == "city" and not args.no_web:
+            results["web"] = web.measure_all(results["scales"]["city"].get("databases", {}), args, args.out / "city")
+        _save(results, args)
+    if "city" not in args.scale_list:
+        results["web"] = {db: {"not_measured": "the city scale was not part of this run"} for db in ("sqlite", "postgresql")}
+    elif args.no_web:
+        results["web"] = {db: {"not_measured": "--no-web"} for db in ("sqlite", "postgresql")}
+    results["finished"] = dt.datetime.now().isoformat(timespec="seconds")
+    _save(results, args)
+    print(f"[bench] done in {time.perf_counter() - began:.0f} s; wrote {args.results}")
+    return 0
+
+
+def _save(results: dict, args: argparse.Namespace) -> None:
+    results.setdefault("finished", "(running)")
+    (args.out / "results.json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
+    args.results.write_text(report.render(results), encoding="utf-8")
+    if results["finished"] == "(running)":
+        del results["finished"]
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
