@@ -229,10 +229,16 @@ def log_access(request, *, action: str, case_ids: Iterable[str] = (), page: str,
         roles=",".join(sorted(scope.roles)),
         action=action,
         page=page,
-        case_ids=case_ids,
+        case_ids=_masked(case_ids),
         detail=mask(detail) or "",
         client=client_address(request),
     )
+
+
+def _masked(case_ids: Iterable[str]) -> list[str]:
+    """Case ids as logged: a personnummer typed in place of a case id is masked like anywhere else."""
+    ids = [str(c) for c in case_ids]
+    return mask("\n".join(ids)).split("\n") if ids else []
 
 
 def record_cases(request, case_ids: Iterable[str]) -> None:

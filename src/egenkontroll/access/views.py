@@ -93,17 +93,20 @@ def person_search(request):
     if not scope.person_level:
         log_access(request, action="denied", page="sok", detail="saknar behörighet till uppgifter på personnivå")
         raise PermissionDenied
-    form = PersonSearchForm(request.POST or None)
-    results = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            key = Pseudonymizer(load_key()).person_key(form.cleaned_data["personnummer"])
-        except InvalidIdentity as exc:
-            form.add_error("personnummer", exc.reason)
-        else:
-            results = _search_results(request, scope, key)
-        form = PersonSearchForm()  # never echo the number back into the page
-    return _render(request, "access/sok.html", "Sök ärende", {"form": form, "results": results})
+    results, errors = None, []
+    if request.method == "POST":
+        form = PersonSearchForm(request.POST)
+        if form.is_valid():
+            try:
+                key = Pseudonymizer(load_key()).person_key(form.cleaned_data["personnummer"])
+            except InvalidIdentity as exc:
+                errors.append(exc.reason)
+            else:
+                results = _search_results(request, scope, key)
+        errors += [e for field_errors in form.errors.values() for e in field_errors]
+    # A fresh form: the number is never echoed back into the page.
+    return _render(request, "access/sok.html", "Sök ärende",
+                   {"form": PersonSearchForm(), "errors": errors, "results": results})
 
 
 def _search_results(request, scope: Scope, person_key: str) -> list[dict]:

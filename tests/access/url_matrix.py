@@ -1,0 +1,74 @@
+"""The role × URL table: what every role gets from every named URL (the access policy, as data).
+
+`test_url_matrix` walks the URL configuration and fails for a URL that is not listed here, for
+an entry whose URL no longer exists, and for every status that differs. To add a URL: add one
+line `"namespace:name": Entry(expect(...), kwargs={...})`, and think about each role.
+
+Users (tests/access/cityfixture.py): handlaggare = anna in group G1 (own cases C1, C2, C6);
+arbetsledare G1; enhetschef E1; verksamhetscontroller A1; avdelningschef A2; inspektor, namnd and
+admin city-wide. Case C3 is bo's, in G1; C5 is in G3 (department A2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ROLES = (
+    "anonymous",
+    "handlaggare",
+    "arbetsledare",
+    "enhetschef",
+    "verksamhetscontroller",
+    "avdelningschef",
+    "inspektor",
+    "namnd",
+    "admin",
+)
+LOGGED_IN = ROLES[1:]
+PERSON_LEVEL = ("handlaggare", "arbetsledare", "enhetschef", "verksamhetscontroller", "avdelningschef", "inspektor")
+FIGURES = (*PERSON_LEVEL, "namnd")
+LOG_REVIEWERS = ("verksamhetscontroller", "avdelningschef", "inspektor")
+
+LOGIN_REDIRECT = 302
+
+
+def expect(allowed: tuple[str, ...] | str, ok: int = 200, other: int = 403, anonymous: int = LOGIN_REDIRECT,
+           **per_role: int) -> dict[str, int]:
+    """Status per role: `ok` for the allowed roles, `other` for the rest, overrides by name."""
+    allowed = LOGGED_IN if allowed == "all" else allowed
+    table = {role: ok if role in allowed else other for role in LOGGED_IN}
+    return {"anonymous": anonymous, **table, **per_role}
+
+
+@dataclass(frozen=True)
+class Entry:
+    statuses: dict[str, int]
+    kwargs: dict = field(default_factory=dict)
+    query: str = ""
+
+
+URLS: dict[str, Entry] = {
+    # access (login, search, administration, log follow-up)
+    "login": Entry(expect("all", ok=302, anonymous=200)),  # logged in: redirected onwards
+    "logout": Entry(expect("all", ok=405, anonymous=LOGIN_REDIRECT)),  # POST only
+    "access:sok": Entry(expect(PERSON_LEVEL)),
+    "access:anvandare": Entry(expect(("admin",))),
+    "access:anvandare-ny": Entry(expect(("admin",), ok=405)),  # POST only
+    "access:anvandare-detalj": Entry(expect(("admin",)), kwargs={"user_id": "@anna"}),
+    "access:roll-ta-bort": Entry(expect(("admin",), ok=405), kwargs={"user_id": "@anna", "assignment_id": 1}),
+    "access:logguppfoljning": Entry(expect(LOG_REVIEWERS)),
+    # overview (figures and person-level pages; seeded by the access engineer, kept by the web engineer)
+    "overview:start": Entry(expect(("admin",), other=302)),  # roles with figures are sent on to Översikt
+    "overview:oversikt": Entry(expect(FIGURES)),
+    "overview:flode": Entry(expect(FIGURES)),
+    "overview:nyckeltal": Entry(expect(FIGURES)),
+    # per-caseworker figures are too fine-grained for the nämnd (aggregated, masked figures only)
+    "overview:handlaggare": Entry(expect(PERSON_LEVEL)),
+    "overview:arbetslista": Entry(expect(PERSON_LEVEL)),
+    # bo's case in G1: not anna's own, outside department A2
+    "overview:arende": Entry(expect(PERSON_LEVEL, handlaggare=404, avdelningschef=404), kwargs={"case_id": "C3"}),
+    "overview:arende_export": Entry(
+        expect(PERSON_LEVEL, handlaggare=404, avdelningschef=404),
+        kwargs={"case_id": "C3", "table": "frister", "fmt": "csv"},
+    ),
+}
