@@ -43,6 +43,8 @@ ID_COLUMNS = {
 }
 TOO_LONG = f"värdet är för långt (högst {ID} tecken)"
 _LOCK_KEY = 4_711_2025  # pg_advisory_xact_lock: one import at a time per database
+# A large page cache keeps the indexes of a city's tables in memory during the bulk write.
+SQLITE_PRAGMAS = ("PRAGMA cache_size = -262144",)
 
 
 class ImportFailed(Exception):
@@ -247,12 +249,13 @@ def _store(
         new, changed, unchanged = _diff(using, events)
         summary.imported, summary.updated, summary.unchanged = new.height, changed.height, unchanged
         _check_accounting(summary)
+        affected = pl.concat([new["case_id"], changed["case_id"], changed["old_case_id"]]).unique()
+        summary.affected_cases = affected.len()
+        kept = _clear_affected(using, affected, pl.concat([new["event_id"], changed["event_id"]]))
         write_frame(using, "cases_orgunit", derive.org_unit_rows(org_units), conflict="unit_id")
         write_frame(using, "cases_caseworker", caseworkers, conflict="caseworker_id")
         _write_events(using, new, changed, record.pk, reporter)
-        affected = pl.concat([new["case_id"], changed["case_id"], changed["old_case_id"]]).unique()
-        summary.affected_cases = affected.len()
-        link_rejects, summary.obligations = _recompute_cases(using, affected, reporter)
+        link_rejects, summary.obligations = _recompute_cases(using, kept, new, changed, reporter)
         summary.link_rejected = _distinct_rows(link_rejects, "events.csv", by="event_id")
         rejects = pl.concat([rejects, _with_stage(link_rejects, "link")])
         reporter.phase("Datakontroller")
@@ -291,6 +294,9 @@ def _open_run(using: str, run: _RunInfo, dataset: Dataset) -> ImportRun:
     """The run's row, written first: on SQLite that takes the write lock for the whole run."""
     if connections[using].vendor == "postgresql":
         execute(using, "SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+    else:
+        for pragma in SQLITE_PRAGMAS:
+            execute(using, pragma)
     return ImportRun.objects.using(using).create(
         started_at=run.started, user=run.user[:200], host=socket.gethostname()[:200], source=run.source,
         files=dataset.files, profile=run.profile, status="ok", encodings=dataset.encodings,
@@ -372,20 +378,37 @@ def _quoted(using: str, columns: list[str]) -> list[str]:
     return [connections[using].ops.quote_name(c) for c in columns]
 
 
-def _recompute_cases(using: str, affected: pl.Series, reporter: Reporter) -> tuple[pl.DataFrame, int]:
-    """Rebuild case summaries and obligations of the affected cases.
+def _clear_affected(using: str, affected: pl.Series, replaced: pl.Series) -> pl.DataFrame:
+    """Remove the affected cases' summaries and obligations; return their events that stay.
 
-    Returns the rows the rules engine could not link, and how many obligations were stored.
+    Read before the new events are written, so a first import reads nothing back and a
+    nightly one only the few cases it touches.
     """
     if affected.is_empty():
-        return schema.empty(schema.REJECTS), 0
+        return schema.empty(schema.EVENTS)
     with temp_keys(using, "egk_affected", affected) as keys:
-        events = load_events(using, cases_table=keys)
+        stored = load_events(using, cases_table=keys)
         execute(using, f"DELETE FROM cases_case WHERE case_id IN (SELECT k FROM {keys})")  # noqa: S608
         execute(using, f"DELETE FROM cases_obligation WHERE case_id IN (SELECT k FROM {keys})")  # noqa: S608
-    write_frame(using, "cases_case", derive.case_rows(events))
+    return stored.filter(~pl.col("event_id").is_in(replaced.implode()))
+
+
+def _recompute_cases(
+    using: str, kept: pl.DataFrame, new: pl.DataFrame, changed: pl.DataFrame, reporter: Reporter
+) -> tuple[pl.DataFrame, int]:
+    """Case summaries and obligations of every affected case, from its events as now stored.
+
+    Returns the rows the rules engine could not link, and how many obligations were stored.
+    The events are exactly what `store.load_events` would now return (birth dates to the
+    month), so the stored obligations are those `egenkontroll obligations --db` computes.
+    """
+    written = pl.concat([new, changed]).select(list(schema.EVENTS)).with_columns(
+        pl.col("birth_date").dt.truncate("1mo")
+    )
+    events = pl.concat([kept, written]).sort("case_id", "date", "event_id")
     if events.is_empty():
         return schema.empty(schema.REJECTS), 0
+    write_frame(using, "cases_case", derive.case_rows(events))
     reporter.phase("Beräknar skyldigheter")
     # Every known event counts (also any dated after today); open ones are stored as `open`.
     as_of = max(dt.date.today(), events["date"].max())
