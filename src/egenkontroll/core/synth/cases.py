@@ -57,9 +57,21 @@ class Draws:
     u_chain_type: np.ndarray
 
 
-def draw(rng: np.random.Generator, pop: Population) -> Draws:
-    n = pop.r_date.size
-    unacc = pop.p_unaccompanied[pop.r_person]
+def draw(rngs: tuple[np.random.Generator, ...], pop: Population) -> Draws:
+    """Draws per report, each block of the population from its own stream (see population.py)."""
+    parts = [_draw_block(rng, pop, np.flatnonzero(pop.r_block == b)) for b, rng in enumerate(rngs)]
+    fields = {}
+    for name in Draws.__dataclass_fields__:
+        column = np.empty(pop.r_date.size, dtype=parts[0][name].dtype)
+        for b, part in enumerate(parts):
+            column[pop.r_block == b] = part[name]
+        fields[name] = column
+    return Draws(**fields)
+
+
+def _draw_block(rng: np.random.Generator, pop: Population, idx: np.ndarray) -> dict:
+    n = idx.size
+    unacc = pop.p_unaccompanied[pop.r_person[idx]]
 
     def lognormal(median, sigma):
         return median * np.exp(sigma * rng.standard_normal(n))
@@ -67,7 +79,7 @@ def draw(rng: np.random.Generator, pop: Population) -> Draws:
     def u():
         return rng.random(n)
 
-    return Draws(
+    return dict(
         fhb=lognormal(np.where(unacc, P.FHB_MEDIAN_UNACCOMPANIED, P.FHB_MEDIAN_DAYS), P.FHB_SIGMA),
         u_inleda=u(), u_tillfors=u(),
         inv=lognormal(np.where(unacc, P.INV_MEDIAN_UNACCOMPANIED, P.INV_MEDIAN_DAYS), P.INV_SIGMA),
@@ -303,7 +315,7 @@ def multipliers(load: np.ndarray, capacity: np.ndarray, h0: int) -> tuple[Grid, 
     beta = np.tile(np.asarray(P.BETA), load.shape[0] // 5)[:, None]
     over = np.maximum(ratio - 1.0, 0.0)
     mult = 1.0 + alpha * over + beta * over**2
-    spill = np.clip((ratio - 1.2) * 0.5, 0.0, 0.5)
+    spill = np.clip((ratio - P.SPILL_FROM) * 0.5, 0.0, P.SPILL_MAX)
     spill_by_dk = np.repeat(spill[P.EKB::5], 5, axis=0)
     return Grid(mult.astype(np.float32), h0), Grid(spill_by_dk.astype(np.float32), h0)
 

@@ -3,7 +3,8 @@
 Why separate from events.py: building rows and naming them are different concerns. Here each
 event gets its unit and main caseworker (from the stint it belongs to and the handovers in it),
 events after the horizon and events whose reference fell outside it are dropped, rows are put in
-a stable order (district, date, case, a natural same-day order) and get their ids, and integer
+a stable order (district, date, case, a natural same-day order) and get their ids — a handover to
+a vacant post is no handover and is left out — and integer
 codes become the strings of the vocabulary — all as whole-column operations.
 """
 
@@ -28,9 +29,9 @@ _BASES = ("SoL", "LVU2", "LVU3", "LVU6")
 def events_frame(b: E.Blocks, parts: dict, pop: Population, tl: C.Timeline, staff: S.Staff,
                  districts: list[District], alloc: I.IdentityAllocator, h1: int) -> pl.DataFrame:
     col = {key: b.array(key) for key in b.cols}
-    keep = col["date"] <= h1
-    keep &= (col["ref"] < 0) | keep[np.maximum(col["ref"], 0)]
     group, occupant = _who(col, parts, tl)
+    keep = (col["date"] <= h1) & ~((col["type"] == E.T["handlaggare"]) & (occupant < 0))
+    keep &= (col["ref"] < 0) | keep[np.maximum(col["ref"], 0)]
     order = np.flatnonzero(keep)
     dist = tl.dist[col["case"][order]]
     order = order[np.lexsort((order, E.RANK[col["type"][order]], col["case"][order], col["date"][order], dist))]

@@ -129,8 +129,9 @@ def _batches(districts: tuple[org.District, ...]) -> list[list[org.District]]:
 
 def _batch(rng, districts, h0, h1, p0, surge, planned_until, alloc, tick) -> tuple[pl.DataFrame, S.Staff]:
     tick("barn och anmälningar", 0)
-    pop = population.generate(rng, districts, h0, h1, surge)
-    draws = C.draw(rng, pop)
+    streams = rng.spawn(8)  # children ×3, their cases ×3, staff, events: see population.generate
+    pop = population.generate(streams[0:3], districts, h0, h1, surge)
+    draws = C.draw(streams[3:6], pop)
     n_dk = len(districts) * len(P.KINDS)
     mult, spill = C.neutral(n_dk, h0, h1)
     tl = C.timeline(draws, pop, mult, spill)
@@ -140,7 +141,7 @@ def _batch(rng, districts, h0, h1, p0, surge, planned_until, alloc, tick) -> tup
     load = C.caseload(st, n_dk, h0, h1)
     tick("bemanning", 1)
     window = (h0 + 365, planned_until) if planned_until - (h0 + 365) >= 90 else (h0 + 365, h1)
-    staff = S.build(rng, districts, planned, load, h0, h1, window)
+    staff = S.build(streams[6], districts, planned, load, h0, h1, window)
     for round_ in range(2):
         tick("arbetsbelastning och handläggningstider", 2 + round_)
         mult, spill = C.multipliers(load, staff.capacity, h0)
@@ -149,7 +150,7 @@ def _batch(rng, districts, h0, h1, p0, surge, planned_until, alloc, tick) -> tup
         if round_ == 0:
             load = C.caseload(C.stints(tl, np.flatnonzero(case_of == np.arange(case_of.size)), h1), n_dk, h0, h1)
     ex = C.extras(draws, tl, case_of, mult)
-    blocks, parts = E.build(rng, pop, draws, tl, case_of, ex, staff, mult, h0, h1, p0)
+    blocks, parts = E.build(streams[7], pop, draws, tl, case_of, ex, staff, mult, h0, h1, p0)
     return F.events_frame(blocks, parts, pop, tl, staff, districts, alloc, h1), staff
 
 

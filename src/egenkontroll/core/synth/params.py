@@ -53,7 +53,7 @@ GROUP_MAX = 8  # "I varje handläggargrupp finns ca 6 – 8 handläggare" (seed 
 # Open items per caseworker at which a group is at capacity. Investigating and follow-up groups:
 # "riktmärket ca 20 ärenden per socialsekreterare" (seed 003). Mottagning: undecided reports.
 NORM = (8.0, 20.0, 20.0, 20.0, 20.0)
-STAFFING_UTILISATION = 0.95  # groups are staffed for 95 % of the norm in planned times (antagande)
+STAFFING_UTILISATION = 0.85  # planned caseload is 85 % of the norm: room for vacancies and summers (antagande)
 UB_MAX_AGE = 12  # children up to 12 are investigated by utredning barn, 13+ by utredning ungdom
 # Delay multiplier for overload x = caseload / capacity − 1 (when positive): 1 + ALPHA·x + BETA·x².
 # Chosen so that a caseload of 40 instead of 20 (seed 003, the crisis of 2013–2014) gives about
@@ -68,8 +68,9 @@ SUMMER_CAPACITY = {6: 0.9, 7: 0.65, 8: 0.85}
 # Turnover: mean tenure in a post and mean vacancy before it is filled, drawn per district.
 TENURE_YEARS = (1.5, 4.0)
 VACANCY_DAYS = (20.0, 100.0)
+COVER = 0.5  # share of a group's planned capacity that others keep up when its posts are empty
 RECRUIT_LAG_DAYS = 75  # from need to start for added staff (antagande: 2–4 months)
-RECRUIT_THRESHOLD = 1.1  # staff are added when need exceeds 110 % of planned staff (and one more)
+RECRUIT_THRESHOLD = 1.1  # staff are added when need exceeds 110 % of planned staff
 
 # ---------------------------------------------------------------- reports (Socialstyrelsen)
 
@@ -104,6 +105,9 @@ REPEAT_SHORT_SHARE, REPEAT_SHORT_DAYS, REPEAT_LONG_DAYS = 0.75, 20.0, 200.0
 UNACCOMPANIED_SHARE = 0.01
 SURGE_FACTOR = 6.0  # 2015: Stockholm county planned for 888, was assigned 5,519 (seed 002)
 SURGE_MONTHS = 4  # September to December
+# Spill-over: above this caseload ratio in ensamkommande groups, a growing share (half the excess,
+# at most SPILL_MAX) of newly arrived children is taken by mottagning and utredning ungdom (seed 001).
+SPILL_FROM, SPILL_MAX = 1.5, 0.3
 BOYS_SHARE_UNACCOMPANIED = 0.88
 ID_TYPE_UNACCOMPANIED = (0.5, 0.3, 0.2)  # personnummer, samordningsnummer, reserve number
 

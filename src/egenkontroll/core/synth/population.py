@@ -28,6 +28,7 @@ YEAR = 365.25
 class Population:
     """Children (index = person) and their reports (index = report, sorted by person and date)."""
 
+
     p_district: np.ndarray  # position of the district in the batch
     p_birth: np.ndarray
     p_male: np.ndarray
@@ -37,13 +38,27 @@ class Population:
     r_person: np.ndarray
     r_date: np.ndarray
     r_source: np.ndarray
+    r_block: np.ndarray  # 0 native, 1 planned unaccompanied, 2 surge: which random stream it came from
 
 
-def generate(rng: np.random.Generator, districts: list[District], h0: int, h1: int,
+def generate(rngs: tuple[np.random.Generator, ...], districts: list[District], h0: int, h1: int,
              surge: tuple[int, int] | None) -> Population:
-    native = _native(rng, districts, h0, h1)
-    arrived = _unaccompanied(rng, districts, h0, h1, surge)
-    return _combine(native, arrived)
+    """Native children, then planned unaccompanied arrivals, then the surge's extra arrivals.
+
+    Each block has its own random stream, so a data set with a surge holds exactly the same
+    native and planned children as the one without (common random numbers): the difference
+    between them is the surge and what it does.
+    """
+    days = np.arange(h0, h1 + 1)
+    rate = np.array([d.reports_per_year * P.UNACCOMPANIED_SHARE / YEAR for d in districts])
+    planned = np.outer(rate, np.ones(days.size))
+    extra = np.zeros_like(planned)
+    if surge is not None:
+        extra[:, (days >= surge[0]) & (days <= surge[1])] = (rate * (P.SURGE_FACTOR - 1))[:, None]
+    blocks = [_native(rngs[0], districts, h0, h1), _unaccompanied(rngs[1], planned, days, h1),
+              _unaccompanied(rngs[2], extra, days, h1)]
+    blocks[2]["surge"][:] = True
+    return _combine(blocks)
 
 
 def acceptance(days: np.ndarray) -> np.ndarray:
@@ -87,47 +102,38 @@ def _native(rng, districts, h0, h1) -> dict:
     }
 
 
-def _unaccompanied(rng, districts, h0, h1, surge) -> dict:
-    days = np.arange(h0, h1 + 1)
-    rate = np.array([d.reports_per_year * P.UNACCOMPANIED_SHARE / YEAR for d in districts])
-    planned = rng.poisson(np.outer(rate, np.ones(days.size)))
-    extra = np.zeros_like(planned)
-    if surge is not None:
-        in_surge = (days >= surge[0]) & (days <= surge[1])
-        extra[:, in_surge] = rng.poisson(np.outer(rate * (P.SURGE_FACTOR - 1), np.ones(in_surge.sum())))
-    index = np.arange(len(districts))
-    per_cell = (planned + extra).ravel()
+def _unaccompanied(rng, rate: np.ndarray, days: np.ndarray, h1: int) -> dict:
+    """Arrivals at `rate` per (district, day): mostly 13–17 years old, mostly boys."""
+    per_cell = rng.poisson(rate).ravel()
     cell = np.repeat(np.arange(per_cell.size), per_cell)
-    d_rows = np.repeat(index, days.size)[cell]
-    dates = np.tile(days, len(districts))[cell]
-    rank_in_cell = np.arange(cell.size) - (np.cumsum(per_cell) - per_cell)[cell]
-    is_extra = rank_in_cell >= planned.ravel()[cell]
+    d_rows = cell // days.size
+    dates = days[cell % days.size]
     n = d_rows.size
     age = np.where(rng.random(n) < 0.85, 13 + 5 * rng.random(n), 8 + 5 * rng.random(n))
     second = rng.random(n) < 0.1
     r_person = np.r_[np.arange(n), np.flatnonzero(second)]
     r_date = np.r_[dates, dates[second] + np.ceil(rng.exponential(60.0, int(second.sum()))).astype(np.int64)]
     keep = r_date <= h1
-    kind = rng.choice([PNR, COORDINATION, RESERVE], n, p=np.asarray(P.ID_TYPE_UNACCOMPANIED))
     return {
         "district": d_rows, "birth": dates - np.floor(age * YEAR).astype(np.int64),
         "male": rng.random(n) < P.BOYS_SHARE_UNACCOMPANIED, "unaccompanied": np.ones(n, bool),
-        "id_kind": kind, "surge": is_extra,
-        "r_person": r_person[keep], "r_date": r_date[keep],
+        "id_kind": rng.choice([PNR, COORDINATION, RESERVE], n, p=np.asarray(P.ID_TYPE_UNACCOMPANIED)),
+        "surge": np.zeros(n, bool), "r_person": r_person[keep], "r_date": r_date[keep],
         "r_source": np.where(rng.random(int(keep.sum())) < 0.9, P.SOURCES.index("annan"),
                              P.SOURCES.index("polis")),
     }
 
 
-def _combine(a: dict, b: dict) -> Population:
-    offset = a["district"].size
-    r_person = np.r_[a["r_person"], b["r_person"] + offset]
-    r_date = np.r_[a["r_date"], b["r_date"]]
+def _combine(blocks: list[dict]) -> Population:
+    sizes = [b["district"].size for b in blocks]
+    offsets = np.cumsum([0, *sizes[:-1]])
+    r_person = np.concatenate([b["r_person"] + o for b, o in zip(blocks, offsets, strict=True)])
+    r_date = np.concatenate([b["r_date"] for b in blocks])
     order = np.lexsort((r_date, r_person))
+    joined = {key: np.concatenate([b[key] for b in blocks]) for key in blocks[0]}
     return Population(
-        p_district=np.r_[a["district"], b["district"]], p_birth=np.r_[a["birth"], b["birth"]],
-        p_male=np.r_[a["male"], b["male"]], p_unaccompanied=np.r_[a["unaccompanied"], b["unaccompanied"]],
-        p_id_kind=np.r_[a["id_kind"], b["id_kind"]], p_surge=np.r_[a["surge"], b["surge"]],
-        r_person=r_person[order], r_date=r_date[order],
-        r_source=np.r_[a["r_source"], b["r_source"]][order],
+        p_district=joined["district"], p_birth=joined["birth"], p_male=joined["male"],
+        p_unaccompanied=joined["unaccompanied"], p_id_kind=joined["id_kind"], p_surge=joined["surge"],
+        r_person=r_person[order], r_date=r_date[order], r_source=joined["r_source"][order],
+        r_block=np.repeat(np.arange(len(blocks)), [b["r_person"].size for b in blocks])[order],
     )

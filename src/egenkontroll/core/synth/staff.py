@@ -49,18 +49,25 @@ def build(rng: np.random.Generator, districts: list[District], planned_load: np.
     n_dk = len(districts) * len(P.KINDS)
     norm = np.tile(np.asarray(P.NORM), len(districts))
     window = planned_load[:, planned[0] - h0:planned[1] - h0]
-    base = np.maximum(1, np.round(window.mean(axis=1) / (norm * P.STAFFING_UTILISATION))).astype(np.int64)
+    need = np.maximum(window.mean(axis=1) / (norm * P.STAFFING_UTILISATION), 0.05)
+    base = np.maximum(1, np.round(need)).astype(np.int64)
     tenure = rng.uniform(*P.TENURE_YEARS, len(districts)) * 365.25
     vacancy = rng.uniform(*P.VACANCY_DAYS, len(districts))
     slot_dk = np.repeat(np.arange(n_dk), base)
     occ = _chains(rng, slot_dk, tenure[slot_dk // 5], vacancy[slot_dk // 5], h0, h1)
     n_groups = -(-base // P.GROUP_MAX)
     first_slot = np.r_[0, np.cumsum(base)[:-1]]
-    extra = _extra_slots(load, base, norm, h0, h1)
+    extra = _extra_slots(load, need, norm, h0, h1)
     span = h1 - h0 + 1
     base_active = _active(occ["dk"], occ["start"], occ["end"], n_dk, h0, span)
     extra_active = _active(extra["dk"], extra["start"], extra["end"], n_dk, h0, span)
-    capacity = _capacity(base_active + extra_active, norm, h0, h1)
+    # Posts are whole people, the plan is not: a post's share of time on its kind of work makes the
+    # planned staff carry exactly the planned need (a lone caseworker for a few unaccompanied
+    # children also does other work), so overload means the same at every size.
+    # When posts stand empty, colleagues and the manager cover part of the work (COVER of plan).
+    share = need / base
+    present = np.maximum(base_active * share[:, None] + extra_active, P.COVER * need[:, None])
+    capacity = _capacity(present, norm, h0, h1)
     staff = _assemble(rng, districts, base, n_groups, first_slot, occ, extra, h1)
     staff.base_active, staff.extra_active, staff.capacity = base_active, extra_active, capacity
     return staff
@@ -88,24 +95,27 @@ def _chains(rng, slot_dk, tenure, vacancy, h0, h1) -> dict:
     return {"slot": slot, "dk": slot_dk[slot], "start": s, "end": e}
 
 
-def _extra_slots(load, base, norm, h0, h1) -> dict:
-    """Posts added when the need stays above plan: slot k from need ≥ max(110 %, +1) + k, late."""
+def _extra_slots(load, planned, norm, h0, h1) -> dict:
+    """Posts added for the largest rise of need above plan: post k while the need stays at or
+    above 110 % of plan + ½ + k around its peak, starting late (recruitment) and ending a little
+    after the need has fallen (notice)."""
     kernel = np.ones(60) / 60
     dks, starts, ends, ranks = [], [], [], []
     settled = min(365, load.shape[1] - 1)
     for dk in range(load.shape[0]):
         need = np.convolve(load[dk], kernel)[: load.shape[1]] / (norm[dk] * P.STAFFING_UTILISATION)
         need[:settled] = 0.0
-        lowest = max(base[dk] * P.RECRUIT_THRESHOLD, base[dk] + 1.0)
+        lowest = planned[dk] * P.RECRUIT_THRESHOLD + 0.5
         threshold = lowest + np.arange(int(max(0, np.ceil(need.max() - lowest))))
         if not threshold.size:
             continue
-        above = need[None, :] >= threshold[:, None]
-        first = np.argmax(above, axis=1)
-        last = above.shape[1] - 1 - np.argmax(above[:, ::-1], axis=1)
+        peak = int(np.argmax(need))
+        below = need[None, :] < threshold[:, None]
+        rise = peak - np.argmax(below[:, peak::-1], axis=1) + 1
+        fall = peak + np.where(below[:, peak:].any(axis=1), np.argmax(below[:, peak:], axis=1), need.size)
         k = np.arange(threshold.size)
-        start = h0 + first + P.RECRUIT_LAG_DAYS + 10 * k
-        end = h0 + last + 45
+        start = h0 + rise + P.RECRUIT_LAG_DAYS + 10 * k
+        end = h0 + fall + 45
         used = start < np.minimum(end, h1)
         dks.append(np.full(int(used.sum()), dk))
         starts.append(start[used])
@@ -133,7 +143,7 @@ def _capacity(active, norm, h0, h1) -> np.ndarray:
     summer = np.ones(months.size)
     for month, factor in P.SUMMER_CAPACITY.items():
         summer[months == month] = factor
-    return np.maximum(active * summer[None, :], 0.25) * norm[:, None]
+    return np.maximum(active * summer[None, :], 0.05) * norm[:, None]
 
 
 def _assemble(rng, districts, base, n_groups, first_slot, occ, extra, h1) -> Staff:
