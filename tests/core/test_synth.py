@@ -14,9 +14,8 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from egenkontroll.core.synth import describe, generate
+from egenkontroll.core.synth import describe, generate, org
 from egenkontroll.core.synth import identity as I
-from egenkontroll.core.synth import org
 from egenkontroll.core.synth import workdays as W
 from egenkontroll.core.synth.generate import period, surge_window
 

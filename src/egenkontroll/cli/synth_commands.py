@@ -15,7 +15,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from egenkontroll.cli.app import app
-from egenkontroll.core.synth import SCALES, describe, generate as make
+from egenkontroll.core.synth import SCALES, describe
+from egenkontroll.core.synth import generate as make
 
 err = Console(stderr=True)
 
