@@ -62,8 +62,8 @@ URLS: dict[str, Entry] = {
     "overview:oversikt": Entry(expect(FIGURES)),
     "overview:flode": Entry(expect(FIGURES)),
     "overview:nyckeltal": Entry(expect(FIGURES)),
-    # per-caseworker figures are too fine-grained for the nämnd (aggregated, masked figures only)
-    "overview:handlaggare": Entry(expect(PERSON_LEVEL)),
+    # the nämnd sees group totals only, masked (no row per caseworker)
+    "overview:handlaggare": Entry(expect(FIGURES)),
     "overview:arbetslista": Entry(expect(PERSON_LEVEL)),
     # bo's case in G1: not anna's own, outside department A2
     "overview:arende": Entry(expect(PERSON_LEVEL, handlaggare=404, avdelningschef=404), kwargs={"case_id": "C3"}),

@@ -107,6 +107,8 @@ SESSION_COOKIE_NAME = "egk_session"
 SECURE_HSTS_SECONDS = envint("EGK_HSTS_SECONDS", 31_536_000) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("EGK_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = envbool("EGK_HSTS_PRELOAD", False)
+# Preloading binds the municipality's whole domain to HTTPS in browsers: its decision, not ours.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if EGK_TRUST_PROXY else None
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
