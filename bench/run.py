@@ -24,7 +24,7 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
-from egkbench import datasets, machine, report, suite, web  # noqa: E402
+from egkbench import machine, report, suite, web  # noqa: E402
 from egkbench.measure import run_step  # noqa: E402
 
 SCALES = ("small", "city", "national")
@@ -74,9 +74,6 @@ def main(argv: list[str]) -> int:
         "command": shlex.join([".venv/bin/python", "bench/run.py", *argv]),
         "machine": machine.describe(postgres and f"{postgres}/postgres", REPO),
         "options": {"seed": args.seed, "quick": args.quick, "nice": args.nice, "scales": args.scale_list},
-        "period": f"{datasets.START} – {datasets.AS_OF}",
-        "kpi_period": f"{datasets.PERIOD[0]} – {datasets.PERIOD[1]}",
-        "as_of": str(datasets.AS_OF),
         "repeats": "once" if args.quick else ", ".join(f"{suite.REPEATS[s]} times at {s}" for s in args.scale_list),
         "scales": {},
         "web": {},

@@ -158,8 +158,10 @@ def render(results: dict) -> str:
         f"- **Versions:** Python {v['python']}, polars {v['polars']}, DuckDB {v['duckdb']}, pandas {v['pandas']}, "
         f"numpy {v['numpy']}, Django {v['django']}, psycopg {v['psycopg']}, PostgreSQL {v['postgresql']}",
         f"- **Checkout:** {m['git']}",
-        f"- **Data:** `synth.generate` seed {results['options']['seed']}, period {results['period']}; "
-        f"figures for {results['kpi_period']} on as_of {results['as_of']}",
+        f"- **Data:** `synth.generate` seed {results['options']['seed']}, the default three years up to the day "
+        "before generation (pages show the current period); " + "; ".join(
+            f"{s}: {d['period']}, figures for {d['kpi_period']} on as_of {d['as_of']}"
+            + (" (cached dataset)" if d.get("cached") else "") for s, d in scales.items()),
         f"- **Method:** every step in its own process, run {results['repeats']} (median reported; "
         "'first' is the first, cold run); peak memory is that process's peak resident set (ru_maxrss via wait4), "
         f"which includes the interpreter and libraries: a process that only imports them peaks at "
@@ -319,7 +321,9 @@ def _load(load: dict) -> list[str]:
         f"(bounded: at most {load['max_requests']} requests, {load['timeout_s']:.0f} s per request; static files "
         "not requested).",
         "",
-        f"- requests: {load['requests']} ({rate:.1f}/s); errors: **{load['errors']}** {load.get('error_kinds') or ''}",
+        f"- requests: {load['requests']} ({rate:.1f}/s); errors: **{load['errors']}** {load.get('error_kinds') or ''}; "
+        f"requests sent again because the server had closed an idle kept-alive connection (as browsers do): "
+        f"{load.get('stale_retries', 0)}",
         f"- latency under load: p50 {load['p50_ms']:.0f} ms, p95 {load['p95_ms']:.0f} ms, max {load['max_ms']:.0f} ms",
         "",
     ]

@@ -62,9 +62,7 @@ def step_baseline(p: dict) -> dict:
 def step_generate(p: dict) -> dict:
     from egenkontroll.core.synth.generate import generate
 
-    seconds, summary = _timed(
-        lambda: generate(p["scale"], p["seed"], p["out"], start=dt.date.fromisoformat(p["start"])), 1
-    )
+    seconds, summary = _timed(lambda: generate(p["scale"], p["seed"], p["out"]), 1)
     info = summary.as_dict()
     return {"seconds": seconds, "events": info["events"], "org_units": info["org_units"],
             "caseworkers": info["caseworkers"], "period": [str(info["start"]), str(info["end"])]}

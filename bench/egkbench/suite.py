@@ -47,14 +47,16 @@ def run_scale(scale: str, opt: Options) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     result: dict = {"steps": {}, "skipped": {}, "failed": {}}
     _log(f"{scale}: dataset")
-    path, generated, cached = datasets.dataset(opt.data_dir, work, scale, opt.seed)
+    path, generated, cached, period = datasets.dataset(opt.data_dir, work, scale, opt.seed)
     result.update(dataset=str(path), cached=cached, events=generated.info.get("events"),
-                  org_units=generated.info.get("org_units"), caseworkers=generated.info.get("caseworkers"))
+                  org_units=generated.info.get("org_units"), caseworkers=generated.info.get("caseworkers"),
+                  period=f"{period.start} – {period.end}", kpi_period=f"{period.kpi_from} – {period.end}",
+                  as_of=str(period.as_of))
     result["steps"]["generate"] = generated.as_dict()
     params = {
         "dataset": str(path), "work": str(work), "repeat": 1 if opt.quick else REPEATS[scale],
-        "as_of": datasets.AS_OF.isoformat(), "period_from": datasets.PERIOD[0].isoformat(),
-        "period_to": datasets.PERIOD[1].isoformat(),
+        "as_of": period.as_of.isoformat(), "period_from": period.kpi_from.isoformat(),
+        "period_to": period.end.isoformat(),
     }
     for step in ("floor", "read", "obligations", "tree"):
         _measure(result, step, step, {**params, "figure_out": str(work / f"figure-{step}.parquet")})
