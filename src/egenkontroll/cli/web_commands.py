@@ -1,3 +1,202 @@
-"""Commands registered on the CLI app (filled in by the module's owner)."""
+"""`egenkontroll demo` and `egenkontroll serve`: the web app on a production WSGI server.
 
-from egenkontroll.cli.app import app  # noqa: F401
+Why it exists: the README's main job is one command on a fresh machine that shows what the
+system does — a synthetic municipality generated, imported into SQLite, one login per role,
+served on http://127.0.0.1:8000 by gunicorn with static files (Plotly's JavaScript included)
+served by the app itself through WhiteNoise, no CDN. `serve` does the same for an existing
+database (SQLite or PostgreSQL). Both compute the pages' default views before the server
+starts (overview/warmup.py), then replace themselves with gunicorn.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from egenkontroll.cli.app import app
+
+out = Console()
+err = Console(stderr=True)
+
+SCALES = ("small", "city")
+ROLE_TITLES = {
+    "handlaggare": "handläggare (egna ärenden, arbetslista)",
+    "arbetsledare": "arbetsledare (grupp)",
+    "enhetschef": "enhetschef (enhet)",
+    "verksamhetscontroller": "verksamhetscontroller (avdelning/förvaltning)",
+    "avdelningschef": "avdelningschef (avdelning/förvaltning)",
+    "inspektor": "socialtjänstinspektör (hela staden, läsrätt)",
+    "namnd": "nämnd (sammanställda, maskerade tal)",
+    "admin": "administratör (användare och roller)",
+}
+
+
+def _secret_file(path: Path, nbytes: int) -> Path:
+    """A random secret kept in a file readable by the owner only, created on first use."""
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(nbytes))
+    return path
+
+
+def _cache_dir() -> None:
+    """The pages' computed tables on disk, shared by the server's processes (overview/snapshot.py)."""
+    from egenkontroll.web.env import data_dir
+
+    os.environ.setdefault("EGK_WEB_CACHE_DIR", str(data_dir() / "cache"))
+
+
+def _django(database_url: str) -> str:
+    from egenkontroll.cases.store import connect
+
+    os.environ["DATABASE_URL"] = database_url
+    return connect()
+
+
+def _has_import(alias: str) -> bool:
+    from egenkontroll.cases.models import ImportRun
+
+    return ImportRun.objects.using(alias).exclude(status="failed").exists()
+
+
+def _collectstatic() -> None:
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def _warm_up(alias: str) -> None:
+    from egenkontroll.overview.warmup import warm_up
+
+    with err.status("Förbereder sidornas nyckeltal …") as status:
+        warm_up(alias, report=lambda text: status.update(f"Förbereder sidornas nyckeltal: {text}"))
+
+
+def _gunicorn(host: str, port: int, workers: int, threads: int) -> None:
+    """Replace this process with gunicorn serving the Django project (environment kept)."""
+    args = [
+        sys.executable, "-m", "gunicorn", "egenkontroll.web.wsgi:application",
+        "--bind", f"{host}:{port}",
+        "--workers", str(workers),
+        "--threads", str(threads),
+        "--worker-class", "gthread",
+        "--timeout", "180",
+        "--graceful-timeout", "10",
+    ]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, args)  # noqa: S606 - our own interpreter and module, fixed arguments
+
+
+def _print_users(users, host: str, port: int) -> None:
+    """Plain lines, never wrapped or cut, so a username and password can be copied as printed."""
+    width = max(len(u) for u, *_ in users) + 2 if users else 12
+    lines = ["", "Demoanvändare (lösenorden byts varje gång demo startas):", ""]
+    lines.append(f"  {'användarnamn':<{width}}{'lösenord':<20}roll och enhet")
+    for username, password, role, unit_id in users:
+        lines.append(f"  {username:<{width}}{password:<20}{ROLE_TITLES.get(role, role)}, {unit_id or 'hela staden'}")
+    lines += ["", f"Öppna http://{host}:{port}/ och logga in med en av användarna ovan.", ""]
+    print("\n".join(lines), flush=True)
+
+
+@app.command()
+def demo(
+    scale: str = typer.Option("small", "--scale", help="Storlek på den syntetiska kommunen: small eller city."),
+    port: int = typer.Option(8000, "--port", help="Port att lyssna på."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Adress att lyssna på (standard: bara den här datorn)."),
+    data_dir: Path = typer.Option(None, "--data-dir", help="Katalog för data, databas och nycklar (standard: EGK_DATA_DIR eller ./var)."),
+    seed: int = typer.Option(1, "--seed", help="Slumpfrö för den syntetiska kommunen."),
+    size_factor: float = typer.Option(1.0, "--size-factor", help="Skala antalet anmälningar (t.ex. 0.1 för ett snabbt prov)."),
+    workers: int = typer.Option(2, "--workers", help="Antal gunicorn-processer."),
+    threads: int = typer.Option(2, "--threads", help="Trådar per process."),
+    prepare_only: bool = typer.Option(False, "--prepare-only", help="Förbered allt och skriv ut användarna, men starta inte servern."),
+) -> None:
+    """Generera en syntetisk kommun, importera den, skapa en användare per roll och starta webbappen."""
+    if scale not in SCALES:
+        raise typer.BadParameter(f"--scale ska vara en av {', '.join(SCALES)}")
+    from egenkontroll.web.env import data_dir as default_data_dir
+
+    base = (data_dir or default_data_dir()).resolve()
+    base.mkdir(parents=True, exist_ok=True)
+    os.environ["EGK_DATA_DIR"] = str(base)
+    os.environ.setdefault("EGK_SECRET_KEY", _secret_file(base / "secret.key", 32).read_text())
+    if not os.environ.get("EGK_PSEUDONYM_KEY"):
+        os.environ.setdefault("EGK_PSEUDONYM_KEY_FILE", str(_secret_file(base / "pseudonym.key", 32)))
+    suffix = f"{scale}-seed{seed}" + (f"-x{size_factor:g}" if size_factor != 1.0 else "")
+    dataset = base / f"demo-{suffix}"
+    _cache_dir()
+    alias = _django(f"sqlite:///{base / f'demo-{suffix}.sqlite3'}")
+    from egenkontroll.cases.store import migrate
+
+    migrate(alias)
+    if _has_import(alias):
+        err.print(f"Återanvänder den importerade demokommunen i {base}.")
+    else:
+        _generate(scale, seed, size_factor, dataset)
+        _import(dataset, alias)
+    from egenkontroll.access.demo import create_demo_users
+
+    users = create_demo_users()
+    _collectstatic()
+    _warm_up(alias)
+    _print_users(users, host, port)
+    if not prepare_only:
+        _gunicorn(host, port, workers, threads)
+
+
+def _generate(scale: str, seed: int, size_factor: float, dataset: Path) -> None:
+    from egenkontroll.core.synth import generate
+
+    if (dataset / "events.csv").is_file():
+        return
+    with err.status(f"Genererar en syntetisk kommun ({scale}) …"):
+        summary = generate(scale, seed, dataset, size_factor=size_factor)
+    err.print(f"Genererade {summary.events} händelser, {summary.caseworkers} handläggare, {summary.org_units} enheter.")
+
+
+def _import(dataset: Path, alias: str) -> None:
+    from egenkontroll.cases.importer import ImportFailed, run_import
+
+    with err.status("Importerar till databasen …"):
+        try:
+            summary = run_import(dataset, using=alias, user="demo")
+        except ImportFailed as exc:
+            err.print(f"[red]Importen misslyckades: {exc}[/red]")
+            raise typer.Exit(1) from None
+    err.print(f"Importerade {summary.imported} händelser och {summary.obligations} skyldigheter.")
+
+
+@app.command()
+def serve(
+    db: str = typer.Option(None, "--db", help="Databas-URL (sqlite:///… eller postgresql://…); standard: DATABASE_URL."),
+    port: int = typer.Option(8000, "--port", help="Port att lyssna på."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Adress att lyssna på."),
+    workers: int = typer.Option(2, "--workers", help="Antal gunicorn-processer."),
+    threads: int = typer.Option(2, "--threads", help="Trådar per process."),
+    warm: bool = typer.Option(True, "--warm-up/--no-warm-up", help="Räkna fram standardvyerna innan servern startar."),
+) -> None:
+    """Starta webbappen mot en befintlig, importerad databas."""
+    from egenkontroll.cases.store import DatabaseUnavailable, connect, prepare_database
+
+    url = db or os.environ.get("DATABASE_URL")
+    _cache_dir()
+    try:
+        alias = connect(url) if url is None else _django(url)
+        prepare_database(alias, create=False)
+    except DatabaseUnavailable as exc:
+        err.print(f"[red]egenkontroll: {exc}[/red]")
+        raise typer.Exit(1) from None
+    if not os.environ.get("EGK_SECRET_KEY"):
+        err.print("[yellow]varning: EGK_SECRET_KEY är inte satt; sätt en hemlig nyckel i produktion.[/yellow]")
+    _collectstatic()
+    if warm and _has_import(alias):
+        _warm_up(alias)
+    out.print(f"Webbappen startar på http://{host}:{port}/")
+    _gunicorn(host, port, workers, threads)

@@ -14,6 +14,7 @@ REFERENCE_COLOUR = "#B00020"
 
 
 def _layout(y_title: str = "", x_title: str = "", **extra) -> dict:
+    y_title = y_title[:1].upper() + y_title[1:]
     return {
         "font": {"family": "system-ui, -apple-system, 'Segoe UI', sans-serif", "size": 14, "color": "#1a1a1a"},
         "margin": {"l": 60, "r": 20, "t": 20, "b": 60},
@@ -47,13 +48,19 @@ def lines(x: list, series: list[tuple[str, list]], y_title: str, percent: bool =
 
 
 def bars(x: list, series: list[tuple[str, list]], y_title: str, reference=None, percent: bool = False) -> dict:
+    """Grouped bars, each labelled with its value; counts get whole-number ticks."""
     data = [
-        {"type": "bar", "name": name, "x": x, "y": values, "marker": {"color": PALETTE[i % len(PALETTE)]}}
+        {
+            "type": "bar", "name": name, "x": x, "y": values, "marker": {"color": PALETTE[i % len(PALETTE)]},
+            "texttemplate": "%{y:.0%}" if percent else "%{y}", "textposition": "outside", "cliponaxis": False,
+        }
         for i, (name, values) in enumerate(series)
     ]
     layout = _layout(y_title, barmode="group")
     if percent:
         layout["yaxis"]["tickformat"] = ".0%"
+    else:
+        _integer_ticks(layout, [v for _, values in series for v in values if isinstance(v, int | float)])
     if reference is not None:
         layout["shapes"] = [_hline(reference)]
     return {"data": data, "layout": layout}
@@ -74,19 +81,30 @@ def boxes(groups: list[tuple[str, list]], y_title: str, reference=None) -> dict:
     return {"data": data, "layout": layout}
 
 
-def sankey(labels: list[str], links: list[tuple[int, int, int]]) -> dict:
-    """A Sankey diagram: node labels and (source index, target index, value) links."""
+def sankey(labels: list[str], links: list[tuple[int, int, int]], columns: list[int] | None = None) -> dict:
+    """A Sankey diagram: node labels and (source index, target index, value) links.
+
+    `columns` places each node in a stage (0, 1, 2 …) from left to right, so that an end state
+    of an early stage (a report not investigated) is not pushed to the far right.
+    """
+    node = {
+        "label": labels, "pad": 18, "thickness": 18,
+        "color": [PALETTE[i % len(PALETTE)] for i in range(len(labels))],
+        "line": {"color": "#333333", "width": 0.5},
+    }
+    if columns:
+        last = max(columns) or 1
+        node["x"] = [0.001 + 0.998 * c / last for c in columns]
+        node["y"] = [
+            (columns[:i].count(c) + 0.5) / columns.count(c) for i, c in enumerate(columns)
+        ]
     return {
         "data": [
             {
                 "type": "sankey",
                 "arrangement": "snap",
                 "valueformat": ",d",
-                "node": {
-                    "label": labels, "pad": 18, "thickness": 18,
-                    "color": [PALETTE[i % len(PALETTE)] for i in range(len(labels))],
-                    "line": {"color": "#333333", "width": 0.5},
-                },
+                "node": node,
                 "link": {
                     "source": [s for s, _, _ in links],
                     "target": [t for _, t, _ in links],
@@ -97,6 +115,12 @@ def sankey(labels: list[str], links: list[tuple[int, int, int]]) -> dict:
         ],
         "layout": {**_layout(), "hovermode": "closest", "margin": {"l": 10, "r": 10, "t": 10, "b": 10}},
     }
+
+
+def _integer_ticks(layout: dict, values: list) -> None:
+    """Counts: no 0,5 ticks on a small axis."""
+    if values and max(values) <= 10:
+        layout["yaxis"]["dtick"] = 1
 
 
 def _hline(y) -> dict:

@@ -80,6 +80,7 @@ class WorkListFilter:
     rules: tuple[str, ...] = ()
     urgencies: tuple[str, ...] = ()
     sort: str = "frist"
+    include_closed: bool = False  # obligations of closed cases can no longer be acted on
 
 
 def work_list(visible: QuerySet, today: dt.date, f: WorkListFilter) -> tuple[QuerySet, dict[str, int]]:
@@ -89,6 +90,8 @@ def work_list(visible: QuerySet, today: dt.date, f: WorkListFilter) -> tuple[Que
     the same filters except the urgency filter itself (one aggregate query).
     """
     qs = visible.filter(status="open")
+    if not f.include_closed:
+        qs = qs.filter(case__closed_date__isnull=True)
     if f.unit_id:
         qs = qs.filter(subtree_q(f.unit_id))
     if f.caseworker_id:

@@ -5,7 +5,7 @@ Why it exists: the key figures must be exactly those of `egenkontroll kpi` (the 
 whole tables, so the pages hand it whole tables: events are read from the database once per
 import run, obligations are evaluated per as_of day by `core.obligations.evaluate`, and each
 result is kept. At city scale (700,000 events) one evaluation takes seconds, so results are
-kept twice: in memory, and as Parquet files under EGK_WEB_CACHE_DIR (default
+kept twice: in memory, and as Parquet files under EGK_WEB_CACHE_DIR (the commands set
 EGK_DATA_DIR/cache) shared by every server process and surviving restarts. `egenkontroll demo`
 and `serve` compute the common views before the server starts (`warm_up`), so pages read files
 of a few thousand rows instead of computing. A new import run (a nightly import) is noticed with
@@ -31,7 +31,7 @@ import polars as pl
 
 from egenkontroll.core import kpis, orgtree
 from egenkontroll.core.obligations import Evaluation, evaluate
-from egenkontroll.web.env import data_dir, envint, envstr
+from egenkontroll.web.env import envint, envstr
 
 # How many evaluations (one per as_of day, large) and frames a worker keeps in memory.
 EVALUATIONS_KEPT = envint("EGK_WEB_EVALUATIONS_KEPT", 2)
@@ -39,11 +39,12 @@ FRAMES_KEPT = envint("EGK_WEB_FRAMES_KEPT", 128)
 
 
 def cache_root() -> Path | None:
-    """Where computed frames are kept on disk; EGK_WEB_CACHE_DIR=off keeps them in memory only."""
+    """Where computed frames are kept on disk (EGK_WEB_CACHE_DIR); unset: in memory only.
+
+    `egenkontroll demo` and `serve` set it to EGK_DATA_DIR/cache for the server they start.
+    """
     configured = envstr("EGK_WEB_CACHE_DIR")
-    if configured.lower() in ("off", "0", "no"):
-        return None
-    return Path(configured) if configured else data_dir() / "cache"
+    return Path(configured) if configured else None
 
 
 class Memo:

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 # How a value is shown and written. share: 0–1 shown as a percentage; days: a median in
 # days; ratio: one decimal; int: a count; date: ISO; text: as is; value: the row's own kind
-# (a table whose rows are different key figures).
-KINDS = ("text", "int", "share", "days", "ratio", "date", "value")
+# (a table whose rows are different key figures); id: a code kept on one line (a case id).
+KINDS = ("text", "id", "int", "share", "days", "ratio", "date", "value")
 MISSING = "–"
 MASK_NOTE = " Små tal (1–4) visas som ”<5”; ”x” döljer ett tal som annars kunde räknas fram."
 
@@ -91,7 +91,7 @@ class Table:
             cells = []
             for j, col in enumerate(self.columns):
                 kind = self.kind(i, col)
-                css = ["num" if kind != "text" else "", self.css.get((i, col.key), "")]
+                css = [_KIND_CSS.get(kind, "num"), self.css.get((i, col.key), "")]
                 cells.append(
                     Cell(
                         text=format_value(row.get(col.key), kind),
@@ -107,6 +107,9 @@ class Table:
     @property
     def truncated(self) -> bool:
         return self.display_limit is not None and len(self.rows) > self.display_limit
+
+
+_KIND_CSS = {"text": "", "id": "kod"}
 
 
 def format_value(value, kind: str) -> str:

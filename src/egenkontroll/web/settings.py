@@ -66,7 +66,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
-WHITENOISE_USE_FINDERS = True
+# Files come from STATIC_ROOT (collectstatic, run by demo and serve: gzipped copies); finders only in DEBUG.
+WHITENOISE_USE_FINDERS = DEBUG
 # Plotly's JavaScript is found in the installed plotly package, not committed (docs/web.md).
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
@@ -75,7 +76,7 @@ STATICFILES_FINDERS = [
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "egenkontroll.overview.staticfinders.GzipStaticFilesStorage"},
 }
 
 SESSION_COOKIE_AGE = envint("EGK_SESSION_SECONDS", 30 * 60)

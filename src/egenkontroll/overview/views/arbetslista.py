@@ -48,6 +48,7 @@ def read_filter(request) -> WorkListFilter:
         rules=tuple(r for r in get.getlist("regel") if r in titles),
         urgencies=tuple(u for u in get.getlist("status") if u in URGENCIES),
         sort=get.get("sortera") if get.get("sortera") in SORTS else "frist",
+        include_closed=get.get("avslutade") == "ja",
     )
 
 
@@ -100,7 +101,7 @@ def _table(rows: list[dict], today) -> Table:
         id="frister",
         caption="Öppna frister",
         columns=[
-            Column("case_id", "Ärende"),
+            Column("case_id", "Ärende", "id"),
             Column("rule", "Skyldighet"),
             Column("trigger_date", "Från", "date"),
             Column("due_date", "Frist", "date"),
@@ -133,7 +134,7 @@ def _table(rows: list[dict], today) -> Table:
 def _urgency_links(request) -> list[str]:
     """Each urgency count links to the list filtered on it (other filters kept)."""
     base = reverse("overview:arbetslista")
-    keep = {k: request.GET.getlist(k) for k in ("enhet", "handlaggare", "regel", "sortera")}
+    keep = {k: request.GET.getlist(k) for k in ("enhet", "handlaggare", "regel", "sortera", "avslutade")}
     return [base + query_string(**keep, status=key) for key in URGENCIES]
 
 

@@ -104,17 +104,18 @@ def _sankey_chart(rows: list[tuple[str, str, int]], total: int, masked: bool) ->
     shown = _masked_flows(rows, total) if masked else [n for _, _, n in rows]
     for (source, target, _), value in zip(rows, shown, strict=True):
         table.add({"source": node_label(source), "target": node_label(target), "count": value})
-    names = ["anmalningar"]
+    names, stage = ["anmalningar"], {"anmalningar": 0}
     for source, target, _ in rows:
         for key in (source, target):
             if key not in names:
                 names.append(key)
+                stage[key] = stage[source] + 1
     links = [
         (names.index(s), names.index(t), value)
         for (s, t, _), value in zip(rows, shown, strict=True)
         if isinstance(value, int)
     ]
-    figure = charts.sankey([f"{node_label(k)}" for k in names], links)
+    figure = charts.sankey([node_label(k) for k in names], links, [stage[k] for k in names])
     return Chart("flode", f"Anmälningarnas väg ({total} anmälningar)", figure, table)
 
 

@@ -224,8 +224,8 @@ def _long_table(snap, nodes: list[Node], by_kind, masked: bool) -> Table:
     columns = [
         Column("name", "Enhet eller handläggare"),
         Column("level", "Nivå"),
-        Column("node_id", "Id"),
-        Column("kpi", "Nyckeltal (id)"),
+        Column("node_id", "Id", "id"),
+        Column("kpi", "Nyckeltal (id)", "id"),
         Column("title", "Nyckeltal"),
     ]
     if not masked:
@@ -306,7 +306,7 @@ def build_underlag(request) -> tuple[PageData, list[str]]:
 def _items_table(snap, kpi: kpis.Kpi, items: pl.DataFrame, period: Period) -> Table:
     rules = rule_titles()
     columns = [
-        Column("case_id", "Ärende"),
+        Column("case_id", "Ärende", "id"),
         Column("date", "Datum", "date"),
         Column("what", "Vad"),
     ]
