@@ -69,3 +69,13 @@ def test_namnd_gets_403_on_person_level_pages_and_it_is_logged(users, client):
         ("denied", "arbetslista", "[]"),
         ("denied", "arende", '["C1"]'),
     ]
+
+
+def test_the_items_behind_a_group_figure_are_only_own_cases_for_a_caseworker(users, client):
+    query = "?nyckeltal=anmalningar&enhet=G1&fran=2024-01-01&till=2024-12-31"
+    client.force_login(users["anna"])
+    assert client.get(reverse("overview:underlag") + query).status_code == 200
+    assert AccessLog.objects.get().case_ids == '["C1", "C2"]'
+    client.force_login(users["ledare"])
+    client.get(reverse("overview:underlag") + query)
+    assert AccessLog.objects.order_by("seq").last().case_ids == '["C1", "C2", "C3"]'

@@ -64,21 +64,6 @@ URLS: dict[str, Entry] = {
     "overview:nyckeltal": Entry(expect(FIGURES)),
     # the nämnd sees group totals only, masked (no row per caseworker)
     "overview:handlaggare": Entry(expect(FIGURES)),
-    "overview:handlaggare_export": Entry(expect(FIGURES), kwargs={"table": "grupper", "fmt": "csv"}),
-    "overview:oversikt_export": Entry(expect(FIGURES), kwargs={"table": "nyckeltal", "fmt": "csv"}),
-    "overview:flode_export": Entry(expect(FIGURES), kwargs={"table": "flode", "fmt": "xlsx"}),
-    "overview:nyckeltal_export": Entry(expect(FIGURES), kwargs={"table": "katalog", "fmt": "csv"}),
-    "overview:nyckeltal_detalj": Entry(expect(FIGURES), kwargs={"kpi_id": "anmalningar"}),
-    "overview:nyckeltal_detalj_export": Entry(
-        expect(FIGURES), kwargs={"kpi_id": "anmalningar", "table": "per-gender", "fmt": "csv"}
-    ),
-    # the items behind a figure of group G1: person level; department A2 does not reach G1
-    "overview:underlag": Entry(expect(PERSON_LEVEL, avdelningschef=404), query="?nyckeltal=anmalningar&enhet=G1"),
-    "overview:underlag_export": Entry(
-        expect(PERSON_LEVEL, avdelningschef=404),
-        kwargs={"table": "underlag", "fmt": "csv"}, query="?nyckeltal=anmalningar&enhet=G1",
-    ),
-    "overview:arbetslista_export": Entry(expect(PERSON_LEVEL), kwargs={"table": "frister", "fmt": "csv"}),
     "overview:arbetslista": Entry(expect(PERSON_LEVEL)),
     # bo's case in G1: not anna's own, outside department A2
     "overview:arende": Entry(expect(PERSON_LEVEL, handlaggare=404, avdelningschef=404), kwargs={"case_id": "C3"}),
