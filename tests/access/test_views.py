@@ -44,6 +44,11 @@ def test_pages_need_a_login_and_the_login_page_is_public(users, client):
     assert "Logga in" in page.content.decode()
 
 
+def test_the_health_check_is_public_and_says_only_ok(users, client):
+    response = client.get(reverse("halsa"))
+    assert (response.status_code, response.content) == (200, b"ok\n")
+
+
 def test_login_and_logout(users, client):
     assert login(client, "anna").status_code == 302
     assert client.get(reverse("access:sok")).status_code == 200

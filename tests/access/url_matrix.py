@@ -51,6 +51,7 @@ URLS: dict[str, Entry] = {
     # access (login, search, administration, log follow-up)
     "login": Entry(expect("all", ok=302, anonymous=200)),  # logged in: redirected onwards
     "logout": Entry(expect("all", ok=405, anonymous=LOGIN_REDIRECT)),  # POST only
+    "halsa": Entry(expect("all", anonymous=200)),  # health check: public, no data
     "access:sok": Entry(expect(PERSON_LEVEL)),
     "access:anvandare": Entry(expect(("admin",))),
     "access:anvandare-ny": Entry(expect(("admin",), ok=405)),  # POST only

@@ -18,6 +18,7 @@ access_patterns = [
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("halsa/", views.health, name="halsa"),
     path("", include((access_patterns, "access"))),
 ]
 

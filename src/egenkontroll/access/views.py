@@ -15,9 +15,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView, LogoutView
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncHour
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -54,6 +55,17 @@ login_view = login_not_required(
 logout_view = LogoutView.as_view(next_page=settings.LOGIN_URL)
 
 REVIEW_DAYS = 30
+
+
+@login_not_required
+def health(request):
+    """For load balancers and monitoring: the process answers and the database is reachable; no data."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return HttpResponse("databasen svarar inte\n", status=503, content_type="text/plain; charset=utf-8")
+    return HttpResponse("ok\n", content_type="text/plain; charset=utf-8")
 
 
 def nav(request) -> list[dict]:
