@@ -97,10 +97,14 @@ numbered_closes AS (  -- the k-th matched closing concludes the k-th opening
            ROW_NUMBER() OVER (PARTITION BY case_id ORDER BY date, event_id) AS k
     FROM stepped WHERE delta = -1 AND queue_before > 0
 ),
-days AS (
-    SELECT CAST(d AS DATE) AS day,
-           ISODOW(d) <= 5 AND CAST(d AS DATE) NOT IN (SELECT day FROM holidays) AS working
-    FROM generate_series(TIMESTAMP '1990-01-01', TIMESTAMP '2100-12-31', INTERVAL 1 DAY) AS t(d)
+days AS (     -- every day the limits can fall on (+4 months, then a few days' roll), working or not
+    SELECT CAST(t.d AS DATE) AS day, ISODOW(t.d) <= 5 AND h.day IS NULL AS working
+    FROM generate_series(
+        CAST((SELECT MIN(date) FROM opens) AS TIMESTAMP),
+        CAST((SELECT MAX(date) FROM opens) AS TIMESTAMP) + INTERVAL 5 MONTH,
+        INTERVAL 1 DAY
+    ) AS t(d)
+    LEFT JOIN holidays h ON h.day = CAST(t.d AS DATE)
 ),
 next_working AS (
     SELECT day, MIN(CASE WHEN working THEN day END)
@@ -138,8 +142,9 @@ def duckdb_connection(dataset: Path, holiday_days: list[dt.date]):
 
     con = duckdb.connect()
     con.execute(f"CREATE TABLE org_units AS SELECT * FROM read_csv('{dataset / 'org_units.csv'}', header=true, all_varchar=true)")
-    con.execute("CREATE TABLE holidays (day DATE)")
-    con.executemany("INSERT INTO holidays VALUES (?)", [(d,) for d in holiday_days])
+    con.register("holiday_frame", pl.DataFrame({"day": holiday_days}, schema={"day": pl.Date}).to_arrow())
+    con.execute("CREATE TABLE holidays AS SELECT day FROM holiday_frame")
+    con.unregister("holiday_frame")
     return con
 
 
