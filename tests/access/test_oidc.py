@@ -8,6 +8,9 @@ from django.contrib.auth import get_user_model
 from egenkontroll.access.models import RoleAssignment
 from egenkontroll.access.scoping import scope_for
 
+# Optional dependency (extra `oidc`); skipped with this reason where it is not installed.
+pytest.importorskip("mozilla_django_oidc", reason="mozilla-django-oidc is not installed")
+
 
 @pytest.fixture
 def backend(settings):
