@@ -1,0 +1,105 @@
+"""Arbetslista: open deadlines by urgency, filters, sorting, the caseworker's own list, the log."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from egenkontroll.access.models import AccessLog
+
+pytestmark = pytest.mark.django_db
+
+
+def rows(response) -> list[tuple[str, str, str]]:
+    return [(r["case_id"], r["rule"], r["urgency"]) for r in response.context["tables"][0].rows]
+
+
+def counts(response) -> dict[str, int]:
+    return {key: n for key, _, n, _ in response.context["counts"]}
+
+
+def test_a_caseworker_lands_on_their_own_work_list(login):
+    client = login("anna")
+    assert client.get("/").url == "/arbetslista/"
+    response = client.get("/arbetslista/")
+    assert response.status_code == 200
+    # C4: protection assessment overdue since 03-06, both assessments due 03-19 (later);
+    # C5: both assessments due 03-11, within their 3 and 2 warning days. C2 is fulfilled.
+    assert counts(response) == {"forsenad": 1, "snart": 2, "kommande": 2}
+    assert rows(response) == [
+        ("C4", "Skyddsbedömning samma eller nästa dag", "Försenad"),
+        ("C5", "Förhandsbedömning inom 10 arbetsdagar", "Snart förfallen"),
+        ("C5", "Förhandsbedömning inom 14 dagar", "Snart förfallen"),
+        ("C4", "Förhandsbedömning inom 10 arbetsdagar", "Kommande"),
+        ("C4", "Förhandsbedömning inom 14 dagar", "Kommande"),
+    ]
+    first = response.context["tables"][0].rows[0]
+    assert first["days_left"] == -4  # due 03-06, today 03-10
+    log = AccessLog.objects.filter(page="arbetslista").latest("id")
+    assert (log.action, sorted(json.loads(log.case_ids))) == ("list", ["C4", "C5"])
+
+
+def test_filters_by_urgency_and_rule(login):
+    client = login("anna")
+    overdue = client.get("/arbetslista/?status=forsenad")
+    assert rows(overdue) == [("C4", "Skyddsbedömning samma eller nästa dag", "Försenad")]
+    assert counts(overdue) == {"forsenad": 1, "snart": 2, "kommande": 2}  # counts ignore the urgency filter
+    by_rule = client.get("/arbetslista/?regel=forhandsbedomning_14d&status=snart&status=kommande")
+    assert [r[0] for r in rows(by_rule)] == ["C5", "C4"]
+    assert counts(by_rule) == {"forsenad": 0, "snart": 1, "kommande": 1}
+
+
+def test_sorting(login):
+    response = login("anna").get("/arbetslista/?sortera=-frist")
+    due = [r["due_date"] for r in response.context["tables"][0].rows]
+    assert due == sorted(due, reverse=True)
+
+
+def test_a_unit_head_filters_by_group_and_caseworker(login):
+    client = login("chef")
+    whole = client.get("/arbetslista/")
+    # E: anna's five plus bo's: C1 investigation (due 07-03), C3 övervägande (07-27), vårdnads-
+    # överflyttning (2028-01-26) and the next visit (05-20).
+    assert sum(counts(whole).values()) == 9
+    group = client.get("/arbetslista/?enhet=G2")
+    assert sorted({r[0] for r in rows(group)}) == ["C1", "C3"]
+    assert sum(counts(client.get("/arbetslista/?handlaggare=bo")).values()) == 4
+
+
+def test_closed_cases_only_on_request(login):
+    # C2 was closed with nothing open; the filter is on the case, so nothing of C2 either way,
+    # but the option is kept in the query string of the urgency links.
+    response = login("anna").get("/arbetslista/?avslutade=ja")
+    assert sum(counts(response).values()) == 5
+    assert all("avslutade=ja" in url for _, _, _, url in response.context["counts"])
+
+
+def test_caseworkers_see_only_their_own_cases(login):
+    # bo asking for G1 (anna's group) gets nothing of anna's.
+    response = login("bo").get("/arbetslista/?enhet=G1")
+    assert rows(response) == []
+
+
+def test_the_committee_has_no_work_list(login):
+    assert login("namnd").get("/arbetslista/").status_code == 403
+
+
+def test_pages_of_a_long_list(login, monkeypatch):
+    from egenkontroll.overview.views import arbetslista
+
+    monkeypatch.setattr(arbetslista, "PAGE_ROWS", 2)
+    client = login("anna")
+    first = client.get("/arbetslista/")
+    assert len(first.context["tables"][0].rows) == 2
+    assert first.context["pages"]["next"] == "?sida=2"
+    last = client.get("/arbetslista/?sida=3")
+    assert len(last.context["tables"][0].rows) == 1
+
+
+def test_query_count_is_bounded(login, django_assert_max_num_queries):
+    """Five queries for the page (counts, paging, rows, unit and caseworker choices) whatever
+    the number of rows; the rest is session, user, roles and the hash-chained access log."""
+    client = login("chef")
+    with django_assert_max_num_queries(18):
+        assert client.get("/arbetslista/?enhet=E&regel=utredning_4m").status_code == 200

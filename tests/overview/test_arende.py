@@ -1,0 +1,69 @@
+"""Ärende: the timeline of one case, age and gender but never the personnummer; scope and log."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from egenkontroll.access.models import AccessLog
+from tests.overview.municipality import PERSONS
+
+pytestmark = pytest.mark.django_db
+
+
+def test_case_timeline_with_events_and_deadlines(login):
+    response = login("bo").get("/arende/C3/")
+    assert response.status_code == 200
+    events, obligations = response.context["tables"]
+    assert [r["event"] for r in events.rows] == [
+        "Anmälan", "Skyddsbedömning", "Förhandsbedömning", "Utredning inledd", "Utredning avslutad",
+        "Insats påbörjad", "Vårdplan", "Genomförandeplan", "Besök hos placerat barn",
+    ]
+    assert events.rows[5]["detail"] == "Familjehem, SoL"
+    by_rule = {(r["rule"], r["due_date"].isoformat()): r["status"] for r in obligations.rows}
+    # The investigation 10-08 → 01-20 was due 2026-02-09 (02-08 a Sunday, 1930:173).
+    assert by_rule[("Utredning avslutad inom fyra månader", "2026-02-09")] == "Uppfylld i tid"
+    # Visits every three months: 01-26 → due 04-26, done 02-20; the next is due 05-20.
+    assert by_rule[("Besök hos placerat barn var tredje månad", "2026-04-26")] == "Uppfylld i tid"
+    assert by_rule[("Besök hos placerat barn var tredje månad", "2026-05-20")] == "Pågående"
+    # Born June 2010: 15 on 2026-03-10. A girl.
+    assert response.context["age"] == 15
+    assert response.context["gender"] == "Flicka"
+
+
+def test_no_personnummer_anywhere_on_the_page(login):
+    html = login("bo").get("/arende/C3/").content.decode()
+    number = PERSONS["C3"]
+    assert number not in html
+    assert number.replace("-", "") not in html
+    assert number[2:] not in html
+
+
+def test_an_overdue_deadline_counts_days_late_to_today(login):
+    response = login("anna").get("/arende/C4/")
+    rows = {r["rule"]: r for r in response.context["tables"][1].rows}
+    skydd = rows["Skyddsbedömning samma eller nästa dag"]
+    assert (skydd["status"], skydd["days_late"]) == ("Försenad", 4)
+    assert response.context["overdue_count"] == 1
+
+
+def test_a_case_outside_the_scope_is_not_found_and_the_attempt_logged(login):
+    assert login("anna").get("/arende/C3/").status_code == 404
+    denied = AccessLog.objects.filter(action="denied").latest("id")
+    assert (denied.page, json.loads(denied.case_ids)) == ("arende", ["C3"])
+    assert login("anna").get("/arende/NOSUCH/").status_code == 404
+
+
+def test_viewing_a_case_is_logged(login):
+    login("chef").get("/arende/C1/")
+    entry = AccessLog.objects.filter(page="arende", action="view").latest("id")
+    assert (entry.username, json.loads(entry.case_ids)) == ("chef", ["C1"])
+
+
+def test_query_count_is_bounded(login, django_assert_max_num_queries):
+    """Six queries for the case (scope, person, events, obligations, unit and caseworker names)
+    however long its history; the rest is session, user, roles and the access log."""
+    client = login("chef")
+    with django_assert_max_num_queries(19):
+        assert client.get("/arende/C3/").status_code == 200

@@ -1,0 +1,58 @@
+"""Nyckeltal: the catalogue as in its data file, a figure's monthly trend and breakdowns."""
+
+from __future__ import annotations
+
+import pytest
+
+from egenkontroll.core.kpis import load_catalogue
+
+pytestmark = pytest.mark.django_db
+
+
+def test_catalogue_shows_every_definition_word_for_word(login):
+    response = login("chef").get("/nyckeltal/")
+    assert response.status_code == 200
+    rows = response.context["tables"][0].rows
+    catalogue = load_catalogue()
+    assert [r["id"] for r in rows] == list(catalogue)
+    assert all(r["description"] == catalogue[r["id"]].description for r in rows)
+    assert next(r for r in rows if r["id"] == "utr_inom_4m_andel")["target"] == "≥ 80\u00a0%"
+
+
+def test_monthly_trend(login):
+    response = login("chef").get("/nyckeltal/anmalningar/?enhet=E")
+    assert response.status_code == 200
+    trend = next(c for c in response.context["charts"] if c.id == "trend").table.rows
+    by_month = {r["month"]: r["value"] for r in trend}
+    assert list(by_month)[0] == "2025-03" and list(by_month)[-1] == "2026-03"
+    assert len(by_month) == 13
+    # C3 in October, C2 in January, C1 and C5 in February, C4 in March.
+    assert {m: v for m, v in by_month.items() if v} == {"2025-10": 1, "2026-01": 1, "2026-02": 2, "2026-03": 1}
+    assert response.context["value"] == "5"
+
+
+def test_a_stock_figure_is_taken_on_each_months_last_day(login):
+    response = login("chef").get("/nyckeltal/oppna_arenden/?enhet=E&fran=2026-01-01&till=2026-03-10")
+    trend = {r["month"]: r["value"] for r in next(c for c in response.context["charts"] if c.id == "trend").table.rows}
+    # 01-31: C2 (undecided until 01-30 … dismissed 01-30: closed) no; C3 open → 1.
+    # 02-28: C1, C3, C5 → 3. 03-10: C1, C3, C4, C5 → 4.
+    assert trend == {"2026-01": 1, "2026-02": 3, "2026-03": 4}
+
+
+def test_breakdowns_by_gender_age_and_unaccompanied(login):
+    response = login("chef").get("/nyckeltal/anmalningar/?enhet=E")
+    charts = {c.id: {r["category"]: r["value"] for r in c.table.rows} for c in response.context["charts"][1:]}
+    assert charts["per-gender"] == {"Flickor": 3, "Pojkar": 2, "Annat": 0, "Okänt": 0}
+    assert charts["per-age_band"] == {"0–5 år": 0, "6–12 år": 2, "13–17 år": 3, "18–20 år": 0, "Okänd ålder": 0}
+    assert charts["per-unaccompanied"] == {"Ensamkommande": 1, "Ej ensamkommande": 4}
+
+
+def test_masked_breakdowns_for_the_committee(login):
+    response = login("namnd").get("/nyckeltal/anmalningar/?enhet=E")
+    charts = {c.id: {r["category"]: r["value"] for r in c.table.rows} for c in response.context["charts"][1:]}
+    assert charts["per-gender"]["Flickor"] == "<5"
+    assert "numerator" not in next(c for c in response.context["charts"] if c.id == "trend").table.rows[0]
+
+
+def test_unknown_figure(login):
+    assert login("chef").get("/nyckeltal/nosuch/").status_code == 404
