@@ -254,7 +254,7 @@ def _store(
         kept = _clear_affected(using, affected, pl.concat([new["event_id"], changed["event_id"]]))
         write_frame(using, "cases_orgunit", derive.org_unit_rows(org_units), conflict="unit_id")
         write_frame(using, "cases_caseworker", caseworkers, conflict="caseworker_id")
-        _write_events(using, new, changed, record.pk, reporter)
+        _write_events(using, new, changed, record.pk, _count(using, "cases_event"), reporter)
         link_rejects, summary.obligations = _recompute_cases(using, kept, new, changed, reporter)
         summary.link_rejected = _distinct_rows(link_rejects, "events.csv", by="event_id")
         rejects = pl.concat([rejects, _with_stage(link_rejects, "link")])
@@ -341,7 +341,10 @@ def _diff(using: str, events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame,
     return new, changed, unchanged
 
 
-def _write_events(using: str, new: pl.DataFrame, changed: pl.DataFrame, run_id: int, reporter: Reporter) -> None:
+def _write_events(
+    using: str, new: pl.DataFrame, changed: pl.DataFrame, run_id: int, stored_count: int, reporter: Reporter
+) -> None:
+    """New and changed events (the replaced versions kept as revisions), and their persons."""
     reporter.phase("Skriver händelser", total=new.height + changed.height)
     if changed.height:
         with temp_keys(using, "egk_changed", changed["event_id"]) as keys:
@@ -360,7 +363,8 @@ def _write_events(using: str, new: pl.DataFrame, changed: pl.DataFrame, run_id: 
         write_frame(using, "cases_eventrevision", revisions.with_columns(pl.lit(run_id).alias("run_id")))
         write_frame(using, "cases_event", derive.event_rows(changed, run_id), conflict="event_id",
                     progress=reporter.advance)
-    write_frame(using, "cases_event", derive.event_rows(new, run_id), progress=reporter.advance)
+    write_frame(using, "cases_event", derive.event_rows(new, run_id), progress=reporter.advance,
+                rebuild_indexes=new.height > stored_count)
     persons = derive.person_rows(pl.concat([new, changed]))
     keep = "COALESCE(excluded.{0}, cases_person.{0})"
     write_frame(
@@ -415,8 +419,15 @@ def _recompute_cases(
     evaluation = evaluate(events, as_of)
     obligations = derive.obligation_rows(evaluation.obligations)
     reporter.phase("Skriver skyldigheter", total=obligations.height)
-    write_frame(using, "cases_obligation", obligations, progress=reporter.advance)
+    write_frame(using, "cases_obligation", obligations, progress=reporter.advance,
+                rebuild_indexes=obligations.height > _count(using, "cases_obligation"))
     return evaluation.rejects, obligations.height
+
+
+def _count(using: str, table: str) -> int:
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608
+        return cursor.fetchone()[0]
 
 
 def _write_rejects(using: str, rejects: pl.DataFrame, run_id: int, path) -> None:
