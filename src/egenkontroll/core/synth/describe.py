@@ -23,6 +23,8 @@ from egenkontroll.core.synth import workdays as W
 
 _DATES = {"events": ("date", "until"), "caseworkers": ("start_date", "end_date"), "org_units": ()}
 _INVESTIGATING = ("-UB", "-UU", "-EKB")
+_FEW_VALUES = ("event_type", "unit_id", "caseworker_id", "outcome", "intervention", "legal_basis", "source",
+               "gender", "unaccompanied")
 PLACEMENTS = ("familjehem", "natverkshem", "jourhem", "hvb", "stodboende", "sis")
 
 
@@ -41,14 +43,15 @@ def read_tables(path: Path | str) -> dict[str, pl.DataFrame]:
         raw = _read_xlsx(path)
     elif path.suffix == ".zip":
         with zipfile.ZipFile(path) as z:
-            raw = {n: _csv(z.read(f"{n}.csv")) for n in _DATES}
+            raw = {n: pl.read_csv(io.BytesIO(z.read(f"{n}.csv")), infer_schema=False) for n in _DATES}
     else:
-        raw = {n: _csv((path / f"{n}.csv").read_bytes()) for n in _DATES}
+        raw = {n: pl.read_csv(path / f"{n}.csv", infer_schema=False) for n in _DATES}
     return {n: f.with_columns([pl.col(c).str.to_date() for c in _DATES[n]]) for n, f in raw.items()}
 
 
-def _csv(data: bytes) -> pl.DataFrame:
-    return pl.read_csv(io.BytesIO(data), infer_schema=False)
+def _compact(events: pl.DataFrame) -> pl.DataFrame:
+    """Few-valued columns as categoricals: a national data set then fits in a few gigabytes."""
+    return events.with_columns([pl.col(c).cast(pl.Categorical) for c in _FEW_VALUES])
 
 
 def _read_xlsx(path: Path) -> dict[str, pl.DataFrame]:
@@ -80,6 +83,7 @@ def period_start(events: pl.DataFrame) -> date:
 
 def marginals(tables: dict[str, pl.DataFrame]) -> list[Row]:
     """Generated figures beside their targets (last 12 months where a figure is per year)."""
+    tables = {**tables, "events": _compact(tables["events"])}
     ev = tables["events"]
     end = ev["date"].max()
     start = period_start(ev)
@@ -129,14 +133,18 @@ def marginals(tables: dict[str, pl.DataFrame]) -> list[Row]:
 
 
 def quarterly(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    """Per quarter of the period: reports, unaccompanied, misses of 14 days and of 4 months."""
-    ev = tables["events"]
+    """Per quarter of the period: reports, unaccompanied, misses of 14 days (all, unaccompanied)
+    and of 4 months (by the quarter the investigation opened)."""
+    ev = _compact(tables["events"])
     period = ev.filter(pl.col("date") >= period_start(ev))
     q = pl.col("date").dt.truncate("3mo")
     reports = period.filter(pl.col("event_type") == "anmalan").group_by(q.alias("kvartal")).agg(
         pl.len().alias("anmälningar"), (pl.col("unaccompanied") == "1").sum().alias("ensamkommande"))
-    fb = _assessment_delays(period).group_by(pl.col("report_date").dt.truncate("3mo").alias("kvartal")).agg(
-        (100 * pl.col("late").mean()).round(1).alias("FB > 14 d %"))
+    unacc = period.select("event_id", pl.col("unaccompanied").fill_null("") == "1")
+    fb = _assessment_delays(period).join(unacc, on="event_id").group_by(
+        pl.col("report_date").dt.truncate("3mo").alias("kvartal")).agg(
+        (100 * pl.col("late").mean()).round(1).alias("FB > 14 d %"),
+        (100 * pl.col("late").filter(pl.col("unaccompanied")).mean()).round(1).alias("ensamk. FB > 14 d %"))
     inv = _investigation_delays(period).group_by(pl.col("opened").dt.truncate("3mo").alias("kvartal")).agg(
         (100 * pl.col("late").mean()).round(1).alias("utr > 4 mån %"))
     return reports.join(fb, on="kvartal", how="left").join(inv, on="kvartal", how="left").sort("kvartal")
@@ -207,26 +215,33 @@ def _july_index(ev: pl.DataFrame) -> float:
 
 
 def _caseload(tables: dict[str, pl.DataFrame], start: date, end: date) -> float:
-    """Open investigated cases per active caseworker in the investigating groups, month by month."""
+    """Open investigated cases per active caseworker in the investigating groups, month by month
+    over the last year: a case is open from its first utredning_inledd until arende_avslutat and
+    belongs to the unit of its latest event."""
     ev, cw = tables["events"], tables["caseworkers"]
+    base = ev.select(case=pl.col("case_id").cast(pl.Categorical).to_physical(), date=pl.col("date"),
+                     unit=pl.col("unit_id").cast(pl.Utf8), kind=pl.col("event_type").cast(pl.Utf8))
+    base = base.with_columns(investigating=_investigating("unit")).sort("case", "date", maintain_order=True)
+    spans = base.group_by("case").agg(
+        pl.col("date").filter(pl.col("kind") == "utredning_inledd").min().alias("opened"),
+        pl.col("date").filter(pl.col("kind") == "arende_avslutat").min().alias("closed"))
     ratios = []
     day = max(start, end - timedelta(days=365))
     while day <= end:
-        known = ev.filter(pl.col("date") <= day).sort("date")
-        last = known.group_by("case_id").agg(
-            pl.col("unit_id").last(), (pl.col("event_type") == "utredning_inledd").any().alias("investigated"),
-            (pl.col("event_type") == "arende_avslutat").any().alias("closed"))
-        open_ = last.filter(pl.col("investigated") & ~pl.col("closed") & _investigating("unit_id")).height
+        current = base.filter(pl.col("date") <= day).group_by("case").agg(pl.col("investigating").last())
+        open_ = current.join(spans, on="case").filter(
+            pl.col("investigating") & (pl.col("opened") <= day) & (pl.col("closed").is_null() | (pl.col("closed") > day)))
         staff = cw.filter((pl.col("start_date") <= day) & (pl.col("end_date").is_null() | (pl.col("end_date") >= day))
                           & _investigating("unit_id")).height
         if staff:
-            ratios.append(open_ / staff)
+            ratios.append(open_.height / staff)
         day += timedelta(days=30)
     return float(np.mean(ratios)) if ratios else float("nan")
 
 
 def _investigating(column: str) -> pl.Expr:
-    return pl.any_horizontal([pl.col(column).str.contains(k, literal=True) for k in _INVESTIGATING])
+    text = pl.col(column).cast(pl.Utf8)
+    return pl.any_horizontal([text.str.contains(k, literal=True) for k in _INVESTIGATING])
 
 
 def _group_size(tables: dict[str, pl.DataFrame], end: date) -> float:
