@@ -1,0 +1,93 @@
+"""The pure parts of the pages: periods, formatting, masking, the weekly backlog, vacancies, static files."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from egenkontroll.overview import flow, periods, staffing
+from egenkontroll.overview.figures import mask_counts, masked_series
+from egenkontroll.overview.staticfinders import STATIC_PATH, PlotlyFinder
+from egenkontroll.overview.tables import format_value
+
+D = dt.date
+
+
+def test_period_presets_and_parsing():
+    day = D(2026, 3, 31)
+    assert periods.presets(day) == [
+        ("Senaste månaden", D(2026, 3, 1), day),
+        ("Senaste kvartalet", D(2026, 1, 1), day),
+        ("Hittills i år", D(2026, 1, 1), day),
+        ("Senaste 12 månaderna", D(2025, 4, 1), day),
+    ]
+    p = periods.parse({"fran": "2026-01-01", "till": "2026-02-28"}, day)
+    assert (p.start, p.end, p.as_of, p.errors) == (D(2026, 1, 1), D(2026, 2, 28), D(2026, 2, 28), ())
+    swapped = periods.parse({"fran": "2026-03-01", "till": "2026-01-01"}, day)
+    assert (swapped.start, swapped.end) == (D(2025, 4, 1), day) and swapped.errors
+
+
+def test_swedish_number_formats():
+    assert format_value(0.875, "share") == "88\u00a0%"
+    assert format_value(21.666, "ratio") == "21,7"
+    assert format_value(12345, "int") == "12\u00a0345"
+    assert format_value(7.5, "days") == "7,5"
+    assert format_value(None, "int") == "–"
+    assert format_value("<5", "int") == "<5"
+
+
+def test_mask_counts_hides_small_cells_and_what_would_reveal_them():
+    # 1 and 12 of 20: the 1 is hidden, and so is the 7 not covered by the parts (the cheapest
+    # second cell), else the 1 would follow as 20 − 12 − 7.
+    assert mask_counts(20, [1, 12]) == (20, ["<5", 12])
+    # Two parts only, 3 and 17 of 20: the 17 must go too.
+    assert mask_counts(20, [3, 17]) == (20, ["<5", "x"])
+    # Nothing small: all shown.
+    assert mask_counts(30, [10, 20]) == (30, [10, 20])
+    assert masked_series([0, 3, 7]) == [0, "<5", 7]
+
+
+def test_weekly_backlog_counts():
+    items = pl.DataFrame(
+        {
+            "unit_id": ["G"] * 3,
+            "kind": ["fb", "fb", "utr"],
+            "trigger_date": [D(2026, 3, 2), D(2026, 3, 4), D(2026, 2, 20)],
+            "fulfilled_date": [D(2026, 3, 10), None, D(2026, 3, 3)],
+        }
+    )
+    period = periods.Period(D(2026, 3, 2), D(2026, 3, 12), D(2026, 3, 12))
+    weekly = flow.weekly(items, period)
+    assert weekly["week_end"].to_list() == [D(2026, 3, 8), D(2026, 3, 12)]
+    assert weekly["fb_open"].to_list() == [2, 1]
+    assert weekly["fb_in"].to_list() == [2, 0]
+    assert weekly["fb_out"].to_list() == [0, 1]
+    assert weekly["utr_open"].to_list() == [0, 0]
+    assert weekly["utr_out"].to_list() == [1, 0]
+
+
+def test_vacancies_pair_leavers_with_later_starters():
+    cw = pl.DataFrame(
+        {
+            "caseworker_id": ["a", "b", "c", "d", "e"],
+            "unit_id": ["G"] * 5,
+            "start_date": [D(2020, 1, 1), D(2025, 8, 1), D(2020, 1, 1), D(2020, 1, 1), D(2024, 3, 1)],
+            "end_date": [D(2025, 6, 30), None, D(2025, 9, 30), D(2024, 1, 31), None],
+        }
+    )
+    # a left 06-30 and b took the place 08-01; c left 09-30: open. d left in 2024: e replaced d.
+    assert staffing.vacancies(cw, ["G"], D(2026, 3, 10)) == {"G": 1}
+    assert staffing.quarters(D(2025, 11, 1), D(2026, 3, 10)) == ["2025 K4", "2026 K1"]
+    assert staffing.turnover(cw, ["G"], D(2025, 1, 1), D(2025, 12, 31)) == [
+        ("2025 K1", 0, 0), ("2025 K2", 0, 1), ("2025 K3", 1, 1), ("2025 K4", 0, 0),
+    ]
+
+
+def test_plotly_is_found_in_the_installed_package():
+    finder = PlotlyFinder()
+    found = finder.find(STATIC_PATH)
+    assert found and found.endswith("plotly/package_data/plotly.min.js")
+    assert [path for path, _ in finder.list([])] == ["plotly.min.js"]
+    assert finder.find("overview/vendor/other.js") is None
+    assert finder.check() == []
