@@ -1,0 +1,84 @@
+"""`egenkontroll demo` and `serve` end to end: generate, import, users, static files, gunicorn."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "egenkontroll"), *args],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=600,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float = 60) -> urllib.request.addinfourl:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return urllib.request.urlopen(url, timeout=5)  # noqa: S310 - localhost test server
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def test_demo_prepares_everything_and_serve_serves_it(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("EGK_", "DATABASE_URL", "DJANGO_"))}
+    first = run("demo", "--data-dir", str(tmp_path), "--size-factor", "0.05", "--prepare-only", env=env)
+    assert first.returncode == 0, first.stderr
+    users = dict(re.findall(r"^  (\w+) +(\S+) +", first.stdout, flags=re.MULTILINE))
+    assert {"handlaggare", "enhetschef", "namnd", "inspektor", "admin"} <= set(users)
+    assert "http://127.0.0.1:8000/" in first.stdout
+    database = next(tmp_path.glob("demo-small-*.sqlite3"))
+    assert (tmp_path / "static/overview/vendor/plotly.min.js").is_file()
+    assert (tmp_path / "static/overview/vendor/plotly.min.js.gz").is_file()
+    assert any((tmp_path / "cache").rglob("figures-*.parquet"))
+    assert oct((tmp_path / "pseudonym.key").stat().st_mode & 0o777) == "0o600"
+
+    again = run("demo", "--data-dir", str(tmp_path), "--size-factor", "0.05", "--prepare-only", env=env)
+    assert again.returncode == 0, again.stderr
+    assert "Återanvänder" in again.stderr
+
+    port = free_port()
+    serve_env = {**env, "EGK_DATA_DIR": str(tmp_path), "EGK_SECRET_KEY": "test-secret-key-for-the-serve-test"}
+    server = subprocess.Popen(  # noqa: S603
+        [str(Path(sys.executable).parent / "egenkontroll"), "serve", "--db", f"sqlite:///{database}",
+         "--port", str(port), "--no-warm-up", "--workers", "1"],
+        env=serve_env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        login = wait_for(f"http://127.0.0.1:{port}/login/")
+        assert login.status == 200 and "Logga in" in login.read().decode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/static/overview/vendor/plotly.min.js", headers={"Accept-Encoding": "gzip"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as plotly:  # noqa: S310
+            assert plotly.status == 200 and plotly.headers["Content-Encoding"] == "gzip"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/oversikt/", timeout=10) as page:  # noqa: S310
+            assert page.url.endswith("/login/?next=/oversikt/")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_serve_refuses_a_missing_database(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("EGK_", "DATABASE_URL", "DJANGO_"))}
+    result = run("serve", "--db", f"sqlite:///{tmp_path / 'none.sqlite3'}", env={**env, "EGK_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 1
+    assert "databasfilen finns inte" in result.stderr
