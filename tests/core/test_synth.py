@@ -180,6 +180,8 @@ def test_xlsx_and_zip_hold_the_same_tables_as_csv(tmp_path):
     expected = describe.read_tables(csv)
     for name, table in describe.read_tables(xlsx).items():
         assert table.equals(expected[name]), name
+    with pytest.raises(ValueError, match="XLSX"):
+        generate("national", 9, tmp_path / "n", fmt="xlsx")
 
 
 # ---------------------------------------------------------------- calibration

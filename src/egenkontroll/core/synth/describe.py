@@ -103,8 +103,8 @@ def marginals(tables: dict[str, pl.DataFrame]) -> list[Row]:
         Row("Anmälningar per barn och år", _num(reports.height / max(reports["person"].n_unique(), 1)),
             _num(P.REPORTS_PER_CHILD_YEAR), "Socialstyrelsen 2021: ~422 000 om ~216 000 barn"),
         Row("Anmälningar som ledde till utredning", _pct(_share(decided, pl.col("outcome").is_in(
-            ["inleda", "tillfors_utredning"]))), "~38 %", "Socialstyrelsen 2018"),
-        Row("Anmälningar som gällde pojkar", _pct(_share(reports, pl.col("gender") == "M")), "55 %",
+            ["inleda", "tillfors_utredning"]))), "~" + _pct(P.SHARE_INVESTIGATED, 0), "Socialstyrelsen 2018"),
+        Row("Anmälningar som gällde pojkar", _pct(_share(reports, pl.col("gender") == "M")), _pct(P.SHARE_BOYS_REPORTS, 0),
             "Socialstyrelsen 2018"),
         Row("Placerade barn under året per 100 anmälningar (utom ensamkommande)",
             _num(100 * placed.height / max(reports.height, 1)),
@@ -112,7 +112,8 @@ def marginals(tables: dict[str, pl.DataFrame]) -> list[Row]:
             "Socialstyrelsen 2021: ~11 500 flickor och ~13 700 pojkar 0–20 år"),
         Row("Andel pojkar bland placerade barn (utom ensamkommande)", _pct(_share(placed, pl.col("gender") == "M")),
             _pct(P.PLACED_BOYS_2021 / (P.PLACED_GIRLS_2021 + P.PLACED_BOYS_2021)), "Socialstyrelsen 2021"),
-        Row("Placeringar enligt SoL (utom ensamkommande)", _pct(_share(starts, pl.col("legal_basis") == "SoL")), "~70 %",
+        Row("Placeringar enligt SoL (utom ensamkommande)", _pct(_share(starts, pl.col("legal_basis") == "SoL")),
+            "~" + _pct(P.SHARE_PLACEMENTS_SOL, 0),
             "Socialstyrelsen 2021"),
         Row("Anmälningar i juli / genomsnittsmånad", _num(_july_index(period)), "< 1 (≈ 0,65)",
             "färre anmälningar i juli; storleken antagande"),
@@ -277,5 +278,5 @@ def _num(value: float) -> str:
     return f"{value:.2f}".replace(".", ",")
 
 
-def _pct(value: float) -> str:
-    return f"{100 * value:.1f} %".replace(".", ",")
+def _pct(value: float, decimals: int = 1) -> str:
+    return f"{100 * value:.{decimals}f} %".replace(".", ",")

@@ -57,7 +57,7 @@ class Blocks:
         return np.concatenate(self.cols[key]) if self.cols else np.zeros(0, np.int64)
 
 
-def build(rng: np.random.Generator, pop: Population, d: C.Draws, tl: C.Timeline, case_of: np.ndarray,
+def build(rng: np.random.Generator, pop: Population, tl: C.Timeline, case_of: np.ndarray,
           ex: C.Extras, staff: S.Staff, mult: C.Grid, h0: int, h1: int, p0: int) -> tuple[Blocks, dict]:
     """All events of the cases still open on or after the period start `p0`."""
     openers = np.flatnonzero(case_of == np.arange(case_of.size))
@@ -68,21 +68,19 @@ def build(rng: np.random.Generator, pop: Population, d: C.Draws, tl: C.Timeline,
     kept = openers[keep_case[openers]]
     tl.close = close
     b = Blocks()
-    _reports(rng, b, pop, d, tl, ex, keep_case)
+    _reports(rng, b, pop, tl, ex, keep_case)
     _investigation(b, tl, kept)
     _interventions(rng, b, tl, kept, mult, h1)
     st = C.stints(tl, kept, h1)
     seg = S.segments(staff, rng, st.dk, st.start, st.end, h0, h1)
     _handovers(b, st, seg, h1)
     _closures(b, close, kept, h1)
-    return b, {"stints": st, "segments": seg, "kept": kept}
+    return b, {"stints": st, "segments": seg}
 
 
-def _reports(rng, b: Blocks, pop, d, tl, ex, keep_case) -> None:
+def _reports(rng, b: Blocks, pop, tl, ex, keep_case) -> None:
     """anmalan, skyddsbedomning and forhandsbedomning for every report of a kept case."""
-    n = pop.r_date.size
-    own = np.arange(n)
-    case = own.copy()
+    case = np.arange(pop.r_date.size)
     case[ex.index] = ex.case
     kept = np.flatnonzero(keep_case[case])
     opener = case[kept] == kept

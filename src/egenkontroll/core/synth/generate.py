@@ -27,10 +27,11 @@ from egenkontroll.core.synth import org, population
 from egenkontroll.core.synth import params as P
 from egenkontroll.core.synth import staff as S
 from egenkontroll.core.synth import workdays as W
-from egenkontroll.core.synth.writer import Writer
+from egenkontroll.core.synth.writer import XLSX_MAX_ROWS, Writer
 
 BATCH_REPORTS_PER_YEAR = 60_000
 STEPS_PER_BATCH = 5
+EVENTS_PER_REPORT = 5.8  # events written per report in the period, history included (measured)
 Step = Callable[[str, int, int], None]
 
 
@@ -88,6 +89,10 @@ def generate(scale: str, seed: int, out: Path | str, fmt: str = "csv", start: da
     if size_factor <= 0:
         raise ValueError("size_factor måste vara större än 0")
     plan = org.plan(scale, size_factor)
+    expected = sum(d.reports_per_year for d in plan.districts) * years * EVENTS_PER_REPORT
+    if fmt == "xlsx" and expected > XLSX_MAX_ROWS:
+        raise ValueError(f"omkring {expected:,.0f} händelser ryms inte i ett XLSX-blad (högst {XLSX_MAX_ROWS:,}); "
+                         "välj csv eller zip, eller en mindre --size-factor".replace(",", " "))
     first, last = period(start, years)
     p0, h1 = W.day_number(first), W.day_number(last)
     h0 = p0 - P.WARMUP_DAYS
@@ -150,7 +155,7 @@ def _batch(rng, districts, h0, h1, p0, surge, planned_until, alloc, tick) -> tup
         if round_ == 0:
             load = C.caseload(C.stints(tl, np.flatnonzero(case_of == np.arange(case_of.size)), h1), n_dk, h0, h1)
     ex = C.extras(draws, tl, case_of, mult)
-    blocks, parts = E.build(streams[7], pop, draws, tl, case_of, ex, staff, mult, h0, h1, p0)
+    blocks, parts = E.build(streams[7], pop, tl, case_of, ex, staff, mult, h0, h1, p0)
     return F.events_frame(blocks, parts, pop, tl, staff, districts, alloc, h1), staff
 
 
