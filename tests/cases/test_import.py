@@ -84,6 +84,19 @@ def test_reimport_is_idempotent_and_a_changed_event_replaces_the_old_one(tmp_pat
     assert ImportRun.objects.count() == 3
 
 
+def test_a_changed_pseudonym_key_is_warned_about(tmp_path):
+    data = write_dataset(tmp_path / "d", city(3))
+    run_import(data)
+    quiet = run_import(data)
+    assert quiet.warnings == []
+    rekeyed = run_import(data, key=b"another-key-0123456789")
+    assert (rekeyed.updated, Person.objects.count()) == (city_size(3), 6)
+    assert rekeyed.warnings == [
+        f"{city_size(3)} kända händelser fick en ny pseudonym: har pseudonymnyckeln bytts? "
+        "Med fel nyckel blir varje barn en ny person (se docs/interchange.md, nyckeln)."
+    ]
+
+
 def test_an_event_moved_to_another_case_recomputes_both(tmp_path):
     rows = city(3)
     run_import(write_dataset(tmp_path / "d1", rows))

@@ -45,6 +45,7 @@ TOO_LONG = f"värdet är för långt (högst {ID} tecken)"
 _LOCK_KEY = 4_711_2025  # pg_advisory_xact_lock: one import at a time per database
 # A large page cache keeps the indexes of a city's tables in memory during the bulk write.
 SQLITE_PRAGMAS = ("PRAGMA cache_size = -262144",)
+KEY_CHANGE_MIN = 10  # re-keyed known events before the key-change warning
 
 
 class ImportFailed(Exception):
@@ -249,6 +250,7 @@ def _store(
         new, changed, unchanged = _diff(using, events)
         summary.imported, summary.updated, summary.unchanged = new.height, changed.height, unchanged
         _check_accounting(summary)
+        summary.warnings += _key_warning(changed, unchanged)
         affected = pl.concat([new["case_id"], changed["case_id"], changed["old_case_id"]]).unique()
         summary.affected_cases = affected.len()
         kept = _clear_affected(using, affected, pl.concat([new["event_id"], changed["event_id"]]))
@@ -331,14 +333,25 @@ def _diff(using: str, events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame,
     """Split the import into new and changed events (with the changed ones' old case) by content hash."""
     stored = read_frame(
         using,
-        "SELECT event_id, content_hash, case_id FROM cases_event",
-        {"event_id": pl.Utf8, "old_hash": pl.Utf8, "old_case_id": pl.Utf8},
+        "SELECT event_id, content_hash, case_id, person_key FROM cases_event",
+        {"event_id": pl.Utf8, "old_hash": pl.Utf8, "old_case_id": pl.Utf8, "old_person_key": pl.Utf8},
     )
     joined = events.join(stored, on="event_id", how="left")
     new = joined.filter(pl.col("old_hash").is_null())
     changed = joined.filter(pl.col("old_hash").is_not_null() & (pl.col("old_hash") != pl.col("content_hash")))
     unchanged = joined.height - new.height - changed.height
     return new, changed, unchanged
+
+
+def _key_warning(changed: pl.DataFrame, unchanged: int) -> list[str]:
+    """Warn when most known events got a new pseudonym: the key has probably been changed."""
+    rekeyed = changed.filter(pl.col("old_person_key") != pl.col("person_key")).height
+    if rekeyed < KEY_CHANGE_MIN or rekeyed * 2 < unchanged + changed.height:
+        return []
+    return [
+        f"{rekeyed} kända händelser fick en ny pseudonym: har pseudonymnyckeln bytts? "
+        "Med fel nyckel blir varje barn en ny person (se docs/interchange.md, nyckeln)."
+    ]
 
 
 def _write_events(

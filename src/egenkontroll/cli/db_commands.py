@@ -45,7 +45,7 @@ class BarReporter:
             TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             console=Console(stderr=True), transient=True,
         )
-        self.task = None
+        self.task, self.total = None, None
 
     def __enter__(self) -> BarReporter:
         self.progress.start()
@@ -56,8 +56,8 @@ class BarReporter:
 
     def phase(self, title: str, total: int | None = None) -> None:
         if self.task is not None:
-            self.progress.update(self.task, completed=self.progress.tasks[-1].total or 1, total=None)
-        self.task = self.progress.add_task(title, total=total or None)
+            self.progress.update(self.task, total=self.total or 1, completed=self.total or 1)
+        self.task, self.total = self.progress.add_task(title, total=total or None), total
 
     def advance(self, n: int) -> None:
         if self.task is not None:
