@@ -82,6 +82,7 @@ def main(argv: list[str]) -> int:
     results["baseline_rss_mib"] = run_step("baseline", {"work": str(args.out)}, args.out).peak_rss_mib
     for scale in args.scale_list:
         results["scales"][scale] = suite.run_scale(scale, opt)
+        _save(results, args)
         if scale == "city" and not args.no_web:
             results["web"] = web.measure_all(results["scales"]["city"].get("databases", {}), args, args.out / "city")
         _save(results, args)

@@ -9,6 +9,7 @@ of the same export measures the idempotent re-run (every row unchanged).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def _env() -> dict:
 
 
 def migrate(url: str, work: Path, label: str) -> None:
-    status, _, _, _ = run_command([*cli(), "migrate", "--db", url], work / f"migrate-{label}.log", env=_env())
+    status, _, _, _, _ = run_command([*cli(), "migrate", "--db", url], work / f"migrate-{label}.log", env=_env())
     if status != 0:
         err = (work / f"migrate-{label}.err").read_text(encoding="utf-8", errors="replace").strip()
         raise StepFailed(f"migrate {label} failed: {err[-300:]}")
@@ -64,14 +65,15 @@ def migrate(url: str, work: Path, label: str) -> None:
 def import_once(url: str, dataset: Path, work: Path, label: str) -> Measurement:
     """One `egenkontroll import` run; exit 2 (some rows rejected) is a successful import."""
     argv = [*cli(), "import", str(dataset), "--db", url, "--format", "json", "--no-progress"]
-    status, wall, rss, out = run_command(argv, work / f"import-{label}.log", env=_env())
+    status, wall, rss, out, cpu = run_command(argv, work / f"import-{label}.log", env=_env())
     if status not in (0, 2):
         err = (work / f"import-{label}.err").read_text(encoding="utf-8", errors="replace").strip()
         raise StepFailed(f"import {label} failed (status {status}): {out.strip()[-300:]} {err[-300:]}")
     summary = json.loads(out)
     keep = ("rows_read", "imported", "updated", "unchanged", "rejected", "affected_cases", "obligations",
             "duration_seconds")
-    return Measurement(f"import-{label}", [wall], rss, wall, {k: summary.get(k) for k in keep})
+    info = {**{k: summary.get(k) for k in keep}, "load_1m": os.getloadavg()[0]}
+    return Measurement(f"import-{label}", [wall], rss, wall, info, [cpu])
 
 
 def measure_import(url: str, dataset: Path, work: Path, label: str) -> tuple[Measurement, Measurement]:

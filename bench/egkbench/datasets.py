@@ -60,7 +60,8 @@ def dataset(data_dir: Path, work: Path, scale: str, seed: int) -> tuple[Path, Me
         age = dt.date.today() - dt.date.fromisoformat(meta["generated"][:10])
         if meta.get("fingerprint") == fingerprint and age.days <= MAX_AGE_DAYS and (target / "events.csv").is_file():
             m = meta["generate"]
-            measured = Measurement("generate", m["seconds"], m["peak_rss_mib"], m["wall_seconds"], m["info"])
+            measured = Measurement("generate", m["seconds"], m["peak_rss_mib"], m["wall_seconds"], m["info"],
+                                   m.get("cpu_seconds", []))
             return target, measured, True, _period(measured)
     if target.exists():
         shutil.rmtree(target)

@@ -195,27 +195,34 @@ def _target_notes() -> list[str]:
 
 
 def _pipeline(scales: dict) -> list[str]:
-    lines = ["", "## Pipeline at each scale", ""]
-    header = "| step | " + " | ".join(
-        f"{s} ({scales[s]['events']:,} events): median s | first s | µs/event | peak MiB" for s in scales
-    ) + " |"
-    lines += [header, "|---|" + "---|---|---|---|" * len(scales)]
+    lines = ["", "## Pipeline at each scale", "",
+             "| step | scale | events | median s | first s | CPU s | µs/event | peak MiB | load |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for step, label, _ in PIPELINE:
-        cells = []
-        for s in scales:
-            mm = scales[s]["steps"].get(step)
+        for s, data in scales.items():
+            mm = data["steps"].get(step)
             if mm is None:
-                why = "failed" if step in scales[s].get("failed", {}) else "—"
-                cells.append(f"{why} | | |")
+                why = "failed" if step in data.get("failed", {}) else "skipped" if step in data.get("skipped", {}) else "—"
+                lines.append(f"| {label} | {s} | {data['events']:,} | {why} | | | | | |")
                 continue
-            cells.append(f"{_fmt_s(mm['median'])} | {_fmt_s(mm['seconds'][0])} | "
-                         f"{_per_event(mm['median'], scales[s]['events'])} | {mm['peak_rss_mib']:.0f}")
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+            lines.append(
+                f"| {label} | {s} | {data['events']:,} | {_fmt_s(mm['median'])} | {_fmt_s(mm['seconds'][0])} | "
+                f"{_fmt_s(mm.get('cpu_median'))} | {_per_event(mm['median'], data['events'])} | "
+                f"{mm['peak_rss_mib']:.0f} | {_load_1m(mm)} |"
+            )
     lines += ["", "What each step is:"]
     lines += [f"- **{label}**: {what}." for _, label, what in PIPELINE]
+    lines += ["- **CPU s**: user + system CPU time of the timed call (median), all threads; above the wall time "
+              "where polars or DuckDB used both cores. **load**: the machine's 1-minute load average as the step "
+              "ended (2 cores; above 2 means other work competed for them)."]
     lines += _import_details(scales)
     lines += _failures(scales)
     return lines
+
+
+def _load_1m(mm: dict) -> str:
+    load = mm.get("info", {}).get("load_1m")
+    return f"{load:.1f}" if load is not None else "—"
 
 
 def _import_details(scales: dict) -> list[str]:
@@ -256,24 +263,25 @@ def _side_by_side(scales: dict) -> list[str]:
         else:
             lines.append("**MISMATCH — the implementations do not agree:**")
             lines += [f"- {p}" for p in agreement.get("problems", ["not compared"])]
-        lines += ["", "| implementation | what is timed | median s | µs/event | peak MiB | Egenkontroll ÷ this |",
-                  "|---|---|---|---|---|---|"]
+        lines += ["", "| implementation | what is timed | median s | CPU s | µs/event | peak MiB | Egenkontroll ÷ this |",
+                  "|---|---|---|---|---|---|---|"]
         for step, label, what in SIDE:
             mm = data["steps"].get(step)
             if mm is None:
                 reason = data.get("skipped", {}).get(step) or data.get("failed", {}).get(step) or "—"
-                lines.append(f"| {label} | {what} | {reason} | | | |")
+                lines.append(f"| {label} | {what} | {reason} | | | | |")
                 continue
             ratio = ""
             ours = data["steps"].get(COMPARED_WITH.get(step, ""))
             if ours:
                 ratio = f"{ours['median'] / mm['median']:.2f}×"
-            lines.append(f"| {label} | {what} | {_fmt_s(mm['median'])} | {_per_event(mm['median'], events)} | "
-                         f"{mm['peak_rss_mib']:.0f} | {ratio} |")
+            lines.append(f"| {label} | {what} | {_fmt_s(mm['median'])} | {_fmt_s(mm.get('cpu_median'))} | "
+                         f"{_per_event(mm['median'], events)} | {mm['peak_rss_mib']:.0f} | {ratio} |")
         tree, duck = data["steps"].get("tree"), data["steps"].get("ref-duckdb-table")
         if tree and duck:
             lines.append(f"| all figures: key-figure tree | `kpis.tree`, 15 figures (obligations given) | "
-                         f"{_fmt_s(tree['median'])} | {_per_event(tree['median'], events)} | {tree['peak_rss_mib']:.0f} | "
+                         f"{_fmt_s(tree['median'])} | {_fmt_s(tree.get('cpu_median'))} | "
+                         f"{_per_event(tree['median'], events)} | {tree['peak_rss_mib']:.0f} | "
                          f"{tree['median'] / duck['median']:.2f}× the DuckDB table query |")
         lines.append("")
     return lines

@@ -327,10 +327,10 @@ def _hammer(port: int, logins, seconds: float, max_requests: int) -> dict:
 
 def web_available() -> str | None:
     """None when the web app has pages; otherwise why the pages cannot be measured."""
-    try:
-        import egenkontroll.overview.urls  # noqa: F401
-    except ImportError as exc:
-        return f"the web app is not in this checkout ({exc})"
+    import importlib.util
+
+    if importlib.util.find_spec("egenkontroll.overview.urls") is None:
+        return "the web app (egenkontroll.overview) is not in this checkout"
     return None
 
 
@@ -343,7 +343,10 @@ def measure_all(databases: dict[str, str], args, work: Path) -> dict:
         elif label not in databases:
             out[label] = {"not_measured": f"the city import into {label} did not succeed, so there is nothing to serve"}
         else:
-            out[label] = measure_db(label, databases[label], args, work)
+            try:
+                out[label] = measure_db(label, databases[label], args, work)
+            except Exception as exc:  # the web part failing must not lose the rest of the run
+                out[label] = {"not_measured": f"the web measurement failed: {type(exc).__name__}: {exc}"}
     return out
 
 
