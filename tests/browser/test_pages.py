@@ -1,0 +1,137 @@
+"""The pages in a real browser: log in, drill from the city to a case, filter the work list,
+download, and an axe-core check of every page (no serious or critical violation)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.browser.conftest import log_in
+from tests.overview.municipality import DAN
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PAGES = [
+    "/oversikt/",
+    "/oversikt/?enhet=G2",
+    "/oversikt/?handlaggare=anna",
+    "/oversikt/underlag/?nyckeltal=oppna_arenden&enhet=E",
+    "/arbetslista/",
+    "/arende/C3/",
+    "/flode/",
+    "/handlaggare/",
+    "/nyckeltal/",
+    "/nyckeltal/fb_inom_14d_andel/",
+]
+
+
+def test_login_and_drill_down_from_the_city_to_a_case(page):
+    log_in(page, "inspektor")
+    assert page.url.endswith("/oversikt/")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Teststad")
+    for unit in ("Norra förvaltningen", "Barn och unga", "Mottagningen", "Anna Andersson"):
+        page.get_by_role("link", name=unit, exact=True).first.click()
+        page.wait_for_load_state("networkidle")
+        assert unit in page.get_by_role("heading", level=1).inner_text()
+    crumbs = page.get_by_role("navigation", name="Du är här").inner_text()
+    assert "Teststad" in crumbs and "Mottagningen" in crumbs
+    # Öppna ärenden for anna: 2 — the number links to the cases behind it.
+    row = page.get_by_role("row").filter(has_text="Öppna ärenden")
+    row.get_by_role("link", name="2", exact=True).click()
+    page.wait_for_load_state("networkidle")
+    assert "Underlag: Öppna ärenden" in page.get_by_role("heading", level=1).inner_text()
+    page.get_by_role("link", name="C4", exact=True).click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_role("heading", level=1).inner_text() == "Ärende C4"
+    assert "Pojke, 7 år, ensamkommande" in page.inner_text("main")
+    assert page.errors == []
+
+
+def test_work_list_filters_and_download(page):
+    log_in(page, "anna")
+    assert page.url.endswith("/arbetslista/")
+    table = page.locator("#tabell-frister tbody tr")
+    assert table.count() == 5
+    page.get_by_label("Försenad", exact=True).check()
+    page.get_by_role("button", name="Visa").click()
+    page.wait_for_load_state("networkidle")
+    assert "status=forsenad" in page.url
+    assert table.count() == 1
+    assert "Skyddsbedömning" in table.first.inner_text()
+    page.get_by_label("Försenad", exact=True).uncheck()
+    page.get_by_label("Förhandsbedömning inom 14 dagar").check()
+    page.get_by_role("button", name="Visa").click()
+    page.wait_for_load_state("networkidle")
+    assert table.count() == 2
+    with page.expect_download() as info:
+        page.get_by_role("link", name="CSV").click()
+    download = info.value
+    assert download.suggested_filename == "arbetslista-2026-03-10-frister.csv"
+    text = open(download.path(), encoding="utf-8-sig").read()
+    assert text.splitlines()[0].startswith("Ärende,Skyldighet,Från,Frist,Dagar kvar")
+    assert text.count("\n") == 3
+
+
+def test_keyboard_reaches_the_content_through_the_skip_link(page):
+    log_in(page, "chef")
+    page.goto(page.base + "/oversikt/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused == "Hoppa till innehållet"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "innehall"
+
+
+def test_charts_are_drawn_with_the_vendored_plotly(page):
+    log_in(page, "chef")
+    page.goto(page.base + "/flode/")
+    page.wait_for_selector("#diagram-flode .main-svg")
+    assert page.locator(".diagram-yta .main-svg").count() >= 3
+    assert page.errors == []
+
+
+def axe_violations(page, axe_script) -> list[dict]:
+    page.add_script_tag(path=str(axe_script))
+    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"][:3]]}
+        for v in result
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("user", ["chef", "namnd"])
+def test_no_serious_accessibility_violations(browser, live_server, city, axe_script, user):
+    # axe is injected as an inline script, which the Content-Security-Policy would (rightly) block.
+    context = browser.new_context(locale="sv-SE", bypass_csp=True)
+    page = context.new_page()
+    page.base = live_server.url
+    log_in(page, user)
+    found = {}
+    pages = ["/login/"] if user == "namnd" else []
+    pages += [p for p in PAGES if user != "namnd" or not p.startswith(("/arbetslista", "/arende", "/oversikt/underlag", "/oversikt/?handlaggare"))]
+    for path in pages:
+        if path == "/login/":
+            continue
+        page.goto(page.base + path)
+        page.wait_for_load_state("networkidle")
+        violations = axe_violations(page, axe_script)
+        if violations:
+            found[path] = violations
+    context.close()
+    assert not found, json.dumps(found, ensure_ascii=False, indent=1)
+
+
+def test_login_page_is_accessible(browser, live_server, city, axe_script):
+    context = browser.new_context(locale="sv-SE", bypass_csp=True)
+    page = context.new_page()
+    page.goto(live_server.url + "/login/")
+    assert axe_violations(page, axe_script) == []
+    context.close()
+
+
+def test_formula_name_is_plain_text_on_the_page(page):
+    log_in(page, "chef")
+    page.goto(page.base + "/oversikt/?enhet=G2")
+    assert page.get_by_role("link", name=DAN, exact=True).count() == 1
