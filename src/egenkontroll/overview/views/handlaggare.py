@@ -30,6 +30,7 @@ from egenkontroll.overview.views.common import (
 )
 
 NORM_KPI = "arenden_per_handlaggare"
+CASEWORKER_ROWS = 300  # the most loaded first; the download has everyone
 DEFAULT_NORM = 20.0
 
 
@@ -53,7 +54,7 @@ def build(request) -> PageData:
     if named is not None:
         mine = loads.filter(pl.col("caseworker_id").is_in(named))
         tables.insert(0, _caseworker_table(snap, mine, norm, period))
-        charts_.append(_distribution_chart(snap, mine.filter(pl.col("active")), norm))
+        charts_.append(_distribution_chart(snap, mine.filter(pl.col("active")), norm, tops))
     charts_.append(_turnover_chart(staffing.turnover(snap.caseworkers, unit_ids, period.start, period.end)))
     name = snap.unit_names.get(unit_id, unit_id) if unit_id else "dina enheter"
     return PageData(
@@ -95,6 +96,7 @@ def _caseworker_table(snap, loads: pl.DataFrame, norm: float, period) -> Table:
     table = Table(
         id="handlaggare",
         caption=f"Öppna ärenden per handläggare den {period.as_of.isoformat()} (norm {norm:.0f})",
+        display_limit=CASEWORKER_ROWS,
         columns=[
             Column("name", "Handläggare"),
             Column("group", "Grupp"),
@@ -159,19 +161,42 @@ def _group_table(snap, stats, vacancies: dict[str, int], norm: float, masked: bo
     return table
 
 
-def _distribution_chart(snap, loads: pl.DataFrame, norm: float) -> Chart:
+def _bucket(snap, unit_id: str, tops: list[str]) -> str:
+    """The unit a caseworker is shown under: the child of the chosen unit above their group."""
+    chain = snap.ancestors(unit_id)
+    for top in tops:
+        if top in chain:
+            below = chain[chain.index(top) + 1 :]
+            return below[0] if below else top
+    return unit_id
+
+
+def _distribution_chart(snap, loads: pl.DataFrame, norm: float, tops: list[str]) -> Chart:
+    """One box per unit directly below the chosen one (per group when a unit is chosen)."""
+    buckets = {u: _bucket(snap, u, tops) for u in loads["unit_id"].unique().to_list()}
+    loads = loads.with_columns(bucket=pl.col("unit_id").replace_strict(buckets, default=None))
     groups = []
     table = Table(
         id="fordelning",
-        caption="Öppna ärenden per handläggare, fördelning per grupp",
-        columns=[Column("group", "Grupp"), Column("name", "Handläggare"), Column("open_cases", "Öppna ärenden", "int")],
+        caption="Öppna ärenden per handläggare, fördelning per enhet under den valda",
+        columns=[
+            Column("bucket", "Enhet"), Column("group", "Grupp"), Column("name", "Handläggare"),
+            Column("open_cases", "Öppna ärenden", "int"),
+        ],
     )
-    for (unit_id,), rows in loads.sort("unit_id", "open_cases").group_by(["unit_id"], maintain_order=True):
-        name = snap.unit_names.get(unit_id, unit_id)
+    order = sorted(buckets.values(), key=lambda u: snap.unit_names.get(u, u))
+    for bucket in dict.fromkeys(order):
+        rows = loads.filter(pl.col("bucket") == bucket).sort("open_cases")
+        name = snap.unit_names.get(bucket, bucket)
         groups.append((name, rows["open_cases"].to_list()))
         for r in rows.iter_rows(named=True):
-            table.add({"group": name, "name": r["name"] or r["caseworker_id"], "open_cases": r["open_cases"]})
-    title = f"Öppna ärenden per handläggare i varje grupp (streckad linje: normen {norm:.0f})"
+            table.add(
+                {
+                    "bucket": name, "group": snap.unit_names.get(r["unit_id"], r["unit_id"]),
+                    "name": r["name"] or r["caseworker_id"], "open_cases": r["open_cases"],
+                }
+            )
+    title = f"Öppna ärenden per handläggare (streckad linje: normen {norm:.0f})"
     return Chart("fordelning", title, charts.boxes(groups, "Öppna ärenden", reference=norm), table)
 
 
