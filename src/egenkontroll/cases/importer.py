@@ -24,24 +24,16 @@ import polars as pl
 from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
-from egenkontroll.cases import derive, profiles
+from egenkontroll.cases import derive, profiles, rejects
 from egenkontroll.cases.bulk import execute, read_frame, temp_keys, write_frame
 from egenkontroll.cases.checks import CheckError, run_checks
-from egenkontroll.cases.models import ID, ImportRun
+from egenkontroll.cases.models import ImportRun
 from egenkontroll.cases.store import DatabaseUnavailable, load_events, prepare_database
 from egenkontroll.core import schema
-from egenkontroll.core.identity import mask_expr
 from egenkontroll.core.interchange import Dataset, InterchangeError, read_dataset
 from egenkontroll.core.obligations import evaluate
 from egenkontroll.core.rules import RuleError
 
-REJECT_COLUMNS = [*schema.REJECTS, "stage"]
-ID_COLUMNS = {
-    "events": ("event_id", "case_id", "unit_id", "caseworker_id", "ref"),
-    "org_units": ("unit_id", "parent_id"),
-    "caseworkers": ("caseworker_id", "unit_id"),
-}
-TOO_LONG = f"värdet är för långt (högst {ID} tecken)"
 _LOCK_KEY = 4_711_2025  # pg_advisory_xact_lock: one import at a time per database
 # A large page cache keeps the indexes of a city's tables in memory during the bulk write.
 SQLITE_PRAGMAS = ("PRAGMA cache_size = -262144",)
@@ -180,46 +172,6 @@ def _read(
     return dataset, conversion
 
 
-def _rejects_to_source(rejects: pl.DataFrame, conversion: profiles.Conversion) -> pl.DataFrame:
-    """Name the export's file and row in rejects, not the converted v1 file's."""
-    origins = pl.concat(
-        [
-            o.with_row_index("row", offset=2).with_columns(
-                pl.col("row").cast(pl.Int64), pl.lit(f"{table}.csv").alias("v1_file")
-            )
-            for table, o in conversion.origins.items()
-        ]
-    )
-    joined = rejects.join(origins, left_on=["file", "row"], right_on=["v1_file", "row"], how="left")
-    return joined.select(
-        pl.coalesce("file_right", "file").alias("file"),
-        pl.coalesce("source_row", "row").alias("row"),
-        *[c for c in rejects.columns if c not in ("file", "row")],
-    )
-
-
-def _too_long(frame: pl.DataFrame, table: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Rows whose ids exceed the database's column width become rejects instead of an error."""
-    columns = ID_COLUMNS[table]
-    long = [pl.col(c).str.len_chars() > ID for c in columns]
-    bad = pl.any_horizontal(long).fill_null(False)
-    has_row = "row" in frame.columns
-    rejects = pl.concat(
-        [
-            frame.filter(pl.col(c).str.len_chars() > ID).select(
-                file=pl.lit(f"{table}.csv"),
-                row=pl.col("row") if has_row else pl.lit(None, pl.Int64),
-                event_id=pl.col("event_id").str.slice(0, ID) if table == "events" else pl.lit(None, pl.Utf8),
-                column=pl.lit(c),
-                value=pl.col(c).str.slice(0, 40) + "…",
-                reason=pl.lit(TOO_LONG),
-            )
-            for c in columns
-        ]
-    )
-    return frame.filter(~bad), schema.conform(rejects, schema.REJECTS)
-
-
 def _store(
     using: str,
     dataset: Dataset,
@@ -229,20 +181,20 @@ def _store(
     reporter: Reporter,
     clock: float,
 ) -> ImportSummary:
-    events, long_events = _too_long(dataset.events, "events")
-    org_units, long_units = _too_long(dataset.org_units, "org_units")
-    caseworkers, long_workers = _too_long(dataset.caseworkers, "caseworkers")
-    rejects = _with_stage(pl.concat([dataset.rejects, long_events, long_units, long_workers]), "read")
+    events, long_events = rejects.too_long(dataset.events, "events")
+    org_units, long_units = rejects.too_long(dataset.org_units, "org_units")
+    caseworkers, long_workers = rejects.too_long(dataset.caseworkers, "caseworkers")
+    refused = rejects.staged(pl.concat([dataset.rejects, long_events, long_units, long_workers]), "read")
     events = events.with_columns(derive.content_hashes(events))
     summary = ImportSummary(
         rows_read=dataset.rows_read, imported=0, updated=0, unchanged=0,
-        rejected=_distinct_rows(rejects, "events.csv"),
-        rejected_org_units=_distinct_rows(rejects, "org_units.csv"),
-        rejected_caseworkers=_distinct_rows(rejects, "caseworkers.csv"),
+        rejected=rejects.distinct_rows(refused, "events.csv"),
+        rejected_org_units=rejects.distinct_rows(refused, "org_units.csv"),
+        rejected_caseworkers=rejects.distinct_rows(refused, "caseworkers.csv"),
         files=dataset.files, warnings=dataset.warnings,
     )
     if conversion is not None:
-        rejects = _rejects_to_source(rejects, conversion)
+        refused = rejects.to_source(refused, conversion)
     with transaction.atomic(using=using):
         record = _open_run(using, run, dataset)
         summary.run_id = record.pk
@@ -258,30 +210,16 @@ def _store(
         write_frame(using, "cases_caseworker", caseworkers, conflict="caseworker_id")
         _write_events(using, new, changed, record.pk, _count(using, "cases_event"), reporter)
         link_rejects, summary.obligations = _recompute_cases(using, kept, new, changed, reporter)
-        summary.link_rejected = _distinct_rows(link_rejects, "events.csv", by="event_id")
-        rejects = pl.concat([rejects, _with_stage(link_rejects, "link")])
+        summary.link_rejected = rejects.distinct_rows(link_rejects, "events.csv", by="event_id")
+        refused = pl.concat([refused, rejects.staged(link_rejects, "link")])
         reporter.phase("Datakontroller")
         summary.checks = {f.check.id: f.count for f in run_checks(using)}
-        _write_rejects(using, rejects, record.pk, rejects_path)
+        rejects.write(using, refused, record.pk, rejects_path)
         summary.status = "rejects" if summary.all_rejected else "ok"
         summary.duration_seconds = round(time.monotonic() - clock, 3)
         _close_run(record, summary)
     reporter.phase("Klart")
     return summary
-
-
-def _with_stage(rejects: pl.DataFrame, stage: str) -> pl.DataFrame:
-    """Rejects as stored: masked values, and an over-long event_id cut to fit its column."""
-    event_id = pl.col("event_id")
-    return schema.conform(rejects, schema.REJECTS).with_columns(
-        pl.lit(stage).alias("stage"),
-        mask_expr(pl.col("value")).alias("value"),
-        pl.when(event_id.str.len_chars() > ID).then(event_id.str.slice(0, ID - 1) + "…").otherwise(event_id),
-    )
-
-
-def _distinct_rows(rejects: pl.DataFrame, file: str, by: str = "row") -> int:
-    return rejects.filter(pl.col("file") == file).select(pl.col(by).n_unique()).item()
 
 
 def _check_accounting(summary: ImportSummary) -> None:
@@ -441,15 +379,3 @@ def _count(using: str, table: str) -> int:
     with connections[using].cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608
         return cursor.fetchone()[0]
-
-
-def _write_rejects(using: str, rejects: pl.DataFrame, run_id: int, path) -> None:
-    """Rejects into the database and, when asked, a CSV (values masked, formula-safe)."""
-    rows = rejects.select(REJECT_COLUMNS).with_columns(pl.lit(run_id).alias("run_id"))
-    write_frame(using, "cases_rejectedrow", rows)
-    if path is not None:
-        formula = pl.col("value").str.contains(r"^[=+\-@\t\r]")
-        safe = rows.drop("run_id").with_columns(
-            pl.when(formula).then("'" + pl.col("value")).otherwise(pl.col("value")).alias("value")
-        )
-        safe.write_csv(Path(path))
