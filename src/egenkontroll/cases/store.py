@@ -23,6 +23,7 @@ from django.db.utils import DatabaseError
 
 from egenkontroll.cases.bulk import read_frame
 from egenkontroll.core import schema
+from egenkontroll.web.env import database_from_url
 
 SETTINGS_MODULE = "egenkontroll.web.settings"
 _SAME_DATABASE = ("ENGINE", "NAME", "HOST", "PORT", "USER")
@@ -41,19 +42,17 @@ def connect(url: str | None = None) -> str:
     EGK_DATA_DIR). When Django is already set up with another default, the URL is added
     as an extra connection alias.
     """
+    try:
+        wanted = database_from_url(url) if url else None
+    except ValueError as exc:
+        raise DatabaseUnavailable(str(exc)) from exc
     if not apps.ready:
         if url and not settings.configured:
             os.environ["DATABASE_URL"] = url
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
         django.setup()
-    if url is None:
+    if wanted is None:
         return DEFAULT_DB_ALIAS
-    from egenkontroll.web.env import database_from_url
-
-    try:
-        wanted = database_from_url(url)
-    except ValueError as exc:
-        raise DatabaseUnavailable(str(exc)) from exc
     for alias in connections.settings:
         current = connections.settings[alias]
         if all(str(current.get(k) or "") == str(wanted.get(k) or "") for k in _SAME_DATABASE):
