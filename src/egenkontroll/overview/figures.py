@@ -158,14 +158,25 @@ def items(snap: Snapshot, kpi: kpis.Kpi, part: str, period: Period, node_type: s
 
     The same selections as `core.kpis` (kpis.yaml), over the same evaluated frames; one row per
     counted item (ITEM_COLUMNS), so the row count equals the figure's numerator/denominator.
+    The whole tree's items are computed once per figure, part and period, and kept (snapshot).
     """
+    everyone = snap.frame(
+        "items", (kpi.id, part, period.start, period.end, period.as_of), lambda: all_items(snap, kpi, part, period)
+    )
+    if node_type == "caseworker":
+        return everyone.filter(pl.col("caseworker_id") == node_id)
+    return in_subtree(snap, everyone, node_id)
+
+
+def all_items(snap: Snapshot, kpi: kpis.Kpi, part: str, period: Period) -> pl.DataFrame:
+    """`items` for the whole tree."""
     sel = kpi.numerator if part == "num" else kpi.denominator
     if sel is None:
         return pl.DataFrame(schema=ITEM_COLUMNS)
     ev = snap.evaluation(period.as_of)
     # The engine's own item sources (per-case state on as_of, caseworkers' home units), so an
     # open case or a caseworker's unit means here exactly what it means in the figure.
-    src = kpis._Sources(  # noqa: SLF001 - see docs/web.md, "Underlag"
+    src = kpis._Sources(  # see docs/web.md, "Underlag"
         snap.events, ev.obligations, snap.caseworkers, period.start, period.end, period.as_of, ev.links
     )
     chosen = {
@@ -177,13 +188,9 @@ def items(snap: Snapshot, kpi: kpis.Kpi, part: str, period: Period, node_type: s
     if sel.has_caseworker:
         chosen = chosen.filter(pl.col("caseworker_id").is_not_null())
     if sel.attribute_to == "caseworker_unit":
-        chosen = src._to_caseworker_unit(chosen)  # noqa: SLF001
+        chosen = src._to_caseworker_unit(chosen)
     if sel.distinct == "person":
         chosen = chosen.unique("person_key", keep="first", maintain_order=True)
-    if node_type == "caseworker":
-        chosen = chosen.filter(pl.col("caseworker_id") == node_id)
-    else:
-        chosen = in_subtree(snap, chosen, node_id)
     return chosen.select([pl.col(c).cast(t) for c, t in ITEM_COLUMNS.items()])
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from egenkontroll.core.kpis import BREAKDOWNS
-from egenkontroll.overview import flow, periods, snapshot
+from egenkontroll.overview import figures, flow, periods, snapshot
 from egenkontroll.overview.views.nyckeltal import months
 
 
@@ -27,11 +27,19 @@ def default_steps(day: dt.date) -> list[tuple[str, Callable[[snapshot.Snapshot],
     steps += [
         (f"nedbrytning {b}", lambda s, b=b: s.figures(start, end, end, breakdown=b)) for b in BREAKDOWNS
     ]
+    steps.append(("underlag", lambda s: _all_items(s, period)))
     steps += [
         (f"månad {m_start:%Y-%m}", lambda s, a=m_start, b=m_end, c=as_of: s.figures(a, b, c))
         for m_start, m_end, as_of in months(period)
     ]
     return steps
+
+
+def _all_items(snap: snapshot.Snapshot, period: periods.Period) -> None:
+    """The items behind every figure of the period (Underlag), numerator and denominator."""
+    for kpi in snap.catalogue.values():
+        for part in ("num", "den") if kpi.denominator is not None else ("num",):
+            figures.items(snap, kpi, part, period, "unit", snap.roots()[0])
 
 
 def warm_up(alias: str = "default", day: dt.date | None = None, report: Callable[[str], None] | None = None) -> int:

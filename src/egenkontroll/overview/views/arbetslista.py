@@ -9,7 +9,9 @@ caseworker's landing page: without a filter a caseworker sees their own cases.
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
+import math
+from dataclasses import dataclass
+
 from django.urls import reverse
 
 from egenkontroll.access.scoping import person_level, record_cases, request_scope
@@ -60,8 +62,9 @@ def build(request, for_export: bool = False) -> tuple[PageData, list[str]]:
     if for_export:
         page_rows, page = list(rows[:EXPORT_ROWS]), None
     else:
-        page = Paginator(rows, PAGE_ROWS).get_page(request.GET.get("sida"))
-        page_rows = list(page.object_list)
+        total = sum(n for key, n in counts.items() if not f.urgencies or key in f.urgencies)
+        page = PageInfo.of(request.GET.get("sida"), total)
+        page_rows = list(rows[page.start : page.start + PAGE_ROWS])
     table = _table(page_rows, today)
     units = list(scope.org_units(OrgUnit.objects.all()).order_by("depth", "name").values_list("unit_id", "name", "level"))
     caseworkers = list(scope.caseworkers(Caseworker.objects.all()).order_by("name").values_list("caseworker_id", "name"))
@@ -138,14 +141,33 @@ def _urgency_links(request) -> list[str]:
     return [base + query_string(**keep, status=key) for key in URGENCIES]
 
 
-def _page_links(request, page) -> dict[str, str]:
+@dataclass(frozen=True)
+class PageInfo:
+    """One page of the list; the row count comes from the urgency counts (no extra COUNT query)."""
+
+    number: int
+    num_pages: int
+    count: int
+
+    @classmethod
+    def of(cls, requested: str | None, count: int) -> PageInfo:
+        pages = max(1, math.ceil(count / PAGE_ROWS))
+        number = int(requested) if requested and requested.isdigit() else 1
+        return cls(min(max(number, 1), pages), pages, count)
+
+    @property
+    def start(self) -> int:
+        return (self.number - 1) * PAGE_ROWS
+
+
+def _page_links(request, page: PageInfo) -> dict[str, str]:
     params = request.GET.copy()
     out = {}
-    if page.has_previous():
-        params["sida"] = page.previous_page_number()
+    if page.number > 1:
+        params["sida"] = page.number - 1
         out["previous"] = "?" + params.urlencode()
-    if page.has_next():
-        params["sida"] = page.next_page_number()
+    if page.number < page.num_pages:
+        params["sida"] = page.number + 1
         out["next"] = "?" + params.urlencode()
     return out
 
