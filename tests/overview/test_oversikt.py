@@ -150,3 +150,19 @@ def test_query_count_is_bounded(login, django_assert_max_num_queries):
         assert client.get("/oversikt/?enhet=G2").status_code == 200
     with django_assert_max_num_queries(16):
         assert client.get("/oversikt/underlag/?nyckeltal=oppna_arenden&enhet=E").status_code == 200
+
+
+def test_a_scope_of_two_groups_shows_both_side_by_side(login, municipality):
+    from django.contrib.auth import get_user_model
+
+    from egenkontroll.access.models import RoleAssignment
+    from tests.overview.conftest import PASSWORD
+
+    user = get_user_model().objects.create_user("tva", password=PASSWORD)
+    for group in ("G1", "G2"):
+        RoleAssignment.objects.create(user=user, role="arbetsledare", unit_id=group)
+    response = login("tva").get("/oversikt/")
+    assert [c.header for c in response.context["tables"][0].columns] == [
+        "Nyckeltal", "Mål", "Mottagningen", "Utredningsgruppen",
+    ]
+    assert {k: v for k, v in figure_row(response, "Anmälningar").items() if k.startswith("n:")} == {"n:G1": 4, "n:G2": 1}
