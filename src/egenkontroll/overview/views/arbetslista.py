@@ -12,17 +12,19 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.urls import reverse
 
 from egenkontroll.access.scoping import person_level, record_cases, request_scope
 from egenkontroll.cases.models import Caseworker, Obligation, OrgUnit
 from egenkontroll.overview import periods
 from egenkontroll.overview.periods import query_string
-from egenkontroll.overview.queries import SORTS, URGENCIES, WorkListFilter, rule_titles, work_list
+from egenkontroll.overview.queries import SORTS, URGENCIES, WorkListFilter, rule_titles, subtree_q, work_list
 from egenkontroll.overview.tables import Column, Table
 from egenkontroll.overview.views.common import PageData, export, render_page
 
 PAGE_ROWS = 100
+CHOICES = 400  # caseworkers offered in the filter
 EXPORT_ROWS = 100_000
 SORT_LABELS = {
     "frist": "Frist, tidigast först",
@@ -67,7 +69,7 @@ def build(request, for_export: bool = False) -> tuple[PageData, list[str]]:
         page_rows = list(rows[page.start : page.start + PAGE_ROWS])
     table = _table(page_rows, today)
     units = list(scope.org_units(OrgUnit.objects.all()).order_by("depth", "name").values_list("unit_id", "name", "level"))
-    caseworkers = list(scope.caseworkers(Caseworker.objects.all()).order_by("name").values_list("caseworker_id", "name"))
+    caseworkers = _caseworker_choices(scope, f, today)
     context = {
         "f": f,
         "today": today,
@@ -88,6 +90,18 @@ def build(request, for_export: bool = False) -> tuple[PageData, list[str]]:
         tables=[table],
     )
     return data, list(dict.fromkeys(r["case_id"] for r in page_rows))
+
+
+def _caseworker_choices(scope, f: WorkListFilter, today) -> list[tuple[str, str]]:
+    """Active caseworkers the user may choose, within the chosen unit; a whole city's staff is
+    too long a list to offer, so past CHOICES the user is asked to choose a unit first."""
+    qs = scope.caseworkers(Caseworker.objects.all()).filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+    if f.unit_id:
+        qs = qs.filter(subtree_q(f.unit_id))
+    choices = list(qs.order_by("name").values_list("caseworker_id", "name")[: CHOICES + 1])
+    if f.caseworker_id and f.caseworker_id not in dict(choices):
+        choices.append((f.caseworker_id, f.caseworker_id))
+    return choices if len(choices) <= CHOICES else []
 
 
 def _subject(f: WorkListFilter, units: dict, caseworkers: dict) -> str:
