@@ -85,6 +85,8 @@ def main(argv: list[str]) -> int:
         _save(results, args)
         if scale == "city" and not args.no_web:
             results["web"] = web.measure_all(results["scales"]["city"].get("databases", {}), args, args.out / "city")
+        if not args.quick:
+            suite.profile_failures(results, scale, opt)
         _save(results, args)
     if "city" not in args.scale_list:
         results["web"] = {db: {"not_measured": "the city scale was not part of this run"} for db in ("sqlite", "postgresql")}

@@ -170,6 +170,30 @@ def step_pages(p: dict) -> dict:
     return time_pages(p)
 
 
+def step_profile_obligations(p: dict) -> dict:
+    from egkbench.profiles import profile_obligations
+
+    return profile_obligations(p, _parsed(Path(p["work"])))
+
+
+def step_profile_figure(p: dict) -> dict:
+    from egkbench.profiles import profile_figure
+
+    return profile_figure(p, _parsed(Path(p["work"])))
+
+
+def step_profile_import(p: dict) -> dict:
+    from egkbench.profiles import profile_import
+
+    return profile_import(p)
+
+
+def step_profile_page(p: dict) -> dict:
+    from egkbench.profiles import profile_page
+
+    return profile_page(p)
+
+
 def _write_figure(p: dict, figure: pl.DataFrame) -> None:
     if p.get("figure_out"):
         figure.write_parquet(p["figure_out"])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from egkbench import databases, datasets, reference
+from egkbench import databases, datasets, reference, report
 from egkbench.measure import Measurement, StepFailed, run_step
 
 # How many times each in-process step runs at each scale (the median is reported).
@@ -126,3 +126,73 @@ def _imports(result: dict, path: Path, work: Path, scale: str, opt: Options) -> 
         result["steps"][first.step] = first.as_dict()
         result["steps"][again.step] = again.as_dict()
         result["databases"][label] = url
+
+
+# ---------------------------------------------------------------- profiles of missed targets
+
+# target key → (scale it is measured at, what to profile)
+PROFILES = {
+    "obligations-floor": ("city", "obligations"),
+    "obligations-national": ("national", "obligations"),
+    "figure-duckdb": ("city", "figure"),
+    "import-sqlite": ("city", "import"),
+    "import-postgresql": ("city", "import"),
+    "pages-sqlite": ("city", "page"),
+    "pages-postgresql": ("city", "page"),
+}
+
+
+def profile_failures(results: dict, scale: str, opt: Options) -> None:
+    """Profile every FAIL target measured at `scale` (once), into results["profiles"]."""
+    profiles = results.setdefault("profiles", {})
+    for verdict in report.verdicts(results):
+        where = PROFILES.get(verdict.key)
+        if verdict.status != "FAIL" or where is None or where[0] != scale or verdict.key in profiles:
+            continue
+        _log(f"  profiling: {verdict.target}")
+        try:
+            profiles[verdict.key] = _profile(verdict.key, where[1], results, scale, opt)
+        except Exception as exc:  # a profile that cannot be taken is reported, not fatal
+            profiles[verdict.key] = {"error": f"{type(exc).__name__}: {exc}"}
+        profiles[verdict.key]["target"] = verdict.target
+
+
+def _profile(key: str, kind: str, results: dict, scale: str, opt: Options) -> dict:
+    from egkbench import web
+
+    data = results["scales"][scale]
+    work = opt.out_dir / scale
+    params = {"dataset": data["dataset"], "work": str(work), "repeat": 1, "as_of": data["as_of"],
+              "period_from": data["kpi_period"].split(" – ")[0], "period_to": data["as_of"]}
+    if kind in ("obligations", "figure"):
+        m = run_step(f"profile_{kind}", params, work)
+        return {"what": {"obligations": "`obligations.evaluate`, all rules",
+                         "figure": "`evaluate(utredning_4m)` + `kpis.tree(utr_inom_4m_andel)`"}[kind],
+                "scale": scale, "seconds": m.median, "text": m.info["profile"]}
+    if kind == "import":
+        db = key.removeprefix("import-")
+        url = _scratch_database(db, work, opt)
+        m = run_step("profile_import", {**params, "db": url, "env": web.env(url)}, work)
+        return {"what": f"`run_import` in-process into an empty {db} database", "scale": scale,
+                "seconds": m.median, "text": m.info["profile"]}
+    db = key.removeprefix("pages-")
+    page = report.worst_page(results["web"][db])
+    url = results["scales"]["city"]["databases"][db]
+    username = results["web"][db]["users"][page["role"]]
+    m = run_step("profile_page", {"db": url, "env": web.env(url), "username": username, "path": page["path"],
+                                  "work": str(work)}, work)
+    return {"what": f"GET `{page['path']}` as {page['role']} (test client, warm)", "scale": scale,
+            "seconds": m.median, "text": m.info["profile"]}
+
+
+def _scratch_database(db: str, work: Path, opt: Options) -> str:
+    """An empty, migrated database beside the measured one, for an import profile."""
+    if db == "sqlite":
+        path = work / "profile.sqlite3"
+        path.unlink(missing_ok=True)
+        url = f"sqlite:///{path.resolve()}"
+    else:
+        databases.reset_postgres(opt.postgres, "egk_bench_profile")
+        url = databases.postgres_url(opt.postgres, "egk_bench_profile")
+    databases.migrate(url, work, f"profile-{db}")
+    return url

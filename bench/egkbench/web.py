@@ -38,7 +38,7 @@ REQUEST_TIMEOUT_S = 30.0
 LOGIN_TIMEOUT_S = 300.0
 
 
-def _env(url: str) -> dict:
+def env(url: str) -> dict:
     return {"DATABASE_URL": url, "EGK_PSEUDONYM_KEY": BENCH_KEY_HEX, "EGK_PSEUDONYM_KEY_FILE": "",
             "EGK_LOG_LEVEL": "ERROR"}
 
@@ -54,7 +54,7 @@ def nearest_rank(values: list[float], q: float) -> float:
 
 def time_pages(p: dict) -> dict:
     """Child step: demo users, page discovery per role, then `samples` timed GETs per page."""
-    os.environ.update(_env(p["db"]))
+    os.environ.update(env(p["db"]))
     from egenkontroll.cases.store import connect
 
     connect(p["db"])
@@ -200,7 +200,7 @@ def _serve_argv(url: str, port: int) -> list[str] | None:
     from egkbench.databases import cli
 
     argv = [*cli(), "serve"]
-    probe = subprocess.run([*argv, "--help"], capture_output=True, text=True, env={**os.environ, **_env(url)})
+    probe = subprocess.run([*argv, "--help"], capture_output=True, text=True, env={**os.environ, **env(url)})
     if probe.returncode != 0:
         return None
     text = probe.stdout
@@ -220,7 +220,7 @@ def load_run(url: str, logins: list[tuple[str, str, list[str]]], seconds: float,
         return {"not_measured": "`egenkontroll serve` does not exist yet in this checkout"}
     max_requests = int(len(logins) * seconds * 20)
     log = open(work / f"serve-{label}.log", "wb")  # noqa: SIM115 - closed in finally
-    server = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **_env(url)},
+    server = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env(url)},
                               start_new_session=True)
     try:
         if not _wait_up(port, server):
@@ -365,6 +365,7 @@ def measure_db(label: str, url: str, args, work: Path) -> dict:
         "role": ", ".join(TIMED_ROLES), "samples": samples, "pages": [r for r in timed_pages if r["kind"] == "page"],
         "downloads": [r for r in timed_pages if r["kind"] == "download"],
         "not_ok": [r for r in pages if "p95_ms" not in r and not 300 <= r["status"] < 400],
+        "users": timed.info["users"],
     }
     print(f"[bench]   web {label}: load run", flush=True)
     logins = []
