@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-DB_FIXTURES = {"db", "transactional_db", "django_db_setup", "django_db_blocker", "live_server"}
+# Fixtures that really open the test database. (django_db_blocker is not one: pytest-django's
+# autouse fixtures request it for every test.)
+DB_FIXTURES = {
+    "db", "transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback",
+    "admin_user", "admin_client", "django_user_model",
+}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -68,3 +68,9 @@ def test_rules_lists_the_catalogue_with_references():
     for rule_id in ("forhandsbedomning_14d", "utredning_4m", "vardplan_placering", "besok_3m"):
         assert rule_id in result.stdout
     assert "11 kap. 1 a §" in result.stdout and "4 månader (1930:173)" in result.stdout
+
+
+def test_unreachable_database_is_one_line_and_exit_1(tmp_path):
+    result = runner.invoke(app, ["obligations", "--db", "postgresql://nobody@127.0.0.1:1/none"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output

@@ -66,11 +66,14 @@ def load_source(data: Path | None, db: str | None):
         for warning in ds.warnings:
             err.print(f"[dim]varning: {warning}[/dim]")
         return ds.events, ds.org_units, ds.caseworkers, ds.rejects
-    from egenkontroll.cases.store import load_dataset
-
-    events, org_units, caseworkers = load_dataset(db)
+    from egenkontroll.cases.store import DatabaseUnavailable, load_dataset
     from egenkontroll.core.schema import REJECTS, empty
 
+    try:
+        events, org_units, caseworkers = load_dataset(db)
+    except DatabaseUnavailable as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
     return events, org_units, caseworkers, empty(REJECTS)
 
 

@@ -53,4 +53,4 @@ def database_from_url(url: str) -> dict:
             "PORT": str(parsed.port or ""),
             "CONN_MAX_AGE": 60,
         }
-    raise ValueError(f"DATABASE_URL: unsupported scheme {parsed.scheme!r} (use sqlite:/// or postgresql://)")
+    raise ValueError(f"DATABASE_URL: databastypen {parsed.scheme!r} stöds inte (använd sqlite:/// eller postgresql://)")
