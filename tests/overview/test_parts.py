@@ -91,3 +91,14 @@ def test_plotly_is_found_in_the_installed_package():
     assert [path for path, _ in finder.list([])] == ["plotly.min.js"]
     assert finder.find("overview/vendor/other.js") is None
     assert finder.check() == []
+
+
+def test_table_rows_are_escaped_html():
+    from egenkontroll.overview.tables import Column, Table
+
+    table = Table("t", "T", [Column("name", "Namn"), Column("n", "Antal", "int")])
+    table.add({"name": '<script>alert("x")</script>', "n": 1234}, links={"n": "/a?b=1&c=2"}, flags={"n": "når målet"})
+    html = table.body_html()
+    assert "<script>" not in html and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert '<td class="num"><a href="/a?b=1&amp;c=2">1\u00a0234</a><span class="skarmlasare"> (når målet)</span></td>' in html
+    assert html.startswith('<tr><th scope="row">')
