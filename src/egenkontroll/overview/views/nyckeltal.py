@@ -42,11 +42,11 @@ def build_catalogue(request) -> PageData:
         caption="Nyckeltalskatalogen",
         columns=[
             Column("title", "Nyckeltal"),
-            Column("id", "Id"),
+            Column("id", "Id", "id"),
             Column("description", "Definition"),
             Column("unit", "Enhet"),
             Column("better", "Riktning"),
-            Column("target", "Mål"),
+            Column("target", "Mål", "id"),
         ],
     )
     query = query_string(**{k: v for k, v in request.GET.items() if k in ("enhet", *periods.PARAMS)})

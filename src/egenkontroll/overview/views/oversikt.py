@@ -160,7 +160,7 @@ def _worklist_url(scope, node: Node | None) -> str:
 
 def _figure_table(snap, period, node, children, by_kind, masked, links) -> Table:
     """Rows: the key figures; columns: the node (its whole subtree) and each node below it."""
-    columns = [Column("kpi", "Nyckeltal"), Column("target", "Mål")]
+    columns = [Column("kpi", "Nyckeltal"), Column("target", "Mål", "id")]
     if node:
         columns.append(Column(f"n:{node.id}", f"{node.name} (totalt)", "value"))
     base = reverse("overview:oversikt")
@@ -305,12 +305,13 @@ def build_underlag(request) -> tuple[PageData, list[str]]:
 
 def _items_table(snap, kpi: kpis.Kpi, items: pl.DataFrame, period: Period) -> Table:
     rules = rule_titles()
+    source = kpi.numerator.source
+    date_header = {"events": "Datum", "obligations": "Utlöst"}.get(source, "Per")
     columns = [
         Column("case_id", "Ärende", "id"),
-        Column("date", "Datum", "date"),
+        Column("date", date_header, "date"),
         Column("what", "Vad"),
     ]
-    source = kpi.numerator.source
     if source == "events":
         columns.append(Column("detail", "Utfall"))
     if source == "obligations":
