@@ -329,8 +329,9 @@ def _web(web: dict) -> list[str]:
         if "not_measured" in data:
             lines += [f"Not measured: {data['not_measured']}", ""]
             continue
-        lines += [f"Server time in-process (Django test client, no network), per role, {data['samples']} requests per "
-                  "page after one first (cold) request; pages found by following links from `/`:", "",
+        lines += [f"Server time in-process (Django test client, no network), per role: p50 and p95 of {data['samples']} "
+                  "requests per page; 'first' is the page's first request in the process, made while following "
+                  "links from `/` to find the pages:", "",
                   "| role | page | route | p50 ms | p95 ms | max ms | first ms | bytes |", "|---|---|---|---|---|---|---|---|"]
         lines += [_page_row(p) for p in data.get("pages", [])]
         if data.get("downloads"):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import http.client
+import math
 import os
 import re
 import secrets
@@ -46,7 +47,7 @@ def env(url: str) -> dict:
 def nearest_rank(values: list[float], q: float) -> float:
     """The q-quantile by nearest rank (p95 of 20 samples is the 19th smallest)."""
     ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, int(-(-q * len(ordered) // 1)) - 1))]
+    return ordered[max(0, min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1))]
 
 
 # ---------------------------------------------------------------- in-process (child side)
@@ -72,15 +73,20 @@ def time_pages(p: dict) -> dict:
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(get_user_model().objects.get(username=users[role]))
         found = _discover(client)
-        out["roles"][role] = {"pages": [_time_page(client, route, path, p["samples"]) for route, path in found.items()]}
+        out["roles"][role] = {
+            "pages": [_time_page(client, route, path, first, p["samples"]) for route, (path, first) in found.items()]
+        }
     return out
 
 
-def _discover(client) -> dict[str, str]:
-    """route → first URL seen for it, breadth first from the start page."""
+def _discover(client) -> dict[str, tuple[str, object]]:
+    """route → (first URL seen for it, its response and time), breadth first from the start page.
+
+    The time is the page's first request in this process (other pages may have warmed caches).
+    """
     from django.urls import Resolver404, resolve
 
-    routes: dict[str, str] = {}
+    routes: dict[str, tuple[str, object]] = {}
     queue, seen = ["/"], set()
     while queue and len(routes) < MAX_ROUTES:
         path = queue.pop(0)
@@ -93,8 +99,9 @@ def _discover(client) -> dict[str, str]:
             continue
         if route in routes:
             continue
-        routes[route] = path
+        began = time.perf_counter()
         response = client.get(path)
+        routes[route] = (path, (response, (time.perf_counter() - began) * 1000))
         if response.status_code in (301, 302, 303, 307, 308):
             queue.append(urllib.parse.urljoin(path, response["Location"]))
         elif response.status_code == 200 and "html" in response.get("Content-Type", ""):
@@ -105,10 +112,8 @@ def _discover(client) -> dict[str, str]:
     return routes
 
 
-def _time_page(client, route: str, path: str, samples: int) -> dict:
-    began = time.perf_counter()
-    first = client.get(path)
-    first_ms = (time.perf_counter() - began) * 1000
+def _time_page(client, route: str, path: str, first_seen, samples: int) -> dict:
+    first, first_ms = first_seen
     row = {"route": route, "path": path, "status": first.status_code, "first_ms": first_ms,
            "kind": "download" if "ladda-ner" in route else "page",
            "content_type": first.get("Content-Type", "").split(";")[0]}
