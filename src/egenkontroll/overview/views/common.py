@@ -14,7 +14,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
-from egenkontroll.access.scoping import request_scope
+from egenkontroll.access.scoping import aggregate, request_scope
 from egenkontroll.overview import downloads
 from egenkontroll.overview.periods import query_string
 from egenkontroll.overview.tables import Table
@@ -131,3 +131,17 @@ def render_page(request, data: PageData, current: str, export_name: str, export_
 def export(data: PageData, table_id: str, fmt: str):
     table = data.table(table_id)
     return downloads.response(table, fmt, f"{data.filename}-{table.id}")
+
+
+def aggregate_page(page: str, build):
+    """An aggregated page and its downloads, both from one `build(request) -> PageData`."""
+
+    @aggregate(page=page)
+    def view(request):
+        return render_page(request, build(request), page, f"{page}_export")
+
+    @aggregate(page=page)
+    def download(request, table: str, fmt: str):
+        return export(build(request), table, fmt)
+
+    return view, download

@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 from django.urls import reverse
 
-from egenkontroll.access.scoping import aggregate, request_scope
+from egenkontroll.access.scoping import request_scope
 from egenkontroll.overview import charts, flow, labels, periods, snapshot
 from egenkontroll.overview import figures as F
 from egenkontroll.overview.periods import query_string
@@ -19,9 +19,8 @@ from egenkontroll.overview.tables import MASK_NOTE, Column, Table
 from egenkontroll.overview.views.common import (
     Chart,
     PageData,
+    aggregate_page,
     chosen_unit,
-    export,
-    render_page,
     unit_crumbs,
     visible_tops,
 )
@@ -152,11 +151,4 @@ def _weekly_chart(chart_id, title, series, weekly, masked: bool, y_title: str) -
     return Chart(chart_id, title, charts.lines(x, plotted, y_title), table)
 
 
-@aggregate(page="flode")
-def flode(request):
-    return render_page(request, build(request), "flode", "flode_export")
-
-
-@aggregate(page="flode")
-def flode_export(request, table: str, fmt: str):
-    return export(build(request), table, fmt)
+flode, flode_export = aggregate_page("flode", build)

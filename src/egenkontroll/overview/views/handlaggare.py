@@ -12,7 +12,7 @@ from __future__ import annotations
 import polars as pl
 from django.urls import reverse
 
-from egenkontroll.access.scoping import aggregate, request_scope
+from egenkontroll.access.scoping import request_scope
 from egenkontroll.cases.models import Caseworker
 from egenkontroll.overview import charts, periods, snapshot, staffing
 from egenkontroll.overview import figures as F
@@ -22,9 +22,8 @@ from egenkontroll.overview.tables import MASK_NOTE, Column, Table
 from egenkontroll.overview.views.common import (
     Chart,
     PageData,
+    aggregate_page,
     chosen_unit,
-    export,
-    render_page,
     unit_crumbs,
     visible_tops,
 )
@@ -216,11 +215,4 @@ def _turnover_chart(rows: list[tuple[str, int, int]]) -> Chart:
     return Chart("personalrorlighet", "Nyanställda och avgångar per kvartal", figure, table)
 
 
-@aggregate(page="handlaggare")
-def handlaggare(request):
-    return render_page(request, build(request), "handlaggare", "handlaggare_export")
-
-
-@aggregate(page="handlaggare")
-def handlaggare_export(request, table: str, fmt: str):
-    return export(build(request), table, fmt)
+handlaggare, handlaggare_export = aggregate_page("handlaggare", build)

@@ -24,6 +24,7 @@ from egenkontroll.overview.tables import MASK_NOTE, Column, Table, format_value
 from egenkontroll.overview.views.common import (
     Chart,
     PageData,
+    aggregate_page,
     chosen_unit,
     export,
     render_page,
@@ -189,14 +190,7 @@ def _breakdown_chart(snap, kpi: kpis.Kpi, unit_id: str, period: Period, breakdow
     return Chart(f"per-{breakdown}", title, figure, table)
 
 
-@aggregate(page="nyckeltal")
-def nyckeltal(request):
-    return render_page(request, build_catalogue(request), "nyckeltal", "nyckeltal_export")
-
-
-@aggregate(page="nyckeltal")
-def nyckeltal_export(request, table: str, fmt: str):
-    return export(build_catalogue(request), table, fmt)
+nyckeltal, nyckeltal_export = aggregate_page("nyckeltal", build_catalogue)
 
 
 @aggregate(page="nyckeltal")

@@ -16,7 +16,7 @@ import polars as pl
 from django.http import Http404
 from django.urls import reverse
 
-from egenkontroll.access.scoping import aggregate, person_level, record_cases, request_scope
+from egenkontroll.access.scoping import person_level, record_cases, request_scope
 from egenkontroll.cases.models import Caseworker
 from egenkontroll.core import kpis
 from egenkontroll.overview import figures as F
@@ -26,6 +26,7 @@ from egenkontroll.overview.queries import rule_titles, visible_cases
 from egenkontroll.overview.tables import MASK_NOTE, Column, Table, format_value
 from egenkontroll.overview.views.common import (
     PageData,
+    aggregate_page,
     chosen_unit,
     export,
     render_page,
@@ -247,14 +248,7 @@ def _long_table(snap, nodes: list[Node], by_kind, masked: bool) -> Table:
     return table
 
 
-@aggregate(page="oversikt")
-def oversikt(request):
-    return render_page(request, build(request), "oversikt", "oversikt_export")
-
-
-@aggregate(page="oversikt")
-def oversikt_export(request, table: str, fmt: str):
-    return export(build(request), table, fmt)
+oversikt, oversikt_export = aggregate_page("oversikt", build)
 
 
 # ---------------------------------------------------------------- Underlag: the list behind a number
