@@ -3,18 +3,15 @@
 One module per command family; importing it registers its commands on `app`.
 """
 
-from importlib import import_module
-
+from egenkontroll.cli import (  # noqa: F401  (each import registers its commands)
+    access_commands,
+    core_commands,
+    db_commands,
+    kpi_commands,
+    synth_commands,
+    web_commands,
+)
 from egenkontroll.cli.app import app
-
-COMMAND_MODULES = ("core_commands", "synth_commands", "kpi_commands", "db_commands", "web_commands", "access_commands")
-
-for _name in COMMAND_MODULES:
-    try:
-        import_module(f"egenkontroll.cli.{_name}")
-    except ModuleNotFoundError as exc:  # a command family not installed in this checkout
-        if exc.name != f"egenkontroll.cli.{_name}":
-            raise
 
 
 def main() -> None:
