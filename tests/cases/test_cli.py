@@ -31,6 +31,13 @@ def test_import_then_obligations_from_the_database_equal_those_from_the_files(da
     assert from_db.stdout == from_files.stdout
     assert from_db.stdout.count("\n") == 1 + 36
 
+    period = ("--from", "2023-01-01", "--to", "2023-07-31", "--format", "csv")
+    kpi_db = egenkontroll("kpi", "--db", database_url, *period, cwd=tmp_path)
+    kpi_files = egenkontroll("kpi", "--data", data, *period, cwd=tmp_path)
+    assert kpi_db.returncode == kpi_files.returncode == 0, kpi_db.stderr
+    assert kpi_db.stdout == kpi_files.stdout
+    assert "fb_inom_14d_andel" in kpi_db.stdout
+
 
 def test_checks_lists_case_ids_only(tmp_path):
     person = personnummer(dt.date(2015, 3, 12), 982)

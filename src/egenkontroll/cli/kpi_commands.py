@@ -31,11 +31,14 @@ class KpiInputs(NamedTuple):
     links: Links | None = None  # the obligations engine's linking, reused when at hand
 
 
-def kpi_inputs(data: Path, as_of: dt.date) -> KpiInputs:
-    """Read an interchange dataset and evaluate its obligations on `as_of`."""
+def kpi_inputs(data: Path | None, as_of: dt.date, db: str | None = None) -> KpiInputs:
+    """Read an interchange dataset or an imported database and evaluate its obligations on `as_of`.
+
+    Both sources go through the same engine, so a figure is the same whichever is asked.
+    """
     from egenkontroll.core.obligations import evaluate
 
-    events, org_units, caseworkers, rejects = load_source(data, None)
+    events, org_units, caseworkers, rejects = load_source(data, db)
     evaluation = evaluate(events, as_of)
     write_rejects(pl.concat([rejects, evaluation.rejects]), None)
     return KpiInputs(events, evaluation.obligations, org_units, caseworkers, evaluation.links)
@@ -60,7 +63,8 @@ def subtree_rows(figures: pl.DataFrame, unit: str) -> pl.DataFrame:
 
 @app.command("kpi")
 def kpi_command(
-    data: Path = typer.Option(..., "--data", help="Datamängd i utbytesformatet: katalog med CSV, .xlsx eller .zip."),
+    data: Path = typer.Option(None, "--data", help="Datamängd i utbytesformatet: katalog med CSV, .xlsx eller .zip."),
+    db: str = typer.Option(None, "--db", help="Databas-URL (sqlite:///… eller postgresql://…) i stället för --data."),
     period_from: str = typer.Option(..., "--from", help="Periodens första dag (ÅÅÅÅ-MM-DD)."),
     period_to: str = typer.Option(..., "--to", help="Periodens sista dag (ÅÅÅÅ-MM-DD), den dagen inräknad."),
     as_of: str = typer.Option(None, "--as-of", help="Avstämningsdag för lägesmått (öppna ärenden, försenade). Standard: --to."),
@@ -77,7 +81,7 @@ def kpi_command(
     day = parse_date(as_of, "--as-of") or end
     if start > end:
         raise typer.BadParameter(f"perioden börjar {start} efter att den slutar {end}", param_hint="--from")
-    inputs = kpi_inputs(data, day)
+    inputs = kpi_inputs(data, day, db)
     try:
         figures = kpis.compute(
             inputs.events, inputs.obligations, inputs.org_units, inputs.caseworkers, start, end, day,
