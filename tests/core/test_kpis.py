@@ -464,3 +464,72 @@ def test_every_figure_is_documented_in_its_own_words():
     for kpi in kpis.load_catalogue().values():
         assert f"### `{kpi.id}` — {kpi.title}" in doc
         assert kpi.description in doc
+
+
+# ------------------------------------------------------------------ the items behind a number
+
+
+def items_city():
+    """kpicity with considerations and visits due in the period, and a report of a unit and a
+    caseworker missing from the registers (erik at GX)."""
+    ev = events(*city.event_rows(), ("x1", "c10", "anmalan", "2024-02-05", {"unit_id": "GX", "caseworker_id": "erik"}))
+    extra = [
+        city._ob("c3", "overvagande_6m", "c3p", "2024-02-25", "2024-03-01", "2024-02-28", "fulfilled_on_time", "G3", "david"),
+        city._ob("c3", "omprovning_6m", "c3p", "2023-09-01", "2024-03-01", None, "overdue", "G3", "david"),
+        city._ob("c8", "overvagande_6m", "c8f", "2023-09-01", "2024-03-01", None, "void", "G3", "david"),
+        city._ob("c3", "besok_3m", "c3p", "2024-02-25", "2024-03-25", "2024-03-20", "fulfilled_on_time", "G3", "david"),
+        city._ob("c1", "besok_3m", "c1f", "2024-01-01", "2024-03-30", None, "overdue", "G2", "bertil"),
+    ]
+    return ev, city.city_obligations(city.OBLIGATION_ROWS + extra)
+
+
+def test_items_are_exactly_what_every_figure_counts_for_every_node():
+    ev, ob = items_city()
+    args = (ev, ob, city.ORG_UNITS, city.CASEWORKERS)
+    links = evaluate(ev, city.AS_OF, city.ENGINE_RULES).links  # linked once, as the web pages do
+    frame = kpis.compute(*args, *city.PERIOD, city.AS_OF, links=links)
+    checked = 0
+    for row in frame.iter_rows(named=True):
+        node = {"unit_id" if row["node_type"] == "unit" else "caseworker_id": row["node_id"]}
+        for part in ("numerator", "denominator"):
+            if row[part] is None:
+                continue
+            found = kpis.items(*args, row["kpi"], *city.PERIOD, city.AS_OF, part=part, links=links, **node)
+            assert found.height == row[part], (row, part)
+            checked += found.height
+        if row["kpi"].endswith("_median") and row["numerator"]:
+            assert found["days"].median() == row["value"]
+    assert checked > 150
+    assert frame.filter(pl.col("node_id") == kpis.UNKNOWN_UNIT).height == len(kpis.KPI_IDS)
+
+
+def test_items_by_hand():
+    ev, ob = items_city()
+    args = (ev, ob, city.ORG_UNITS, city.CASEWORKERS)
+
+    def listed(kpi_id, part="numerator", **node):
+        found = kpis.items(*args, kpi_id, *city.PERIOD, city.AS_OF, part=part, **node)
+        return found.select("case_id", "unit_id", "caseworker_id").rows()
+
+    # Reports by date; c10's unit GX is not in the tree but its report counts at the root.
+    assert listed("anmalningar", unit_id="S") == [
+        ("c1", "G1", "alice"), ("c2", "G3", "david"), ("c5", "G2", "cecilia"), ("c10", "GX", "erik"),
+        ("c7", "G1", "alice"), ("c4", "G1", "alice"),
+    ]
+    assert listed("anmalningar", unit_id=kpis.UNKNOWN_UNIT) == [("c10", "GX", "erik")]
+    # The median's items carry the days it is taken over (c1 10, c2 20, c5 5, c7 5 → 7.5).
+    days = kpis.items(*args, "fb_dagar_median", *city.PERIOD, city.AS_OF)["days"].sort().to_list()
+    assert days == [5, 5, 10, 20]
+    # Considerations due in the period, void left out, by due date.
+    assert listed("overvagande_i_tid_andel", "denominator", unit_id="G3") == [("c3", "G3", "david")] * 2
+    # Active caseworkers: one row each, at their own unit (erik, unregistered: his case's unit).
+    workers = kpis.items(*args, "arenden_per_handlaggare", *city.PERIOD, city.AS_OF, part="denominator")
+    assert sorted(workers.select("caseworker_id", "unit_id").rows()) == [
+        ("alice", "G1"), ("bertil", "G2"), ("cecilia", "G2"), ("david", "G3"), ("erik", "GX"),
+    ]
+    with pytest.raises(ValueError, match="ingen nämnare"):
+        kpis.items(*args, "anmalningar", *city.PERIOD, part="denominator")
+    with pytest.raises(ValueError, match="okänd del"):
+        kpis.items(*args, "anmalningar", *city.PERIOD, part="num")
+    with pytest.raises(OrgTreeError, match="okänd enhet"):
+        kpis.items(*args, "anmalningar", *city.PERIOD, unit_id="G9")

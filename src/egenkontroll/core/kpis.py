@@ -420,8 +420,12 @@ class _Sources:
             .select("caseworker_id", pl.col("unit_id").alias("home_unit_id"), "name")
         )
 
-    def select(self, sel: Selection) -> pl.DataFrame:
-        """Items of one selection: unit_id, caseworker_id, person_key, ref_date, days."""
+    def chosen(self, sel: Selection) -> pl.DataFrame:
+        """Every item of one selection, attributed, in the engine's order: ITEM_COLUMNS, ref_date, distinct_key.
+
+        The one place a selection of kpis.yaml is applied: `compute` counts these rows and
+        `items` lists them.
+        """
         frame = {
             "events": self._from_events,
             "obligations": self._from_obligations,
@@ -433,10 +437,11 @@ class _Sources:
         if sel.attribute_to == "caseworker_unit":
             frame = self._to_caseworker_unit(frame)
         key = {"person": "person_key", "caseworker": "caseworker_id", None: None}[sel.distinct]
-        return frame.select(
-            "unit_id", "caseworker_id", "person_key", "ref_date", "days",
-            (pl.col(key) if key else pl.lit(None)).cast(pl.Utf8).alias("distinct_key"),
-        )
+        return frame.with_columns((pl.col(key) if key else pl.lit(None)).cast(pl.Utf8).alias("distinct_key"))
+
+    def select(self, sel: Selection) -> pl.DataFrame:
+        """Items of one selection as counted: unit_id, caseworker_id, person_key, ref_date, days, distinct_key."""
+        return self.chosen(sel).select("unit_id", "caseworker_id", "person_key", "ref_date", "days", "distinct_key")
 
     def _in_period(self, column: str) -> pl.Expr:
         return pl.col(column).is_between(*self.period, closed="both")
@@ -445,9 +450,9 @@ class _Sources:
         cond = pl.col("event_type").is_in(sel.event_type) & self._in_period("date")
         if sel.outcome:
             cond &= pl.col("outcome").is_in(sel.outcome)
-        return self.events.filter(cond).select(
-            "unit_id", "caseworker_id", "person_key", pl.col("date").alias("ref_date"),
-            pl.lit(None, dtype=pl.Int64).alias("days"),
+        return _as_items(
+            self.events.filter(cond), pl.col("date"),
+            event_id=pl.col("event_id"), date=pl.col("date"), what=pl.col("event_type"), detail=pl.col("outcome"),
         )
 
     def _from_obligations(self, sel: Selection) -> pl.DataFrame:
@@ -463,25 +468,20 @@ class _Sources:
             limit = calendar.next_working_day(calendar.add_months(ob["trigger_date"], sel.limit_months))
             within = pl.col("fulfilled_date") <= pl.Series(limit, dtype=pl.Date)
             ob = ob.filter(within if sel.limit_compare == "within" else ~within)
-        days = (
-            (pl.col(sel.days[1]) - pl.col(sel.days[0])).dt.total_days()
-            if sel.days
-            else pl.lit(None, dtype=pl.Int64)
-        )
+        days = (pl.col(sel.days[1]) - pl.col(sel.days[0])).dt.total_days() if sel.days else pl.lit(None)
         ref_date = pl.lit(self.as_of) if sel.period_field == "as_of" else pl.col(sel.period_field)
-        return ob.select(
-            "unit_id", "caseworker_id", "person_key", ref_date.cast(pl.Date).alias("ref_date"),
-            days.cast(pl.Int64).alias("days"),
+        return _as_items(
+            ob, ref_date,
+            event_id=pl.col("trigger_event_id"), date=pl.col("trigger_date"), what=pl.col("rule"),
+            due_date=pl.col("due_date"), fulfilled_date=pl.col("fulfilled_date"), status=pl.col("status"), days=days,
         )
 
     def _from_cases(self, sel: Selection) -> pl.DataFrame:
+        """Open cases or placed children on as_of, latest placement first (see `cases`)."""
         flag = "open" if sel.source == "open_cases" else "placed"
-        return (
-            self.cases.filter(pl.col(flag))
-            .select(
-                "unit_id", "caseworker_id", "person_key", pl.lit(self.as_of).cast(pl.Date).alias("ref_date"),
-                pl.lit(None, dtype=pl.Int64).alias("days"),
-            )
+        return _as_items(
+            self.cases.filter(pl.col(flag)), pl.lit(self.as_of),
+            date=pl.lit(self.as_of), what=pl.lit("oppet_arende" if flag == "open" else "placerad"),
         )
 
     def _to_caseworker_unit(self, frame: pl.DataFrame) -> pl.DataFrame:
@@ -496,7 +496,38 @@ class _Sources:
         )
 
 
-ITEMS = {
+# The columns of `items`: one counted item each. `event_id` is the counted event, or the event
+# that triggered the obligation; `date` the event's date, the obligation's trigger date or as_of.
+ITEM_COLUMNS = {
+    "case_id": pl.Utf8,
+    "event_id": pl.Utf8,
+    "date": pl.Date,
+    "what": pl.Utf8,
+    "detail": pl.Utf8,
+    "due_date": pl.Date,
+    "fulfilled_date": pl.Date,
+    "status": pl.Utf8,
+    "days": pl.Int64,
+    "unit_id": pl.Utf8,
+    "caseworker_id": pl.Utf8,
+    "person_key": pl.Utf8,
+}
+_OWNER_COLUMNS = ("case_id", "unit_id", "caseworker_id", "person_key")
+
+
+def _as_items(frame: pl.DataFrame, ref_date: pl.Expr, **given: pl.Expr) -> pl.DataFrame:
+    """`frame` as item rows (ITEM_COLUMNS and ref_date): the given columns, its owners, nulls for the rest."""
+    def column(name: str) -> pl.Expr:
+        if name in given:
+            return given[name]
+        return pl.col(name) if name in _OWNER_COLUMNS else pl.lit(None)
+
+    return frame.select(
+        *(column(c).cast(t).alias(c) for c, t in ITEM_COLUMNS.items()), ref_date.cast(pl.Date).alias("ref_date")
+    )
+
+
+_COUNTED = {
     "unit_id": pl.Utf8,
     "caseworker_id": pl.Utf8,
     "person_key": pl.Utf8,
@@ -510,7 +541,7 @@ ITEMS = {
 
 def _items(kpis: list[Kpi], src: _Sources) -> pl.DataFrame:
     """One row per counted item: which figure, numerator or denominator, and whose it is."""
-    parts = [pl.DataFrame(schema=ITEMS)]
+    parts = [pl.DataFrame(schema=_COUNTED)]
     for kpi in kpis:
         for part, sel in (("num", kpi.numerator), ("den", kpi.denominator)):
             if sel is not None:
@@ -661,6 +692,62 @@ def compute(
     units = _unit_figures(items, flat, median_ids)
     caseworkers_ = _caseworker_figures(items, median_ids)
     return _finish(kpis, breakdown, flat, src, items, units, caseworkers_)
+
+
+PARTS = {"numerator": "num", "denominator": "den"}
+_DISPLAY_ORDER = {"events": ["date", "event_id"], "obligations": ["due_date", "case_id"]}
+
+
+def items(
+    events: pl.DataFrame,
+    obligations: pl.DataFrame,
+    org_units: pl.DataFrame,
+    caseworkers: pl.DataFrame,
+    kpi_id: str,
+    period_from: dt.date,
+    period_to: dt.date,
+    as_of: dt.date | None = None,
+    *,
+    part: str = "numerator",
+    unit_id: str | None = None,
+    caseworker_id: str | None = None,
+    catalogue: Mapping[str, Kpi] | None = None,
+    links: Links | None = None,
+) -> pl.DataFrame:
+    """The items one figure's numerator or denominator counted: the rows behind a number.
+
+    One row per counted item (ITEM_COLUMNS), selected by the same code as `compute` from the
+    same arguments, so for a unit (its whole subtree, `unit_id`), a caseworker
+    (`caseworker_id`) or the whole tree (neither) the row count is exactly the numerator or
+    denominator `compute` reports; where a figure counts distinct persons or caseworkers, the
+    row kept is the one `compute` counted. `unit_id` in the rows is the unit the item is
+    attributed to; one missing from org_units is counted under UNKNOWN_UNIT. Rows come in
+    display order: events by date, obligations by due date, cases with the latest placement first.
+    """
+    if part not in PARTS:
+        raise ValueError(f"okänd del {part!r} (tillåtna: {', '.join(PARTS)})")
+    if period_from > period_to:
+        raise ValueError(f"perioden börjar ({period_from}) efter att den slutar ({period_to})")
+    catalogue = catalogue if catalogue is not None else load_catalogue()
+    kpi = _chosen(catalogue, [kpi_id], None)[0]
+    sel = kpi.numerator if part == "numerator" else kpi.denominator
+    if sel is None:
+        raise ValueError(f"nyckeltalet {kpi_id} har ingen nämnare")
+    src = _Sources(events, obligations, caseworkers, period_from, period_to, as_of or period_to, links)
+    rows = src.chosen(sel).with_columns(
+        _own_unit=pl.col("unit_id"), kpi=pl.lit(kpi.id), part=pl.lit(PARTS[part]), category=pl.lit(None, pl.Utf8)
+    )
+    rows, flat = _place_unknown_units(rows, orgtree.flatten(org_units), org_units)
+    rows = _distinct(rows)
+    if unit_id is not None:
+        inside = [UNKNOWN_UNIT] if unit_id == UNKNOWN_UNIT else orgtree.subtree(flat, unit_id)["unit_id"].to_list()
+        rows = rows.filter(pl.col("unit_id").is_in(inside))
+    if caseworker_id is not None:
+        rows = rows.filter(pl.col("caseworker_id") == caseworker_id)
+    order = _DISPLAY_ORDER.get(sel.source)
+    if order:
+        rows = rows.sort(order, nulls_last=True, maintain_order=True)
+    return rows.with_columns(unit_id=pl.col("_own_unit")).select(list(ITEM_COLUMNS))
 
 
 def _chosen(catalogue: Mapping[str, Kpi], kpi_ids, breakdown) -> list[Kpi]:

@@ -3,9 +3,9 @@
 Why it exists: the Översikt and Nyckeltal pages show `core.kpis` figures (never their own
 arithmetic) and link every number to the list of cases behind it. This module reads the
 engine's long table for the nodes a page shows, applies the small-number rule of kpis.md
-when the viewer may see masked figures only, and selects the items (events, obligations,
-open cases, placed children) a figure counted, from the same evaluated frames, so the list
-has exactly as many rows as the number says.
+when the viewer may see masked figures only, and lists the items (events, obligations,
+open cases, placed children) a figure counted with `core.kpis.items`, from the same
+evaluated frames, so the list has exactly as many rows as the number says.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from egenkontroll.core import calendar, kpis, smallnumbers
+from egenkontroll.core import kpis, smallnumbers
 from egenkontroll.overview.periods import Period
 from egenkontroll.overview.snapshot import Snapshot
 
@@ -138,27 +138,12 @@ def masked_series(values: list[int]) -> list[object]:
 
 # ---------------------------------------------------------------- the items behind a number
 
-ITEM_COLUMNS = {
-    "case_id": pl.Utf8,
-    "date": pl.Date,
-    "what": pl.Utf8,
-    "detail": pl.Utf8,
-    "due_date": pl.Date,
-    "fulfilled_date": pl.Date,
-    "status": pl.Utf8,
-    "days": pl.Int64,
-    "unit_id": pl.Utf8,
-    "caseworker_id": pl.Utf8,
-    "person_key": pl.Utf8,
-}
-
-
 def items(snap: Snapshot, kpi: kpis.Kpi, part: str, period: Period, node_type: str, node_id: str) -> pl.DataFrame:
     """The items a figure's numerator (`part='num'`) or denominator ('den') counted for one node.
 
-    The same selections as `core.kpis` (kpis.yaml), over the same evaluated frames; one row per
-    counted item (ITEM_COLUMNS), so the row count equals the figure's numerator/denominator.
-    The whole tree's items are computed once per figure, part and period, and kept (snapshot).
+    `core.kpis.items` over the same evaluated frames as the figures: one row per counted item
+    (kpis.ITEM_COLUMNS), so the row count equals the figure's numerator/denominator. The whole
+    tree's items are computed once per figure, part and period, and kept (snapshot).
     """
     everyone = snap.frame(
         "items", (kpi.id, part, period.start, period.end, period.as_of), lambda: all_items(snap, kpi, part, period)
@@ -170,80 +155,12 @@ def items(snap: Snapshot, kpi: kpis.Kpi, part: str, period: Period, node_type: s
 
 def all_items(snap: Snapshot, kpi: kpis.Kpi, part: str, period: Period) -> pl.DataFrame:
     """`items` for the whole tree."""
-    sel = kpi.numerator if part == "num" else kpi.denominator
-    if sel is None:
-        return pl.DataFrame(schema=ITEM_COLUMNS)
+    if part == "den" and kpi.denominator is None:
+        return pl.DataFrame(schema=kpis.ITEM_COLUMNS)
     ev = snap.evaluation(period.as_of)
-    # The engine's own item sources (per-case state on as_of, caseworkers' home units), so an
-    # open case or a caseworker's unit means here exactly what it means in the figure.
-    src = kpis._Sources(  # see docs/web.md, "Underlag"
-        snap.events, ev.obligations, snap.caseworkers, period.start, period.end, period.as_of, ev.links
-    )
-    chosen = {
-        "events": _event_items,
-        "obligations": _obligation_items,
-        "open_cases": _case_items,
-        "placements": _case_items,
-    }[sel.source](src, sel, period)
-    if sel.has_caseworker:
-        chosen = chosen.filter(pl.col("caseworker_id").is_not_null())
-    if sel.attribute_to == "caseworker_unit":
-        chosen = src._to_caseworker_unit(chosen)
-    if sel.distinct == "person":
-        chosen = chosen.unique("person_key", keep="first", maintain_order=True)
-    return chosen.select([pl.col(c).cast(t) for c, t in ITEM_COLUMNS.items()])
-
-
-def _in_period(column: str, period: Period) -> pl.Expr:
-    return pl.col(column).is_between(period.start, period.end, closed="both")
-
-
-def _event_items(src, sel: kpis.Selection, period: Period) -> pl.DataFrame:
-    cond = pl.col("event_type").is_in(sel.event_type) & _in_period("date", period)
-    if sel.outcome:
-        cond &= pl.col("outcome").is_in(sel.outcome)
-    return src.events.filter(cond).sort("date", "event_id").select(
-        "case_id", "date", pl.col("event_type").alias("what"), pl.col("outcome").alias("detail"),
-        pl.lit(None, pl.Date).alias("due_date"), pl.lit(None, pl.Date).alias("fulfilled_date"),
-        pl.lit(None, pl.Utf8).alias("status"), pl.lit(None, pl.Int64).alias("days"),
-        "unit_id", "caseworker_id", "person_key",
-    )
-
-
-def _obligation_items(src, sel: kpis.Selection, period: Period) -> pl.DataFrame:
-    cond = pl.col("rule").is_in(sel.rule)
-    if sel.status:
-        cond &= pl.col("status").is_in(sel.status)
-    if sel.period_field != "as_of":
-        cond &= _in_period(sel.period_field, period)
-    if sel.extended is not None:
-        cond &= pl.col("extended").fill_null(False) == sel.extended
-    ob = src.obligations.filter(cond)
-    if sel.limit_months is not None:
-        limit = calendar.next_working_day(calendar.add_months(ob["trigger_date"], sel.limit_months))
-        within = pl.col("fulfilled_date") <= pl.Series(limit, dtype=pl.Date)
-        ob = ob.filter(within if sel.limit_compare == "within" else ~within)
-    days = (pl.col(sel.days[1]) - pl.col(sel.days[0])).dt.total_days() if sel.days else pl.lit(None, pl.Int64)
-    return ob.sort("due_date", "case_id").select(
-        "case_id", pl.col("trigger_date").alias("date"), pl.col("rule").alias("what"),
-        pl.lit(None, pl.Utf8).alias("detail"), "due_date", "fulfilled_date", "status", days.alias("days"),
-        "unit_id", "caseworker_id", "person_key",
-    )
-
-
-def _case_items(src, sel: kpis.Selection, period: Period) -> pl.DataFrame:
-    cases = src.cases
-    flag = "open" if sel.source == "open_cases" else "placed"
-    return (
-        cases.filter(pl.col(flag))
-        .sort(["last_placement_start", "case_id"], descending=[True, False], nulls_last=True)
-        .select(
-            "case_id", pl.lit(period.as_of).alias("date"),
-            pl.lit("oppet_arende" if flag == "open" else "placerad").alias("what"),
-            pl.lit(None, pl.Utf8).alias("detail"), pl.lit(None, pl.Date).alias("due_date"),
-            pl.lit(None, pl.Date).alias("fulfilled_date"), pl.lit(None, pl.Utf8).alias("status"),
-            pl.lit(None, pl.Int64).alias("days"), "unit_id", "caseworker_id", "person_key",
-        )
+    return kpis.items(
+        snap.events, ev.obligations, snap.org_units, snap.caseworkers, kpi.id, period.start, period.end, period.as_of,
+        part="numerator" if part == "num" else "denominator", catalogue=snap.catalogue, links=ev.links,
     )
 
 
