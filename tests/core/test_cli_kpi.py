@@ -100,3 +100,15 @@ def test_bad_options_are_refused(dataset, args, message):
     result = runner.invoke(app, ["kpi", "--data", str(dataset), *[x for kv in base.items() for x in kv]])
     assert result.exit_code != 0
     assert message in result.output
+
+
+def test_a_broken_targets_file_stops_the_command_naming_the_file(dataset, tmp_path, monkeypatch):
+    targets = tmp_path / "mal.yaml"
+    targets.write_text("targets:\n  fb_snabba: 0.9\n", encoding="utf-8")
+    monkeypatch.setenv("EGK_KPI_TARGETS_FILE", str(targets))
+    result = runner.invoke(app, ["kpi", "--data", str(dataset), "--from", "2024-01-01", "--to", "2024-03-31"])
+    assert result.exit_code == 1
+    message = " ".join(result.output.split())
+    assert f"EGK_KPI_TARGETS_FILE: {targets}: okänt nyckeltal 'fb_snabba'" in message
+    targets.write_text("targets:\n  fb_inom_10ad_andel: 0.9\n", encoding="utf-8")
+    assert json.loads(run("--data", str(dataset), "--from", "2024-01-01", "--to", "2024-03-31"))["unit_id"] == "S"

@@ -101,6 +101,22 @@ def test_bad_targets_are_refused(targets, message):
         kpis.load_catalogue(targets=targets)
 
 
+def test_the_configured_catalogue_takes_the_targets_file_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.delenv(kpis.TARGETS_ENV, raising=False)
+    assert kpis.configured_catalogue()["fb_inom_10ad_andel"].target == 1.0
+    path = tmp_path / "mal.yaml"
+    path.write_text("targets:\n  fb_inom_10ad_andel: 0.9\n", encoding="utf-8")
+    monkeypatch.setenv(kpis.TARGETS_ENV, str(path))
+    assert kpis.configured_catalogue()["fb_inom_10ad_andel"].target == 0.9
+    path.write_text("targets:\n  fb_snabba: 1\n", encoding="utf-8")
+    with pytest.raises(kpis.KpiCatalogueError) as exc:
+        kpis.configured_catalogue()
+    assert str(exc.value).startswith(f"EGK_KPI_TARGETS_FILE: {path}: okänt nyckeltal 'fb_snabba'")
+    monkeypatch.setenv(kpis.TARGETS_ENV, str(tmp_path / "saknas.yaml"))
+    with pytest.raises(kpis.KpiCatalogueError, match="saknas.yaml: kan inte läsas"):
+        kpis.configured_catalogue()
+
+
 def test_target_status_follows_the_direction():
     catalogue = kpis.load_catalogue()
     assert kpis.target_status(catalogue["fb_inom_14d_andel"], 1.0) == "ok"

@@ -82,3 +82,19 @@ def test_serve_refuses_a_missing_database(tmp_path):
     result = run("serve", "--db", f"sqlite:///{tmp_path / 'none.sqlite3'}", env={**env, "EGK_DATA_DIR": str(tmp_path)})
     assert result.returncode == 1
     assert "databasfilen finns inte" in result.stderr
+
+
+def test_serve_and_demo_refuse_a_broken_targets_file_before_starting(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    import egenkontroll.cli.web_commands  # noqa: F401  (registers the commands)
+    from egenkontroll.cli.app import app
+
+    targets = tmp_path / "mal.yaml"
+    targets.write_text("targets:\n  fb_snabba: 0.9\n", encoding="utf-8")
+    monkeypatch.setenv("EGK_KPI_TARGETS_FILE", str(targets))
+    for args in (["serve", "--db", f"sqlite:///{tmp_path / 'none.sqlite3'}"], ["demo", "--data-dir", str(tmp_path)]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 1, result.output
+        assert f"{targets}: okänt nyckeltal 'fb_snabba'" in " ".join(result.output.split())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mal.yaml"]  # nothing generated or imported

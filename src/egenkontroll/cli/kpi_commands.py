@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import polars as pl
 import typer
+from rich.markup import escape
 
 from egenkontroll.cli.app import app
 from egenkontroll.cli.core_commands import err, load_source, parse_date, write_rejects
@@ -81,14 +82,20 @@ def kpi_command(
     day = parse_date(as_of, "--as-of") or end
     if start > end:
         raise typer.BadParameter(f"perioden börjar {start} efter att den slutar {end}", param_hint="--from")
+    try:
+        catalogue = kpis.configured_catalogue()
+    except kpis.KpiCatalogueError as exc:
+        err.print(f"[red]egenkontroll: {escape(str(exc))}[/red]", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
     inputs = kpi_inputs(data, day, db)
     try:
         figures = kpis.compute(
             inputs.events, inputs.obligations, inputs.org_units, inputs.caseworkers, start, end, day,
-            links=inputs.links,
+            catalogue=catalogue, links=inputs.links,
         )
         if fmt == "json":
-            output = json.dumps(kpis.build_tree(figures, root=unit), ensure_ascii=False, indent=1) + "\n"
+            tree = kpis.build_tree(figures, root=unit, catalogue=catalogue)
+            output = json.dumps(tree, ensure_ascii=False, indent=1) + "\n"
         else:
             output = (subtree_rows(figures, unit) if unit is not None else figures).write_csv(null_value="")
     except OrgTreeError as exc:

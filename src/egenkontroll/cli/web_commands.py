@@ -17,6 +17,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from egenkontroll.cli.app import app
 
@@ -51,6 +52,17 @@ def _cache_dir() -> None:
     from egenkontroll.web.env import data_dir
 
     os.environ.setdefault("EGK_WEB_CACHE_DIR", str(data_dir() / "cache"))
+
+
+def _check_targets() -> None:
+    """Refuse to start with a broken targets file (EGK_KPI_TARGETS_FILE) rather than fail on the first page."""
+    from egenkontroll.core.kpis import KpiCatalogueError, configured_catalogue
+
+    try:
+        configured_catalogue()
+    except KpiCatalogueError as exc:
+        err.print(f"[red]egenkontroll: {escape(str(exc))}[/red]", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
 
 
 def _django(database_url: str) -> str:
@@ -131,6 +143,7 @@ def demo(
     """Generera en syntetisk kommun, importera den, skapa en användare per roll och starta webbappen."""
     if scale not in SCALES:
         raise typer.BadParameter(f"--scale ska vara en av {', '.join(SCALES)}")
+    _check_targets()
     from egenkontroll.web.env import data_dir as default_data_dir
 
     base = (data_dir or default_data_dir()).resolve()
@@ -196,6 +209,7 @@ def serve(
     """Starta webbappen mot en befintlig, importerad databas."""
     from egenkontroll.cases.store import DatabaseUnavailable, connect, prepare_database
 
+    _check_targets()
     url = db or os.environ.get("DATABASE_URL")
     _cache_dir()
     try:

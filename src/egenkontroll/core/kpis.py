@@ -20,6 +20,7 @@ Everything is vectorised over whole tables; nothing loops over cases or events.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
@@ -44,6 +45,8 @@ from egenkontroll.core.schema import (
 )
 
 CATALOGUE_PATH = Path(__file__).with_name("kpis.yaml")
+# A municipality's own targets (docs/configuration.md), read by `configured_catalogue`.
+TARGETS_ENV = "EGK_KPI_TARGETS_FILE"
 
 # The contract ids of shared/spec/kpis.md, in the order pages show them.
 KPI_IDS = (
@@ -158,6 +161,26 @@ def load_catalogue(path: Path | str = CATALOGUE_PATH, targets: Path | str | Mapp
             raise KpiCatalogueError(f"{where}: okänt nyckeltal {kpi_id!r} (kända: {', '.join(out)})")
         out[kpi_id] = replace(out[kpi_id], target=_target(value, out[kpi_id].unit, f"{where}: {kpi_id}"))
     return out
+
+
+def targets_file() -> str | None:
+    """The municipality's targets file named by EGK_KPI_TARGETS_FILE, or None."""
+    return os.environ.get(TARGETS_ENV) or None
+
+
+def configured_catalogue() -> dict[str, Kpi]:
+    """The catalogue with the municipality's own targets (EGK_KPI_TARGETS_FILE) when set.
+
+    The one place the web app and `egenkontroll kpi` take the catalogue from, both at start-up,
+    so a broken targets file stops them with the same message (naming the variable and the file).
+    """
+    path = targets_file()
+    try:
+        return load_catalogue(targets=path)
+    except KpiCatalogueError as exc:
+        if path is None:
+            raise
+        raise KpiCatalogueError(f"{TARGETS_ENV}: {exc}") from exc
 
 
 @lru_cache(maxsize=8)

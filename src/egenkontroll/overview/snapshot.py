@@ -83,7 +83,7 @@ class Snapshot:
         self.version = version
         self.org_units = org_units
         self.caseworkers = caseworkers
-        self.catalogue = kpis.load_catalogue(targets=targets_source())
+        self.catalogue = kpis.configured_catalogue()
         self.flat = orgtree.flatten(org_units)
         self.unit_names = dict(zip(self.flat["unit_id"], self.flat["name"], strict=True))
         self.unit_levels = dict(zip(self.flat["unit_id"], self.flat["level"], strict=True))
@@ -170,11 +170,6 @@ def _version_dir(version: tuple) -> str:
     return hashlib.sha256(repr(version).encode()).hexdigest()[:16]
 
 
-def targets_source():
-    """A municipality's own targets (EGK_KPI_TARGETS_FILE, YAML `targets: {id: value}`), or none."""
-    return envstr("EGK_KPI_TARGETS_FILE") or None
-
-
 _LOAD_LOCK = threading.Lock()
 _current: Snapshot | None = None
 
@@ -190,7 +185,7 @@ def data_version(alias: str = "default") -> tuple:
     )
     settings = connections[alias].settings_dict
     where = (settings.get("ENGINE"), str(settings.get("NAME")), settings.get("HOST"), settings.get("PORT"))
-    return (*where, *(latest or (None, None)), targets_source())
+    return (*where, *(latest or (None, None)), kpis.targets_file())
 
 
 def current(alias: str = "default") -> Snapshot:
