@@ -24,19 +24,31 @@ import numpy as np
 WEEKMASK = "1111100"  # Monday..Friday are working days
 # The de_facto category holds midsommarafton, julafton and nyårsafton, which 1930:173 names.
 _CATEGORIES = ("public", "de_facto")
-_FIRST_YEAR, _LAST_YEAR = 1990, 2100
+_SPAN = 20  # holidays are computed in blocks of this many years, only for the blocks in use
 
 
-@lru_cache(maxsize=1)
-def _holiday_array() -> np.ndarray:
-    """All Swedish non-working weekdays and holidays 1990–2100, as a sorted datetime64 array."""
-    se = holidays.country_holidays("SE", years=range(_FIRST_YEAR, _LAST_YEAR + 1), categories=_CATEGORIES)
+@lru_cache(maxsize=16)
+def _holiday_array(first_block: int, last_block: int) -> np.ndarray:
+    """Swedish holidays of the year blocks first..last, as a sorted datetime64 array."""
+    years = range(first_block * _SPAN, (last_block + 1) * _SPAN)
+    se = holidays.country_holidays("SE", years=years, categories=_CATEGORIES)
     return np.array(sorted(se.keys()), dtype="datetime64[D]")
 
 
-@lru_cache(maxsize=1)
-def _busdaycal() -> np.busdaycalendar:
-    return np.busdaycalendar(weekmask=WEEKMASK, holidays=_holiday_array())
+@lru_cache(maxsize=16)
+def _calendar(first_block: int, last_block: int) -> np.busdaycalendar:
+    return np.busdaycalendar(weekmask=WEEKMASK, holidays=_holiday_array(first_block, last_block))
+
+
+def _busdaycal(d: np.ndarray) -> np.busdaycalendar:
+    """A business-day calendar covering every day in `d` with a year to spare on each side.
+
+    Building 110 years of holidays costs a quarter of a second; data rarely spans more than a few.
+    """
+    if d.size == 0:
+        return _calendar(2000 // _SPAN, 2000 // _SPAN)
+    years = d.astype("datetime64[Y]").astype(np.int64) + 1970
+    return _calendar(int(years.min() - 1) // _SPAN, int(years.max() + 1) // _SPAN)
 
 
 def holiday_names(year: int) -> dict[dt.date, str]:
@@ -57,7 +69,7 @@ def is_working_day(days) -> np.ndarray:
     d = as_days(days)
     out = np.zeros(d.shape, dtype=bool)
     ok = ~np.isnat(d)
-    out[ok] = np.is_busday(d[ok], busdaycal=_busdaycal())
+    out[ok] = np.is_busday(d[ok], busdaycal=_busdaycal(d[ok]))
     return out
 
 
@@ -66,7 +78,7 @@ def next_working_day(days) -> np.ndarray:
     d = as_days(days)
     out = d.copy()
     ok = ~np.isnat(d)
-    out[ok] = np.busday_offset(d[ok], 0, roll="forward", busdaycal=_busdaycal())
+    out[ok] = np.busday_offset(d[ok], 0, roll="forward", busdaycal=_busdaycal(d[ok]))
     return out
 
 
@@ -77,7 +89,7 @@ def add_working_days(days, n: int) -> np.ndarray:
     ok = ~np.isnat(d)
     # Rolling a non-working start backwards first makes "n working days after Saturday"
     # the same as "n working days after Friday", which is what counting after a day means.
-    out[ok] = np.busday_offset(d[ok], n, roll="backward", busdaycal=_busdaycal())
+    out[ok] = np.busday_offset(d[ok], n, roll="backward", busdaycal=_busdaycal(d[ok]))
     return out
 
 

@@ -207,10 +207,15 @@ def _ends(links: Links, obligations: pl.DataFrame) -> pl.DataFrame:
     return out.with_columns(pl.min_horizontal("closed", "end").alias("ended"))
 
 
-def _responsible(links: Links) -> pl.DataFrame:
-    """Per case, the unit and main caseworker responsible on as_of (latest event naming them)."""
-    ordered = links.events.with_columns((pl.col("event_type") == "handlaggare").alias("_h")).sort(
-        "case_id", "date", "_h", "event_id"
+def _responsible(links: Links, case_ids: pl.Series) -> pl.DataFrame:
+    """Per case, the unit and main caseworker responsible on as_of (latest event naming them).
+
+    Only for `case_ids`: the cases with an obligation still open or void, usually a minority.
+    """
+    ordered = (
+        links.events.join(pl.DataFrame({"case_id": case_ids.unique()}), on="case_id", how="semi")
+        .select("case_id", "date", "event_id", "unit_id", "caseworker_id", (pl.col("event_type") == "handlaggare").alias("_h"))
+        .sort("case_id", "date", "_h", "event_id")
     )
     unit = ordered.group_by("case_id", maintain_order=True).agg(pl.col("unit_id").last().alias("resp_unit"))
     cw = (
@@ -245,7 +250,10 @@ def _attribute(frame: pl.DataFrame, links: Links) -> pl.DataFrame:
         pl.col("event_id").alias("fulfilled_event_id"), pl.col("unit_id").alias("f_unit"), pl.col("caseworker_id").alias("f_cw")
     )
     persons = links.events.select(pl.col("event_id").alias("trigger_event_id"), "person_key").unique("trigger_event_id")
-    frame = frame.join(actors, on="fulfilled_event_id", how="left").join(_responsible(links), on="case_id", how="left")
+    open_cases = frame.filter(pl.col("fulfilled_date").is_null())["case_id"]
+    frame = frame.join(actors, on="fulfilled_event_id", how="left").join(
+        _responsible(links, open_cases), on="case_id", how="left"
+    )
     frame = frame.join(persons, on="trigger_event_id", how="left")
     done = pl.col("fulfilled_date").is_not_null()
     return frame.with_columns(
