@@ -64,6 +64,25 @@ def test_first_import_stores_events_cases_persons_and_obligations(tmp_path):
     assert len(run.files["events.csv"]) == 64
 
 
+def analysed_tables() -> set[str]:
+    """Tables the query planner has statistics for (SQLite: sqlite_stat1; PostgreSQL: pg_stats)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            if cursor.fetchone() is None:
+                return set()
+            cursor.execute("SELECT DISTINCT tbl FROM sqlite_stat1")
+        else:
+            cursor.execute("SELECT DISTINCT tablename FROM pg_stats WHERE schemaname = current_schema()")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_an_import_leaves_the_planner_statistics_fresh(tmp_path):
+    assert "cases_obligation" not in analysed_tables()
+    run_import(write_dataset(tmp_path / "d", city(6)))
+    assert {"cases_event", "cases_case", "cases_person", "cases_obligation", "cases_orgunit"} <= analysed_tables()
+
+
 def test_reimport_is_idempotent_and_a_changed_event_replaces_the_old_one(tmp_path):
     rows = city(6)
     run_import(write_dataset(tmp_path / "d1", rows))

@@ -84,16 +84,6 @@ def _collectstatic() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
-def _analyse(alias: str) -> None:
-    """SQLite: refresh the planner's statistics, so the work list uses the partial index on open
-    obligations per unit (10× faster at city scale). PostgreSQL's autovacuum does this itself."""
-    from django.db import connections
-
-    if connections[alias].vendor == "sqlite":
-        with connections[alias].cursor() as cursor:
-            cursor.execute("ANALYZE")
-
-
 def _warm_up(alias: str) -> None:
     from egenkontroll.overview.warmup import warm_up
 
@@ -168,7 +158,6 @@ def demo(
 
     users = create_demo_users()
     _collectstatic()
-    _analyse(alias)
     _warm_up(alias)
     _print_users(users, host, port)
     if not prepare_only:
@@ -221,7 +210,6 @@ def serve(
     if not os.environ.get("EGK_SECRET_KEY"):
         err.print("[yellow]varning: EGK_SECRET_KEY är inte satt; sätt en hemlig nyckel i produktion.[/yellow]")
     _collectstatic()
-    _analyse(alias)
     if warm and _has_import(alias):
         _warm_up(alias)
     out.print(f"Webbappen startar på http://{host}:{port}/")
