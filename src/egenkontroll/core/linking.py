@@ -10,7 +10,7 @@ Order of input rows never matters: ties on the same day are broken by event_id.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
 
 import polars as pl
 
@@ -19,16 +19,36 @@ from egenkontroll.core.schema import PLACEMENT_FOLLOWUPS, PLACEMENTS, REJECTS
 MAX_ROUNDS = 25
 
 
-@dataclass(frozen=True)
 class Links:
-    """The linked view of a set of events (all dated on or before as_of)."""
+    """The linked view of a set of events (all dated on or before as_of).
 
-    events: pl.DataFrame  # accepted events, with `placement_key` resolved for insatser and follow-ups
-    decisions: pl.DataFrame  # report_id → decision_id, decision_date (first decision of each anmälan)
-    investigations: pl.DataFrame  # inv_id, case_id, opened, concluded_id, concluded
-    extensions: pl.DataFrame  # inv_id, ext_date, until (each extension matched to its investigation)
-    placements: pl.DataFrame  # placement_key, case_id, start_id, start, intervention, legal_basis, end
-    rejects: pl.DataFrame  # rows that could not be linked (schema.REJECTS)
+    Placements are linked at once (they decide which rows are accepted at all); decisions and
+    investigations only when a rule or a figure asks for them, since each costs a full pass.
+    """
+
+    def __init__(self, events: pl.DataFrame, placements: pl.DataFrame, rejects: pl.DataFrame):
+        self.events = events  # accepted events, with `placement_key` resolved for insatser and follow-ups
+        self.placements = placements  # placement_key, case_id, start_id, start, intervention, legal_basis, end
+        self.rejects = rejects  # rows that could not be linked (schema.REJECTS)
+
+    @cached_property
+    def decisions(self) -> pl.DataFrame:
+        """report_id → decision_id, decision_date (the first decision of each anmälan)."""
+        return link_decisions(self.events)
+
+    @cached_property
+    def _investigations(self) -> tuple[pl.DataFrame, pl.DataFrame]:
+        return link_investigations(self.events)
+
+    @property
+    def investigations(self) -> pl.DataFrame:
+        """inv_id, case_id, opened, concluded_id, concluded."""
+        return self._investigations[0]
+
+    @property
+    def extensions(self) -> pl.DataFrame:
+        """inv_id, ext_id, ext_date, until: each extension matched to its investigation."""
+        return self._investigations[1]
 
 
 def fifo_match(opens: pl.DataFrame, closes: pl.DataFrame) -> pl.DataFrame:
@@ -199,12 +219,4 @@ def link_placements(events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, p
 def link(events: pl.DataFrame) -> Links:
     """Link a whole event table (already cut at as_of)."""
     accepted, placements, rejects = link_placements(events)
-    investigations, extensions = link_investigations(accepted)
-    return Links(
-        events=accepted,
-        decisions=link_decisions(accepted),
-        investigations=investigations,
-        extensions=extensions,
-        placements=placements,
-        rejects=rejects,
-    )
+    return Links(accepted, placements, rejects)

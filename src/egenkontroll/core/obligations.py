@@ -249,7 +249,8 @@ def _attribute(frame: pl.DataFrame, links: Links) -> pl.DataFrame:
     actors = links.events.select(
         pl.col("event_id").alias("fulfilled_event_id"), pl.col("unit_id").alias("f_unit"), pl.col("caseworker_id").alias("f_cw")
     )
-    persons = links.events.select(pl.col("event_id").alias("trigger_event_id"), "person_key").unique("trigger_event_id")
+    # event_id is unique in every accepted table (the reader and the database refuse duplicates)
+    persons = links.events.select(pl.col("event_id").alias("trigger_event_id"), "person_key")
     open_cases = frame.filter(pl.col("fulfilled_date").is_null())["case_id"]
     frame = frame.join(actors, on="fulfilled_event_id", how="left").join(
         _responsible(links, open_cases), on="case_id", how="left"
