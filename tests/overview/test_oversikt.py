@@ -108,6 +108,23 @@ def test_underlag_lists_exactly_the_counted_cases(login):
     assert sorted(json.loads(log.case_ids)) == ["C1", "C2", "C4", "C5"]
 
 
+def test_underlag_page_builds_only_the_rows_it_shows_and_the_download_has_all(login, monkeypatch):
+    from egenkontroll.overview.views import oversikt
+
+    monkeypatch.setattr(oversikt, "UNDERLAG_ROWS", 2)
+    client = login("chef")
+    page = client.get("/oversikt/underlag/?nyckeltal=anmalningar&enhet=G1")
+    assert len(page.context["tables"][0].rows) == 2
+    assert "Sidan visar de första 2 av 4 posterna" in page.content.decode()
+    log = AccessLog.objects.filter(page="underlag", action="list").latest("id")
+    assert len(json.loads(log.case_ids)) == 2  # only what was shown is logged as viewed
+    download = client.get("/oversikt/underlag/ladda-ner/arenden.csv?nyckeltal=anmalningar&enhet=G1")
+    assert download.status_code == 200
+    assert sorted(line.split(",")[0] for line in download.content.decode("utf-8-sig").splitlines()[1:]) == [
+        "C1", "C2", "C4", "C5",
+    ]
+
+
 def test_underlag_denominator_and_open_cases(login):
     client = login("chef")
     den = client.get("/oversikt/underlag/?nyckeltal=fb_inom_14d_andel&enhet=G1&del=namnare")

@@ -254,7 +254,8 @@ oversikt, oversikt_export = aggregate_page("oversikt", build)
 # ---------------------------------------------------------------- Underlag: the list behind a number
 
 
-def build_underlag(request) -> tuple[PageData, list[str]]:
+def build_underlag(request, limit: int | None = None) -> tuple[PageData, list[str]]:
+    """The items behind a number; the page builds only the first `limit` rows, a download all."""
     snap = snapshot.current()
     period = periods.parse(request.GET, periods.today())
     kpi = snap.catalogue.get(request.GET.get("nyckeltal", ""))
@@ -269,7 +270,8 @@ def build_underlag(request) -> tuple[PageData, list[str]]:
     visible = visible_cases(request_scope(request), found["case_id"].drop_nulls().to_list())
     shown = found.filter(pl.col("case_id").is_in(sorted(visible)))
     hidden = found.height - shown.height
-    table = _items_table(snap, kpi, shown, period)
+    listed = shown if limit is None else shown.head(limit)
+    table = _items_table(snap, kpi, listed, period)
     other = "namnare" if part == "num" else "taljare"
     base = reverse("overview:underlag")
     context = {
@@ -280,6 +282,7 @@ def build_underlag(request) -> tuple[PageData, list[str]]:
         "total": found.height,
         "hidden_count": hidden,
         "shown_rows": min(UNDERLAG_ROWS, shown.height),
+        "visible": shown.height,
         "truncated": shown.height > UNDERLAG_ROWS,
         "other_url": base + query_string(nyckeltal=kpi.id, **{"del": other}, **node_params(node), **period.params())
         if kpi.denominator is not None
@@ -294,7 +297,7 @@ def build_underlag(request) -> tuple[PageData, list[str]]:
         context=context,
         tables=[table],
     )
-    return data, shown["case_id"].drop_nulls().unique(maintain_order=True).to_list()
+    return data, listed["case_id"].drop_nulls().unique(maintain_order=True).to_list()
 
 
 def _items_table(snap, kpi: kpis.Kpi, items: pl.DataFrame, period: Period) -> Table:
@@ -342,8 +345,8 @@ def _items_table(snap, kpi: kpis.Kpi, items: pl.DataFrame, period: Period) -> Ta
 
 @person_level(page="underlag")
 def underlag(request):
-    data, case_ids = build_underlag(request)
-    record_cases(request, case_ids[:UNDERLAG_ROWS])
+    data, case_ids = build_underlag(request, limit=UNDERLAG_ROWS)
+    record_cases(request, case_ids)
     return render_page(request, data, "oversikt", "underlag_export")
 
 
