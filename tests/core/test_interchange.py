@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import io
 import shutil
+import sys
 import zipfile
 from pathlib import Path
 
@@ -553,8 +554,16 @@ def _typed(column: str, value: str):
     return value
 
 
+@pytest.fixture(params=["calamine", "openpyxl"])
+def xlsx_reader(request, monkeypatch) -> str:
+    """Workbooks read with calamine, and with openpyxl as an installation without python-calamine does."""
+    if request.param == "openpyxl":
+        monkeypatch.setitem(sys.modules, "python_calamine", None)  # `import python_calamine` fails
+    return request.param
+
+
 @pytest.mark.parametrize("typed", [False, True], ids=["text-cells", "typed-cells"])
-def test_xlsx_gives_the_same_dataset(tmp_path, typed):
+def test_xlsx_gives_the_same_dataset(tmp_path, typed, xlsx_reader):
     target = tmp_path / "dataset.xlsx"
     build_workbook(MINIMAL, target, typed=typed)
     ds = read(target)
@@ -563,7 +572,7 @@ def test_xlsx_gives_the_same_dataset(tmp_path, typed):
     assert ds.files == {"dataset.xlsx": hashlib.sha256(target.read_bytes()).hexdigest()}
 
 
-def test_xlsx_with_bad_rows_gives_the_same_rejects(tmp_path):
+def test_xlsx_with_bad_rows_gives_the_same_rejects(tmp_path, xlsx_reader):
     directory = copy_minimal(tmp_path)
     append_events(directory, good_event(date="2024-02-30"), good_event(event_id="n2", person="150312-9826"))
     target = tmp_path / "dataset.xlsx"
@@ -572,7 +581,22 @@ def test_xlsx_with_bad_rows_gives_the_same_rejects(tmp_path):
     assert_same_data(read(target), read(directory))
 
 
-def test_xlsx_extra_sheet_and_timestamp_cells(tmp_path):
+def test_xlsx_error_values_are_rejected_as_the_text_they_show(tmp_path, xlsx_reader):
+    # calamine reads error cells as empty: the workbook goes to openpyxl, so "#N/A" in an
+    # optional column is not silently taken as missing.
+    directory = copy_minimal(tmp_path)
+    append_events(directory, good_event(date="#N/A"), good_event(event_id="n2", caseworker_id="#N/A"))
+    target = tmp_path / "dataset.xlsx"
+    build_workbook(directory, target, typed=False)
+    assert openpyxl.load_workbook(target)["events"]["F28"].data_type == "e"  # a real error cell
+    ds = read(target)
+    assert sorted(ds.rejects.select("row", "column", "value").rows()) == [
+        (28, "date", "#N/A"), (29, "caseworker_id", "#N/A"),
+    ]
+    assert_same_data(ds, read(directory))
+
+
+def test_xlsx_extra_sheet_and_timestamp_cells(tmp_path, xlsx_reader):
     target = tmp_path / "dataset.xlsx"
     build_workbook(MINIMAL, target, typed=False)
     workbook = openpyxl.load_workbook(target)
@@ -598,7 +622,7 @@ def test_zip_gives_the_same_dataset(tmp_path, folder):
     assert (ds.files, ds.encodings, ds.warnings) == (plain.files, plain.encodings, plain.warnings)
 
 
-def test_broken_zip_and_xlsx_are_errors(tmp_path):
+def test_broken_zip_and_xlsx_are_errors(tmp_path, xlsx_reader):
     for name in ("bad.zip", "bad.xlsx"):
         (tmp_path / name).write_bytes(b"not a zip")
         with pytest.raises(InterchangeError, match="kan inte läsas"):
