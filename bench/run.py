@@ -74,7 +74,7 @@ def main(argv: list[str]) -> int:
         "command": shlex.join([".venv/bin/python", "bench/run.py", *argv]),
         "machine": machine.describe(postgres and f"{postgres}/postgres", REPO),
         "options": {"seed": args.seed, "quick": args.quick, "nice": args.nice, "scales": args.scale_list},
-        "repeats": "once" if args.quick else ", ".join(f"{suite.REPEATS[s]} times at {s}" for s in args.scale_list),
+        "repeats": {s: 1 if args.quick else suite.REPEATS[s] for s in args.scale_list},
         "scales": {},
         "web": {},
     }

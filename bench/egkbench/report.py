@@ -178,7 +178,7 @@ def render(results: dict) -> str:
         "before generation (pages show the current period); " + "; ".join(
             f"{s}: {d['period']}, figures for {d['kpi_period']} on as_of {d['as_of']}"
             + (" (cached dataset)" if d.get("cached") else "") for s, d in scales.items()),
-        f"- **Method:** every step in its own process, run {results['repeats']} (median reported; "
+        f"- **Method:** every step in its own process, run {_repeats(results['repeats'])} (median reported; "
         "'first' is the first, cold run); peak memory is that process's peak resident set (ru_maxrss via wait4), "
         f"which includes the interpreter and libraries: a process that only imports them peaks at "
         f"{results['baseline_rss_mib']:.0f} MiB. Run under `nice {results['options']['nice']}`.",
@@ -209,6 +209,10 @@ def _profiles(profiles: dict) -> list[str]:
         lines += [f"{prof['what']}, {prof['scale']} scale, {prof['seconds']:.2f} s under the profiler:", "",
                   "```", prof["text"], "```", ""]
     return lines
+
+
+def _repeats(repeats: dict[str, int]) -> str:
+    return ", ".join(f"{'once' if n == 1 else f'{n} times'} at {scale}" for scale, n in repeats.items())
 
 
 def _target_notes() -> list[str]:
@@ -283,7 +287,9 @@ def _failures(scales: dict) -> list[str]:
 
 
 def _side_by_side(scales: dict) -> list[str]:
-    lines = ["", "## Side by side: `utr_inom_4m_andel` for every unit, in the same run", ""]
+    lines = ["", "## Side by side: `utr_inom_4m_andel` for every unit, in the same run", "",
+             "'Egenkontroll ÷ this' compares like with like (rows from the file with Egenkontroll from the file, "
+             "the loaded table with Egenkontroll from parsed events); below 1 means Egenkontroll is faster.", ""]
     for s, data in scales.items():
         events = data["events"]
         agreement = data.get("agreement", {})
