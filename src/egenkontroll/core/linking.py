@@ -56,10 +56,32 @@ def fifo_match(opens: pl.DataFrame, closes: pl.DataFrame) -> pl.DataFrame:
 
     `opens` and `closes` have columns case_id, id, date. A closing takes the earliest opening
     still unmatched and dated on or before it; a closing with nothing open matches nothing.
-    Vectorised with the reflected running sum: the queue length is S_t - min(0, min S_u), and
-    because openings leave the queue in order, the k-th matched closing takes the k-th opening.
+    Most cases have at most one of each, matched by a plain join; the rest go through the
+    reflected running sum (queue length S_t - min(0, min S_u); openings leave the queue in
+    order, so the k-th matched closing takes the k-th opening).
     Returns open_id, close_id, close_date.
     """
+    counts = pl.concat([opens.select("case_id", pl.lit(1).alias("o")), closes.select("case_id", pl.lit(0).alias("o"))])
+    crowded = (
+        counts.group_by("case_id")
+        .agg((pl.col("o").sum() > 1) | ((1 - pl.col("o")).sum() > 1))
+        .filter(pl.col("o"))
+        .select("case_id")
+    )
+    simple = (
+        opens.join(crowded, on="case_id", how="anti")
+        .join(closes.select("case_id", pl.col("id").alias("close_id"), pl.col("date").alias("close_date")), on="case_id")
+        .filter(pl.col("close_date") >= pl.col("date"))
+        .select(pl.col("id").alias("open_id"), "close_id", "close_date")
+    )
+    queued = _fifo_queue(
+        opens.join(crowded, on="case_id", how="semi"), closes.join(crowded, on="case_id", how="semi")
+    )
+    return pl.concat([simple, queued])
+
+
+def _fifo_queue(opens: pl.DataFrame, closes: pl.DataFrame) -> pl.DataFrame:
+    """The general case of fifo_match: cases with several openings or closings."""
     items = pl.concat(
         [
             opens.select("case_id", "id", "date", pl.lit(1, pl.Int32).alias("delta")),
