@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
+import numpy as np
 import polars as pl
 
 from egenkontroll.core.schema import PLACEMENT_FOLLOWUPS, PLACEMENTS, REJECTS
@@ -142,13 +143,16 @@ def link_decisions(events: pl.DataFrame) -> pl.DataFrame:
 
 def link_investigations(events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Investigations (opened, concluded) and the extensions that belong to each."""
-    has_inledd = events.filter(pl.col("event_type") == "utredning_inledd").select("case_id").unique()
-    explicit = events.filter(pl.col("event_type") == "utredning_inledd")
-    implicit = events.filter(
+    kinds = ["utredning_inledd", "forhandsbedomning", "utredning_avslutad", "utredning_forlangd"]
+    narrow = events.select("case_id", "event_id", "event_type", "date", "outcome", "until").filter(
+        pl.col("event_type").is_in(kinds)
+    )
+    explicit = narrow.filter(pl.col("event_type") == "utredning_inledd")
+    implicit = narrow.filter(
         (pl.col("event_type") == "forhandsbedomning") & (pl.col("outcome") == "inleda")
-    ).join(has_inledd, on="case_id", how="anti")
+    ).join(explicit.select("case_id"), on="case_id", how="anti")
     opens = pl.concat([explicit, implicit]).select("case_id", pl.col("event_id").alias("id"), "date")
-    closes = events.filter(pl.col("event_type") == "utredning_avslutad").select(
+    closes = narrow.filter(pl.col("event_type") == "utredning_avslutad").select(
         "case_id", pl.col("event_id").alias("id"), "date"
     )
     matched = fifo_match(opens, closes)
@@ -156,7 +160,7 @@ def link_investigations(events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFram
         opens.rename({"id": "inv_id", "date": "opened"})
         .join(matched.rename({"open_id": "inv_id", "close_id": "concluded_id", "close_date": "concluded"}), on="inv_id", how="left")
     )
-    ext = events.filter(pl.col("event_type") == "utredning_forlangd").select(
+    ext = narrow.filter(pl.col("event_type") == "utredning_forlangd").select(
         "case_id", pl.col("event_id").alias("ext_id"), pl.col("date").alias("ext_date"), "until"
     )
     # An extension belongs to the earliest investigation of the case open on its date.
@@ -179,11 +183,19 @@ def link_placements(events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, p
     With `ref` the link is explicit. Without it the follow-up belongs to the case's only
     placement open on its date; none or several open → rejected as ambiguous. Ends resolved
     this way change which placements are open, so the resolution is repeated to a fixpoint.
+    Only the few columns linking needs are carried, with each row's position: the accepted
+    table keeps every row where it was and gains `placement_key` by position, since copying or
+    joining the whole table costs more than all the linking.
     """
-    starts = events.filter(pl.col("event_type") == "insats_start").with_columns(
+    narrow = (
+        events.select("row", "case_id", "event_id", "event_type", "date", "ref", "intervention", "legal_basis")
+        .with_row_index("_at")
+        .filter(pl.col("event_type").is_in(["insats_start", *PLACEMENT_FOLLOWUPS]))
+    )
+    starts = narrow.filter(pl.col("event_type") == "insats_start").with_columns(
         pl.coalesce("ref", "event_id").alias("placement_key")
     )
-    followups = events.filter(pl.col("event_type").is_in(PLACEMENT_FOLLOWUPS))
+    followups = narrow.filter(pl.col("event_type") != "insats_start")
     keyed = followups.filter(pl.col("ref").is_not_null())
     known = keyed.join(starts.select("case_id", pl.col("placement_key").alias("ref")), on=["case_id", "ref"], how="semi")
     unknown_ref = keyed.join(known.select("event_id"), on="event_id", how="anti")
@@ -231,10 +243,14 @@ def link_placements(events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, p
         on="placement_key",
         how="left",
     )
-    others = events.filter(~pl.col("event_type").is_in(["insats_start", *PLACEMENT_FOLLOWUPS])).with_columns(
-        pl.lit(None, pl.Utf8).alias("placement_key")
-    )
-    accepted = pl.concat([others, starts, linked_followups.select(starts.columns)])
+    keyed_rows = pl.concat([starts.select("_at", "placement_key"), linked_followups.select("_at", "placement_key")])
+    placement_key = pl.repeat(None, events.height, dtype=pl.Utf8, eager=True).alias("placement_key")
+    accepted = events.with_columns(placement_key.scatter(keyed_rows["_at"], keyed_rows["placement_key"]))
+    rejected_rows = pl.concat([unknown_ref["_at"], ambiguous["_at"]])
+    if rejected_rows.len():
+        keep = np.ones(events.height, dtype=bool)
+        keep[rejected_rows.to_numpy()] = False
+        accepted = accepted.filter(pl.Series(keep))
     return accepted, placements, rejects
 
 
