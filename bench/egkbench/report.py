@@ -170,7 +170,7 @@ def render(results: dict) -> str:
         f"- **Command:** `{results['command']}`",
         f"- **Machine:** {m['cpu']}, {m['cores']} cores, {m['memory_gib']:.1f} GiB RAM, {m['os']}; "
         f"load average at start {', '.join(f'{x:.2f}' for x in m['load_before'])} "
-        f"(shared machine: other engineers' tests ran at the same time)",
+        "(a shared machine: the load column of each step shows whether other work competed for the cores)",
         f"- **Versions:** Python {v['python']}, polars {v['polars']}, DuckDB {v['duckdb']}, pandas {v['pandas']}, "
         f"numpy {v['numpy']}, Django {v['django']}, psycopg {v['psycopg']}, PostgreSQL {v['postgresql']}",
         f"- **Checkout:** {m['git']}",
