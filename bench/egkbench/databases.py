@@ -64,7 +64,7 @@ def migrate(url: str, work: Path, label: str) -> None:
 
 def import_once(url: str, dataset: Path, work: Path, label: str) -> Measurement:
     """One `egenkontroll import` run; exit 2 (some rows rejected) is a successful import."""
-    argv = [*cli(), "import", str(dataset), "--db", url, "--format", "json", "--no-progress"]
+    argv = [*cli(), "import", str(dataset), "--db", url, "--format", "json", "--no-progress", "--no-warm-up"]
     status, wall, rss, out, cpu = run_command(argv, work / f"import-{label}.log", env=_env())
     if status not in (0, 2):
         err = (work / f"import-{label}.err").read_text(encoding="utf-8", errors="replace").strip()

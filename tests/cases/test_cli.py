@@ -72,3 +72,51 @@ def test_nothing_importable_exits_1_with_one_line(tmp_path):
     assert unreachable.returncode == 1
     assert len(unreachable.stderr.strip().splitlines()) == 1
     assert unreachable.stderr.startswith("egenkontroll: databasen kan inte nås:")
+
+
+def _server_cache_folder(url: str, cwd) -> str:
+    """The cache folder a server on `url` would read, computed in a process of its own as a server's is."""
+    code = (
+        "from egenkontroll.cases.store import connect\n"
+        "from egenkontroll.overview import snapshot\n"
+        f"alias = connect({url!r})\n"
+        "print(snapshot._version_dir(snapshot.data_version(alias)))\n"
+    )
+    import subprocess
+    import sys
+
+    from tests.cases.cli import environment
+
+    done = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=environment(), capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_import_fills_the_pages_cache_a_server_reads_and_drops_earlier_runs(tmp_path):
+    url = f"sqlite:///{tmp_path / 'w.sqlite3'}"
+    cache = tmp_path / "cache"
+    data = write_dataset(tmp_path / "d", city(6))
+
+    first = egenkontroll("import", data, "--db", url, cwd=tmp_path, EGK_WEB_CACHE_DIR=str(cache))
+    assert first.returncode == 0, first.stderr
+    assert "Sidornas nyckeltal förberedda" in first.stderr
+    runs = [p for p in cache.glob("*/*") if p.is_dir()]
+    assert [str(r.relative_to(cache)) for r in runs] == [_server_cache_folder(url, tmp_path)]
+    assert any(runs[0].glob("figures-*.parquet")) and any(runs[0].glob("flow-cohort-*.parquet"))
+
+    # the nightly import again: a new run, a fresh cache, the previous run's cache deleted
+    second = egenkontroll("import", data, "--db", url, cwd=tmp_path, EGK_WEB_CACHE_DIR=str(cache))
+    assert second.returncode == 0, second.stderr
+    after = [p for p in cache.glob("*/*") if p.is_dir()]
+    assert len(after) == 1 and after != runs
+    assert str(after[0].relative_to(cache)) == _server_cache_folder(url, tmp_path)
+
+    # another database sharing the cache folder keeps its own
+    other = f"sqlite:///{tmp_path / 'other.sqlite3'}"
+    assert egenkontroll("import", data, "--db", other, cwd=tmp_path, EGK_WEB_CACHE_DIR=str(cache)).returncode == 0
+    assert len([p for p in cache.glob("*/*") if p.is_dir()]) == 2
+
+    quiet = egenkontroll("import", data, "--db", url, "--no-warm-up", cwd=tmp_path, EGK_WEB_CACHE_DIR=str(cache))
+    assert quiet.returncode == 0 and "Sidornas" not in quiet.stderr
+    assert len([p for p in cache.glob("*/*") if p.is_dir()]) == 2

@@ -91,6 +91,10 @@ def import_command(
     profile: str = typer.Option(None, "--profile", help="Importprofil: namn på en medföljande profil eller en YAML-fil."),
     fmt: str = typer.Option("text", "--format", help="text eller json."),
     progress: bool = typer.Option(None, "--progress/--no-progress", help="Visa förlopp (standard: i en terminal)."),
+    warm: bool = typer.Option(
+        True, "--warm-up/--no-warm-up",
+        help="Räkna fram webbsidornas standardvyer efter importen (samma cache som serve använder).",
+    ),
 ) -> None:
     """Importera ärendehändelser till databasen: allt eller inget, idempotent, med skyldigheter.
 
@@ -115,6 +119,11 @@ def import_command(
         print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=1))
     else:
         print_summary(summary, rejects)
+    if warm:
+        from egenkontroll.cli.web_commands import warm_cache_after_import
+
+        sys.stdout.flush()
+        warm_cache_after_import(alias)
     raise typer.Exit(summary.exit_code)
 
 

@@ -91,6 +91,25 @@ def _warm_up(alias: str) -> None:
         warm_up(alias, report=lambda text: status.update(f"Förbereder sidornas nyckeltal: {text}"))
 
 
+def warm_cache_after_import(alias: str) -> bool:
+    """Fill the pages' disk cache for the import that just finished (`egenkontroll import`).
+
+    Why: a new import run starts a fresh cache, so without this the first visitor after the
+    nightly import would wait for the whole city's figures. The server must use the same
+    database URL and EGK_DATA_DIR (or EGK_WEB_CACHE_DIR) for the cache to be found. A failure
+    here never undoes the import: it is reported and the pages compute on first use instead.
+    """
+    _cache_dir()
+    try:
+        _warm_up(alias)
+    except Exception as exc:  # the import is committed; a cold cache is slower, not wrong
+        err.print(f"[yellow]varning: sidornas nyckeltal kunde inte förberedas ({type(exc).__name__}); "
+                  "de räknas fram vid första besöket.[/yellow]", highlight=False)
+        return False
+    err.print(f"Sidornas nyckeltal förberedda i {os.environ['EGK_WEB_CACHE_DIR']}.", highlight=False)
+    return True
+
+
 def _gunicorn(host: str, port: int, workers: int, threads: int) -> None:
     """Replace this process with gunicorn serving the Django project (environment kept)."""
     args = [

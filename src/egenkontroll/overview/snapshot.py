@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import shutil
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -166,8 +167,34 @@ class Snapshot:
         return orgtree.roots(self.flat)
 
 
-def _version_dir(version: tuple) -> str:
-    return hashlib.sha256(repr(version).encode()).hexdigest()[:16]
+def _version_dir(version: tuple) -> Path:
+    """database/import: one folder per database, in it one per import run (see prune_disk_cache)."""
+    database, run = version[:4], version
+    return Path(_digest(database)) / _digest(run)
+
+
+def _digest(value: tuple) -> str:
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:16]
+
+
+def prune_disk_cache(version: tuple) -> int:
+    """Delete the disk cache of this database's earlier import runs; returns how many were deleted.
+
+    Why: every import run starts a fresh cache folder, so a nightly import would otherwise add
+    one a night for ever. Only folders of the same database are touched (several databases may
+    share EGK_WEB_CACHE_DIR). A server still answering from an earlier run just recomputes:
+    a cache file that vanishes while being read is treated as missing.
+    """
+    root = cache_root()
+    if root is None:
+        return 0
+    current = root / _version_dir(version)
+    removed = 0
+    for folder in current.parent.glob("*"):
+        if folder.is_dir() and folder != current:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 _LOAD_LOCK = threading.Lock()

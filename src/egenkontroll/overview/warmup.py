@@ -3,7 +3,9 @@
 Why it exists: at city scale one evaluation of all obligations takes seconds, and a month-by-
 month trend needs one per month. `egenkontroll demo` and `serve` call `warm_up` before starting
 gunicorn, so the first visitor of Översikt, Nyckeltal, Flöde and Handläggare for the default
-period reads computed tables from disk (snapshot.py) instead of waiting.
+period reads computed tables from disk (snapshot.py) instead of waiting. `egenkontroll import`
+calls it too, so the first visitor after the nightly import does not wait either; afterwards
+the cache of the database's earlier import runs is deleted.
 """
 
 from __future__ import annotations
@@ -50,4 +52,5 @@ def warm_up(alias: str = "default", day: dt.date | None = None, report: Callable
         if report:
             report(f"{i}/{len(steps)} {label}")
         work(snap)
+    snapshot.prune_disk_cache(snap.version)
     return len(steps)
