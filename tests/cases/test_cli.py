@@ -120,3 +120,37 @@ def test_import_fills_the_pages_cache_a_server_reads_and_drops_earlier_runs(tmp_
     quiet = egenkontroll("import", data, "--db", url, "--no-warm-up", cwd=tmp_path, EGK_WEB_CACHE_DIR=str(cache))
     assert quiet.returncode == 0 and "Sidornas" not in quiet.stderr
     assert len([p for p in cache.glob("*/*") if p.is_dir()]) == 2
+    assert all(oct(p.stat().st_mode & 0o777) == "0o700" for p in cache.glob("*/**") if p.is_dir())
+
+
+def test_server_reads_the_events_the_import_cached(tmp_path):
+    """A server process takes the events from the import's Parquet file, not from the database."""
+    import sqlite3
+    import subprocess
+    import sys
+
+    from tests.cases.cli import environment
+
+    url = f"sqlite:///{tmp_path / 'e.sqlite3'}"
+    cache = tmp_path / "cache"
+    data = write_dataset(tmp_path / "d", city(9))
+    assert egenkontroll("import", data, "--db", url, cwd=tmp_path, EGK_WEB_CACHE_DIR=str(cache)).returncode == 0
+    cached = list(cache.glob("*/*/events-*.parquet"))
+    assert len(cached) == 1
+    probe = (
+        "from egenkontroll.cases.store import connect, load_events\n"
+        "from egenkontroll.overview import snapshot\n"
+        f"alias = connect({url!r})\n"
+        "print(snapshot.current(alias).events.height, load_events(alias).height)\n"
+    )
+
+    def heights() -> list[int]:
+        done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True,
+                              env=environment(EGK_WEB_CACHE_DIR=str(cache)), timeout=120)
+        assert done.returncode == 0, done.stderr
+        return [int(n) for n in done.stdout.split()]
+
+    assert heights() == [city_size(9), city_size(9)]
+    with sqlite3.connect(tmp_path / "e.sqlite3") as con:  # behind the application's back: same import run
+        con.execute("DELETE FROM cases_event")
+    assert heights() == [city_size(9), 0]

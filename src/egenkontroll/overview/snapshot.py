@@ -96,9 +96,11 @@ class Snapshot:
 
     @cached_property
     def _events(self) -> pl.DataFrame:
+        """Through the disk cache like any frame: a server process reads the Parquet file the
+        import's warm-up wrote (about 0.2 s at city scale) instead of the database (about 5 s)."""
         from egenkontroll.cases.store import load_events
 
-        return load_events(self.alias).rechunk()
+        return self.frame("events", (), lambda: load_events(self.alias)).rechunk()
 
     @property
     def events(self) -> pl.DataFrame:
@@ -125,7 +127,7 @@ class Snapshot:
             except (OSError, pl.exceptions.ComputeError):
                 path.unlink(missing_ok=True)
         value = make()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _private_folder(root, path.parent)
         partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         value.write_parquet(partial)
         partial.replace(path)
@@ -165,6 +167,18 @@ class Snapshot:
 
     def roots(self) -> list[str]:
         return orgtree.roots(self.flat)
+
+
+def _private_folder(root: Path, folder: Path) -> None:
+    """Create `folder` under `root` with every level below `root` open to this account only:
+    the cached tables hold pseudonymised person-level data, as the database does. (`root`
+    itself is the operator's choice and is left as it is.)"""
+    folder.mkdir(parents=True, exist_ok=True)
+    level = folder
+    while level != root and root in level.parents:
+        if level.stat().st_mode & 0o077:
+            level.chmod(0o700)
+        level = level.parent
 
 
 def _version_dir(version: tuple) -> Path:
