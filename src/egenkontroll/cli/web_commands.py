@@ -55,12 +55,15 @@ def _cache_dir() -> None:
 
 
 def _check_targets() -> None:
-    """Refuse to start with a broken targets file (EGK_KPI_TARGETS_FILE) rather than fail on the first page."""
+    """Refuse to start with a broken targets file (EGK_KPI_TARGETS_FILE) or audit templates file
+    (EGK_AUDIT_TEMPLATES_FILE) rather than fail on the first page."""
+    from egenkontroll.core.audits import AuditTemplateError, load_templates
     from egenkontroll.core.kpis import KpiCatalogueError, configured_catalogue
 
     try:
         configured_catalogue()
-    except KpiCatalogueError as exc:
+        load_templates()
+    except (KpiCatalogueError, AuditTemplateError) as exc:
         err.print(f"[red]egenkontroll: {escape(str(exc))}[/red]", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
 
