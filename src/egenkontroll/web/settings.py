@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "egenkontroll.cases",
     "egenkontroll.access",
     "egenkontroll.overview",
+    "egenkontroll.audits",
 ]
 
 MIDDLEWARE = [

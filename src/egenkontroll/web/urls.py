@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns: list = [
     path("", include("egenkontroll.access.urls")),
     path("", include("egenkontroll.overview.urls")),
+    path("granskning/", include("egenkontroll.audits.urls")),
 ]

@@ -1,0 +1,17 @@
+"""URLs of the audit pages (kvalitetsgranskning), under /granskning/, namespace `audits`."""
+
+from django.urls import path
+
+from egenkontroll.audits.views import detalj, fynd, lista, protokoll
+
+app_name = "audits"
+
+urlpatterns = [
+    path("", lista.lista, name="lista"),
+    path("ny/", lista.ny, name="ny"),
+    path("<int:audit_id>/", detalj.detalj, name="detalj"),
+    path("<int:audit_id>/arende/<str:case_id>/", protokoll.protokoll, name="protokoll"),
+    path("<int:audit_id>/fynd/", fynd.fynd, name="fynd"),
+    path("<int:audit_id>/fynd/<int:finding_id>/", fynd.fynd_status, name="fynd-status"),
+    path("<int:audit_id>/ladda-ner/<slug:table>.<slug:fmt>", detalj.export, name="export"),
+]

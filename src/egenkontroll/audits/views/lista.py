@@ -1,0 +1,139 @@
+"""Granskning: the list of audits, and starting a new one (drawing its sample).
+
+Why it exists: an inspector or controller plans a kvalitetsgranskning by choosing a template,
+a period and the districts; the cases are drawn from the imported events by `core.audits`
+(stratified by district, reproducible from the stored seed) instead of by hand, and the
+audit's progress and open findings are visible to everyone who follows up quality.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import polars as pl
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect
+
+from egenkontroll.access.scoping import aggregate, request_scope, subtree
+from egenkontroll.audits.forms import NewAuditForm
+from egenkontroll.audits.models import LEVEL_LABELS, Audit, AuditCase
+from egenkontroll.audits.views.common import render_audit_page, rights, unit_names
+from egenkontroll.cases.models import Case, OrgUnit
+from egenkontroll.core import smallnumbers
+from egenkontroll.core.audits import DISTRICT_LEVELS, draw_sample, eligible_cases, load_templates
+from egenkontroll.overview import periods, snapshot
+
+
+def district_choices(request) -> dict[str, list[tuple[str, str]]]:
+    """level -> [(unit_id, name)] of the units at that level the user may audit."""
+    reach = rights(request).audit_reach
+    if reach is not None and not reach:
+        return {}
+    units = OrgUnit.objects.filter(level__in=DISTRICT_LEVELS, unit_id__in=subtree(reach)).order_by("name", "unit_id")
+    out: dict[str, list[tuple[str, str]]] = {level: [] for level in DISTRICT_LEVELS}
+    for unit_id, name, level in units.values_list("unit_id", "name", "level"):
+        out[level].append((unit_id, name))
+    return out
+
+
+def new_form(request, data=None) -> NewAuditForm:
+    return NewAuditForm(data, templates=load_templates(), districts=district_choices(request), today=periods.today())
+
+
+def _count_text(value: int, masked: bool) -> str:
+    if masked and smallnumbers.SMALL_MIN <= value <= smallnumbers.SMALL_MAX:
+        return smallnumbers.PRIMARY_TEXT
+    return str(value)
+
+
+def audit_rows(request) -> list[dict]:
+    masked = request_scope(request).masked
+    audits = Audit.objects.annotate(
+        total=Count("cases", distinct=True),
+        done=Count("cases", filter=Q(cases__complete=True), distinct=True),
+        open_findings=Count("findings", filter=Q(findings__status="oppen"), distinct=True),
+    )
+    audits = list(audits)
+    names = unit_names(d for a in audits for d in a.district_ids)
+    templates = load_templates()
+    return [
+        {
+            "audit": a,
+            "template": templates[a.template_id].title if a.template_id in templates else a.template_id,
+            "level": LEVEL_LABELS.get(a.level, a.level),
+            "districts": ", ".join(names.get(d, d) for d in a.district_ids),
+            "progress": f"{_count_text(a.done, masked)} av {a.total}",
+            "open_findings": a.open_findings,
+        }
+        for a in audits
+    ]
+
+
+def _render_list(request, form: NewAuditForm | None, status: int = 200):
+    return render_audit_page(
+        request,
+        "audits/lista.html",
+        "Kvalitetsgranskning",
+        {"audits": audit_rows(request), "form": form},
+        status=status,
+    )
+
+
+@aggregate(page="granskning")
+def lista(request):
+    form = new_form(request) if rights(request).is_auditor else None
+    return _render_list(request, form)
+
+
+@aggregate(page="granskning")
+def ny(request):
+    """Draw the sample and store the audit with its cases in one transaction (auditors, POST only)."""
+    if not rights(request).is_auditor:
+        raise PermissionDenied
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = new_form(request, request.POST)
+    if not form.is_valid():
+        return _render_list(request, form, status=400)
+    data = form.cleaned_data
+    template = load_templates()[data["template"]]
+    seed = data["seed"] if data["seed"] is not None else secrets.randbelow(10**9)
+    snap = snapshot.current()
+    eligible = _in_reach(request, eligible_cases(snap.events, template.population, data["period_from"], data["period_to"]))
+    sample = draw_sample(
+        eligible, snap.org_units, data["level"], data["per_district"], seed, district_ids=list(data["districts"])
+    )
+    if sample.is_empty():
+        messages.error(
+            request,
+            "Inga ärenden i de valda distrikten uppfyller mallens urvalsgrund under perioden "
+            f"({template.population_title.lower()}). Ingen granskning skapades.",
+        )
+        return redirect("audits:lista")
+    with transaction.atomic():
+        audit = Audit.objects.create(
+            template_id=template.id, title=template.title, period_from=data["period_from"],
+            period_to=data["period_to"], level=data["level"], per_district=data["per_district"], seed=seed,
+            district_ids=sorted(data["districts"]), created_by=request.user,
+        )
+        AuditCase.objects.bulk_create(
+            AuditCase(audit=audit, position=row["position"], case_id=row["case_id"], district_id=row["district_id"],
+                      unit_id=row["unit_id"], gender=row["gender"], qualifying_date=row["qualifying_date"])
+            for row in sample.iter_rows(named=True)
+        )
+    messages.success(request, f"Granskningen skapades med {sample.height} ärenden.")
+    return redirect("audits:detalj", audit_id=audit.pk)
+
+
+def _in_reach(request, eligible: pl.DataFrame) -> pl.DataFrame:
+    """Only cases the auditor may open: within their reach and their person-level scope (inspektor: all)."""
+    reach = rights(request).audit_reach
+    if reach is None:
+        return eligible
+    cases = request_scope(request).cases(Case.objects.filter(unit_id__in=subtree(reach)))
+    visible = list(cases.values_list("case_id", flat=True))
+    return eligible.filter(pl.col("case_id").is_in(visible))
