@@ -99,9 +99,12 @@ def nav(request, current: str) -> list[dict]:
         items.append(("arbetslista", "Arbetslista"))
     if scope.has_figures:
         items += [("oversikt", "Översikt"), ("flode", "Flöde"), ("handlaggare", "Handläggare"), ("nyckeltal", "Nyckeltal")]
-    return [
+    links = [
         {"label": label, "url": reverse(f"overview:{name}"), "current": name == current} for name, label in items
     ]
+    if scope.has_figures:  # the audit pages (egenkontroll.audits): results for every role with figures
+        links.append({"label": "Granskning", "url": reverse("audits:lista"), "current": current == "granskning"})
+    return links
 
 
 def render_page(request, data: PageData, current: str, export_name: str, export_kwargs: dict | None = None):
