@@ -48,7 +48,9 @@ def test_role_matrix(db, client, name):
     build_city()
     users = make_users()
     entry = URLS[name]
+    made = entry.setup(users) if entry.setup else {}
     kwargs = {k: users[v[1:]].pk if isinstance(v, str) and v.startswith("@") else v for k, v in entry.kwargs.items()}
+    kwargs = {k: made[v[1:]] if isinstance(v, str) and v.startswith("#") else v for k, v in kwargs.items()}
     if "assignment_id" in kwargs:
         kwargs["assignment_id"] = RoleAssignment.objects.get(user_id=kwargs["user_id"]).pk
     url = reverse(name, kwargs=kwargs) + entry.query

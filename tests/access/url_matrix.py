@@ -6,12 +6,16 @@ line `"namespace:name": Entry(expect(...), kwargs={...})`, and think about each 
 
 Users (tests/access/cityfixture.py): handlaggare = anna in group G1 (own cases C1, C2, C6);
 arbetsledare G1; enhetschef E1; verksamhetscontroller A1; avdelningschef A2; inspektor, namnd and
-admin city-wide. Case C3 is bo's, in G1; C5 is in G3 (department A2).
+admin city-wide. Case C3 is bo's, in G1; C5 is in G3 (department A2). The audit of
+tests/audits/cityaudit.py samples every case (districts A1 and A2); its finding names E1 responsible.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from tests.audits.cityaudit import city_audit
 
 ROLES = (
     "anonymous",
@@ -28,6 +32,7 @@ LOGGED_IN = ROLES[1:]
 PERSON_LEVEL = ("handlaggare", "arbetsledare", "enhetschef", "verksamhetscontroller", "avdelningschef", "inspektor")
 FIGURES = (*PERSON_LEVEL, "namnd")
 LOG_REVIEWERS = ("verksamhetscontroller", "avdelningschef", "inspektor")
+AUDITORS = ("verksamhetscontroller", "inspektor")
 
 LOGIN_REDIRECT = 302
 
@@ -45,6 +50,8 @@ class Entry:
     statuses: dict[str, int]
     kwargs: dict = field(default_factory=dict)
     query: str = ""
+    # Makes the objects the URL names (users -> ids); a kwarg "#name" takes the id `name`.
+    setup: Callable[[dict], dict] | None = None
 
 
 URLS: dict[str, Entry] = {
@@ -88,5 +95,24 @@ URLS: dict[str, Entry] = {
         expect(PERSON_LEVEL, avdelningschef=404),
         kwargs={"table": "arenden", "fmt": "csv"},
         query="?nyckeltal=anmalningar&enhet=G1",
+    ),
+    # kvalitetsgranskning: results for every role with figures (the nämnd masked)
+    "audits:lista": Entry(expect(FIGURES)),
+    "audits:ny": Entry(expect(AUDITORS, ok=405)),  # POST only, auditors only
+    "audits:detalj": Entry(expect(FIGURES), kwargs={"audit_id": "#audit_id"}, setup=city_audit),
+    "audits:export": Entry(
+        expect(FIGURES), kwargs={"audit_id": "#audit_id", "table": "resultat", "fmt": "csv"}, setup=city_audit
+    ),
+    # the protocol is a person-level page like the case page: C3 is bo's (not anna's), outside A2
+    "audits:protokoll": Entry(
+        expect(PERSON_LEVEL, handlaggare=404, avdelningschef=404),
+        kwargs={"audit_id": "#audit_id", "case_id": "C3"}, setup=city_audit,
+    ),
+    # findings (POST only): auditors reaching a district of the audit add them; the finding's
+    # responsible unit E1: its enhetschef and the auditors close it, avdelningschef of A2 may not
+    "audits:fynd": Entry(expect(AUDITORS, ok=405), kwargs={"audit_id": "#audit_id"}, setup=city_audit),
+    "audits:fynd-status": Entry(
+        expect(("enhetschef", *AUDITORS), ok=405),
+        kwargs={"audit_id": "#audit_id", "finding_id": "#finding_id"}, setup=city_audit,
     ),
 }
