@@ -1,0 +1,81 @@
+"""Findings: auditors add them (text masked), the responsible unit's chef marks them åtgärdad or opens them again."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from egenkontroll.audits.models import Audit, AuditFinding
+from tests.audits.conftest import new_audit
+
+pytestmark = pytest.mark.django_db
+
+FINDING = {
+    "area": "trygghet_sakerhet", "district": "A1", "text": "Skyddsbedömning saknas för 20150312-9825.",
+    "action": "Ny rutin för skyddsbedömning.", "responsible_unit": "E1", "due_date": "2024-09-30",
+}
+
+
+@pytest.fixture
+def audit(as_user):
+    new_audit(as_user("inspektor"))
+    return Audit.objects.get()
+
+
+def add(client, audit, **fields):
+    return client.post(reverse("audits:fynd", kwargs={"audit_id": audit.pk}), {**FINDING, **fields})
+
+
+def set_status(client, finding, status):
+    return client.post(
+        reverse("audits:fynd-status", kwargs={"audit_id": finding.audit_id, "finding_id": finding.pk}),
+        {"status": status},
+    )
+
+
+def test_an_auditor_adds_a_finding_with_the_personnummer_masked(as_user, audit):
+    response = add(as_user("controller"), audit)
+    assert response.status_code == 302
+    finding = AuditFinding.objects.get()
+    assert finding.text == "Skyddsbedömning saknas för 20150312-****."
+    assert (finding.area, finding.district_id, finding.responsible_unit_id, finding.status) == (
+        "trygghet_sakerhet", "A1", "E1", "oppen",
+    )
+    assert finding.created_by.username == "controller"
+
+
+def test_a_controller_cannot_add_a_finding_for_a_district_outside_reach(as_user, audit):
+    add(as_user("controller"), audit, district="A2", responsible_unit="E2")
+    assert not AuditFinding.objects.exists()
+    assert add(as_user("chef"), audit).status_code == 403
+    assert add(as_user("namnd"), audit).status_code == 403
+
+
+def test_a_finding_goes_from_open_to_atgardad_and_back(as_user, audit):
+    add(as_user("inspektor"), audit)
+    finding = AuditFinding.objects.get()
+    assert set_status(as_user("avdchef"), finding, "atgardad").status_code == 403  # E1 is not in A2
+    assert set_status(as_user("ledare"), finding, "atgardad").status_code == 403
+    assert set_status(as_user("chef"), finding, "atgardad").status_code == 302  # enhetschef of E1
+    finding.refresh_from_db()
+    assert (finding.status, finding.closed_by.username) == ("atgardad", "chef")
+    assert finding.closed_at is not None
+    page = as_user("namnd").get(reverse("audits:detalj", kwargs={"audit_id": audit.pk})).content.decode()
+    assert "Åtgärdad" in page
+    set_status(as_user("inspektor"), finding, "oppen")
+    finding.refresh_from_db()
+    assert (finding.status, finding.closed_at, finding.closed_by) == ("oppen", None, None)
+
+
+def test_the_findings_download(as_user, audit):
+    add(as_user("inspektor"), audit)
+    response = as_user("namnd").get(reverse("audits:export", kwargs={"audit_id": audit.pk, "table": "fynd", "fmt": "csv"}))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows == [
+        ["Kvalitetsområde", "Distrikt", "Fynd", "Åtgärd", "Ansvarig enhet", "Klart senast", "Status", "Åtgärdad"],
+        ["Trygghet och säkerhet", "Enhet A1", "Skyddsbedömning saknas för 20150312-****.", "Ny rutin för skyddsbedömning.",
+         "Enhet E1", "2024-09-30", "Öppen", ""],
+    ]
