@@ -16,6 +16,7 @@ from egenkontroll.core.audits import ANSWERS, DISTRICT_LEVELS, QUALITY_AREAS, Te
 MAX_PER_DISTRICT = 200
 MAX_SEED = 2**62
 COMMENT_MAX = 2000
+UNANSWERED = "Inte besvarad än"
 NO_PERSONAL_DATA = "Skriv inga personuppgifter (namn, personnummer). Sådant som liknar ett personnummer maskeras när det sparas."
 
 
@@ -89,7 +90,7 @@ class ProtocolForm(forms.Form):
         self.template = template
         for q in template.questions:
             self.fields[answer_field(q.id)] = forms.ChoiceField(
-                label=q.text, choices=list(ANSWERS.items()), required=False, widget=forms.RadioSelect,
+                label=q.text, choices=[*ANSWERS.items(), ("", UNANSWERED)], required=False, widget=forms.RadioSelect,
                 disabled=disabled,
             )
             self.fields[comment_field(q.id)] = forms.CharField(

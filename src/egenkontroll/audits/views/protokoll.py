@@ -27,15 +27,15 @@ from egenkontroll.core.audits import Template
 from egenkontroll.core.identity import mask
 
 
-def _initial(audit_case: AuditCase) -> dict:
-    initial = {}
+def _initial(audit_case: AuditCase, template: Template) -> dict:
+    initial = {answer_field(q.id): "" for q in template.questions}
     for a in audit_case.answers.all():
         initial[answer_field(a.question_id)] = a.answer
         initial[comment_field(a.question_id)] = a.comment
     return initial
 
 
-def _save(request, audit_case: AuditCase, form: ProtocolForm, template: Template) -> None:
+def _save(request, audit_case: AuditCase, form: ProtocolForm) -> None:
     """Answers replace the earlier ones; an empty answer removes it; comments are masked."""
     answers = form.answers()
     with transaction.atomic():
@@ -75,11 +75,11 @@ def protokoll(request, audit_id: int, case_id: str):
         if form.is_valid():
             _check_comments(form)
         if form.is_valid():
-            _save(request, audit_case, form, template)
+            _save(request, audit_case, form)
             messages.success(request, "Protokollet sparades.")
             return redirect("audits:protokoll", audit_id=audit.pk, case_id=case_id)
     else:
-        form = ProtocolForm(initial=_initial(audit_case), template=template, disabled=not editable)
+        form = ProtocolForm(initial=_initial(audit_case, template), template=template, disabled=not editable)
     names = unit_names([audit_case.district_id])
     return render_audit_page(
         request,
