@@ -111,6 +111,11 @@ URLS: dict[str, Entry] = {
     # findings (POST only): auditors reaching a district of the audit add them; the finding's
     # responsible unit E1: its enhetschef and the auditors close it, avdelningschef of A2 may not
     "audits:fynd": Entry(expect(AUDITORS, ok=405), kwargs={"audit_id": "#audit_id"}, setup=city_audit),
+    # closing the audit (POST only): auditors reaching every district (A1 and A2); the
+    # verksamhetscontroller of A1 does not reach A2
+    "audits:status": Entry(
+        expect(("inspektor",), ok=405), kwargs={"audit_id": "#audit_id"}, setup=city_audit,
+    ),
     "audits:fynd-status": Entry(
         expect(("enhetschef", *AUDITORS), ok=405),
         kwargs={"audit_id": "#audit_id", "finding_id": "#finding_id"}, setup=city_audit,

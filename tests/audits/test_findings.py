@@ -79,3 +79,23 @@ def test_the_findings_download(as_user, audit):
         ["Trygghet och säkerhet", "Enhet A1", "Skyddsbedömning saknas för 20150312-****.", "Ny rutin för skyddsbedömning.",
          "Enhet E1", "2024-09-30", "Öppen", ""],
     ]
+
+
+def test_closing_the_audit_freezes_the_protocols_but_not_the_findings(as_user, audit):
+    close_url = reverse("audits:status", kwargs={"audit_id": audit.pk})
+    protocol = reverse("audits:protokoll", kwargs={"audit_id": audit.pk, "case_id": audit.cases.first().case_id})
+    controller = as_user("controller")  # verksamhetscontroller of A1: does not reach every district
+    assert controller.post(close_url, {"status": "avslutad"}).status_code == 403
+    inspector = as_user("inspektor")
+    page = inspector.get(reverse("audits:detalj", kwargs={"audit_id": audit.pk})).content.decode()
+    assert "Avsluta granskningen" in page
+    assert inspector.post(close_url, {"status": "avslutad"}).status_code == 302
+    audit.refresh_from_db()
+    assert audit.closed_at is not None
+    assert "Öppna granskningen igen" in inspector.get(reverse("audits:detalj", kwargs={"audit_id": audit.pk})).content.decode()
+    frozen = inspector.get(protocol).content.decode()
+    assert "Du kan läsa protokollet men inte ändra det." in frozen and "Spara protokollet" not in frozen
+    assert add(inspector, audit).status_code == 302 and AuditFinding.objects.count() == 1  # follow-up goes on
+    assert inspector.post(close_url, {"status": "pagaende"}).status_code == 302
+    audit.refresh_from_db()
+    assert audit.closed_at is None

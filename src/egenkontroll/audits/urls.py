@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from egenkontroll.audits.views import detalj, fynd, lista, protokoll
+from egenkontroll.audits.views import detalj, fynd, lista, protokoll, status
 
 app_name = "audits"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("", lista.lista, name="lista"),
     path("ny/", lista.ny, name="ny"),
     path("<int:audit_id>/", detalj.detalj, name="detalj"),
+    path("<int:audit_id>/status/", status.audit_status, name="status"),
     path("<int:audit_id>/arende/<str:case_id>/", protokoll.protokoll, name="protokoll"),
     path("<int:audit_id>/fynd/", fynd.fynd, name="fynd"),
     path("<int:audit_id>/fynd/<int:finding_id>/", fynd.fynd_status, name="fynd-status"),

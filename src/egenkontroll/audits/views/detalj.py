@@ -24,6 +24,7 @@ from egenkontroll.audits.views.common import (
     template_of,
     unit_names,
 )
+from egenkontroll.audits.views.status import may_close_audit
 from egenkontroll.cases.models import Case, OrgUnit
 from egenkontroll.core.audits import Template
 from egenkontroll.overview import downloads
@@ -125,6 +126,7 @@ def detalj(request, audit_id: int):
         ],
         "finding_form": finding_form(request, audit, template),
         "sample": _sample_table(request, audit),
+        "may_close_audit": may_close_audit(request, audit),
     }
     return render_audit_page(request, "audits/detalj.html", audit.title, context)
 

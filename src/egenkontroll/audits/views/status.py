@@ -1,0 +1,42 @@
+"""Avsluta granskning: close an audit when its protocols are done, or open it again.
+
+Why it exists: the results reported to the committee must not change after they were reported,
+so a closed audit's protocols can no longer be saved (the protocol page shows them read-only);
+findings stay open to follow-up, since that work outlives the audit. An auditor who reaches
+every district of the audit closes it, or opens it again to correct a protocol.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.utils import timezone
+
+from egenkontroll.access.scoping import aggregate
+from egenkontroll.audits.models import Audit
+from egenkontroll.audits.views.common import audit_or_404, rights
+
+
+def may_close_audit(request, audit: Audit) -> bool:
+    """Auditors whose reach covers every district of the audit."""
+    right = rights(request)
+    return right.is_auditor and all(right.audits_unit(d) for d in audit.district_ids)
+
+
+@aggregate(page="granskning")
+def audit_status(request, audit_id: int):
+    audit = audit_or_404(audit_id)
+    if not may_close_audit(request, audit):
+        raise PermissionDenied
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    closing = request.POST.get("status") == "avslutad"
+    Audit.objects.filter(pk=audit.pk).update(closed_at=timezone.now() if closing else None)
+    messages.success(
+        request,
+        "Granskningen är avslutad: protokollen kan inte längre ändras." if closing
+        else "Granskningen är öppnad igen: protokollen kan ändras.",
+    )
+    return redirect("audits:detalj", audit_id=audit.pk)
