@@ -1,0 +1,1 @@
+"""The committee report (avvikelserapportering till nämnden): the month's missed targets, explained."""

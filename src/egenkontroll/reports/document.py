@@ -1,0 +1,169 @@
+"""The committee report as one JSON document: built live for a draft, frozen when fastställd.
+
+Why it exists: the page, the PDF and the workbook must show the same report, and a fastställd
+report must show what was fastställt even after a re-import or a new target. So every reader
+goes through `document(report)`: for a draft it is built now from the stored figures
+(`Snapshot.figures` for the report month and the five before it, `as_of` = each month's last
+day, judged by `deviations`); for a fastställd report it is the copy written by `finalize`.
+The document holds aggregated figures and the analyses only — never a case id or a person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+from django.db import transaction
+from django.utils import timezone
+
+from egenkontroll.core.identity import mask
+from egenkontroll.overview import snapshot
+from egenkontroll.reports import deviations as D
+from egenkontroll.reports.models import DRAFT, FINAL, DeviationAnalysis, MonthlyReport
+
+VERSION = 1
+
+
+class NotReady(ValueError):
+    """The report cannot be fastställd yet (a deviation lacks its analysis)."""
+
+
+def _number(value):
+    """A JSON-safe number: NaN (no value) as None."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return value
+
+
+def month_frames(snap: snapshot.Snapshot, month: dt.date) -> dict[dt.date, pl.DataFrame]:
+    """The figures of the report month and the months of its trend, each seen on its last day."""
+    return {m: snap.figures(m, D.month_end(m), D.month_end(m)) for m in D.trend_window(month)}
+
+
+def build(report: MonthlyReport, snap: snapshot.Snapshot | None = None) -> dict:
+    """The live document of a report (without analyses; see `document`)."""
+    snap = snap or snapshot.current()
+    level = snap.unit_levels.get(report.unit_id)
+    if level not in D.REPORT_LEVELS:
+        raise ValueError(f"enheten {report.unit_id!r} är ingen förvaltning eller stad i de inlästa uppgifterna")
+    month = report.month
+    frames = month_frames(snap, month)
+    catalogue = snap.catalogue
+    assessed = D.assess({month: frames[month]}, catalogue, level).filter(pl.col("unit_id") == report.unit_id)
+    found = D.deviations(frames, month, catalogue, level).filter(pl.col("unit_id") == report.unit_id)
+    by_kpi = {row["kpi"]: row for row in assessed.iter_rows(named=True)}
+    figures = []
+    for kpi in catalogue.values():
+        row = by_kpi.get(kpi.id, {})
+        figures.append(
+            {
+                **_kpi_fields(kpi),
+                "value": _number(row.get("value")),
+                "numerator": row.get("numerator"),
+                "denominator": row.get("denominator"),
+                "status": row.get("status"),
+            }
+        )
+    found_rows = []
+    for row in found.iter_rows(named=True):
+        kpi = catalogue[row["kpi"]]
+        found_rows.append(
+            {
+                **_kpi_fields(kpi),
+                "value": _number(row["value"]),
+                "numerator": row["numerator"],
+                "denominator": row["denominator"],
+                "recurring": bool(row["recurring"]),
+                "trend": [
+                    {
+                        "month": t["month"].isoformat(),
+                        "value": _number(t["value"]),
+                        "numerator": t["numerator"],
+                        "denominator": t["denominator"],
+                        "status": t["status"],
+                    }
+                    for t in row["trend"]
+                ],
+            }
+        )
+    return {
+        "version": VERSION,
+        "month": month.isoformat(),
+        "period_from": month.isoformat(),
+        "period_to": D.month_end(month).isoformat(),
+        "as_of": D.month_end(month).isoformat(),
+        "unit": {"id": report.unit_id, "name": snap.unit_names.get(report.unit_id, report.unit_id), "level": level},
+        "import_run": {"id": snap.version[4], "started_at": str(snap.version[5])} if len(snap.version) > 5 else {},
+        "figures": figures,
+        "deviations": found_rows,
+    }
+
+
+def _kpi_fields(kpi) -> dict:
+    return {
+        "kpi": kpi.id, "title": kpi.title, "unit": kpi.unit, "kind": kpi.kind, "better": kpi.better,
+        "target": kpi.target,
+    }
+
+
+def analyses_of(report: MonthlyReport) -> dict[str, dict]:
+    """kpi id → {cause, actions, author, updated_at} of the report's stored analyses."""
+    return {
+        a.kpi_id: {
+            "cause": a.cause,
+            "actions": a.actions,
+            "author": a.author.get_username() if a.author else "",
+            "updated_at": a.updated_at.isoformat(),
+        }
+        for a in report.analyses.select_related("author")
+    }
+
+
+def document(report: MonthlyReport) -> dict:
+    """The report as shown: the frozen copy when fastställd, else built now with the stored analyses."""
+    if report.is_final:
+        return report.frozen
+    return {**build(report), "analyses": analyses_of(report)}
+
+
+def missing_analyses(doc: dict) -> list[str]:
+    """Titles of the deviations without both a cause and an action."""
+    analyses = doc.get("analyses", {})
+    return [
+        d["title"]
+        for d in doc["deviations"]
+        if not (analyses.get(d["kpi"], {}).get("cause", "").strip() and analyses.get(d["kpi"], {}).get("actions", "").strip())
+    ]
+
+
+def save_analysis(report: MonthlyReport, kpi_id: str, cause: str, actions: str, author) -> DeviationAnalysis:
+    """Store an analysis, anything looking like a personnummer masked (the text may reach the nämnd)."""
+    analysis, _ = DeviationAnalysis.objects.get_or_create(report=report, kpi_id=kpi_id, defaults={"author": author})
+    analysis.cause = mask(cause.strip()) or ""
+    analysis.actions = mask(actions.strip()) or ""
+    analysis.author = author
+    analysis.save()
+    return analysis
+
+
+def finalize(report: MonthlyReport, user) -> MonthlyReport:
+    """Freeze the document and mark the report fastställd; refuses while a deviation lacks an analysis.
+
+    The status changes with an optimistic `filter(status=utkast).update(...)`: two users pressing
+    Fastställ at once freeze it once, and the second is told it already was.
+    """
+    doc = document(report)
+    missing = missing_analyses(doc)
+    if missing:
+        raise NotReady("analys saknas för: " + ", ".join(missing))
+    doc["analyses"] = {k: v for k, v in doc["analyses"].items() if k in {d["kpi"] for d in doc["deviations"]}}
+    now = timezone.now()
+    doc["finalized"] = {"at": now.isoformat(), "by": user.get_username()}
+    with transaction.atomic():
+        changed = MonthlyReport.objects.filter(pk=report.pk, status=DRAFT).update(
+            status=FINAL, frozen=doc, finalized_at=now, finalized_by=user
+        )
+    if not changed:
+        raise NotReady("rapporten är redan fastställd")
+    report.refresh_from_db()
+    return report
