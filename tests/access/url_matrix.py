@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tests.audits.cityaudit import city_audit
+from tests.reports.cityreport import city_draft, city_final
 
 ROLES = (
     "anonymous",
@@ -33,6 +34,7 @@ PERSON_LEVEL = ("handlaggare", "arbetsledare", "enhetschef", "verksamhetscontrol
 FIGURES = (*PERSON_LEVEL, "namnd")
 LOG_REVIEWERS = ("verksamhetscontroller", "avdelningschef", "inspektor")
 AUDITORS = ("verksamhetscontroller", "inspektor")
+REPORT_WRITERS = ("enhetschef", "verksamhetscontroller", "avdelningschef")
 
 LOGIN_REDIRECT = 302
 
@@ -119,5 +121,26 @@ URLS: dict[str, Entry] = {
     "audits:fynd-status": Entry(
         expect(("enhetschef", *AUDITORS), ok=405),
         kwargs={"audit_id": "#audit_id", "finding_id": "#finding_id"}, setup=city_audit,
+    ),
+    # nämndrapport (tests/reports/cityreport.py, förvaltning F, which every user with a unit works in):
+    # fastställda for every role with figures; drafts for managers and the inspektor, not for
+    # handläggare, arbetsledare or the nämnd (404); analyses by managers, fastställ by
+    # verksamhetscontroller and avdelningschef (POST only)
+    "reports:lista": Entry(expect(FIGURES)),
+    "reports:ny": Entry(expect(REPORT_WRITERS, ok=405)),
+    "reports:detalj": Entry(
+        expect(("inspektor", *REPORT_WRITERS), handlaggare=404, arbetsledare=404, namnd=404),
+        kwargs={"report_id": "#report_id"}, setup=city_draft,
+    ),
+    "reports:analys": Entry(
+        expect(REPORT_WRITERS, ok=405, handlaggare=404, arbetsledare=404, namnd=404),
+        kwargs={"report_id": "#report_id", "kpi_id": "fb_forsenade"}, setup=city_draft,
+    ),
+    "reports:faststall": Entry(
+        expect(("verksamhetscontroller", "avdelningschef"), ok=405, handlaggare=404, arbetsledare=404, namnd=404),
+        kwargs={"report_id": "#report_id"}, setup=city_draft,
+    ),
+    "reports:export": Entry(
+        expect(FIGURES), kwargs={"report_id": "#report_id", "table": "rapport", "fmt": "pdf"}, setup=city_final,
     ),
 }

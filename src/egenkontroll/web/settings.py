@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "egenkontroll.access",
     "egenkontroll.overview",
     "egenkontroll.audits",
+    "egenkontroll.reports",
 ]
 
 MIDDLEWARE = [

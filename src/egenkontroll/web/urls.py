@@ -6,4 +6,5 @@ urlpatterns: list = [
     path("", include("egenkontroll.access.urls")),
     path("", include("egenkontroll.overview.urls")),
     path("granskning/", include("egenkontroll.audits.urls")),
+    path("rapport/", include("egenkontroll.reports.urls")),
 ]

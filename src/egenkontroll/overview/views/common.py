@@ -104,6 +104,8 @@ def nav(request, current: str) -> list[dict]:
     ]
     if scope.has_figures:  # the audit pages (egenkontroll.audits): results for every role with figures
         links.append({"label": "Granskning", "url": reverse("audits:lista"), "current": current == "granskning"})
+    if scope.has_figures:  # the committee report (egenkontroll.reports): fastställda for every role with figures
+        links.append({"label": "Nämndrapport", "url": reverse("reports:lista"), "current": current == "rapport"})
     return links
 
 

@@ -1,0 +1,31 @@
+"""Committee reports in the access tests' city (tests/access/cityfixture.py), for the URL matrix.
+
+The city has one förvaltning, F; every user with a unit works inside it. January 2024: six
+anmälningar on 01-01 without a förhandsbedömning, so `fb_forsenade` misses its target of 0.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from egenkontroll.reports import document as docs
+from egenkontroll.reports.models import MonthlyReport
+
+JANUARY_2024 = date(2024, 1, 1)
+
+
+def city_draft(users: dict) -> dict:
+    """A draft for F, January 2024; returns `#report_id`."""
+    report = MonthlyReport.objects.create(month=JANUARY_2024, unit_id="F", created_by=users["controller"])
+    return {"report_id": report.pk}
+
+
+def city_final(users: dict) -> dict:
+    """The same report with an analysis of every deviation, fastställd by the controller."""
+    report = MonthlyReport.objects.create(month=JANUARY_2024, unit_id="F", created_by=users["controller"])
+    found = docs.build(report)["deviations"]
+    assert found, "the city fixture should miss at least one target in January 2024"
+    for deviation in found:
+        docs.save_analysis(report, deviation["kpi"], "Sjukfrånvaro.", "Inhyrd handläggare.", users["chef"])
+    docs.finalize(report, users["controller"])
+    return {"report_id": report.pk}

@@ -1,0 +1,236 @@
+"""The committee report pages on the test municipality: draft, analyses, fastställ, the nämnd, downloads, scope."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import polars as pl
+import pytest
+from openpyxl import load_workbook
+
+from egenkontroll.overview import snapshot
+from egenkontroll.reports import document as docs
+from egenkontroll.reports.models import FINAL, DeviationAnalysis, MonthlyReport, ReportFrozenError
+from tests.overview import municipality as M
+from tests.reports.conftest import JANUARY, JANUARY_DEVIATIONS
+
+
+def open_draft(client, unit: str = "F", month: str = "2026-01-01") -> MonthlyReport:
+    response = client.post("/rapport/ny/", {"month": month, "unit": unit})
+    assert response.status_code == 302, response.content[:500]
+    return MonthlyReport.objects.get(month=month, unit_id=unit)
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+def write_all_analyses(client, report: MonthlyReport, skip: str | None = None) -> None:
+    for kpi_id in JANUARY_DEVIATIONS:
+        if kpi_id == skip:
+            continue
+        response = client.post(
+            f"/rapport/{report.pk}/analys/{kpi_id}/",
+            {f"{kpi_id}-cause": "Hög arbetsbelastning i mottagningen.", f"{kpi_id}-actions": "Ny rutin för fördelning."},
+        )
+        assert response.status_code == 302
+
+
+def test_the_draft_lists_januarys_deviations(login):
+    client = login("controller")
+    report = open_draft(client)
+    response = client.get(f"/rapport/{report.pk}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert re.findall(r'<section class="avvikelse" id="avvikelse-([a-z0-9_]+)"', html) == JANUARY_DEVIATIONS
+    assert "Nämndrapport januari 2026" in html
+    # the summary has every figure, the volumes without a target
+    assert "Anmälningar" in html and "inget mål" in html
+    # a six-month trend per deviation, August to January, and a chart drawn with the local Plotly
+    assert "augusti 2025" in html and "/static/overview/vendor/plotly.min.js" in html
+    assert "återkommande" not in text(response)  # December had no decisions
+
+
+def test_the_list_shows_status_and_number_of_deviations(login):
+    client = login("controller")
+    open_draft(client)
+    page = text(client.get("/rapport/"))
+    assert "Utkast, 3 avvikelser" in page
+    assert "Norra förvaltningen" in page and "Södra förvaltningen" not in page  # outside the controller's reach
+    assert "februari 2026" in page  # the last full month is offered
+
+
+def test_saving_an_analysis_masks_a_personnummer(login):
+    client = login("chef")  # the enhetschef of E writes analyses for the district
+    report = open_draft(client)
+    client.post(
+        f"/rapport/{report.pk}/analys/fb_inom_14d_andel/",
+        {"fb_inom_14d_andel-cause": "Ärendet för 20150510-2382 blev sent.", "fb_inom_14d_andel-actions": "Rutin."},
+    )
+    analysis = DeviationAnalysis.objects.get(report=report, kpi_id="fb_inom_14d_andel")
+    assert analysis.cause == "Ärendet för 20150510-**** blev sent."
+    assert analysis.author.get_username() == "chef"
+
+
+def test_an_analysis_of_a_figure_that_does_not_deviate_is_not_saved(login):
+    client = login("controller")
+    report = open_draft(client)
+    client.post(f"/rapport/{report.pk}/analys/utr_inom_4m_andel/", {"utr_inom_4m_andel-cause": "x"})
+    assert not DeviationAnalysis.objects.filter(report=report).exists()
+
+
+def test_fastställ_is_refused_while_an_analysis_is_missing(login):
+    client = login("controller")
+    report = open_draft(client)
+    write_all_analyses(client, report, skip="fb_dagar_median")
+    response = client.post(f"/rapport/{report.pk}/faststall/", follow=True)
+    assert "kan inte fastställas" in text(response)
+    report.refresh_from_db()
+    assert report.status == "utkast" and report.frozen is None
+
+
+def test_fastställd_report_is_frozen_against_changed_figures(login, monkeypatch):
+    client = login("controller")
+    report = open_draft(client)
+    write_all_analyses(client, report)
+    client.post(f"/rapport/{report.pk}/faststall/")
+    report.refresh_from_db()
+    assert report.status == FINAL and report.finalized_by.get_username() == "controller"
+    assert [d["kpi"] for d in report.frozen["deviations"]] == JANUARY_DEVIATIONS
+    client.get(f"/rapport/{report.pk}/")  # shows (and so clears) the messages of the steps above
+    before = client.get(f"/rapport/{report.pk}/").content.decode()
+
+    # A re-import corrects January: every förhandsbedömning in F on time.
+    real = snapshot.Snapshot.figures
+
+    def corrected(self, start, end, as_of, breakdown=None):
+        frame = real(self, start, end, as_of, breakdown)
+        fixed = (pl.col("node_id") == "F") & pl.col("kpi").is_in(["fb_inom_14d_andel", "fb_inom_10ad_andel"])
+        return frame.with_columns(value=pl.when(fixed).then(1.0).otherwise(pl.col("value")))
+
+    monkeypatch.setattr(snapshot.Snapshot, "figures", corrected)
+    draft = MonthlyReport(month=JANUARY, unit_id="F")
+    assert [d["kpi"] for d in docs.build(draft)["deviations"]] == ["fb_dagar_median"]  # the change is seen live
+    after = client.get(f"/rapport/{report.pk}/").content.decode()
+    assert re.findall(r'id="avvikelse-([a-z0-9_]+)"', after) == JANUARY_DEVIATIONS
+    assert before.split("<main")[1].split("</main>")[0] == after.split("<main")[1].split("</main>")[0]
+    # and nothing writes to it any more
+    with pytest.raises(ReportFrozenError):
+        DeviationAnalysis.objects.get(report=report, kpi_id="fb_dagar_median").save()
+    response = client.post(f"/rapport/{report.pk}/analys/fb_dagar_median/", {"fb_dagar_median-cause": "ny"})
+    assert response.status_code == 403
+
+
+def test_the_enhetschef_writes_but_does_not_fastställa(login):
+    client = login("chef")
+    report = open_draft(client)
+    write_all_analyses(client, report)
+    assert client.post(f"/rapport/{report.pk}/faststall/").status_code == 403
+    assert ">Fastställ<" not in client.get(f"/rapport/{report.pk}/").content.decode()
+
+
+def finalized_report(login) -> MonthlyReport:
+    client = login("avdchef")
+    report = open_draft(client)
+    write_all_analyses(client, report)
+    client.post(f"/rapport/{report.pk}/faststall/")
+    report.refresh_from_db()
+    assert report.is_final
+    return report
+
+
+def test_the_nämnd_sees_only_fastställda_reports_with_small_numbers_masked(login):
+    draft = open_draft(login("controller"), month="2025-12-01")
+    report = finalized_report(login)
+    client = login("namnd")
+    assert client.get(f"/rapport/{draft.pk}/").status_code == 404
+    listing = client.get("/rapport/").content.decode()
+    assert f"/rapport/{report.pk}/" in listing and f"/rapport/{draft.pk}/" not in listing
+    assert "Öppna utkastet" not in listing
+    response = client.get(f"/rapport/{report.pk}/")
+    assert response.status_code == 200
+    page = text(response)
+    # one report and one förhandsbedömning in January: "<5", never 1, and no numerators at all
+    assert "&lt;5" in response.content.decode()
+    assert "Täljare" not in page and "Nämnare" not in page
+    assert "Hög arbetsbelastning i mottagningen." in page  # the analyses are the point of the report
+    assert "Spara analysen" not in page
+    assert client.post(f"/rapport/{report.pk}/faststall/").status_code == 403
+
+
+def test_no_case_or_person_in_the_report(login):
+    report = finalized_report(login)
+    client = login("inspektor")
+    outputs = [
+        client.get(f"/rapport/{report.pk}/").content.decode(),
+        str(report.frozen),
+    ]
+    for output in outputs:
+        for case_id in ("C1", "C2", "C3", "C4", "C5"):
+            assert not re.search(rf"\b{case_id}\b", output)
+        for name in ("Anna Andersson", "Bo Berg", "Cia Carlsson"):
+            assert name not in output
+        for pnr in M.PERSONS.values():
+            assert pnr[:8] not in output.replace("-", "")
+
+
+def test_pdf_and_workbook(login):
+    report = finalized_report(login)
+    client = login("controller")
+    pdf = client.get(f"/rapport/{report.pk}/ladda-ner/rapport.pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    xlsx = client.get(f"/rapport/{report.pk}/ladda-ner/rapport.xlsx")
+    assert xlsx.status_code == 200
+    book = load_workbook(io.BytesIO(xlsx.content))
+    assert book.sheetnames == ["Nyckeltal", "Avvikelser"]
+    figures = list(book["Nyckeltal"].iter_rows(values_only=True))
+    assert len(figures) == 1 + 15  # header + every figure of the catalogue
+    deviations = list(book["Avvikelser"].iter_rows(values_only=True))
+    assert [row[0] for row in deviations[1:]] == [
+        "Förhandsbedömningar inom 14 dagar", "Förhandsbedömningar inom 10 arbetsdagar",
+        "Dagar från anmälan till förhandsbedömning (median)",
+    ]
+    assert "Hög arbetsbelastning i mottagningen." in deviations[1]
+    assert client.get(f"/rapport/{report.pk}/ladda-ner/rapport.csv").status_code == 404
+
+
+def test_the_nämnds_workbook_is_masked(login):
+    report = finalized_report(login)
+    xlsx = login("namnd").get(f"/rapport/{report.pk}/ladda-ner/rapport.xlsx")
+    rows = list(load_workbook(io.BytesIO(xlsx.content))["Nyckeltal"].iter_rows(values_only=True))
+    assert "Täljare" not in rows[0]
+    anmalningar = next(r for r in rows if r[0] == "Anmälningar")
+    assert anmalningar[2] == "<5"
+
+
+def test_a_controller_cannot_open_another_districts_report(login):
+    report = open_draft(login("controller"))
+    client = login("controller_syd")
+    assert client.get(f"/rapport/{report.pk}/").status_code == 404
+    assert client.get(f"/rapport/{report.pk}/ladda-ner/rapport.pdf").status_code == 404
+    assert client.post(f"/rapport/{report.pk}/faststall/").status_code == 404
+    assert client.post("/rapport/ny/", {"month": "2026-01-01", "unit": "F"}).status_code == 400
+    # their own district's report they may open
+    own = open_draft(client, unit="F2")
+    assert client.get(f"/rapport/{own.pk}/").status_code == 200
+    assert login("controller").get(f"/rapport/{own.pk}/").status_code == 404
+
+
+def test_caseworkers_read_their_districts_fastställda_reports_only(login):
+    draft = open_draft(login("controller"), month="2025-12-01")
+    report = finalized_report(login)
+    client = login("anna")
+    assert client.get(f"/rapport/{draft.pk}/").status_code == 404
+    response = client.get(f"/rapport/{report.pk}/")
+    assert response.status_code == 200
+    assert "Täljare" not in text(response)  # anna's figures reach her group, not the whole district
+    assert client.post("/rapport/ny/", {"month": "2026-01-01", "unit": "F"}).status_code == 403
+
+
+def test_an_administrator_without_a_role_is_refused(login):
+    report = open_draft(login("controller"))
+    client = login("admin")
+    assert client.get("/rapport/").status_code == 403
+    assert client.get(f"/rapport/{report.pk}/").status_code == 403
