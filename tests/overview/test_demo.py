@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -46,6 +47,13 @@ def test_demo_prepares_everything_and_serve_serves_it(tmp_path):
     assert {"handlaggare", "enhetschef", "namnd", "inspektor", "admin"} <= set(users)
     assert "http://127.0.0.1:8000/" in first.stdout
     database = next(tmp_path.glob("demo-small-*.sqlite3"))
+    with sqlite3.connect(database) as con:  # a started familjevård audit, drawn by the inspektor
+        audits = con.execute("SELECT template_id, per_district, seed FROM audits_audit").fetchall()
+        sampled = con.execute("SELECT COUNT(*), COUNT(DISTINCT district_id) FROM audits_auditcase").fetchone()
+        answered = con.execute("SELECT COUNT(*) FROM audits_auditanswer").fetchone()[0]
+    assert audits == [("familjevard", 5, 2026)]
+    assert sampled[0] > 0 and sampled[0] <= 5 * sampled[1]
+    assert answered == 0  # nothing made up
     assert (tmp_path / "static/overview/vendor/plotly.min.js").is_file()
     assert (tmp_path / "static/overview/vendor/plotly.min.js.gz").is_file()
     assert any((tmp_path / "cache").rglob("figures-*.parquet"))

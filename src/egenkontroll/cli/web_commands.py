@@ -179,6 +179,9 @@ def demo(
     from egenkontroll.access.demo import create_demo_users
 
     users = create_demo_users()
+    from egenkontroll.audits.demo import create_demo_audit
+
+    create_demo_audit(alias)
     _collectstatic()
     _warm_up(alias)
     _print_users(users, host, port)

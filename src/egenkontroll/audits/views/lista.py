@@ -13,18 +13,18 @@ import secrets
 import polars as pl
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 
 from egenkontroll.access.scoping import aggregate, request_scope, subtree
+from egenkontroll.audits.creation import create_audit
 from egenkontroll.audits.forms import NewAuditForm
-from egenkontroll.audits.models import LEVEL_LABELS, Audit, AuditCase
+from egenkontroll.audits.models import LEVEL_LABELS, Audit
 from egenkontroll.audits.views.common import render_audit_page, rights, unit_names
 from egenkontroll.cases.models import Case, OrgUnit
 from egenkontroll.core import smallnumbers
-from egenkontroll.core.audits import DISTRICT_LEVELS, draw_sample, eligible_cases, load_templates
+from egenkontroll.core.audits import DISTRICT_LEVELS, eligible_cases, load_templates
 from egenkontroll.overview import periods, snapshot
 
 
@@ -104,28 +104,19 @@ def ny(request):
     seed = data["seed"] if data["seed"] is not None else secrets.randbelow(10**9)
     snap = snapshot.current()
     eligible = _in_reach(request, eligible_cases(snap.events, template.population, data["period_from"], data["period_to"]))
-    sample = draw_sample(
-        eligible, snap.org_units, data["level"], data["per_district"], seed, district_ids=list(data["districts"])
+    audit = create_audit(
+        template, eligible, snap.org_units, period_from=data["period_from"], period_to=data["period_to"],
+        level=data["level"], per_district=data["per_district"], seed=seed, district_ids=list(data["districts"]),
+        user=request.user,
     )
-    if sample.is_empty():
+    if audit is None:
         messages.error(
             request,
             "Inga ärenden i de valda distrikten uppfyller mallens urvalsgrund under perioden "
             f"({template.population_title.lower()}). Ingen granskning skapades.",
         )
         return redirect("audits:lista")
-    with transaction.atomic():
-        audit = Audit.objects.create(
-            template_id=template.id, title=template.title, period_from=data["period_from"],
-            period_to=data["period_to"], level=data["level"], per_district=data["per_district"], seed=seed,
-            district_ids=sorted(data["districts"]), created_by=request.user,
-        )
-        AuditCase.objects.bulk_create(
-            AuditCase(audit=audit, position=row["position"], case_id=row["case_id"], district_id=row["district_id"],
-                      unit_id=row["unit_id"], gender=row["gender"], qualifying_date=row["qualifying_date"])
-            for row in sample.iter_rows(named=True)
-        )
-    messages.success(request, f"Granskningen skapades med {sample.height} ärenden.")
+    messages.success(request, f"Granskningen skapades med {audit.cases.count()} ärenden.")
     return redirect("audits:detalj", audit_id=audit.pk)
 
 
