@@ -31,7 +31,7 @@ ROLE_TITLES = {
     "enhetschef": "enhetschef (enhet)",
     "verksamhetscontroller": "verksamhetscontroller (avdelning/förvaltning)",
     "avdelningschef": "avdelningschef (avdelning/förvaltning)",
-    "inspektor": "socialtjänstinspektör (hela staden, läsrätt)",
+    "inspektor": "socialtjänstinspektör (hela staden: läser ärenden, gör kvalitetsgranskningar)",
     "namnd": "nämnd (sammanställda, maskerade tal)",
     "admin": "administratör (användare och roller)",
 }
