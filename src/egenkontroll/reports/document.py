@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from egenkontroll.core.identity import mask
 from egenkontroll.overview import snapshot
-from egenkontroll.reports import deviations as D
+from egenkontroll.core import deviations as D
 from egenkontroll.reports.models import DRAFT, FINAL, DeviationAnalysis, MonthlyReport
 
 VERSION = 1

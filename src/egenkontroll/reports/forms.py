@@ -10,7 +10,7 @@ import datetime as dt
 
 from django import forms
 
-from egenkontroll.reports.deviations import last_full_month, previous_month
+from egenkontroll.core.deviations import last_full_month, previous_month
 from egenkontroll.reports.presentation import month_label
 
 MONTHS_OFFERED = 12

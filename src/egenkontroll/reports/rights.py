@@ -31,7 +31,7 @@ from django.core.exceptions import PermissionDenied
 from egenkontroll.access.models import RoleAssignment
 from egenkontroll.access.scoping import FIGURE_ROLES, Scope, request_scope
 from egenkontroll.cases.models import OrgUnit
-from egenkontroll.reports.deviations import REPORT_LEVELS
+from egenkontroll.core.deviations import REPORT_LEVELS
 from egenkontroll.reports.models import MonthlyReport
 
 READ_FINAL_ROLES = FIGURE_ROLES

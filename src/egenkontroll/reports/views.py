@@ -25,7 +25,7 @@ from egenkontroll.overview import periods, snapshot
 from egenkontroll.overview.downloads import _ascii
 from egenkontroll.overview.tables import Column, Table
 from egenkontroll.overview.views.common import ROLE_LABELS, nav
-from egenkontroll.reports import deviations as D
+from egenkontroll.core import deviations as D
 from egenkontroll.reports import document as docs
 from egenkontroll.reports import exports
 from egenkontroll.reports import presentation as P

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from egenkontroll.core import kpis
-from egenkontroll.reports import deviations as D
+from egenkontroll.core import deviations as D
 
 JAN, DEC, NOV, OCT, SEP, AUG = (dt.date(2026, 1, 1), dt.date(2025, 12, 1), dt.date(2025, 11, 1),
                                 dt.date(2025, 10, 1), dt.date(2025, 9, 1), dt.date(2025, 8, 1))
@@ -149,6 +149,6 @@ def test_month_arithmetic():
 
 
 def test_the_module_does_not_import_django():
-    code = "import sys, egenkontroll.reports.deviations; print('django' in sys.modules)"
+    code = "import sys, egenkontroll.core.deviations; print('django' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
