@@ -10,8 +10,8 @@ from dataclasses import replace
 import polars as pl
 import pytest
 
-from egenkontroll.core import kpis
 from egenkontroll.core import deviations as D
+from egenkontroll.core import kpis
 
 JAN, DEC, NOV, OCT, SEP, AUG = (dt.date(2026, 1, 1), dt.date(2025, 12, 1), dt.date(2025, 11, 1),
                                 dt.date(2025, 10, 1), dt.date(2025, 9, 1), dt.date(2025, 8, 1))

@@ -16,9 +16,9 @@ import polars as pl
 from django.db import transaction
 from django.utils import timezone
 
+from egenkontroll.core import deviations as D
 from egenkontroll.core.identity import mask
 from egenkontroll.overview import snapshot
-from egenkontroll.core import deviations as D
 from egenkontroll.reports.models import DRAFT, FINAL, DeviationAnalysis, MonthlyReport
 
 VERSION = 1

@@ -21,11 +21,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from egenkontroll.access.scoping import request_scope
+from egenkontroll.core import deviations as D
 from egenkontroll.overview import periods, snapshot
 from egenkontroll.overview.downloads import _ascii
 from egenkontroll.overview.tables import Column, Table
 from egenkontroll.overview.views.common import ROLE_LABELS, nav
-from egenkontroll.core import deviations as D
 from egenkontroll.reports import document as docs
 from egenkontroll.reports import exports
 from egenkontroll.reports import presentation as P
