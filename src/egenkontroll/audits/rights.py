@@ -59,15 +59,8 @@ class AuditRights:
     def is_auditor(self) -> bool:
         return self.audit_reach is None or bool(self.audit_reach)
 
-    @property
-    def may_close_some(self) -> bool:
-        return self.is_auditor or self.close_reach is None or bool(self.close_reach)
-
     def audits_unit(self, unit_id: str | None) -> bool:
         return self.is_auditor and covers(self.audit_reach, [unit_id])
-
-    def audits_any(self, unit_ids: Iterable[str]) -> bool:
-        return any(self.audits_unit(u) for u in unit_ids)
 
     def may_review(self, audit_case) -> bool:
         """Fill the protocol of a sampled case: an auditor whose reach holds its district and who sees the case."""
