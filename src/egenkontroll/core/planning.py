@@ -1,0 +1,422 @@
+"""Surge planning: week by week, when would the 14-day and 4-month limits break under a scenario?
+
+Why it exists: in the autumn of 2015, 5,519 unaccompanied children came to Stockholm county
+against 888 planned (seeds 000, 001). Units recruited, reorganised and hired consultants, but
+nobody saw the backlog grow until lex Sarah reports followed. This module turns the unit's own
+recent history into a simple queue model and answers "if inflow rises by F from week A, and we
+add N caseworkers from week W, in which week does the förhandsbedömning wait pass 14 days, or
+the investigation time pass four months?" — so a manager can ask before it happens.
+
+It is a planning aid, not a forecast. The model (a deterministic fluid queue, one step a week):
+
+    inflow a_t      = reports_per_week × inflow factor × surge factor (in the surge weeks)
+    caseworkers N_t = caseworkers on as_of + every staffing change from its week on (≥ 0)
+    capacity        μd_t = N_t × decisions per caseworker-week × (1 − s) / (1 − s₀)
+                    μc_t = N_t × conclusions per caseworker-week × s / s₀
+                    (s = the scenario's share of staff time on investigations, s₀ the baseline's;
+                    with s = s₀ both factors are 1)
+    decisions       d_t = min(B_{t−1}, μd_t)      a report is decided at the earliest the week
+    backlog         B_t = B_{t−1} − d_t + a_t     after it came in; the rest carries over
+    investigations  i_t = d_t × share of decisions that open an investigation
+    conclusions     c_t = min(U_{t−1}, μc_t);  U_t = U_{t−1} − c_t + i_t
+    expected wait   7 × B_t / μd_t days (Little's law: a report arriving now waits until the
+                    backlog ahead of it is cleared at this week's capacity)
+    expected investigation time   7 × U_t / μc_t days
+    caseload        (other open cases + B_t + U_t) / N_t, against the norm (arenden_per_handlaggare)
+
+Limits, said plainly:
+- Capacity is the throughput *observed* in the calibration window. A unit that had spare
+  capacity then is assumed to have none, so the model is pessimistic about absorbing a surge;
+  a unit already overloaded then is modelled as it was.
+- New staff are average staff of the subtree from their first week: no recruitment lead time,
+  no introduction, no consultants' different pace. Put the change in the week they are productive.
+- Everything is an average: no seasonality, no priority between urgent and other reports, no
+  variation from week to week (a real queue with the same averages waits longer). A wait under
+  the limit is not a promise that every report is decided in time.
+- Reports and investigations are counted, not cases (a case with two open reports counts twice);
+  open cases other than those (ongoing insatser) are held constant.
+- No minimum handling time beyond one week: with much spare capacity, queues drain faster than
+  real investigations can be done, so times far below the observed ones are optimistic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import polars as pl
+
+from egenkontroll.core import orgtree
+from egenkontroll.core.obligations import Evaluation, evaluate
+from egenkontroll.core.schema import CASEWORKERS, conform
+
+FB_LIMIT_DAYS = 14  # forhandsbedomning_14d
+UTR_LIMIT_DAYS = 122  # utredning_4m: four months ≈ 122 days
+DEFAULT_NORM = 20.0  # arenden_per_handlaggare, seed 003
+NORM_KPI = "arenden_per_handlaggare"
+BACKLOG_RULES = ("forhandsbedomning_14d", "utredning_4m")
+OPEN = ("pending", "overdue")
+FLAGS = ("fb_14d_bryts", "utr_4m_bryts", "caseload_over_norm")
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """What the unit's last `weeks` weeks before as_of say (see `calibrate` for each estimate)."""
+
+    unit_id: str
+    as_of: dt.date
+    weeks: int
+    reports: int
+    decisions: int
+    assessments: int
+    opened_by_decision: int
+    concluded: int
+    undecided: int
+    open_investigations: int
+    other_open_cases: int
+    caseworkers: int
+    caseworker_weeks: float
+    investigation_share: float
+
+    @property
+    def reports_per_week(self) -> float:
+        return self.reports / self.weeks
+
+    @property
+    def inleda_share(self) -> float:
+        return self.opened_by_decision / self.assessments if self.assessments else 0.0
+
+    @property
+    def decisions_per_caseworker_week(self) -> float:
+        return self.decisions / self.caseworker_weeks if self.caseworker_weeks else 0.0
+
+    @property
+    def conclusions_per_caseworker_week(self) -> float:
+        return self.concluded / self.caseworker_weeks if self.caseworker_weeks else 0.0
+
+    def warnings(self) -> list[str]:
+        """What makes this baseline a weak ground for planning, in words for the user."""
+        out = []
+        if not self.caseworkers:
+            out.append("Enheten har inga aktiva handläggare på avstämningsdagen.")
+        if not self.decisions:
+            out.append("Enheten fattade inga beslut om förhandsbedömning under perioden.")
+        if not self.concluded:
+            out.append(
+                "Enheten avslutade inga utredningar under perioden: välj en enhet som både tar emot "
+                "och utreder (till exempel hela enheten eller förvaltningen)."
+            )
+        return out
+
+    def to_frame(self) -> pl.DataFrame:
+        """One row, so a page can keep it in the snapshot's frame cache."""
+        return pl.DataFrame([asdict(self)])
+
+    @classmethod
+    def from_frame(cls, frame: pl.DataFrame) -> Baseline:
+        return cls(**frame.row(0, named=True))
+
+
+@dataclass(frozen=True)
+class Surge:
+    """Inflow × factor in weeks from_week … from_week + weeks − 1."""
+
+    factor: float
+    from_week: int
+    weeks: int
+
+
+@dataclass(frozen=True)
+class StaffChange:
+    """`change` caseworkers more (or fewer, negative) from week `from_week` on."""
+
+    change: int
+    from_week: int
+
+
+@dataclass(frozen=True)
+class Scenario:
+    weeks: int = 26
+    inflow: float = 1.0
+    surge: Surge | None = None
+    staffing: tuple[StaffChange, ...] = field(default_factory=tuple)
+    investigation_share: float | None = None  # None: the baseline's
+    caseload_norm: float = DEFAULT_NORM
+
+    def __post_init__(self):
+        if self.weeks < 1:
+            raise ValueError("scenariot behöver minst en vecka")
+        if self.inflow < 0 or (self.surge and self.surge.factor < 0):
+            raise ValueError("inflödet kan inte vara negativt")
+        if self.surge and (self.surge.from_week < 1 or self.surge.weeks < 0):
+            raise ValueError("toppen börjar tidigast vecka 1 och varar minst 0 veckor")
+        if any(c.from_week < 1 for c in self.staffing):
+            raise ValueError("en personalförändring gäller tidigast från vecka 1")
+        if self.investigation_share is not None and not 0 <= self.investigation_share <= 1:
+            raise ValueError("andelen tid på utredningar ska vara mellan 0 och 1")
+
+
+def norm_from(catalogue: Mapping) -> float:
+    """The caseload norm: the target of arenden_per_handlaggare in the (configured) catalogue."""
+    kpi = catalogue.get(NORM_KPI)
+    return float(kpi.target) if kpi is not None and kpi.target is not None else DEFAULT_NORM
+
+
+# ---------------------------------------------------------------- calibration
+
+
+def calibrate(
+    events: pl.DataFrame,
+    caseworkers: pl.DataFrame,
+    org_units: pl.DataFrame,
+    unit_id: str,
+    as_of: dt.date,
+    weeks: int = 26,
+    evaluation: Evaluation | None = None,
+) -> Baseline:
+    """The baseline of `unit_id`'s subtree from the `weeks` weeks ending on as_of (both days in).
+
+    Each estimate, from the linked events (core.linking, through the obligations engine):
+    - reports: `anmalan` events in the window at a unit of the subtree; per week = ÷ weeks.
+    - decisions: reports decided in the window (`Links.decisions`), counted at the unit of the
+      deciding förhandsbedömning — the unit that did the work.
+    - share opening an investigation: `forhandsbedomning` events in the window with outcome
+      `inleda` ÷ all of them (the key figure anmalan_inledd_andel).
+    - concluded: investigations (`Links.investigations`) concluded in the window, at the unit of
+      the concluding event.
+    - undecided and open investigations on as_of: the `forhandsbedomning_14d` and `utredning_4m`
+      obligations still pending or overdue, at the unit responsible on as_of (as every figure
+      attributes open obligations); reports whose case closed undecided are not counted.
+    - other open cases: open cases on as_of (oppna_arenden) with neither of those, e.g. ongoing
+      insatser — part of the caseload, held constant by the model.
+    - caseworkers: rows of caseworkers.csv in the subtree active on as_of; caseworker-weeks: the
+      days each was employed inside the window ÷ 7. Throughput per caseworker-week = observed
+      completions ÷ caseworker-weeks (every caseworker counted, whatever their group's work).
+    - share of staff time on investigations: assumed to follow the work in progress — the
+      investigation-days ÷ (investigation-days + undecided-report-days) inside the window. It only
+      matters when a scenario moves staff time between assessments and investigations.
+    `evaluation` may be the obligations evaluation of the same as_of (any rules including the
+    two above), to avoid evaluating again.
+    """
+    if weeks < 1:
+        raise ValueError("kalibreringen behöver minst en vecka")
+    if evaluation is None or evaluation.as_of != as_of:
+        evaluation = evaluate(events, as_of, list(BACKLOG_RULES))
+    links = evaluation.links
+    start = as_of - dt.timedelta(days=7 * weeks - 1)
+    inside = _unit_filter(org_units, unit_id)
+    ev = links.events.filter(pl.col("date") <= as_of)
+    in_window = pl.col("date").is_between(start, as_of)
+    units = ev.select("event_id", "unit_id", "outcome")
+
+    reports = ev.filter((pl.col("event_type") == "anmalan") & in_window & inside)
+    assessed = ev.filter((pl.col("event_type") == "forhandsbedomning") & in_window & inside)
+    decided = (
+        links.decisions.filter(pl.col("decision_date").is_between(start, as_of))
+        .join(units.rename({"event_id": "decision_id"}), on="decision_id", how="left")
+        .filter(inside)
+    )
+    concluded = (
+        links.investigations.filter(pl.col("concluded").is_between(start, as_of))
+        .join(units.rename({"event_id": "concluded_id"}).drop("outcome"), on="concluded_id", how="left")
+        .filter(inside)
+    )
+    backlog = evaluation.obligations.filter(
+        pl.col("rule").is_in(BACKLOG_RULES) & pl.col("status").is_in(OPEN) & inside
+    )
+    staff = conform(caseworkers, CASEWORKERS).filter(inside)
+    return Baseline(
+        unit_id=unit_id,
+        as_of=as_of,
+        weeks=weeks,
+        reports=reports.height,
+        decisions=decided.height,
+        assessments=assessed.height,
+        opened_by_decision=assessed.filter(pl.col("outcome") == "inleda").height,
+        concluded=concluded.height,
+        undecided=backlog.filter(pl.col("rule") == "forhandsbedomning_14d").height,
+        open_investigations=backlog.filter(pl.col("rule") == "utredning_4m").height,
+        other_open_cases=_other_open_cases(events, evaluation, org_units, caseworkers, unit_id, backlog, start),
+        caseworkers=staff.filter(_active_on(as_of)).height,
+        caseworker_weeks=_days_inside(staff, "start_date", "end_date", start, as_of) / 7,
+        investigation_share=_investigation_share(links, ev, inside, start, as_of),
+    )
+
+
+def _unit_filter(org_units: pl.DataFrame, unit_id: str) -> pl.Expr:
+    """`unit_id` column inside the subtree; at the root also units missing from the tree."""
+    flat = orgtree.flatten(org_units)
+    ids = orgtree.subtree(flat, unit_id)["unit_id"].to_list()
+    inside = pl.col("unit_id").is_in(ids)
+    if unit_id in orgtree.roots(flat):
+        inside |= pl.col("unit_id").is_null() | ~pl.col("unit_id").is_in(flat["unit_id"].to_list())
+    return inside
+
+
+def _active_on(day: dt.date) -> pl.Expr:
+    return (pl.col("start_date").is_null() | (pl.col("start_date") <= day)) & (
+        pl.col("end_date").is_null() | (pl.col("end_date") >= day)
+    )
+
+
+def _days_inside(frame: pl.DataFrame, begin: str, end: str, start: dt.date, as_of: dt.date) -> float:
+    """Sum over rows of the days of [begin, end] (open ends: the window's) inside [start, as_of]."""
+    if frame.is_empty():
+        return 0.0
+    lo = pl.max_horizontal(pl.col(begin).fill_null(start), pl.lit(start))
+    hi = pl.min_horizontal(pl.col(end).fill_null(as_of), pl.lit(as_of))
+    days = ((hi - lo).dt.total_days() + 1).clip(lower_bound=0)
+    return float(frame.select(days.sum()).item() or 0)
+
+
+def _investigation_share(links, ev: pl.DataFrame, inside: pl.Expr, start: dt.date, as_of: dt.date) -> float:
+    """Investigation-days ÷ (investigation-days + undecided-report-days) in the window.
+
+    A report is undecided from its date until the day before its decision; an investigation is
+    open from its opening until the day before its conclusion (attributed to the unit of the
+    report or the opening event).
+    """
+    at_unit = ev.select("event_id", "unit_id")
+    reports = (
+        ev.filter(pl.col("event_type") == "anmalan")
+        .select(pl.col("event_id").alias("report_id"), "date", "unit_id")
+        .join(links.decisions, on="report_id", how="left")
+        .filter(inside)
+        .with_columns(last=(pl.col("decision_date") - dt.timedelta(days=1)))
+    )
+    investigations = (
+        links.investigations.join(at_unit.rename({"event_id": "inv_id"}), on="inv_id", how="left")
+        .filter(inside)
+        .with_columns(last=(pl.col("concluded") - dt.timedelta(days=1)))
+    )
+    undecided_days = _days_inside(reports, "date", "last", start, as_of)
+    investigation_days = _days_inside(investigations, "opened", "last", start, as_of)
+    total = undecided_days + investigation_days
+    return investigation_days / total if total else 0.5
+
+
+def _other_open_cases(events, evaluation, org_units, caseworkers, unit_id, backlog, start) -> int:
+    """Open cases on as_of in the subtree with no undecided report and no open investigation."""
+    from egenkontroll.core import kpis
+
+    open_cases = kpis.items(
+        events, evaluation.obligations, org_units, caseworkers, "oppna_arenden", start, evaluation.as_of,
+        evaluation.as_of, unit_id=unit_id, links=evaluation.links,
+    )
+    return open_cases.join(backlog.select("case_id").unique(), on="case_id", how="anti").height
+
+
+# ---------------------------------------------------------------- the simulation
+
+
+def week_start(as_of: dt.date, week: int) -> dt.date:
+    """Monday of simulated week `week` (week 1 = the week after the one as_of falls in)."""
+    return as_of - dt.timedelta(days=as_of.weekday()) + dt.timedelta(weeks=week)
+
+
+def week_label(day: dt.date) -> str:
+    """ISO year and week, as Swedish calendars print it: 2027-03."""
+    iso = day.isocalendar()
+    return f"{iso.year}-{iso.week:02d}"
+
+
+def inflow_factors(scenario: Scenario) -> np.ndarray:
+    """The inflow multiplier of each week 1 … weeks."""
+    week = np.arange(1, scenario.weeks + 1)
+    factors = np.full(scenario.weeks, scenario.inflow, dtype=float)
+    if scenario.surge is not None:
+        s = scenario.surge
+        factors[(week >= s.from_week) & (week < s.from_week + s.weeks)] *= s.factor
+    return factors
+
+
+def staffing(baseline: Baseline, scenario: Scenario) -> np.ndarray:
+    """Caseworkers in each week 1 … weeks (never below zero)."""
+    week = np.arange(1, scenario.weeks + 1)
+    staff = np.full(scenario.weeks, float(baseline.caseworkers))
+    for change in scenario.staffing:
+        staff += np.where(week >= change.from_week, change.change, 0)
+    return np.maximum(staff, 0.0)
+
+
+def _time_factors(baseline: Baseline, scenario: Scenario) -> tuple[float, float]:
+    """How the scenario's split of staff time scales assessment and investigation capacity."""
+    s0, s = baseline.investigation_share, scenario.investigation_share
+    if s is None or s == s0:
+        return 1.0, 1.0
+    assess = (1 - s) / (1 - s0) if s0 < 1 else 1.0
+    investigate = s / s0 if s0 > 0 else 1.0
+    return assess, investigate
+
+
+def simulate(baseline: Baseline, scenario: Scenario) -> pl.DataFrame:
+    """One row per simulated week: flows, queues, expected times and the three flags.
+
+    The recursion runs over weeks (each week's backlog depends on the last); all per-week inputs
+    are whole arrays.
+    """
+    n = scenario.weeks
+    inflow = baseline.reports_per_week * inflow_factors(scenario)
+    staff = staffing(baseline, scenario)
+    assess, investigate = _time_factors(baseline, scenario)
+    decision_cap = staff * baseline.decisions_per_caseworker_week * assess
+    conclusion_cap = staff * baseline.conclusions_per_caseworker_week * investigate
+    decisions, undecided, opened, concluded, open_inv = (np.zeros(n) for _ in range(5))
+    backlog, investigations = float(baseline.undecided), float(baseline.open_investigations)
+    for t in range(n):
+        decisions[t] = min(backlog, decision_cap[t])
+        backlog += inflow[t] - decisions[t]
+        opened[t] = decisions[t] * baseline.inleda_share
+        concluded[t] = min(investigations, conclusion_cap[t])
+        investigations += opened[t] - concluded[t]
+        undecided[t], open_inv[t] = backlog, investigations
+    wait = _days_to_clear(undecided, decision_cap)
+    duration = _days_to_clear(open_inv, conclusion_cap)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        caseload = np.where(
+            staff > 0, (baseline.other_open_cases + undecided + open_inv) / np.where(staff > 0, staff, 1), math.inf
+        )
+    starts = [week_start(baseline.as_of, w) for w in range(1, n + 1)]
+    return pl.DataFrame(
+        {
+            "week": np.arange(1, n + 1),
+            "week_start": starts,
+            "iso_week": [week_label(d) for d in starts],
+            "inflow": inflow,
+            "decisions": decisions,
+            "undecided": undecided,
+            "new_investigations": opened,
+            "concluded": concluded,
+            "open_investigations": open_inv,
+            "caseworkers": staff,
+            "decision_capacity": decision_cap,
+            "conclusion_capacity": conclusion_cap,
+            "wait_days": wait,
+            "investigation_days": duration,
+            "cases_per_caseworker": caseload,
+        },
+        schema_overrides={"week": pl.Int32, "week_start": pl.Date},
+    ).with_columns(
+        fb_14d_bryts=pl.col("wait_days") > FB_LIMIT_DAYS,
+        utr_4m_bryts=pl.col("investigation_days") > UTR_LIMIT_DAYS,
+        caseload_over_norm=pl.col("cases_per_caseworker") > scenario.caseload_norm,
+    )
+
+
+def _days_to_clear(queue: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """7 × queue ÷ weekly capacity; an empty queue waits 0 days, a queue nobody works on forever."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        days = 7 * queue / np.where(capacity > 0, capacity, 1)
+    return np.where(queue <= 0, 0.0, np.where(capacity > 0, days, math.inf))
+
+
+def first_breaks(frame: pl.DataFrame) -> dict[str, int | None]:
+    """For each flag, the first simulated week it is true (None: it holds the whole period)."""
+    out: dict[str, int | None] = {}
+    for flag in FLAGS:
+        hits = frame.filter(pl.col(flag))["week"]
+        out[flag] = int(hits[0]) if hits.len() else None
+    return out
