@@ -48,7 +48,10 @@ def test_an_auditor_adds_a_finding_with_the_personnummer_masked(as_user, audit):
 
 
 def test_a_controller_cannot_add_a_finding_for_a_district_outside_reach(as_user, audit):
-    add(as_user("controller"), audit, district="A2", responsible_unit="E2")
+    controller = as_user("controller")
+    response = add(controller, audit, district="A2", responsible_unit="E2")
+    assert response.status_code == 302  # back to the audit page, with the error
+    assert "Fyndet sparades inte" in controller.get(response["Location"]).content.decode()
     assert not AuditFinding.objects.exists()
     assert add(as_user("chef"), audit).status_code == 403
     assert add(as_user("namnd"), audit).status_code == 403

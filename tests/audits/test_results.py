@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+import openpyxl
 import pytest
 from django.urls import reverse
 
@@ -120,8 +121,19 @@ def test_export_csv_has_the_header_and_the_rows_of_the_page(as_user, audit):
     assert ["ALLA", "Alla distrikt", "Fråga", "skyddsbedomning_dokumenterad",
             "Finns en skyddsbedömning dokumenterad samma dag som anmälan kom in?", "Alla", "3", "1", "0", "7",
             "0.75"] in rows
+
+
+def test_the_namnds_xlsx_download_has_the_small_counts_masked(as_user, audit):
     xlsx = as_user("namnd").get(reverse("audits:export", kwargs={"audit_id": audit.pk, "table": "resultat", "fmt": "xlsx"}))
-    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert xlsx.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    header, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert header[:7] == ["Distrikt-id", "Distrikt", "Nivå", "Id", "Område eller fråga", "Kön", "Ja"]
+    a1 = next(r for r in rows if r[0] == "A1" and r[3] == "trygghet_sakerhet" and r[5] == "Alla")
+    # ja 3, nej 2: small numbers, hidden; so is the share.
+    assert (a1[6], a1[7], a1[10]) == ("<5", "<5", None)
+    counts = [v for r in rows for v in r[6:10]]
+    assert not any(isinstance(v, int) and 1 <= v <= 4 for v in counts)
 
 
 def test_an_unknown_table_or_format_is_not_found(as_user, audit):
