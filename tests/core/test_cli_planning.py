@@ -1,0 +1,86 @@
+"""`egenkontroll planera` as a user runs it, on the page tests' municipality written as CSV files.
+
+On 2026-03-10, over the 26 weeks before (2025-09-09 – 2026-03-10, 182 days), the city S had:
+5 reports, 3 decisions (2 "inleda"), 1 investigation concluded (C3); 2 reports undecided (C4, C5),
+1 investigation open (C1), 1 other open case (C3, placed). Caseworkers: anna, bo and cia active
+(182 days each), dan until 2025-11-28 (81 days) → 627 / 7 caseworker-weeks. So capacity is
+3 × 3 / 89.57 ≈ 0.10 decisions a week against 2 waiting: the 14 days break at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from typer.testing import CliRunner
+
+import egenkontroll.cli.planning_commands  # noqa: F401  (registers the command)
+from egenkontroll.cli.app import app
+from tests.cases.factory import write_dataset
+from tests.overview import municipality as M
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    return write_dataset(tmp_path_factory.mktemp("planera"), M.events(), M.ORG_UNITS, M.CASEWORKERS)
+
+
+@pytest.fixture(autouse=True)
+def key(monkeypatch):
+    monkeypatch.setenv("EGK_PSEUDONYM_KEY", "test-pseudonym-key-0123456789abcdef")
+
+
+def run(*args: str):
+    return runner.invoke(app, ["planera", *args])
+
+
+def rows(output: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(output)))
+
+
+def test_text_gives_the_baseline_the_weeks_and_one_sentence_per_limit(dataset):
+    result = run("--data", str(dataset), "--per", "2026-03-10", "--veckor", "8")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Anmälningar per vecka 0.2; andel som leder till utredning 67%." in out
+    assert "Väntar på förhandsbedömning 2; pågående utredningar 1; övriga öppna ärenden 1." in out
+    assert "Handläggare 3;" in out
+    # Week 1 is the week of Monday 2026-03-16, ISO week 12.
+    assert "Fristen för förhandsbedömning (14 dagar) bryts vecka 2026-12 (v. 1 från nu)." in out
+    assert "Fristen för utredning (4 månader) bryts vecka 2026-12 (v. 1 från nu)." in out
+    assert "Riktmärket 20 ärenden per handläggare håller hela perioden (8 veckor)." in out
+    assert "2026-19" in out and "2026-20" not in out  # eight weekly rows
+
+
+def test_csv_has_one_row_per_week_with_the_scenario_applied(dataset):
+    result = run(
+        "--data", str(dataset), "--per", "2026-03-10", "--veckor", "4", "--format", "csv",
+        "--topp", "3", "--topp-fran", "2", "--topp-veckor", "1", "--personal", "+3@2,-1@4",
+    )
+    assert result.exit_code == 0, result.output
+    table = rows(result.stdout)
+    assert [r["week"] for r in table] == ["1", "2", "3", "4"]
+    assert [r["week_start"] for r in table] == ["2026-03-16", "2026-03-23", "2026-03-30", "2026-04-06"]
+    assert [float(r["inflow"]) for r in table] == [0.19, 0.58, 0.19, 0.19]  # 5/26 a week, × 3 in week 2
+    assert [float(r["caseworkers"]) for r in table] == [3.0, 6.0, 6.0, 5.0]
+    assert float(table[0]["decision_capacity"]) == pytest.approx(3 * 3 / (627 / 7), abs=0.005)
+    assert table[0]["fb_14d_bryts"] == "true"
+
+
+def test_the_default_day_is_the_last_in_the_data_and_a_unit_can_be_chosen(dataset):
+    result = run("--data", str(dataset), "--enhet", "G2", "--veckor", "1", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    # The last event is 2026-03-05 (a Thursday): week 1 starts on Monday 03-09.
+    assert rows(result.stdout)[0]["week_start"] == "2026-03-09"
+
+
+def test_mistakes_are_told_in_swedish(dataset):
+    bad = run("--data", str(dataset), "--personal", "tre@fyra")
+    assert bad.exit_code != 0 and "ändring@vecka" in bad.output
+    unknown = run("--data", str(dataset), "--enhet", "NOPE")
+    assert unknown.exit_code == 1 and "okänd enhet: NOPE" in unknown.output
+    wrong = run("--data", str(dataset), "--format", "json")
+    assert wrong.exit_code != 0 and "text eller csv" in wrong.output
