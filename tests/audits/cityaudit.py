@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from egenkontroll.audits.frozen_template import template_json
 from egenkontroll.audits.models import Audit, AuditCase, AuditFinding
+from egenkontroll.core.audits import load_templates
 from tests.access.cityfixture import CASES
 
 DISTRICT_OF_GROUP = {"G1": "A1", "G2": "A1", "G3": "A2"}
@@ -17,7 +19,8 @@ DISTRICT_OF_GROUP = {"G1": "A1", "G2": "A1", "G3": "A2"}
 def city_audit(users: dict) -> dict:
     """Creates the audit; returns the ids the URL matrix fills in (`#audit_id`, `#finding_id`)."""
     audit = Audit.objects.create(
-        template_id="barnavardsutredning", title="Barnavårdsutredning", period_from=date(2024, 1, 1),
+        template_id="barnavardsutredning", title="Barnavårdsutredning",
+        template_snapshot=template_json(load_templates()["barnavardsutredning"]), period_from=date(2024, 1, 1),
         period_to=date(2024, 12, 31), level="avdelning", per_district=10, seed=7, district_ids=["A1", "A2"],
         created_by=users["inspektor"],
     )

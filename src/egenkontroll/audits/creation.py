@@ -11,6 +11,7 @@ import datetime as dt
 import polars as pl
 from django.db import transaction
 
+from egenkontroll.audits.frozen_template import template_json
 from egenkontroll.audits.models import Audit, AuditCase
 from egenkontroll.core.audits import Template, draw_sample
 
@@ -34,7 +35,8 @@ def create_audit(
         return None
     with transaction.atomic():
         audit = Audit.objects.create(
-            template_id=template.id, title=template.title, period_from=period_from, period_to=period_to,
+            template_id=template.id, title=template.title, template_snapshot=template_json(template),
+            period_from=period_from, period_to=period_to,
             level=level, per_district=per_district, seed=seed, district_ids=sorted(district_ids), created_by=user,
         )
         AuditCase.objects.bulk_create(

@@ -1,9 +1,10 @@
 """What an audit stores: how its sample was drawn, the sampled cases, the answers and the findings.
 
 The sample is computed by `core.audits` and stored as rows (`AuditCase`), so the cases to
-review do not change when a later import adds events. The parameters of the draw (template,
-period, level, per_district, seed, districts) are kept with the audit, so the same sample can
-be drawn again from the same data to show how it was made. Free text (comments, findings) is
+review do not change when a later import adds events; the template is stored as JSON
+(`frozen_template`), so its questions do not change when the templates file does. The
+parameters of the draw (template, period, level, per_district, seed, districts) are kept with
+the audit, so the same sample can be drawn again from the same data to show how it was made. Free text (comments, findings) is
 masked for anything looking like a personnummer before it is saved (see `views`).
 """
 # ruff: noqa: DJ001
@@ -26,6 +27,8 @@ class Audit(models.Model):
 
     template_id = models.CharField(max_length=64)
     title = models.CharField(max_length=300)
+    # The whole template as it was when the audit was created (frozen_template.template_json).
+    template_snapshot = models.JSONField()
     period_from = models.DateField()
     period_to = models.DateField()
     level = models.CharField(max_length=16, choices=[(lvl, LEVEL_LABELS[lvl]) for lvl in DISTRICT_LEVELS])

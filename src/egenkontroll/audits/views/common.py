@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from egenkontroll.access.scoping import request_scope
+from egenkontroll.audits.frozen_template import template_from_json
 from egenkontroll.audits.models import Audit
 from egenkontroll.audits.rights import AuditRights, rights_for
 from egenkontroll.cases.models import OrgUnit
-from egenkontroll.core.audits import Template, load_templates
+from egenkontroll.core.audits import Template
 from egenkontroll.overview.views.common import DOWNLOAD_LABELS, ROLE_LABELS, nav
 
 
@@ -25,10 +25,8 @@ def audit_or_404(audit_id: int) -> Audit:
 
 
 def template_of(audit: Audit) -> Template:
-    template = load_templates().get(audit.template_id)
-    if template is None:
-        raise Http404(f"Granskningsmallen {audit.template_id!r} finns inte längre i mallfilen.")
-    return template
+    """The template as stored with the audit: later changes to the templates file do not reach it."""
+    return template_from_json(audit.template_snapshot)
 
 
 def unit_names(unit_ids) -> dict[str, str]:

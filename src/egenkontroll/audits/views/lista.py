@@ -59,11 +59,10 @@ def audit_rows(request) -> list[dict]:
     )
     audits = list(audits)
     names = unit_names(d for a in audits for d in a.district_ids)
-    templates = load_templates()
     return [
         {
             "audit": a,
-            "template": templates[a.template_id].title if a.template_id in templates else a.template_id,
+            "template": a.template_snapshot["title"],
             "level": LEVEL_LABELS.get(a.level, a.level),
             "districts": ", ".join(names.get(d, d) for d in a.district_ids),
             "progress": f"{_count_text(a.done, masked)} av {a.total}",
