@@ -223,3 +223,16 @@ def test_more_staff_never_makes_the_undecided_backlog_longer(baseline, more, wee
     b = P.simulate(baseline, P.Scenario(weeks=30, surge=surge, staffing=(P.StaffChange(more, week),)))
     assert all(y <= x + 1e-9 for x, y in zip(a["undecided"], b["undecided"], strict=True))
     assert all(y <= x + 1e-9 for x, y in zip(a["wait_days"], b["wait_days"], strict=True))
+
+
+def test_staffing_notation_and_the_sentences():
+    assert P.parse_staffing("+3@4, -2@10") == (P.StaffChange(3, 4), P.StaffChange(-2, 10))
+    assert P.parse_staffing("") == ()
+    with pytest.raises(ValueError, match="ändring@vecka"):
+        P.parse_staffing("3 från vecka 4")
+    frame = P.simulate(CALM, P.Scenario(weeks=20, surge=P.Surge(factor=2, from_week=3, weeks=10)))
+    assert P.describe_breaks(frame, 20) == [
+        "Fristen för förhandsbedömning (14 dagar) bryts vecka 2026-13 (v. 4 från nu).",
+        "Fristen för utredning (4 månader) håller hela perioden (20 veckor).",
+        "Riktmärket 20 ärenden per handläggare håller hela perioden (20 veckor).",
+    ]

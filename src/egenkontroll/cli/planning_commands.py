@@ -8,7 +8,6 @@ limits are in core.planning and docs/planning.md; this is a thin shell over it.
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
@@ -21,7 +20,6 @@ from rich.table import Table
 from egenkontroll.cli.app import app
 from egenkontroll.cli.core_commands import err, load_source, parse_date, write_rejects
 
-STAFF_CHANGE = re.compile(r"^\s*([+-]?\d+)\s*@\s*(\d+)\s*$")
 COLUMNS = (
     ("iso_week", "Vecka", None),
     ("inflow", "Inflöde", 0),
@@ -37,40 +35,6 @@ COLUMNS = (
 )
 
 
-def parse_staffing(text: str | None):
-    """"+3@4,-2@10" → (StaffChange(3, 4), StaffChange(-2, 10))."""
-    from egenkontroll.core.planning import StaffChange
-
-    if not text:
-        return ()
-    out = []
-    for part in text.split(","):
-        match = STAFF_CHANGE.match(part)
-        if not match:
-            raise typer.BadParameter(f"{part.strip()!r}: skriv ändring@vecka, till exempel +3@4", param_hint="--personal")
-        out.append(StaffChange(int(match[1]), int(match[2])))
-    return tuple(out)
-
-
-def limit_sentences(frame: pl.DataFrame, breaks: dict, norm: float) -> list[str]:
-    """One line per limit: the week it breaks (ISO week and weeks from now) or that it holds."""
-    subjects = {
-        "fb_14d_bryts": "Fristen för förhandsbedömning (14 dagar)",
-        "utr_4m_bryts": "Fristen för utredning (4 månader)",
-        "caseload_over_norm": f"Riktmärket {norm:g} ärenden per handläggare",
-    }
-    lines = []
-    for flag, subject in subjects.items():
-        week = breaks[flag]
-        if week is None:
-            lines.append(f"{subject} håller hela perioden ({frame.height} veckor).")
-        else:
-            label = frame.filter(pl.col("week") == week)["iso_week"][0]
-            verb = "överskrids" if flag == "caseload_over_norm" else "bryts"
-            lines.append(f"{subject} {verb} vecka {label} (v. {week} från nu).")
-    return lines
-
-
 def baseline_lines(baseline) -> list[str]:
     b = baseline
     return [
@@ -84,7 +48,9 @@ def baseline_lines(baseline) -> list[str]:
     ]
 
 
-def text_report(baseline, frame: pl.DataFrame, breaks: dict, norm: float) -> None:
+def text_report(baseline, frame: pl.DataFrame, norm: float) -> None:
+    from egenkontroll.core.planning import describe_breaks
+
     console = Console(width=max(Console().width, 120))
     for line in baseline_lines(baseline):
         console.print(escape(line), highlight=False)
@@ -96,7 +62,7 @@ def text_report(baseline, frame: pl.DataFrame, breaks: dict, norm: float) -> Non
     for row in frame.iter_rows(named=True):
         table.add_row(*(_cell(row[key], digits) for key, _, digits in COLUMNS))
     console.print(table)
-    for line in limit_sentences(frame, breaks, norm):
+    for line in describe_breaks(frame, norm):
         console.print(escape(line), highlight=False)
 
 
@@ -135,7 +101,10 @@ def planera(
 
     if fmt not in {"text", "csv"}:
         raise typer.BadParameter("--format ska vara text eller csv")
-    changes = parse_staffing(staff)
+    try:
+        changes = planning.parse_staffing(staff)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--personal") from None
     events, org_units, caseworkers, rejects = load_source(data, db)
     write_rejects(rejects, None)
     day = parse_date(as_of, "--per") or events["date"].max()
@@ -166,4 +135,4 @@ def planera(
     if fmt == "csv":
         sys.stdout.write(csv_text(frame))
         return
-    text_report(baseline, frame, planning.first_breaks(frame), scenario.caseload_norm)
+    text_report(baseline, frame, scenario.caseload_norm)

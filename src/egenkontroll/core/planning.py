@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
@@ -60,6 +61,7 @@ NORM_KPI = "arenden_per_handlaggare"
 BACKLOG_RULES = ("forhandsbedomning_14d", "utredning_4m")
 OPEN = ("pending", "overdue")
 FLAGS = ("fb_14d_bryts", "utr_4m_bryts", "caseload_over_norm")
+STAFF_CHANGE = re.compile(r"^\s*([+-]?\d+)\s*@\s*(\d+)\s*$")
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,17 @@ class Scenario:
             raise ValueError("en personalförändring gäller tidigast från vecka 1")
         if self.investigation_share is not None and not 0 <= self.investigation_share <= 1:
             raise ValueError("andelen tid på utredningar ska vara mellan 0 och 1")
+
+
+def parse_staffing(text: str | None) -> tuple[StaffChange, ...]:
+    """"+3@4,-2@10" → 3 more caseworkers from week 4, 2 fewer from week 10 (the CLI's and the page's notation)."""
+    out = []
+    for part in filter(None, (p.strip() for p in (text or "").split(","))):
+        match = STAFF_CHANGE.match(part)
+        if not match:
+            raise ValueError(f"”{part}”: skriv ändring@vecka, till exempel +3@4")
+        out.append(StaffChange(int(match[1]), int(match[2])))
+    return tuple(out)
 
 
 def norm_from(catalogue: Mapping) -> float:
@@ -411,6 +424,25 @@ def _days_to_clear(queue: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         days = 7 * queue / np.where(capacity > 0, capacity, 1)
     return np.where(queue <= 0, 0.0, np.where(capacity > 0, days, math.inf))
+
+
+def describe_breaks(frame: pl.DataFrame, norm: float) -> list[str]:
+    """One sentence per limit: the week it breaks (ISO week and weeks from now) or that it holds."""
+    breaks = first_breaks(frame)
+    subjects = {
+        "fb_14d_bryts": ("Fristen för förhandsbedömning (14 dagar)", "bryts"),
+        "utr_4m_bryts": ("Fristen för utredning (4 månader)", "bryts"),
+        "caseload_over_norm": (f"Riktmärket {norm:g} ärenden per handläggare", "överskrids"),
+    }
+    lines = []
+    for flag, (subject, verb) in subjects.items():
+        week = breaks[flag]
+        if week is None:
+            lines.append(f"{subject} håller hela perioden ({frame.height} veckor).")
+        else:
+            label = frame.filter(pl.col("week") == week)["iso_week"][0]
+            lines.append(f"{subject} {verb} vecka {label} (v. {week} från nu).")
+    return lines
 
 
 def first_breaks(frame: pl.DataFrame) -> dict[str, int | None]:
