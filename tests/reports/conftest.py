@@ -60,10 +60,21 @@ def fast_password_hasher(settings):
 
 
 @pytest.fixture
-def municipality(db, tmp_path, monkeypatch):
+def city_events() -> list[dict]:
+    """The events imported (a test module overrides this fixture to add some)."""
+    return M.events()
+
+
+@pytest.fixture
+def city_caseworkers() -> list[tuple]:
+    return M.CASEWORKERS
+
+
+@pytest.fixture
+def municipality(db, tmp_path, monkeypatch, city_events, city_caseworkers):
     monkeypatch.setenv("EGK_PSEUDONYM_KEY", KEY)
     monkeypatch.delenv("EGK_PSEUDONYM_KEY_FILE", raising=False)
-    path = write_dataset(tmp_path / "data", M.events(), org_units=ORG_UNITS, caseworkers=M.CASEWORKERS)
+    path = write_dataset(tmp_path / "data", city_events, org_units=ORG_UNITS, caseworkers=city_caseworkers)
     summary = run_import(path)
     assert summary.rejected == 0
     users = {}

@@ -6,6 +6,8 @@ goes through `document(report)`: for a draft it is built now from the stored fig
 (`Snapshot.figures` for the report month and the five before it, `as_of` = each month's last
 day, judged by `deviations`); for a fastställd report it is the copy written by `finalize`.
 The document holds aggregated figures and the analyses only — never a case id or a person.
+Beside every exact value it holds `masked_value`, the cell as the nämnd's Översikt shows it
+for that month (`masking`), so the masked view of a fastställd report is frozen with it.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from django.utils import timezone
 from egenkontroll.core import deviations as D
 from egenkontroll.core.identity import mask
 from egenkontroll.overview import snapshot
+from egenkontroll.reports import masking
 from egenkontroll.reports.models import DRAFT, FINAL, DeviationAnalysis, MonthlyReport
 
-VERSION = 1
+# 2: every value has its masked_value beside it.
+VERSION = 2
 
 
 class NotReady(ValueError):
@@ -51,6 +55,7 @@ def build(report: MonthlyReport, snap: snapshot.Snapshot | None = None) -> dict:
     catalogue = snap.catalogue
     assessed = D.assess({month: frames[month]}, catalogue, level).filter(pl.col("unit_id") == report.unit_id)
     found = D.deviations(frames, month, catalogue, level).filter(pl.col("unit_id") == report.unit_id)
+    hidden = {m: masking.masked_figures(frame, catalogue, report.unit_id) for m, frame in frames.items()}
     by_kpi = {row["kpi"]: row for row in assessed.iter_rows(named=True)}
     figures = []
     for kpi in catalogue.values():
@@ -59,6 +64,7 @@ def build(report: MonthlyReport, snap: snapshot.Snapshot | None = None) -> dict:
             {
                 **_kpi_fields(kpi),
                 "value": _number(row.get("value")),
+                "masked_value": _number(hidden[month].get(kpi.id)),
                 "numerator": row.get("numerator"),
                 "denominator": row.get("denominator"),
                 "status": row.get("status"),
@@ -71,6 +77,7 @@ def build(report: MonthlyReport, snap: snapshot.Snapshot | None = None) -> dict:
             {
                 **_kpi_fields(kpi),
                 "value": _number(row["value"]),
+                "masked_value": _number(hidden[month].get(kpi.id)),
                 "numerator": row["numerator"],
                 "denominator": row["denominator"],
                 "recurring": bool(row["recurring"]),
@@ -78,6 +85,7 @@ def build(report: MonthlyReport, snap: snapshot.Snapshot | None = None) -> dict:
                     {
                         "month": t["month"].isoformat(),
                         "value": _number(t["value"]),
+                        "masked_value": _number(hidden[t["month"]].get(kpi.id)),
                         "numerator": t["numerator"],
                         "denominator": t["denominator"],
                         "status": t["status"],

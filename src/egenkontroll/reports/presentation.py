@@ -2,15 +2,15 @@
 
 Why it exists: the three outputs must agree, and the nämnd (and a reader whose figure scope
 does not cover the whole report unit) must see small numbers masked in all of them. The
-document holds exact numbers; masking happens here, on the way out, with the rule of the
-overview pages (`overview.figures.small_base`: a count of 1–4, or a share, ratio or median
-resting on 1–4 items, is shown as "<5"; numerators and denominators are not shown at all).
+document holds each exact value and beside it the cell the nämnd's Översikt shows for the
+same month (`masking`: "<5" for 1–4, "x" for a cell hidden so that a "<5" cannot be worked out
+from the city and the other förvaltningar); the masked view shows the latter and no
+numerators or denominators at all.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 
 from egenkontroll.overview import charts
 from egenkontroll.overview import figures as F
@@ -40,14 +40,12 @@ def kind(fig: dict) -> str:
 
 
 def shown(fig: dict, masked: bool):
-    """The value as shown: counts whole, "<5" for small bases when masked, None without a value."""
-    figure = F.Figure(fig.get("numerator") or 0, fig.get("denominator"), fig.get("value"))
-    if fig.get("value") is None and fig["kind"] != "count":
-        return None
+    """The value as shown: counts whole, None without a value; masked, the cell of Översikt."""
     if masked:
-        # small_base reads only the kind: the document keeps kinds, not catalogue entries.
-        return F.small_base(SimpleNamespace(kind=fig["kind"]), figure)
-    return int(figure.numerator) if fig["kind"] == "count" else fig["value"]
+        return fig["masked_value"]
+    if fig["kind"] == "count":
+        return int(fig.get("numerator") or 0)
+    return fig.get("value")
 
 
 def target_text(fig: dict) -> str:
