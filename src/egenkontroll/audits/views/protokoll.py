@@ -35,10 +35,20 @@ def _initial(audit_case: AuditCase, template: Template) -> dict:
     return initial
 
 
-def _save(request, audit_case: AuditCase, form: ProtocolForm) -> None:
-    """Answers replace the earlier ones; an empty answer removes it; comments are masked."""
+def _save(request, audit_case: AuditCase, form: ProtocolForm) -> bool:
+    """Answers replace the earlier ones; an empty answer removes it; comments are masked.
+
+    False (nothing saved) when the audit was closed after the page checked it: the audit row
+    is locked and its status read again inside the transaction, so a close that commits
+    first wins, and a close that comes later waits for this save.
+    """
     answers = form.answers()
     with transaction.atomic():
+        closed_at = Audit.objects.select_for_update().filter(pk=audit_case.audit_id).values_list(
+            "closed_at", flat=True
+        ).get()
+        if closed_at is not None:
+            return False
         for question_id, (answer, comment) in answers.items():
             if answer:
                 AuditAnswer.objects.update_or_create(
@@ -51,6 +61,7 @@ def _save(request, audit_case: AuditCase, form: ProtocolForm) -> None:
         audit_case.reviewed_at = timezone.now()
         audit_case.complete = all(answer for answer, _ in answers.values())
         audit_case.save(update_fields=["reviewed_by", "reviewed_at", "complete"])
+    return True
 
 
 def _check_comments(form: ProtocolForm) -> None:
@@ -68,6 +79,7 @@ def protokoll(request, audit_id: int, case_id: str):
     scoped_case_or_404(request, case_id)
     template = template_of(audit)
     editable = rights(request).may_review(audit_case) and audit.closed_at is None
+    form, status = None, 200
     if request.method == "POST":
         if not editable:
             raise PermissionDenied
@@ -75,10 +87,12 @@ def protokoll(request, audit_id: int, case_id: str):
         if form.is_valid():
             _check_comments(form)
         if form.is_valid():
-            _save(request, audit_case, form)
-            messages.success(request, "Protokollet sparades.")
-            return redirect("audits:protokoll", audit_id=audit.pk, case_id=case_id)
-    else:
+            if _save(request, audit_case, form):
+                messages.success(request, "Protokollet sparades.")
+                return redirect("audits:protokoll", audit_id=audit.pk, case_id=case_id)
+            messages.error(request, "Granskningen avslutades innan protokollet sparades. Ingenting ändrades.")
+            editable, status = False, 409
+    if form is None or status == 409:
         form = ProtocolForm(initial=_initial(audit_case, template), template=template, disabled=not editable)
     names = unit_names([audit_case.district_id])
     return render_audit_page(
@@ -95,5 +109,5 @@ def protokoll(request, audit_id: int, case_id: str):
             "no_personal_data": NO_PERSONAL_DATA,
             "case_url": reverse("overview:arende", kwargs={"case_id": case_id}),
         },
-        status=400 if form.is_bound and form.errors else 200,
+        status=400 if form.is_bound and form.errors else status,
     )

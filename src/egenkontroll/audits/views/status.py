@@ -3,20 +3,25 @@
 Why it exists: the results reported to the committee must not change after they were reported,
 so a closed audit's protocols can no longer be saved (the protocol page shows them read-only);
 findings stay open to follow-up, since that work outlives the audit. An auditor who reaches
-every district of the audit closes it, or opens it again to correct a protocol.
+every district of the audit closes it, or opens it again to correct a protocol. Who closed it
+and when is stored. A protocol save locks the audit row and re-checks the status inside its
+transaction (`protokoll._save`), and the close is one UPDATE of that row, so a save racing a
+close either lands before it or not at all.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseNotAllowed
+from django.http import HttpResponseBadRequest, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.utils import timezone
 
 from egenkontroll.access.scoping import aggregate
 from egenkontroll.audits.models import Audit
 from egenkontroll.audits.views.common import audit_or_404, rights
+
+STATUSES = ("avslutad", "pagaende")
 
 
 def may_close_audit(request, audit: Audit) -> bool:
@@ -32,8 +37,17 @@ def audit_status(request, audit_id: int):
         raise PermissionDenied
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    closing = request.POST.get("status") == "avslutad"
-    Audit.objects.filter(pk=audit.pk).update(closed_at=timezone.now() if closing else None)
+    status = request.POST.get("status")
+    if status not in STATUSES:
+        return HttpResponseBadRequest(
+            "Okänd status: skicka status=avslutad eller status=pagaende.", content_type="text/plain; charset=utf-8"
+        )
+    closing = status == "avslutad"
+    # One conditional UPDATE: it takes the row lock a protocol save waits on, and closing an
+    # audit that is already closed keeps who closed it first.
+    Audit.objects.filter(pk=audit.pk, closed_at__isnull=closing).update(
+        closed_at=timezone.now() if closing else None, closed_by=request.user if closing else None,
+    )
     messages.success(
         request,
         "Granskningen är avslutad: protokollen kan inte längre ändras." if closing
