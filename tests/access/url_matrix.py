@@ -143,4 +143,11 @@ URLS: dict[str, Entry] = {
     "reports:export": Entry(
         expect(FIGURES), kwargs={"report_id": "#report_id", "table": "rapport", "fmt": "pdf"}, setup=city_final,
     ),
+    # planering: figures only (no case, no person) for every role with figures, the nämnd masked;
+    # a unit outside the figure scope (G3 in department A2) is 404 for everyone who does not reach it
+    "planning:planering": Entry(expect(FIGURES)),
+    "planning:export": Entry(
+        expect(FIGURES, handlaggare=404, arbetsledare=404, enhetschef=404, verksamhetscontroller=404),
+        kwargs={"table": "veckor", "fmt": "csv"}, query="?enhet=G3&topp=3",
+    ),
 }

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "egenkontroll.overview",
     "egenkontroll.audits",
     "egenkontroll.reports",
+    "egenkontroll.planning",
 ]
 
 MIDDLEWARE = [

@@ -7,4 +7,5 @@ urlpatterns: list = [
     path("", include("egenkontroll.overview.urls")),
     path("granskning/", include("egenkontroll.audits.urls")),
     path("rapport/", include("egenkontroll.reports.urls")),
+    path("planering/", include("egenkontroll.planning.urls")),
 ]

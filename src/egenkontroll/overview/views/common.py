@@ -106,6 +106,8 @@ def nav(request, current: str) -> list[dict]:
         links.append({"label": "Granskning", "url": reverse("audits:lista"), "current": current == "granskning"})
     if scope.has_figures:  # the committee report (egenkontroll.reports): fastställda for every role with figures
         links.append({"label": "Nämndrapport", "url": reverse("reports:lista"), "current": current == "rapport"})
+    if scope.has_figures:  # surge planning (egenkontroll.planning): figures only, every role with figures
+        links.append({"label": "Planering", "url": reverse("planning:planering"), "current": current == "planering"})
     return links
 
 

@@ -1,0 +1,13 @@
+"""URLs of the planning page, under /planering/, namespace `planning` (downloads as on every page:
+`ladda-ner/<table>.<csv|xlsx>`, with the scenario in the same query string)."""
+
+from django.urls import path
+
+from egenkontroll.planning import views
+
+app_name = "planning"
+
+urlpatterns = [
+    path("", views.planering, name="planering"),
+    path("ladda-ner/<slug:table>.<slug:fmt>", views.export, name="export"),
+]

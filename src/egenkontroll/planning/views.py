@@ -1,0 +1,248 @@
+"""Planering: when would the 14-day and 4-month limits break under a scenario of inflow and staffing?
+
+Why it exists: in 2015 nobody saw the backlog grow until the limits had broken (seeds 000,
+001). This page calibrates core.planning's queue model on a unit's own last weeks and shows,
+week by week, the backlog, the expected wait and the investigation time against the limits,
+with the first week each one breaks. Figures only: no case, no person. Every role with figures
+sees it for the units of its figure scope; the nämnd sees counts of 1–4 masked, as on every
+page it sees. The weekly table, the baseline and each chart's table download as CSV/XLSX.
+"""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+
+from egenkontroll.access.scoping import aggregate, request_scope
+from egenkontroll.core import planning
+from egenkontroll.overview import charts, periods, snapshot
+from egenkontroll.overview import figures as F
+from egenkontroll.overview.tables import MASK_NOTE, Column, Table
+from egenkontroll.overview.views.common import (
+    DOWNLOAD_LABELS,
+    ROLE_LABELS,
+    Chart,
+    PageData,
+    chosen_unit,
+    nav,
+    visible_tops,
+)
+from egenkontroll.overview.views.common import export as export_table
+from egenkontroll.planning.forms import ScenarioForm
+
+PAGE = "planering"
+NOTE = " Modellens värden är genomsnitt per vecka, inte antal enskilda ärenden."
+# The weekly table: column, header, kind; counts are masked for the nämnd.
+WEEKLY = (
+    ("inflow", "Nya anmälningar", "ratio"),
+    ("decisions", "Beslutade förhandsbedömningar", "ratio"),
+    ("undecided", "Väntar på förhandsbedömning", "ratio"),
+    ("wait_days", "Förväntad väntetid (dagar)", "days"),
+    ("new_investigations", "Inledda utredningar", "ratio"),
+    ("concluded", "Avslutade utredningar", "ratio"),
+    ("open_investigations", "Pågående utredningar", "ratio"),
+    ("investigation_days", "Förväntad utredningstid (dagar)", "days"),
+    ("caseworkers", "Handläggare", "ratio"),
+    ("cases_per_caseworker", "Ärenden per handläggare", "ratio"),
+    ("fb_14d_bryts", "14 dagar bryts", "text"),
+    ("utr_4m_bryts", "4 månader bryts", "text"),
+    ("caseload_over_norm", "Över riktmärket", "text"),
+)
+COUNTS = {"inflow", "decisions", "undecided", "new_investigations", "concluded", "open_investigations"}
+
+
+def unit_choices(request, snap) -> list[tuple[str, str]]:
+    """Every unit of the user's figure scope, each top followed by its subtree, indented by depth."""
+    out = []
+    for top in visible_tops(request, snap):
+        top_depth = len(snap.ancestors(top))
+        ids = sorted(snap.subtree_ids(top), key=lambda u: [snap.unit_names.get(a, a) for a in snap.ancestors(u)])
+        out += [(u, "\u2003" * (len(snap.ancestors(u)) - top_depth) + snap.unit_names.get(u, u)) for u in ids]
+    return out
+
+
+def baseline_of(snap, unit_id: str, as_of, weeks: int) -> planning.Baseline:
+    """core.planning.calibrate on the stored data, kept in the snapshot's frame cache."""
+
+    def make() -> pl.DataFrame:
+        return planning.calibrate(
+            snap.events, snap.caseworkers, snap.org_units, unit_id, as_of, weeks, evaluation=snap.evaluation(as_of)
+        ).to_frame()
+
+    return planning.Baseline.from_frame(snap.frame("planning-baseline", (unit_id, as_of, weeks), make))
+
+
+def build(request) -> PageData:
+    snap = snapshot.current()
+    masked = request_scope(request).masked
+    unit_id = chosen_unit(request, snap) or next(iter(visible_tops(request, snap)), None)
+    if unit_id is None:
+        raise Http404("Det finns ingen enhet att planera för i din behörighet.")
+    choices = unit_choices(request, snap)
+    form = ScenarioForm({**request.GET.dict(), "enhet": unit_id}, choices)
+    name = snap.unit_names.get(unit_id, unit_id)
+    context = {"form": form, "name": name, "masked": masked, "result": False}
+    data = PageData(template="planning/planering.html", title=f"Planering – {name}", filename=f"planering-{unit_id}",
+                    context=context)
+    if not form.is_valid():
+        return data
+    norm = planning.norm_from(snap.catalogue)
+    try:
+        scenario = form.scenario(norm)
+    except ValueError as exc:
+        form.add_error(None, str(exc))
+        return data
+    as_of = form.cleaned_data.get("per") or periods.today()
+    baseline = baseline_of(snap, unit_id, as_of, form.value("underlag"))
+    frame = planning.simulate(baseline, scenario)
+    context |= {
+        "result": True,
+        "as_of": as_of,
+        "baseline": baseline,
+        "sentences": planning.describe_breaks(frame, norm),
+        "warnings": baseline.warnings(),
+    }
+    data.tables = [_baseline_table(baseline, masked), _weekly_table(frame, masked)]
+    data.charts = [
+        _limit_chart(
+            "frist14", "Förhandsbedömning: kö och förväntad väntetid mot 14 dagar", frame, masked,
+            queue=("undecided", "Väntar på förhandsbedömning"), days=("wait_days", "Förväntad väntetid (dagar)"),
+            limit=planning.FB_LIMIT_DAYS, flag="fb_14d_bryts",
+        ),
+        _limit_chart(
+            "frist4m", "Utredning: pågående och förväntad utredningstid mot 4 månader", frame, masked,
+            queue=("open_investigations", "Pågående utredningar"),
+            days=("investigation_days", "Förväntad utredningstid (dagar)"),
+            limit=planning.UTR_LIMIT_DAYS, flag="utr_4m_bryts",
+        ),
+    ]
+    return data
+
+
+def _shown(value, column: str, masked: bool):
+    """A model value as the table shows it: ∞ for a queue nobody works on, counts masked for the nämnd."""
+    if isinstance(value, float) and math.isinf(value):
+        return "∞"
+    if masked and column in COUNTS:
+        return F.masked_series([round(value)])[0]
+    return value
+
+
+def _baseline_table(b: planning.Baseline, masked: bool) -> Table:
+    table = Table(
+        id="underlag",
+        caption=f"Underlag: de {b.weeks} veckorna till och med {b.as_of.isoformat()}",
+        columns=[Column("what", "Uppgift"), Column("value", "Värde", "value")],
+        note=MASK_NOTE if masked else "",
+    )
+    counts = (
+        ("Anmälningar", b.reports),
+        ("Beslutade förhandsbedömningar", b.decisions),
+        ("Avslutade utredningar", b.concluded),
+        ("Väntar på förhandsbedömning på avstämningsdagen", b.undecided),
+        ("Pågående utredningar på avstämningsdagen", b.open_investigations),
+        ("Övriga öppna ärenden på avstämningsdagen", b.other_open_cases),
+    )
+    for label, value in counts:
+        table.add({"what": label, "value": F.masked_series([value])[0] if masked else value}, kind="int")
+    rates = (
+        ("Anmälningar per vecka", b.reports_per_week, "ratio"),
+        ("Andel förhandsbedömningar som leder till utredning", b.inleda_share, "share"),
+        ("Handläggare på avstämningsdagen", b.caseworkers, "int"),
+        ("Handläggarveckor under perioden", b.caseworker_weeks, "ratio"),
+        ("Beslut per handläggarvecka", b.decisions_per_caseworker_week, "ratio"),
+        ("Avslutade utredningar per handläggarvecka", b.conclusions_per_caseworker_week, "ratio"),
+        ("Andel av tiden på utredningar (skattad)", b.investigation_share, "share"),
+    )
+    for label, value, kind in rates:
+        table.add({"what": label, "value": value}, kind=kind)
+    return table
+
+
+def _week_columns() -> list[Column]:
+    return [Column("week", "Vecka"), Column("week_start", "Veckan börjar", "date")]
+
+
+def _week_row(row: dict) -> dict:
+    return {"week": f"{row['iso_week']} (v. {row['week']})", "week_start": row["week_start"]}
+
+
+def _weekly_table(frame: pl.DataFrame, masked: bool) -> Table:
+    table = Table(
+        id="veckor",
+        caption="Vecka för vecka (planeringsstöd, inte en prognos)",
+        columns=_week_columns() + [Column(key, header, kind) for key, header, kind in WEEKLY],
+        note=(MASK_NOTE if masked else "") + NOTE,
+    )
+    for row in frame.iter_rows(named=True):
+        table.add(_week_row(row) | {key: _shown(row[key], key, masked) for key, _, _ in WEEKLY})
+    return table
+
+
+def _limit_chart(chart_id, title, frame, masked, queue, days, limit, flag) -> Chart:
+    """The expected time against the limit (left axis, dashed line) and the queue behind it (right axis)."""
+    (queue_key, queue_label), (days_key, days_label) = queue, days
+    table = Table(
+        id=chart_id,
+        caption=title,
+        columns=_week_columns()
+        + [Column(queue_key, queue_label, "ratio"), Column(days_key, days_label, "days"), Column(flag, "Bryts", "text")],
+        note=(MASK_NOTE if masked else "") + NOTE,
+    )
+    for row in frame.iter_rows(named=True):
+        table.add(_week_row(row) | {k: _shown(row[k], k, masked) for k in (queue_key, days_key, flag)})
+    x = [d.isoformat() for d in frame["week_start"]]
+    finite = [None if math.isinf(v) else round(v, 1) for v in frame[days_key]]
+    queue_values = [v if isinstance(v, int | float) else None for v in (r[queue_key] for r in table.rows)]
+    figure = charts.lines(x, [(days_label, finite)], "Dagar", reference=limit)
+    figure["data"].append(
+        {
+            "type": "scatter", "mode": "lines", "name": queue_label, "x": x,
+            "y": [None if v is None or math.isinf(v) else round(v, 1) for v in queue_values], "yaxis": "y2",
+            "line": {"color": charts.PALETTE[1], "width": 2, "dash": "dot"},
+        }
+    )
+    figure["layout"]["yaxis2"] = {
+        "title": {"text": "Antal"}, "overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False,
+    }
+    figure["layout"]["margin"]["r"] = 60
+    return Chart(chart_id, title, figure, table)
+
+
+def _render(request, data: PageData):
+    query = request.GET.urlencode()
+    for table in [*data.tables, *(c.table for c in data.charts)]:
+        table.downloads = [
+            (label, reverse("planning:export", kwargs={"table": table.id, "fmt": fmt}) + (f"?{query}" if query else ""))
+            for fmt, label in DOWNLOAD_LABELS
+        ]
+    scope = request_scope(request)
+    return render(
+        request,
+        data.template,
+        {
+            **data.context,
+            "page_title": data.title,
+            "nav": nav(request, PAGE),
+            "role_labels": ", ".join(ROLE_LABELS.get(r, r) for r in sorted(scope.roles)),
+            "tables": data.tables,
+            "charts": data.charts,
+        },
+    )
+
+
+@aggregate(page=PAGE)
+def planering(request):
+    return _render(request, build(request))
+
+
+@aggregate(page=PAGE)
+def export(request, table: str, fmt: str):
+    data = build(request)
+    if not data.context["result"]:
+        raise Http404("Scenariot är inte giltigt.")
+    return export_table(data, table, fmt)

@@ -1,0 +1,97 @@
+"""Planering: the page, its scenario form, the scope of units, masking for the nämnd and the downloads.
+
+The municipality of tests/overview on 2026-03-10 (a Tuesday; week 1 = Monday 2026-03-16, ISO week
+12), over the 26 weeks before: 5 reports, 3 decisions (2 "inleda"), 1 investigation concluded;
+2 reports undecided, 1 investigation open, 1 other open case; anna, bo and cia active, dan until
+2025-11-28: 626 caseworker-days (the window starts 2025-09-10). Capacity ≈ 0.10 decisions a week against 2 waiting.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+WEEKLY_HEADERS = [
+    "Vecka", "Veckan börjar", "Nya anmälningar", "Beslutade förhandsbedömningar", "Väntar på förhandsbedömning",
+    "Förväntad väntetid (dagar)", "Inledda utredningar", "Avslutade utredningar", "Pågående utredningar",
+    "Förväntad utredningstid (dagar)", "Handläggare", "Ärenden per handläggare", "14 dagar bryts",
+    "4 månader bryts", "Över riktmärket",
+]
+
+
+def table(response, table_id: str):
+    return next(t for t in [*response.context["tables"], *(c.table for c in response.context["charts"])] if t.id == table_id)
+
+
+def test_the_page_shows_the_baseline_the_breaks_and_both_charts(login):
+    response = login("chef").get("/planering/")
+    assert response.status_code == 200
+    b = response.context["baseline"]
+    assert (b.unit_id, b.reports, b.decisions, b.undecided, b.open_investigations, b.caseworkers) == ("E", 5, 3, 2, 1, 3)
+    assert b.caseworker_weeks == pytest.approx(626 / 7)
+    assert response.context["sentences"][0] == "Fristen för förhandsbedömning (14 dagar) bryts vecka 2026-12 (v. 1 från nu)."
+    assert [c.id for c in response.context["charts"]] == ["frist14", "frist4m"]
+    fb = response.context["charts"][0].figure
+    assert fb["layout"]["shapes"][0]["y0"] == 14
+    assert response.context["charts"][1].figure["layout"]["shapes"][0]["y0"] == 122
+    json.dumps(fb, allow_nan=False)  # a queue nobody works on is a gap, never Infinity in the page's JSON
+    assert len(table(response, "veckor").rows) == 26
+    assert b"Planering" in response.content and "Så räknar modellen" in response.content.decode()
+
+
+def test_the_scenario_comes_from_the_query_string(login):
+    response = login("chef").get("/planering/?veckor=4&topp=3&topp_fran=2&topp_veckor=1&personal=%2B3%402")
+    rows = table(response, "veckor").rows
+    assert [r["week"] for r in rows] == ["2026-12 (v. 1)", "2026-13 (v. 2)", "2026-14 (v. 3)", "2026-15 (v. 4)"]
+    assert [r["caseworkers"] for r in rows] == [3.0, 6.0, 6.0, 6.0]
+    assert [round(r["inflow"], 2) for r in rows] == [0.19, 0.58, 0.19, 0.19]
+
+
+def test_a_mistake_in_the_form_is_shown_not_computed(login):
+    response = login("chef").get("/planering/?personal=tre")
+    assert response.status_code == 200
+    assert response.context["result"] is False
+    assert "ändring@vecka" in response.content.decode()
+
+
+def test_only_units_of_the_figure_scope(login):
+    assert login("anna").get("/planering/?enhet=G1").status_code == 200
+    assert login("anna").get("/planering/?enhet=G2").status_code == 404
+    assert login("chef").get("/planering/?enhet=S").status_code == 404
+    choices = [u for u, _ in login("chef").get("/planering/").context["form"].fields["enhet"].choices]
+    assert choices == ["E", "G1", "G2"]
+    assert login("admin").get("/planering/").status_code == 403
+
+
+def test_the_committee_sees_small_counts_masked(login):
+    response = login("namnd").get("/planering/?enhet=E&veckor=2")
+    assert response.status_code == 200
+    underlag = {r["what"]: r["value"] for r in table(response, "underlag").rows}
+    assert underlag["Anmälningar"] == 5  # five is not small
+    assert underlag["Beslutade förhandsbedömningar"] == "<5" and underlag["Väntar på förhandsbedömning på avstämningsdagen"] == "<5"
+    week = table(response, "veckor").rows[0]
+    assert week["undecided"] == "<5" and week["open_investigations"] == "<5"
+    assert week["inflow"] == 0  # 0.19 a week rounds to none: nothing to hide
+
+
+def test_the_weekly_table_downloads_as_csv_and_xlsx(login):
+    client = login("chef")
+    response = client.get("/planering/ladda-ner/veckor.csv?veckor=3")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="planering-E-veckor.csv"'
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == WEEKLY_HEADERS and len(rows) == 4
+    xlsx = client.get("/planering/ladda-ner/veckor.xlsx?veckor=3")
+    assert xlsx["Content-Disposition"] == 'attachment; filename="planering-E-veckor.xlsx"'
+    assert client.get("/planering/ladda-ner/veckor.csv?personal=tre").status_code == 404
+
+
+def test_the_menu_offers_planering_to_roles_with_figures(login):
+    labels = [item["label"] for item in login("anna").get("/oversikt/").context["nav"]]
+    assert "Planering" in labels
