@@ -102,3 +102,18 @@ def test_closing_the_audit_freezes_the_protocols_but_not_the_findings(as_user, a
     assert inspector.post(close_url, {"status": "pagaende"}).status_code == 302
     audit.refresh_from_db()
     assert audit.closed_at is None
+
+
+def test_only_an_auditor_who_may_close_the_audit_writes_a_finding_for_the_whole_audit(as_user, audit):
+    detail = reverse("audits:detalj", kwargs={"audit_id": audit.pk})
+    controller = as_user("controller")  # reaches A1 only; the audit covers A1 and A2
+    form = controller.get(detail).context["finding_form"]
+    assert [value for value, _ in form.fields["district"].choices] == ["A1"]
+    response = add(controller, audit, district="")
+    assert response.status_code == 302
+    assert "Välj ett distrikt" in controller.get(response["Location"]).content.decode()
+    assert not AuditFinding.objects.exists()
+    inspector = as_user("inspektor")
+    assert "Hela granskningen" in inspector.get(detail).content.decode()
+    assert add(inspector, audit, district="").status_code == 302
+    assert AuditFinding.objects.get().district_id is None

@@ -17,6 +17,7 @@ MAX_PER_DISTRICT = 200
 MAX_SEED = 2**62
 COMMENT_MAX = 2000
 UNANSWERED = "Inte besvarad än"
+WHOLE_AUDIT = "Hela granskningen"
 NO_PERSONAL_DATA = "Skriv inga personuppgifter (namn, personnummer). Sådant som liknar ett personnummer maskeras när det sparas."
 
 
@@ -128,8 +129,18 @@ class FindingForm(forms.Form):
     due_date = forms.DateField(label="Klart senast", required=False, widget=DateInput)
 
     def __init__(self, *args, areas: list[str], districts: list[tuple[str, str]], units: list[tuple[str, str]],
-                 **kwargs):
+                 whole_audit: bool, **kwargs):
+        """`whole_audit`: the user may write a finding for the whole audit (they reach every district)."""
         super().__init__(*args, **kwargs)
+        self.whole_audit = whole_audit
         self.fields["area"].choices = [(a, QUALITY_AREAS[a]) for a in areas]
-        self.fields["district"].choices = [("", "Hela granskningen"), *districts]
+        self.fields["district"].choices = [*([("", WHOLE_AUDIT)] if whole_audit else []), *districts]
         self.fields["responsible_unit"].choices = [("", "–"), *units]
+
+    def clean_district(self) -> str:
+        district = self.cleaned_data.get("district") or ""
+        if not district and not self.whole_audit:
+            raise forms.ValidationError(
+                "Välj ett distrikt. Fynd för hela granskningen skrivs av den som når alla dess distrikt."
+            )
+        return district

@@ -77,7 +77,11 @@ def _sample_table(request, audit: Audit) -> Table | None:
 
 
 def finding_form(request, audit: Audit, template: Template, data=None) -> FindingForm | None:
-    """The form to add a finding, for an auditor reaching at least one district of the audit."""
+    """The form to add a finding, for an auditor reaching at least one district of the audit.
+
+    A finding for the whole audit (no district) speaks for every district, so only an auditor
+    who may close the audit — who reaches every district — may write one.
+    """
     r = rights(request)
     districts = [d for d in audit.district_ids if r.audits_unit(d)]
     if not districts:
@@ -89,6 +93,7 @@ def finding_form(request, audit: Audit, template: Template, data=None) -> Findin
         areas=template.areas(),
         districts=[(d, names.get(d, d)) for d in districts],
         units=list(units.values_list("unit_id", "name")),
+        whole_audit=may_close_audit(request, audit),
     )
 
 
