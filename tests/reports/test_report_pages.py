@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 
 import polars as pl
 import pytest
@@ -13,7 +14,8 @@ from egenkontroll.overview import snapshot
 from egenkontroll.reports import document as docs
 from egenkontroll.reports.models import FINAL, DeviationAnalysis, MonthlyReport, ReportFrozenError
 from tests.overview import municipality as M
-from tests.reports.conftest import JANUARY, JANUARY_DEVIATIONS
+from tests.reports.conftest import JANUARY, JANUARY_DEVIATION_TITLES, JANUARY_DEVIATIONS
+from tests.reports.html import column, table
 
 
 def open_draft(client, unit: str = "F", month: str = "2026-01-01") -> MonthlyReport:
@@ -234,3 +236,46 @@ def test_an_administrator_without_a_role_is_refused(login):
     client = login("admin")
     assert client.get("/rapport/").status_code == 403
     assert client.get(f"/rapport/{report.pk}/").status_code == 403
+
+
+def pdf_text(response) -> str:
+    """The text of a downloaded PDF (poppler's pdftotext), whitespace folded."""
+    out = subprocess.run(["/usr/bin/pdftotext", "-layout", "-", "-"], input=response.content, capture_output=True,
+                         check=True)
+    return re.sub(r"\s+", " ", out.stdout.decode())
+
+
+def test_a_masked_value_carries_no_status_colour_or_trend(login):
+    report = finalized_report(login)
+    client = login("namnd")
+    page = client.get(f"/rapport/{report.pk}/").content.decode()
+    # January in F: one förhandsbedömning, late; targets 100 % and ≤ 10 days. "avviker" beside
+    # its "<5" would say that the one child's assessment was late.
+    summary = table(page, "Alla nyckeltal")[1]
+    for title in JANUARY_DEVIATION_TITLES:
+        value, status = summary[title][1], summary[title][2]
+        assert (value.text, status.text) == ("<5", "–")
+        assert "mal-" not in value.css + status.css
+    assert "avviker" not in text(client.get(f"/rapport/{report.pk}/"))
+    for kpi_id in JANUARY_DEVIATIONS:
+        section = page.split(f'id="avvikelse-{kpi_id}"')[1].split("</section>")[0]
+        assert "Underlag för litet för att redovisas" in section
+        assert "når inte målet" not in section and "mal-miss" not in section
+        assert f"trend-{kpi_id}" not in section and "augusti 2025" not in section  # no trend
+    pdf = pdf_text(client.get(f"/rapport/{report.pk}/ladda-ner/rapport.pdf"))
+    assert "underlag för litet för att redovisas" in pdf
+    assert "avviker" not in pdf and "augusti 2025" not in pdf
+    book = load_workbook(io.BytesIO(client.get(f"/rapport/{report.pk}/ladda-ner/rapport.xlsx").content))
+    figures = {row[0]: row for row in book["Nyckeltal"].iter_rows(values_only=True)}
+    assert [figures[t][2:] for t in JANUARY_DEVIATION_TITLES] == [("<5", "–")] * 3
+    deviations = list(book["Avvikelser"].iter_rows(values_only=True))
+    assert [row[2] for row in deviations[1:]] == ["underlag för litet för att redovisas"] * 3
+
+
+def test_staff_who_see_the_exact_values_see_their_status(login):
+    report = finalized_report(login)
+    page = login("controller").get(f"/rapport/{report.pk}/").content.decode()
+    cells = column(page, "Alla nyckeltal", "Måluppfyllelse")
+    assert [cells[t].text for t in JANUARY_DEVIATION_TITLES] == ["avviker"] * 3
+    assert all("mal-miss" in cells[t].css for t in JANUARY_DEVIATION_TITLES)
+    assert page.count("(når inte målet)") == 3

@@ -6,6 +6,10 @@ document holds each exact value and beside it the cell the nämnd's Översikt sh
 same month (`masking`: "<5" for 1–4, "x" for a cell hidden so that a "<5" cannot be worked out
 from the city and the other förvaltningar); the masked view shows the latter and no
 numerators or denominators at all.
+
+A masked cell carries no target status and no colour, as on Översikt: "avviker" beside a "<5"
+share with a target of 100 % would say that 1–4 children missed it. A deviation whose own value
+is masked is listed with SMALL_BASE_TEXT and without its trend or recurrence.
 """
 
 from __future__ import annotations
@@ -16,12 +20,16 @@ from egenkontroll.overview import charts
 from egenkontroll.overview import figures as F
 from egenkontroll.overview.tables import MASK_NOTE, Column, Table, format_value
 from egenkontroll.overview.views.common import Chart
+from egenkontroll.reports.masking import is_hidden
 
 MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
           "november", "december")
 STATUS_TEXT = {"ok": "ok", "miss": "avviker"}
 STATUS_CSS = {"ok": "mal-ok", "miss": "mal-miss"}
 LEVEL_TEXT = {"forvaltning": "Förvaltning", "stad": "Stad"}
+SMALL_BASE_TEXT = "underlag för litet för att redovisas"
+# The status column of a masked cell: no status at all.
+HIDDEN_STATUS = "–"
 
 
 def month_label(month: str | dt.date) -> str:
@@ -72,17 +80,24 @@ def summary_table(doc: dict, masked: bool) -> Table:
         note=MASK_NOTE if masked else "",
     )
     for fig in doc["figures"]:
-        status = fig.get("status")
+        value = shown(fig, masked)
+        status = None if is_hidden(value) else fig.get("status")
         row = {
             "title": fig["title"],
             "target": target_text(fig),
-            "value": shown(fig, masked),
-            "status": STATUS_TEXT.get(status, "inget mål" if not target_text(fig) else "inget värde"),
+            "value": value,
+            "status": _status_text(status, value, fallback="inget mål" if not target_text(fig) else "inget värde"),
         }
         if not masked:
             row |= {"numerator": fig.get("numerator"), "denominator": fig.get("denominator")}
         table.add(row, css={"value": STATUS_CSS.get(status, ""), "status": STATUS_CSS.get(status, "")}, kind=kind(fig))
     return table
+
+
+def _status_text(status: str | None, value, fallback: str) -> str:
+    if is_hidden(value):
+        return HIDDEN_STATUS
+    return STATUS_TEXT.get(status, fallback)
 
 
 def trend_table(dev: dict, masked: bool) -> Table:
@@ -94,11 +109,12 @@ def trend_table(dev: dict, masked: bool) -> Table:
         id=f"trend-{dev['kpi']}", caption=f"{dev['title']}: de senaste {len(dev['trend'])} månaderna", columns=columns
     )
     for point in dev["trend"]:
-        fig = {**dev, **point}
-        row = {"month": month_label(point["month"]), "value": shown(fig, masked), "status": STATUS_TEXT.get(point["status"], "–")}
+        value = shown({**dev, **point}, masked)
+        status = None if is_hidden(value) else point["status"]
+        row = {"month": month_label(point["month"]), "value": value, "status": _status_text(status, value, "–")}
         if not masked:
             row |= {"numerator": point["numerator"], "denominator": point["denominator"]}
-        table.add(row, css={"value": STATUS_CSS.get(point["status"], "")}, kind=kind(dev))
+        table.add(row, css={"value": STATUS_CSS.get(status, "")}, kind=kind(dev))
     return table
 
 
@@ -117,21 +133,37 @@ def trend_chart(dev: dict, masked: bool) -> Chart:
                  table=trend_table(dev, masked))
 
 
+def value_hidden(dev: dict, masked: bool) -> bool:
+    """The deviation's own value is masked: show it without value, status, trend or recurrence."""
+    return masked and is_hidden(shown(dev, masked))
+
+
+def recurring(dev: dict, masked: bool) -> bool:
+    """Återkommande, said only when the previous month's value is shown (it tells that month's status)."""
+    if not dev["recurring"]:
+        return False
+    return not masked or (len(dev["trend"]) > 1 and not is_hidden(shown({**dev, **dev["trend"][-2]}, masked)))
+
+
 def deviation_sections(doc: dict, masked: bool) -> list[dict]:
     """One entry per deviation: texts, the trend (chart and table) and the analysis."""
     analyses = doc.get("analyses", {})
-    return [
-        {
-            "kpi": dev["kpi"],
-            "title": dev["title"],
-            "value": shown_text(dev, masked),
-            "target": target_text(dev),
-            "recurring": dev["recurring"],
-            "chart": trend_chart(dev, masked),
-            "analysis": analyses.get(dev["kpi"], {}),
-        }
-        for dev in doc["deviations"]
-    ]
+    sections = []
+    for dev in doc["deviations"]:
+        hidden = value_hidden(dev, masked)
+        sections.append(
+            {
+                "kpi": dev["kpi"],
+                "title": dev["title"],
+                "hidden": hidden,
+                "value": SMALL_BASE_TEXT if hidden else shown_text(dev, masked),
+                "target": target_text(dev),
+                "recurring": not hidden and recurring(dev, masked),
+                "chart": None if hidden else trend_chart(dev, masked),
+                "analysis": analyses.get(dev["kpi"], {}),
+            }
+        )
+    return sections
 
 
 def deviations_table(doc: dict, masked: bool) -> Table:
@@ -144,9 +176,11 @@ def deviations_table(doc: dict, masked: bool) -> Table:
     analyses = doc.get("analyses", {})
     for dev in doc["deviations"]:
         analysis = analyses.get(dev["kpi"], {})
+        hidden = value_hidden(dev, masked)
         row = {
-            "title": dev["title"], "target": target_text(dev), "value": shown(dev, masked),
-            "recurring": "ja" if dev["recurring"] else "nej",
+            "title": dev["title"], "target": target_text(dev),
+            "value": SMALL_BASE_TEXT if hidden else shown(dev, masked),
+            "recurring": HIDDEN_STATUS if hidden else "ja" if recurring(dev, masked) else "nej",
             "cause": analysis.get("cause", ""), "actions": analysis.get("actions", ""),
         }
         if not masked:

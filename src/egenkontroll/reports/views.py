@@ -193,7 +193,7 @@ def report_context(request, report: MonthlyReport, doc: dict) -> dict:
         "masked": masked,
         "summary": P.summary_table(doc, masked),
         "sections": sections,
-        "charts": [s["chart"] for s in sections],
+        "charts": [s["chart"] for s in sections if s["chart"]],
         "editable": editable,
         "may_finalize": r.may_finalize(report),
         "missing": docs.missing_analyses(doc),
@@ -263,7 +263,6 @@ def export(request, report_id: int, table: str, fmt: str):
     name = _ascii(f"namndrapport-{doc['unit']['id']}-{doc['month'][:7]}")
     if fmt == "pdf":
         context = report_context(request, report, doc)
-        context["trend_tables"] = [s["chart"].table for s in context["sections"]]
         body, content_type = exports.to_pdf(context), exports.PDF_TYPE
     else:
         tables = [P.summary_table(doc, masked), P.deviations_table(doc, masked)]
