@@ -143,10 +143,33 @@ def test_an_unknown_table_or_format_is_not_found(as_user, audit):
 
 
 def test_the_list_shows_the_audit_with_its_progress(as_user, audit):
-    AuditCase.objects.filter(audit=audit, case_id="C1").update(complete=True)
-    html = as_user("ledare").get(reverse("audits:lista")).content.decode()
+    AuditCase.objects.filter(audit=audit, case_id="C1").update(complete=True, reviewed_at="2024-05-01T10:00:00Z")
+    html = as_user("inspektor").get(reverse("audits:lista")).content.decode()
     assert audit.title in html
     assert "1 av 11" in html
     assert ">Granskning</a>" in html  # the navigation link
-    masked = as_user("namnd").get(reverse("audits:lista")).content.decode()
-    assert "&lt;5 av 11" in masked
+    for user in ("namnd", "ledare"):  # the ledare's figure scope (G1) does not cover the audit's districts
+        masked = as_user(user).get(reverse("audits:lista")).content.decode()
+        assert "&lt;5 av 11" in masked
+
+
+def progress_total(client, audit) -> tuple:
+    row = rows_by(detail(client, audit).context["progress"], "district")["Alla distrikt"]
+    return row["klara"], row["urval"]
+
+
+def test_the_list_shows_progress_exactly_as_the_audit_page_masks_it(as_user, audit):
+    # A1: all eight complete; A2: one of three. The page hides A2's 1 ("<5"), and so the total
+    # klara 9 ("x"), which would give it away (9 - 8); the list must not show 9 either.
+    AuditCase.objects.filter(audit=audit, district_id="A1").update(complete=True, reviewed_at="2024-05-01T10:00:00Z")
+    AuditCase.objects.filter(audit=audit, case_id="C5").update(complete=True, reviewed_at="2024-05-01T10:00:00Z")
+    for user in ("namnd", "controller"):  # the controller reaches A1 only: masked as well
+        client = as_user(user)
+        klara, urval = progress_total(client, audit)
+        assert klara == "x"
+        html = client.get(reverse("audits:lista")).content.decode()
+        assert f"{klara} av {urval}" in html
+        assert "9 av" not in html
+    inspector = as_user("inspektor")
+    assert progress_total(inspector, audit) == (9, 11)
+    assert "9 av 11" in inspector.get(reverse("audits:lista")).content.decode()

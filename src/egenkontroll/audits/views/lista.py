@@ -18,12 +18,12 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 
 from egenkontroll.access.scoping import aggregate, request_scope, subtree
+from egenkontroll.audits import tables
 from egenkontroll.audits.creation import create_audit
 from egenkontroll.audits.forms import NewAuditForm
 from egenkontroll.audits.models import LEVEL_LABELS, Audit
 from egenkontroll.audits.views.common import render_audit_page, rights, unit_names
 from egenkontroll.cases.models import Case, OrgUnit
-from egenkontroll.core import smallnumbers
 from egenkontroll.core.audits import DISTRICT_LEVELS, eligible_cases, load_templates
 from egenkontroll.overview import periods, snapshot
 
@@ -44,17 +44,23 @@ def new_form(request, data=None) -> NewAuditForm:
     return NewAuditForm(data, templates=load_templates(), districts=district_choices(request), today=periods.today())
 
 
-def _count_text(value: int, masked: bool) -> str:
-    if masked and smallnumbers.SMALL_MIN <= value <= smallnumbers.SMALL_MAX:
-        return smallnumbers.PRIMARY_TEXT
-    return str(value)
+def progress_text(request, audit: Audit) -> str:
+    """"klara av urval" as the audit page's progress table shows it in its "Alla distrikt" row.
+
+    The same rule and the same table as the audit page (exact only for a figure scope covering
+    every district; otherwise masked with secondary suppression), so the list cannot show a
+    number that the page hides.
+    """
+    exact = rights(request).exact_counts(audit.district_ids)
+    table = tables.progress_table(tables.progress(audit), exact, {})
+    if not table.rows:
+        return "0 av 0"
+    total = table.rows[-1]
+    return f"{total['klara']} av {total['urval']}"
 
 
 def audit_rows(request) -> list[dict]:
-    masked = request_scope(request).masked
     audits = Audit.objects.annotate(
-        total=Count("cases", distinct=True),
-        done=Count("cases", filter=Q(cases__complete=True), distinct=True),
         open_findings=Count("findings", filter=Q(findings__status="oppen"), distinct=True),
     )
     audits = list(audits)
@@ -65,7 +71,7 @@ def audit_rows(request) -> list[dict]:
             "template": a.template_snapshot["title"],
             "level": LEVEL_LABELS.get(a.level, a.level),
             "districts": ", ".join(names.get(d, d) for d in a.district_ids),
-            "progress": f"{_count_text(a.done, masked)} av {a.total}",
+            "progress": progress_text(request, a),
             "open_findings": a.open_findings,
         }
         for a in audits
