@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import subprocess
 
@@ -279,3 +280,22 @@ def test_staff_who_see_the_exact_values_see_their_status(login):
     assert [cells[t].text for t in JANUARY_DEVIATION_TITLES] == ["avviker"] * 3
     assert all("mal-miss" in cells[t].css for t in JANUARY_DEVIATION_TITLES)
     assert page.count("(når inte målet)") == 3
+
+
+def test_the_report_names_roles_never_user_names(login, municipality):
+    report = finalized_report(login)  # written and fastställd by the user "avdchef"
+    assert report.finalized_by.get_username() == "avdchef"  # the account stays in the database row
+    role = "avdelningschef, Norra förvaltningen"
+    assert report.frozen["finalized"] == {"at": report.frozen["finalized"]["at"], "by_role": role}
+    assert {a["author_role"] for a in report.frozen["analyses"].values()} == {role}
+    client = login("namnd")
+    html = client.get(f"/rapport/{report.pk}/").content.decode()
+    page = re.sub(r"<[^>]+>", " ", html.split("<main")[1].split("</main>")[0])  # the header names the reader
+    pdf = pdf_text(client.get(f"/rapport/{report.pk}/ladda-ner/rapport.pdf"))
+    book = load_workbook(io.BytesIO(client.get(f"/rapport/{report.pk}/ladda-ner/rapport.xlsx").content))
+    workbook = " ".join(str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row if v)
+    assert f"av {role}" in re.sub(r"\s+", " ", page) and f"av {role}" in pdf
+    usernames = [u.get_username() for u in municipality.values()]
+    for output in (page, pdf, workbook, json.dumps(report.frozen, ensure_ascii=False)):
+        found = [name for name in usernames if re.search(rf"\b{name}\b", output)]
+        assert not found, found

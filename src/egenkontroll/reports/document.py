@@ -5,7 +5,9 @@ report must show what was fastställt even after a re-import or a new target. So
 goes through `document(report)`: for a draft it is built now from the stored figures
 (`Snapshot.figures` for the report month and the five before it, `as_of` = each month's last
 day, judged by `deviations`); for a fastställd report it is the copy written by `finalize`.
-The document holds aggregated figures and the analyses only — never a case id or a person.
+The document holds aggregated figures and the analyses only — never a case id or a person:
+who wrote an analysis and who fastställde the report are role titles ("avdelningschef, Norra
+förvaltningen"), the user accounts stay in the database rows.
 Beside every exact value it holds `masked_value`, the cell as the nämnd's Översikt shows it
 for that month (`masking`), so the masked view of a fastställd report is frozen with it.
 """
@@ -23,8 +25,9 @@ from egenkontroll.core.identity import mask
 from egenkontroll.overview import snapshot
 from egenkontroll.reports import masking
 from egenkontroll.reports.models import DRAFT, FINAL, DeviationAnalysis, MonthlyReport
+from egenkontroll.reports.rights import EDIT_ROLES, FINALIZE_ROLES, role_title
 
-# 2: every value has its masked_value beside it.
+# 2: every value has its masked_value beside it; role titles instead of user names.
 VERSION = 2
 
 
@@ -115,15 +118,15 @@ def _kpi_fields(kpi) -> dict:
 
 
 def analyses_of(report: MonthlyReport) -> dict[str, dict]:
-    """kpi id → {cause, actions, author, updated_at} of the report's stored analyses."""
+    """kpi id → {cause, actions, author_role, updated_at} of the report's stored analyses."""
     return {
         a.kpi_id: {
             "cause": a.cause,
             "actions": a.actions,
-            "author": a.author.get_username() if a.author else "",
+            "author_role": a.author_role,
             "updated_at": a.updated_at.isoformat(),
         }
-        for a in report.analyses.select_related("author")
+        for a in report.analyses.all()
     }
 
 
@@ -150,6 +153,7 @@ def save_analysis(report: MonthlyReport, kpi_id: str, cause: str, actions: str, 
     analysis.cause = mask(cause.strip()) or ""
     analysis.actions = mask(actions.strip()) or ""
     analysis.author = author
+    analysis.author_role = role_title(author, report.unit_id, EDIT_ROLES)
     analysis.save()
     return analysis
 
@@ -166,7 +170,7 @@ def finalize(report: MonthlyReport, user) -> MonthlyReport:
         raise NotReady("analys saknas för: " + ", ".join(missing))
     doc["analyses"] = {k: v for k, v in doc["analyses"].items() if k in {d["kpi"] for d in doc["deviations"]}}
     now = timezone.now()
-    doc["finalized"] = {"at": now.isoformat(), "by": user.get_username()}
+    doc["finalized"] = {"at": now.isoformat(), "by_role": role_title(user, report.unit_id, FINALIZE_ROLES)}
     with transaction.atomic():
         changed = MonthlyReport.objects.filter(pk=report.pk, status=DRAFT).update(
             status=FINAL, frozen=doc, finalized_at=now, finalized_by=user

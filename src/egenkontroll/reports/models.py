@@ -6,7 +6,9 @@ whole document — every figure, every deviation with its trend, every analysis,
 and titles in force — is written into `frozen` and from then on the report is read from there
 only: what the nämnd was told never changes under its feet after a re-import or a new target
 (the DHIS2 habit of locking approved data). Analysis text is masked for anything looking like
-a personnummer before it is saved (`core.identity.mask`).
+a personnummer before it is saved (`core.identity.mask`). The user accounts (`created_by`,
+`finalized_by`, `author`) stay in these rows for accountability; the document the nämnd reads
+names roles only ("verksamhetscontroller, Norra förvaltningen", `rights.role_title`).
 """
 
 from __future__ import annotations
@@ -73,6 +75,8 @@ class DeviationAnalysis(models.Model):
     cause = models.TextField(blank=True, default="")
     actions = models.TextField(blank=True, default="")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # The author's role and its unit when writing, as the report shows it (never the user name).
+    author_role = models.CharField(max_length=300, blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

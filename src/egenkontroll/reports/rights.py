@@ -32,6 +32,7 @@ from egenkontroll.access.models import RoleAssignment
 from egenkontroll.access.scoping import FIGURE_ROLES, Scope, request_scope
 from egenkontroll.cases.models import OrgUnit
 from egenkontroll.core.deviations import REPORT_LEVELS
+from egenkontroll.overview.views.common import ROLE_LABELS
 from egenkontroll.reports.models import MonthlyReport
 
 READ_FINAL_ROLES = FIGURE_ROLES
@@ -128,6 +129,21 @@ def rights_for(scope: Scope) -> ReportRights:
         edit=_reach(grants, EDIT_ROLES),
         finalize=_reach(grants, FINALIZE_ROLES),
     )
+
+
+def role_title(user, unit_id: str, roles: frozenset[str]) -> str:
+    """"verksamhetscontroller, Norra förvaltningen": the role, and its unit, through which `user`
+    acts on the report of `unit_id` ('' if none of `roles` reaches it).
+
+    Why: the report reaches the nämnd, and no person is named in it; the role says in which
+    capacity an analysis was written or the report fastställd. The user stays in the database row.
+    """
+    grants = RoleAssignment.objects.filter(user=user, role__in=sorted(roles)).order_by("pk")
+    for role, grant_unit in grants.values_list("role", "unit_id"):
+        if _in(_reach([(role, grant_unit)], roles), unit_id):
+            name = OrgUnit.objects.filter(unit_id=grant_unit).values_list("name", flat=True).first() if grant_unit else ""
+            return f"{ROLE_LABELS.get(role, role)}, {name or grant_unit or 'hela staden'}"
+    return ""
 
 
 def rights(request) -> ReportRights:
