@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from egenkontroll.audits.models import Audit, AuditCase
+from egenkontroll.cases.models import Case, Event, ImportRun
 from egenkontroll.cases.store import load_events, load_org_units
 from egenkontroll.core.audits import draw_sample, eligible_cases, load_templates
 from tests.audits.conftest import DISTRICT, new_audit
@@ -102,3 +103,16 @@ def test_only_auditors_may_start_an_audit_and_only_by_post(as_user):
 def test_per_district_is_between_1_and_200(as_user, per_district):
     assert new_audit(as_user("inspektor"), per_district=per_district).status_code == 400
     assert not Audit.objects.exists()
+
+
+def test_a_controller_reaching_the_district_draws_the_inspectors_sample(as_user):
+    """D1 was in G1 (A1) at the end of 2024 and has moved to G3 (A2) since: it is A1's case for 2024."""
+    run = ImportRun.objects.get()
+    Event.objects.create(event_id="UD1-flytt", case_id="D1", person_id="PD1", event_type="anmalan",
+                         date=date(2025, 2, 1), unit_id="G3", content_hash="x", import_run=run)
+    Case.objects.filter(case_id="D1").update(unit_id="G3")
+    new_audit(as_user("inspektor"), districts="A1", per_district="10", seed="42")
+    new_audit(as_user("controller"), districts="A1", per_district="10", seed="42")  # verksamhetscontroller of A1
+    inspectors, controllers = Audit.objects.order_by("id")
+    assert "D1" in {c for _, _, c in stored(inspectors)}
+    assert stored(controllers) == stored(inspectors) == expected_sample(42, 10, ["A1"])

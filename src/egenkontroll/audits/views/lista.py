@@ -10,20 +10,19 @@ from __future__ import annotations
 
 import secrets
 
-import polars as pl
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 
-from egenkontroll.access.scoping import aggregate, request_scope, subtree
+from egenkontroll.access.scoping import aggregate, subtree
 from egenkontroll.audits import tables
 from egenkontroll.audits.creation import create_audit
 from egenkontroll.audits.forms import NewAuditForm
 from egenkontroll.audits.models import LEVEL_LABELS, Audit
 from egenkontroll.audits.views.common import render_audit_page, rights, unit_names
-from egenkontroll.cases.models import Case, OrgUnit
+from egenkontroll.cases.models import OrgUnit
 from egenkontroll.core.audits import DISTRICT_LEVELS, eligible_cases, load_templates
 from egenkontroll.overview import periods, snapshot
 
@@ -108,7 +107,10 @@ def ny(request):
     template = load_templates()[data["template"]]
     seed = data["seed"] if data["seed"] is not None else secrets.randbelow(10**9)
     snap = snapshot.current()
-    eligible = _in_reach(request, eligible_cases(snap.events, template.population, data["period_from"], data["period_to"]))
+    # Every eligible case: the form allows only districts in the user's reach, and a case belongs
+    # to the district of its unit at the end of the period, so the sample is the one an
+    # inspektor draws with the same seed (docs/audits.md, "How the sample is drawn").
+    eligible = eligible_cases(snap.events, template.population, data["period_from"], data["period_to"])
     audit = create_audit(
         template, eligible, snap.org_units, period_from=data["period_from"], period_to=data["period_to"],
         level=data["level"], per_district=data["per_district"], seed=seed, district_ids=list(data["districts"]),
@@ -124,12 +126,3 @@ def ny(request):
     messages.success(request, f"Granskningen skapades med {audit.cases.count()} ärenden.")
     return redirect("audits:detalj", audit_id=audit.pk)
 
-
-def _in_reach(request, eligible: pl.DataFrame) -> pl.DataFrame:
-    """Only cases the auditor may open: within their reach and their person-level scope (inspektor: all)."""
-    reach = rights(request).audit_reach
-    if reach is None:
-        return eligible
-    cases = request_scope(request).cases(Case.objects.filter(unit_id__in=subtree(reach)))
-    visible = list(cases.values_list("case_id", flat=True))
-    return eligible.filter(pl.col("case_id").is_in(visible))
