@@ -12,11 +12,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Sequence
 
 from django.http import Http404, HttpResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 
 from egenkontroll.overview.tables import Table
 
@@ -58,25 +59,38 @@ def _csv_value(value):
 
 
 def to_xlsx(table: Table) -> bytes:
+    """A workbook with the table as its one sheet, named after the caption."""
+    return to_xlsx_sheets([(table.caption, table)])
+
+
+def to_xlsx_sheets(sheets: Sequence[tuple[str, Table]], wrap_over: int | None = None) -> bytes:
+    """A workbook with one sheet per (title, table): a bold header row, numbers in their formats.
+
+    Text longer than `wrap_over` characters is wrapped (long texts such as analyses stay readable).
+    """
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_sheet_title(table.caption))
     bold = Font(bold=True)
-    header = []
-    for col in table.columns:
-        cell = _xlsx_cell(sheet, neutralise(col.header))
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for i, row in enumerate(table.rows):
-        cells = []
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for title, table in sheets:
+        sheet = workbook.create_sheet(title=_sheet_title(title))
+        header = []
         for col in table.columns:
-            value = row.get(col.key)
-            kind = table.kind(i, col)
-            cell = _xlsx_cell(sheet, neutralise(value))
-            if isinstance(value, int | float | dt.date) and kind in NUMBER_FORMATS:
-                cell.number_format = NUMBER_FORMATS[kind]
-            cells.append(cell)
-        sheet.append(cells)
+            cell = _xlsx_cell(sheet, neutralise(col.header))
+            cell.font = bold
+            header.append(cell)
+        sheet.append(header)
+        for i, row in enumerate(table.rows):
+            cells = []
+            for col in table.columns:
+                value = row.get(col.key)
+                kind = table.kind(i, col)
+                cell = _xlsx_cell(sheet, neutralise(value))
+                if isinstance(value, int | float | dt.date) and kind in NUMBER_FORMATS:
+                    cell.number_format = NUMBER_FORMATS[kind]
+                if wrap_over is not None and isinstance(value, str) and len(value) > wrap_over:
+                    cell.alignment = wrap
+                cells.append(cell)
+            sheet.append(cells)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -102,12 +116,12 @@ def response(table: Table, fmt: str, filename: str) -> HttpResponse:
         raise Http404("okänt format")
     body = to_csv(table) if fmt == "csv" else to_xlsx(table)
     out = HttpResponse(body, content_type=FORMATS[fmt])
-    out["Content-Disposition"] = f'attachment; filename="{_ascii(filename)}.{fmt}"'
+    out["Content-Disposition"] = f'attachment; filename="{ascii_filename(filename)}.{fmt}"'
     out["X-Content-Type-Options"] = "nosniff"
     return out
 
 
-def _ascii(name: str) -> str:
+def ascii_filename(name: str) -> str:
     """A file name safe in a header: Swedish letters folded, anything else a dash."""
     folded = name.translate(str.maketrans("åäöÅÄÖé", "aaoAAOe"))
     return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "-" for ch in folded)

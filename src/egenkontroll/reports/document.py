@@ -104,10 +104,18 @@ def build(report: MonthlyReport, snap: snapshot.Snapshot | None = None) -> dict:
         "period_to": D.month_end(month).isoformat(),
         "as_of": D.month_end(month).isoformat(),
         "unit": {"id": report.unit_id, "name": snap.unit_names.get(report.unit_id, report.unit_id), "level": level},
-        "import_run": {"id": snap.version[4], "started_at": str(snap.version[5])} if len(snap.version) > 5 else {},
+        "import_run": _import_run(snap),
         "figures": figures,
         "deviations": found_rows,
     }
+
+
+def _import_run(snap: snapshot.Snapshot) -> dict:
+    """The import run the figures come from: `snapshot.data_version` is (database engine, name,
+    host, port, import run id, its start, targets file); unpacked whole, so a change of that
+    tuple fails here loudly rather than storing the wrong field."""
+    _engine, _name, _host, _port, run_id, started_at, _targets = snap.version
+    return {"id": run_id, "started_at": str(started_at)} if run_id is not None else {}
 
 
 def _kpi_fields(kpi) -> dict:

@@ -93,9 +93,6 @@ class ReportRights:
         reach = self.read_final if report.is_final else self.read_draft
         return _in(reach, report.unit_id)
 
-    def may_read_unit(self, unit_id: str, final: bool) -> bool:
-        return _in(self.read_final if final else self.read_draft, unit_id)
-
     def may_open(self, unit_id: str) -> bool:
         """Open (create) the draft of a month for this unit."""
         return _in(self.edit, unit_id)

@@ -23,7 +23,7 @@ from django.urls import reverse
 from egenkontroll.access.scoping import request_scope
 from egenkontroll.core import deviations as D
 from egenkontroll.overview import periods, snapshot
-from egenkontroll.overview.downloads import _ascii
+from egenkontroll.overview.downloads import ascii_filename
 from egenkontroll.overview.tables import Column, Table
 from egenkontroll.overview.views.common import ROLE_LABELS, nav
 from egenkontroll.reports import document as docs
@@ -260,7 +260,7 @@ def export(request, report_id: int, table: str, fmt: str):
     report = readable_report(request, report_id)
     doc = report_document(report)
     masked = rights(request).masked(report.unit_id)
-    name = _ascii(f"namndrapport-{doc['unit']['id']}-{doc['month'][:7]}")
+    name = ascii_filename(f"namndrapport-{doc['unit']['id']}-{doc['month'][:7]}")
     if fmt == "pdf":
         context = report_context(request, report, doc)
         body, content_type = exports.to_pdf(context), exports.PDF_TYPE
