@@ -155,7 +155,9 @@ def test_the_nämnd_sees_only_fastställda_reports_with_small_numbers_masked(log
     assert response.status_code == 200
     page = text(response)
     # one report and one förhandsbedömning in January: "<5", never 1, and no numerators at all
-    assert "&lt;5" in response.content.decode()
+    values = column(response.content.decode(), "Alla nyckeltal", "Värde")
+    assert values["Anmälningar"].text == "<5"
+    assert [values[t].text for t in JANUARY_DEVIATION_TITLES] == ["<5"] * 3
     assert "Täljare" not in page and "Nämnare" not in page
     assert "Hög arbetsbelastning i mottagningen." in page  # the analyses are the point of the report
     assert "Spara analysen" not in page
@@ -239,11 +241,29 @@ def test_an_administrator_without_a_role_is_refused(login):
     assert client.get(f"/rapport/{report.pk}/").status_code == 403
 
 
-def pdf_text(response) -> str:
-    """The text of a downloaded PDF (poppler's pdftotext), whitespace folded."""
+def pdf_lines(response) -> list[str]:
+    """The lines of a downloaded PDF as laid out (poppler's pdftotext): a table row is a line."""
     out = subprocess.run(["/usr/bin/pdftotext", "-layout", "-", "-"], input=response.content, capture_output=True,
                          check=True)
-    return re.sub(r"\s+", " ", out.stdout.decode())
+    return out.stdout.decode().splitlines()
+
+
+def pdf_text(response) -> str:
+    """The text of a downloaded PDF, whitespace folded."""
+    return re.sub(r"\s+", " ", " ".join(pdf_lines(response)))
+
+
+def test_the_nämnds_pdf_is_masked(login):
+    report = finalized_report(login)
+    lines = pdf_lines(login("namnd").get(f"/rapport/{report.pk}/ladda-ner/rapport.pdf"))
+    (anmalningar,) = [line.split() for line in lines if line.strip().startswith("Anmälningar")]
+    assert anmalningar == ["Anmälningar", "–", "<5", "–"]  # target, value, status: one anmälan is "<5"
+    assert not any("Täljare" in line or "Nämnare" in line for line in lines)
+    assert any("”x”" in line for line in lines)  # the note explains both marks
+    # the controller sees the number itself, and its numerator
+    lines = pdf_lines(login("controller").get(f"/rapport/{report.pk}/ladda-ner/rapport.pdf"))
+    (anmalningar,) = [line.split() for line in lines if line.strip().startswith("Anmälningar")]
+    assert anmalningar[:3] == ["Anmälningar", "–", "1"]
 
 
 def test_a_masked_value_carries_no_status_colour_or_trend(login):

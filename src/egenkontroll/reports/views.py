@@ -24,7 +24,7 @@ from egenkontroll.access.scoping import request_scope
 from egenkontroll.core import deviations as D
 from egenkontroll.overview import periods, snapshot
 from egenkontroll.overview.downloads import ascii_filename
-from egenkontroll.overview.tables import Column, Table
+from egenkontroll.overview.tables import MASK_NOTE, Column, Table
 from egenkontroll.overview.views.common import ROLE_LABELS, nav
 from egenkontroll.reports import document as docs
 from egenkontroll.reports import exports
@@ -191,6 +191,7 @@ def report_context(request, report: MonthlyReport, doc: dict) -> dict:
         "month_label": P.month_label(doc["month"]),
         "level_label": P.LEVEL_TEXT.get(doc["unit"]["level"], ""),
         "masked": masked,
+        "mask_note": MASK_NOTE.strip(),
         "summary": P.summary_table(doc, masked),
         "sections": sections,
         "charts": [s["chart"] for s in sections if s["chart"]],
