@@ -2,10 +2,11 @@
 
 Why it exists: the page and the CSV/XLSX downloads must show the same numbers, so both are
 built here as `overview.tables.Table` objects. Counts are exact for a viewer whose figure scope
-covers every district of the audit; for everyone else (the nämnd always) every count goes
-through `core.smallnumbers` — per question or area and gender, a table of districts × answers
-with its totals, so the "Alla distrikt" row is the masked total row — and a share is shown only
-where neither "ja" nor "nej" is hidden (a share of a hidden count would give it away).
+covers every district of the audit; for everyone else (the nämnd always) the counts are
+masked by `masking` — one linked table per question (districts × genders × answers, so "alla",
+the other genders and the "Alla distrikt" row cannot be combined to undo a hidden count), areas
+as sums of the shown question counts — and a share is shown only where neither "ja" nor "nej"
+is hidden (a share of a hidden count would give it away).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from egenkontroll.audits import masking
 from egenkontroll.audits.models import FINDING_STATUSES, Audit, AuditAnswer, AuditCase, AuditFinding
 from egenkontroll.core import smallnumbers
 from egenkontroll.core.audits import ALL_DISTRICTS, QUALITY_AREAS, Template, results
@@ -59,30 +61,16 @@ class Results:
 
 
 def compute(audit: Audit, template: Template, exact: bool) -> Results:
-    frame = results(answers_frame(audit, template), template)
+    answers = answers_frame(audit, template)
+    frame = results(answers, template)
+    if not exact:
+        return Results(frame=frame, exact=exact, shown=masking.masked_cells(answers, template))
     shown = {}
     for row in frame.iter_rows(named=True):
         shown[(row["district_id"], row["scope"], row["key"], row["gender"])] = {
             **{c: row[c] for c in COUNTS}, "andel_ja": row["andel_ja"],
         }
-    if not exact:
-        shown = _masked(frame)
     return Results(frame=frame, exact=exact, shown=shown)
-
-
-def _masked(frame: pl.DataFrame) -> dict:
-    """Counts through small-number suppression, one districts × answers table per (scope, key, gender)."""
-    shown = {}
-    districts = frame.filter(pl.col("district_id") != ALL_DISTRICTS)
-    for (scope, key, gender), group in districts.group_by("scope", "key", "gender", maintain_order=True):
-        masked = smallnumbers.mask_frame(group.select("district_id", *COUNTS).sort("district_id"), "district_id")
-        for row in masked.iter_rows(named=True):
-            district = ALL_DISTRICTS if row["district_id"] == smallnumbers.TOTAL_LABEL else row["district_id"]
-            counts = {c: _number(row[c]) for c in COUNTS}
-            ja, nej = counts["ja"], counts["nej"]
-            share = ja / (ja + nej) if isinstance(ja, int) and isinstance(nej, int) and ja + nej else None
-            shown[(district, scope, key, gender)] = {**counts, "andel_ja": share}
-    return shown
 
 
 def _number(text: str) -> int | str:
