@@ -15,8 +15,8 @@ import pytest
 from django.urls import reverse
 
 from egenkontroll.cases.models import Case, Event, ImportRun, Person
-from egenkontroll.overview import snapshot
 from tests.access.cityfixture import CASES, build_city, make_users
+from tests.webfixtures import fast_password_hasher, fresh_snapshot  # noqa: F401  (autouse fixtures)
 
 EXTRA = [("D1", "G1"), ("D2", "G1"), ("D3", "G2"), ("D4", "G2"), ("D5", "G3")]
 CLOSED = [*[(cid, unit) for cid, unit, _ in CASES], *EXTRA]
@@ -26,20 +26,6 @@ TEMPLATE = "barnavardsutredning"
 
 def gender_of(case_id: str) -> str:
     return "F" if int(case_id[1:]) % 2 else "M"
-
-
-@pytest.fixture(autouse=True)
-def fresh_snapshot(monkeypatch):
-    """Every test reads its own database: no events kept from an earlier test."""
-    monkeypatch.delenv("EGK_WEB_CACHE_DIR", raising=False)
-    snapshot.forget()
-    yield
-    snapshot.forget()
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

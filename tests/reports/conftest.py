@@ -14,9 +14,10 @@ from django.contrib.auth import get_user_model
 
 from egenkontroll.access.models import RoleAssignment
 from egenkontroll.cases.importer import run_import
-from egenkontroll.overview import periods, snapshot
+from egenkontroll.overview import periods
 from tests.cases.factory import write_dataset
 from tests.overview import municipality as M
+from tests.webfixtures import fast_password_hasher, fresh_snapshot  # noqa: F401  (autouse fixtures)
 
 KEY = "test-pseudonym-key-0123456789abcdef"
 PASSWORD = "Testlösen-för-rapporten-2026"  # noqa: S105
@@ -48,19 +49,6 @@ USERS = {
 def fixed_day(monkeypatch):
     monkeypatch.setattr(periods, "today", lambda: M.TODAY)
     return M.TODAY
-
-
-@pytest.fixture(autouse=True)
-def fresh_snapshot(monkeypatch):
-    monkeypatch.delenv("EGK_WEB_CACHE_DIR", raising=False)
-    snapshot.forget()
-    yield
-    snapshot.forget()
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

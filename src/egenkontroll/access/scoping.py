@@ -36,6 +36,7 @@ __all__ = [
     "ROLES",
     "Scope",
     "scope_for",
+    "grant_reach",
     "log_access",
     "record_cases",
     "person_level",
@@ -166,6 +167,22 @@ def _empty_scope(user_id: int = 0, username: str = "") -> Scope:
 
 def _union(units: list[str | None]) -> frozenset[str] | None:
     return None if None in units else frozenset(u for u in units if u is not None)
+
+
+def grant_reach(grants: Iterable[tuple[str, str | None]], roles: frozenset[str]) -> frozenset[str] | None:
+    """The units a user's grants (role, unit_id) of any of `roles` reach: None = the whole city, empty = none.
+
+    For acts that only some roles may perform (auditing, writing the committee report), each
+    over the units of *that* role's assignments, not of all the user's roles.
+    """
+    units: set[str] = set()
+    for role, unit_id in grants:
+        if role not in roles:
+            continue
+        if role in CITY_ROLES or unit_id is None:
+            return None
+        units.add(unit_id)
+    return frozenset(units)
 
 
 def scope_for(user) -> Scope:

@@ -20,23 +20,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from egenkontroll.access.models import RoleAssignment
-from egenkontroll.access.scoping import Scope, subtree
+from egenkontroll.access.scoping import Scope, grant_reach, subtree
 
 AUDITOR_ROLES = frozenset({"inspektor", "verksamhetscontroller"})
 FINDING_CLOSER_ROLES = frozenset({"enhetschef", "avdelningschef"})
-CITY_WIDE_ROLES = frozenset({"inspektor"})
-
-
-def _reach(grants: list[tuple[str, str | None]], roles: frozenset[str]) -> frozenset[str] | None:
-    """Union of the units of the grants of `roles` (None = whole city, empty = none)."""
-    units: set[str] = set()
-    for role, unit_id in grants:
-        if role not in roles:
-            continue
-        if role in CITY_WIDE_ROLES or unit_id is None:
-            return None
-        units.add(unit_id)
-    return frozenset(units)
 
 
 def covers(reach: frozenset[str] | None, unit_ids: Iterable[str | None]) -> bool:
@@ -81,6 +68,6 @@ def rights_for(scope: Scope) -> AuditRights:
     grants = list(RoleAssignment.objects.filter(user_id=scope.user_id).values_list("role", "unit_id"))
     return AuditRights(
         scope=scope,
-        audit_reach=_reach(grants, AUDITOR_ROLES),
-        close_reach=_reach(grants, FINDING_CLOSER_ROLES),
+        audit_reach=grant_reach(grants, AUDITOR_ROLES),
+        close_reach=grant_reach(grants, FINDING_CLOSER_ROLES),
     )

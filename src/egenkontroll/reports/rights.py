@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 
 from egenkontroll.access.models import RoleAssignment
-from egenkontroll.access.scoping import FIGURE_ROLES, Scope, request_scope
+from egenkontroll.access.scoping import FIGURE_ROLES, Scope, grant_reach, request_scope
 from egenkontroll.cases.models import OrgUnit
 from egenkontroll.core.deviations import REPORT_LEVELS
 from egenkontroll.overview.views.common import ROLE_LABELS
@@ -39,20 +39,13 @@ READ_FINAL_ROLES = FIGURE_ROLES
 READ_DRAFT_ROLES = frozenset({"enhetschef", "verksamhetscontroller", "avdelningschef", "inspektor"})
 EDIT_ROLES = frozenset({"enhetschef", "verksamhetscontroller", "avdelningschef"})
 FINALIZE_ROLES = frozenset({"verksamhetscontroller", "avdelningschef"})
-CITY_WIDE_ROLES = frozenset({"inspektor"})
 
 
 def _reach(grants: list[tuple[str, str | None]], roles: frozenset[str]) -> frozenset[str] | None:
     """The report units (förvaltningar, the city) the grants of `roles` reach; None = all of them."""
-    units = set()
-    for role, unit_id in grants:
-        if role not in roles:
-            continue
-        if role in CITY_WIDE_ROLES or unit_id is None:
-            return None
-        units.add(unit_id)
+    units = grant_reach(grants, roles)
     if not units:
-        return frozenset()
+        return units
     reached: set[str] = set()
     for unit_id, level, stad_id, forvaltning_id in OrgUnit.objects.filter(unit_id__in=sorted(units)).values_list(
         "unit_id", "level", "stad_id", "forvaltning_id"
