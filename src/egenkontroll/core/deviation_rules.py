@@ -1,0 +1,237 @@
+"""The rules of the deviation register (avvikelser, lex Sarah) as data: load, validate, apply.
+
+Why it exists: which categories exist, which status may follow which, and how many days an
+investigation may take are the municipality's choices (SOSFS 2011:5 says only "utan dröjsmål"),
+so they live in deviation_rules.yaml — or the file named by EGK_DEVIATION_RULES_FILE — and are
+checked here with an error that names the file and the entry. The due dates of the time limits
+are computed here too, with the Swedish working days of `core.calendar`. Pure Python; no Django.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from egenkontroll.core import calendar
+
+DEFAULT_FILE = Path(__file__).with_name("deviation_rules.yaml")
+RULES_ENV = "EGK_DEVIATION_RULES_FILE"
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class DeviationRulesError(ValueError):
+    """The rules file cannot be used; the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    title: str
+    description: str
+    ivo: bool
+
+
+@dataclass(frozen=True)
+class Status:
+    id: str
+    title: str
+    next: tuple[str, ...]
+    closed: bool
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    id: str
+    title: str
+    categories: tuple[str, ...]
+    until_status: str
+    days: int
+    working_days: bool
+    basis: str
+
+    def due(self, reported_on: dt.date) -> dt.date:
+        """The last day to reach `until_status`, counted from the day of the report."""
+        if self.working_days:
+            day = calendar.add_working_days([reported_on], self.days)[0]
+        else:
+            day = calendar.add_days([reported_on], self.days)[0]
+        return day.astype(dt.date)
+
+    @property
+    def length_text(self) -> str:
+        return f"{self.days} {'arbetsdagar' if self.working_days else 'dagar'}"
+
+
+@dataclass(frozen=True)
+class LimitState:
+    """One time limit of one deviation: its due date, the day it was met (if), and whether it broke."""
+
+    limit: TimeLimit
+    due: dt.date
+    met_on: dt.date | None
+    overdue: bool  # not met and the due date has passed
+    late: bool  # met, but after the due date
+
+
+@dataclass(frozen=True)
+class DeviationRules:
+    categories: dict[str, Category]
+    statuses: dict[str, Status]
+    severities: dict[str, str]
+    time_limits: tuple[TimeLimit, ...]
+
+    @property
+    def initial_status(self) -> str:
+        return next(iter(self.statuses))
+
+    def rank(self, status: str) -> int:
+        return list(self.statuses).index(status)
+
+    def may_change(self, old: str, new: str) -> bool:
+        return old in self.statuses and new in self.statuses[old].next
+
+    def is_closed(self, status: str) -> bool:
+        return status in self.statuses and self.statuses[status].closed
+
+    def limits_for(self, category: str) -> list[TimeLimit]:
+        return [t for t in self.time_limits if category in t.categories]
+
+    def limit_states(self, category: str, reported_on: dt.date, reached: dict[str, dt.date],
+                     today: dt.date) -> list[LimitState]:
+        """Each time limit of the category; `reached`: status → the first day the deviation had it."""
+        out = []
+        for limit in self.limits_for(category):
+            floor = self.rank(limit.until_status)
+            met = [day for status, day in reached.items() if status in self.statuses and self.rank(status) >= floor]
+            met_on = min(met) if met else None
+            due = limit.due(reported_on)
+            out.append(LimitState(limit, due, met_on, overdue=met_on is None and today > due,
+                                  late=met_on is not None and met_on > due))
+        return out
+
+
+def load_rules(path: str | Path | None = None) -> DeviationRules:
+    """The rules from `path`, else EGK_DEVIATION_RULES_FILE, else the shipped file (parsed once per version)."""
+    path = Path(path or os.environ.get(RULES_ENV) or DEFAULT_FILE)
+    try:
+        return _load(path, path.stat().st_mtime_ns)
+    except OSError as exc:
+        raise DeviationRulesError(f"{path}: kan inte läsa reglerna för avvikelser: {exc}") from exc
+
+
+@lru_cache(maxsize=4)
+def _load(path: Path, _mtime: int) -> DeviationRules:
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 (a safe loader)
+    except (OSError, yaml.YAMLError) as exc:
+        raise DeviationRulesError(f"{path}: kan inte läsa reglerna för avvikelser: {exc}") from exc
+    return parse_rules(data, str(path))
+
+
+def parse_rules(data, source: str) -> DeviationRules:
+    """Validate the parsed YAML; every error names `source` and the entry."""
+    if not isinstance(data, dict):
+        raise DeviationRulesError(f"{source}: filen ska vara en mappning med categories, statuses, severities, time_limits")
+    unknown = set(data) - {"categories", "statuses", "severities", "time_limits"}
+    if unknown:
+        raise DeviationRulesError(f"{source}: okända fält: {', '.join(sorted(unknown))}")
+    categories = {c.id: c for c in _entries(source, data, "categories", "kategorin", _category)}
+    statuses = {s.id: s for s in _entries(source, data, "statuses", "statusen", _status)}
+    severities = dict(_entries(source, data, "severities", "allvarlighetsgraden", _severity))
+    for status in statuses.values():
+        for target in status.next:
+            if target not in statuses:
+                raise DeviationRulesError(f"{source}: statusen {status.id}: okänd status i next: {target!r}")
+    if not any(s.closed for s in statuses.values()):
+        raise DeviationRulesError(f"{source}: statuses: ingen status har closed: true")
+    limits = tuple(_entries(source, data, "time_limits", "tidsgränsen", _time_limit, required=False))
+    for limit in limits:
+        where = f"{source}: tidsgränsen {limit.id}"
+        for category in limit.categories:
+            if category not in categories:
+                raise DeviationRulesError(f"{where}: okänd kategori {category!r}")
+        if limit.until_status not in statuses:
+            raise DeviationRulesError(f"{where}: okänd status i until_status: {limit.until_status!r}")
+    return DeviationRules(categories, statuses, severities, limits)
+
+
+def _entries(source: str, data: dict, key: str, noun: str, parse, required: bool = True) -> list:
+    raw = data.get(key)
+    if raw is None and not required:
+        return []
+    if not isinstance(raw, list) or not raw:
+        raise DeviationRulesError(f"{source}: '{key}' ska vara en icke-tom lista")
+    out, seen = [], set()
+    for item in raw:
+        if not isinstance(item, dict):
+            raise DeviationRulesError(f"{source}: {key}: varje post ska vara en mappning med id och title")
+        entry_id = _text(f"{source}: en post i {key}", item, "id")
+        where = f"{source}: {noun} {entry_id}"
+        if entry_id in seen:
+            raise DeviationRulesError(f"{where}: id förekommer flera gånger")
+        seen.add(entry_id)
+        out.append(parse(where, item))
+    return out
+
+
+def _known(where: str, raw: dict, allowed: set[str]) -> None:
+    unknown = set(raw) - allowed
+    if unknown:
+        raise DeviationRulesError(f"{where}: okända fält: {', '.join(sorted(unknown))}")
+
+
+def _text(where: str, raw: dict, key: str, required: bool = True) -> str:
+    value = raw.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        raise DeviationRulesError(f"{where}: '{key}' saknas eller är tomt")
+    return " ".join(value.split())
+
+
+def _flag(where: str, raw: dict, key: str) -> bool:
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise DeviationRulesError(f"{where}: '{key}' ska vara true eller false")
+    return value
+
+
+def _id_list(where: str, raw: dict, key: str, allow_empty: bool) -> tuple[str, ...]:
+    value = raw.get(key)
+    if not isinstance(value, list) or (not value and not allow_empty) or not all(isinstance(v, str) for v in value):
+        raise DeviationRulesError(f"{where}: '{key}' ska vara en lista med id")
+    return tuple(value)
+
+
+def _category(where: str, raw: dict) -> Category:
+    _known(where, raw, {"id", "title", "description", "ivo"})
+    return Category(raw["id"], _text(where, raw, "title"), _text(where, raw, "description", False),
+                    _flag(where, raw, "ivo"))
+
+
+def _status(where: str, raw: dict) -> Status:
+    _known(where, raw, {"id", "title", "next", "closed"})
+    return Status(raw["id"], _text(where, raw, "title"), _id_list(where, raw, "next", allow_empty=True),
+                  _flag(where, raw, "closed"))
+
+
+def _severity(where: str, raw: dict) -> tuple[str, str]:
+    _known(where, raw, {"id", "title"})
+    return raw["id"], _text(where, raw, "title")
+
+
+def _time_limit(where: str, raw: dict) -> TimeLimit:
+    _known(where, raw, {"id", "title", "categories", "until_status", "days", "working_days", "basis"})
+    days = raw.get("days")
+    if not isinstance(days, int) or isinstance(days, bool) or not 0 < days <= 366:
+        raise DeviationRulesError(f"{where}: 'days' ska vara ett heltal 1–366, inte {days!r}")
+    return TimeLimit(
+        id=raw["id"], title=_text(where, raw, "title"), categories=_id_list(where, raw, "categories", allow_empty=False),
+        until_status=_text(where, raw, "until_status"), days=days, working_days=_flag(where, raw, "working_days"),
+        basis=_text(where, raw, "basis"),
+    )
