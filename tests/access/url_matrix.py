@@ -8,6 +8,7 @@ Users (tests/access/cityfixture.py): handlaggare = anna in group G1 (own cases C
 arbetsledare G1; enhetschef E1; verksamhetscontroller A1; avdelningschef A2; inspektor, namnd and
 admin city-wide. Case C3 is bo's, in G1; C5 is in G3 (department A2). The audit of
 tests/audits/cityaudit.py samples every case (districts A1 and A2); its finding names E1 responsible.
+The deviation of tests/deviations/citydeviation.py is a lex Sarah report in G1 by the arbetsledare.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tests.audits.cityaudit import city_audit
+from tests.deviations.citydeviation import city_deviation
 from tests.reports.cityreport import city_draft, city_final
 
 ROLES = (
@@ -35,6 +37,7 @@ FIGURES = (*PERSON_LEVEL, "namnd")
 LOG_REVIEWERS = ("verksamhetscontroller", "avdelningschef", "inspektor")
 AUDITORS = ("verksamhetscontroller", "inspektor")
 REPORT_WRITERS = ("enhetschef", "verksamhetscontroller", "avdelningschef")
+DEVIATION_REPORTERS = ("handlaggare", "arbetsledare", "enhetschef", "verksamhetscontroller", "avdelningschef")
 
 LOGIN_REDIRECT = 302
 
@@ -149,5 +152,28 @@ URLS: dict[str, Entry] = {
     "planning:export": Entry(
         expect(FIGURES, handlaggare=404, arbetsledare=404, enhetschef=404, verksamhetscontroller=404),
         kwargs={"table": "veckor", "fmt": "csv"}, query="?enhet=G3&topp=3",
+    ),
+    # avvikelser och lex Sarah: the list for every role with figures (the nämnd: masked counts only);
+    # reporting (POST only) for person-level roles but the read-only inspektor. The deviation in
+    # G1 was reported by the arbetsledare: anna (handläggare, not her report) and the avdelningschef
+    # of A2 do not read it (404); the nämnd and admin see no deviation (403). Changes (POST only):
+    # enhetschef of E1 and verksamhetscontroller of A1; the arbetsledare and inspektor read only (403).
+    "deviations:lista": Entry(expect(FIGURES)),
+    "deviations:ny": Entry(expect(DEVIATION_REPORTERS, ok=405)),
+    "deviations:export": Entry(expect(FIGURES), kwargs={"table": "manad_kategori", "fmt": "csv"}),
+    "deviations:detalj": Entry(
+        expect(PERSON_LEVEL, handlaggare=404, avdelningschef=404),
+        kwargs={"deviation_id": "#deviation_id"}, setup=city_deviation,
+    ),
+    **{
+        f"deviations:{name}": Entry(
+            expect(("enhetschef", "verksamhetscontroller"), ok=405, handlaggare=404, avdelningschef=404),
+            kwargs={"deviation_id": "#deviation_id"}, setup=city_deviation,
+        )
+        for name in ("status", "utredning", "atgard")
+    },
+    "deviations:atgard-status": Entry(
+        expect(("enhetschef", "verksamhetscontroller"), ok=405, handlaggare=404, avdelningschef=404),
+        kwargs={"deviation_id": "#deviation_id", "action_id": "#action_id"}, setup=city_deviation,
     ),
 }

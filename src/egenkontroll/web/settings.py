@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "egenkontroll.audits",
     "egenkontroll.reports",
     "egenkontroll.planning",
+    "egenkontroll.deviations",
 ]
 
 MIDDLEWARE = [

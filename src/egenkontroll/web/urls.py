@@ -8,4 +8,5 @@ urlpatterns: list = [
     path("granskning/", include("egenkontroll.audits.urls")),
     path("rapport/", include("egenkontroll.reports.urls")),
     path("planering/", include("egenkontroll.planning.urls")),
+    path("avvikelser/", include("egenkontroll.deviations.urls")),
 ]

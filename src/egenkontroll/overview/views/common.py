@@ -108,6 +108,8 @@ def nav(request, current: str) -> list[dict]:
         links.append({"label": "Nämndrapport", "url": reverse("reports:lista"), "current": current == "rapport"})
     if scope.has_figures:  # surge planning (egenkontroll.planning): figures only, every role with figures
         links.append({"label": "Planering", "url": reverse("planning:planering"), "current": current == "planering"})
+    if scope.has_figures:  # avvikelser och lex Sarah (egenkontroll.deviations): the nämnd sees masked counts only
+        links.append({"label": "Avvikelser", "url": reverse("deviations:lista"), "current": current == "avvikelser"})
     return links
 
 
