@@ -68,8 +68,11 @@ def rows_of(rules: DeviationRules, deviations: list[Deviation], names: dict[str,
 
 
 def _title(mapping: dict, key: str) -> str:
+    """The Swedish title of an id from the rules file (a category, status or severity); the id if unknown."""
     item = mapping.get(key)
-    return getattr(item, "title", item) if item is not None else key
+    if item is None:
+        return key
+    return item if isinstance(item, str) else item.title
 
 
 def list_table(rules: DeviationRules, rows: list[Row], url_of) -> Table:
@@ -158,7 +161,7 @@ def count_tables(rules: DeviationRules, deviations: list[Deviation], forvaltning
             by_place[row_keys.index(forvaltning_of.get(d.unit_id)), statuses.index(d.status)] += 1
     month_rows = [f"{m}" for m in MONTHS]
     place_rows = [names.get(f, f) if f else NO_FORVALTNING for f in row_keys] or [NO_FORVALTNING]
-    month_cells, place_cells = _shown(smallnumbers.with_totals(by_month), smallnumbers.with_totals(by_place), masked)
+    month_cells, place_cells = shown_cells(smallnumbers.with_totals(by_month), smallnumbers.with_totals(by_place), masked)
     return {
         "manad_kategori": _count_table(
             "manad_kategori", "Antal per månad (rapporterad) och typ", "Månad", month_rows,
@@ -169,7 +172,7 @@ def count_tables(rules: DeviationRules, deviations: list[Deviation], forvaltning
     }
 
 
-def _shown(first: np.ndarray, second: np.ndarray, masked: bool) -> tuple[list[list], list[list]]:
+def shown_cells(first: np.ndarray, second: np.ndarray, masked: bool) -> tuple[list[list], list[list]]:
     """Both tables with totals as shown: exact, or masked so that they cannot be combined."""
     if not masked:
         return first.tolist(), second.tolist()
