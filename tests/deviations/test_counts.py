@@ -94,3 +94,11 @@ def test_downloads_of_the_list(as_user, rules, users):
     values = list(sheet.iter_rows(values_only=True))
     assert values[1][0] == "2026-0001" and values[1][1] == "'=HYPERLINK(\"x\")"
     assert client.get(reverse("deviations:export", kwargs={"table": "finns-inte", "fmt": "csv"})).status_code == 404
+
+
+def test_the_namnd_is_offered_only_the_year(as_user, users):
+    page = as_user("namnd").get(reverse("deviations:lista")).content.decode()
+    assert 'name="ar"' in page
+    assert 'name="status"' not in page and 'name="kategori"' not in page and 'name="enhet"' not in page
+    chef = as_user("chef").get(reverse("deviations:lista")).content.decode()
+    assert 'name="status"' in chef and 'name="enhet"' in chef

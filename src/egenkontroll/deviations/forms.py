@@ -115,7 +115,9 @@ class FilterForm(forms.Form):
     kategori = forms.ChoiceField(label="Typ", required=False)
     enhet = forms.ChoiceField(label="Enhet", required=False)
 
-    def __init__(self, *args, rules: DeviationRules, years: list[int], units: list[tuple[str, str]], **kwargs):
+    def __init__(self, *args, rules: DeviationRules, years: list[int], units: list[tuple[str, str]],
+                 year_only: bool = False, **kwargs):
+        """`year_only`: the nämnd's filter (other filters would give masked tables to subtract)."""
         super().__init__(*args, **kwargs)
         self.fields["ar"].choices = [(y, str(y)) for y in years]
         self.fields["status"].choices = [("", "Alla"), *((s.id, s.title) for s in rules.statuses.values())]
@@ -124,3 +126,5 @@ class FilterForm(forms.Form):
             self.fields["enhet"].choices = [("", "Alla"), *units]
         else:
             del self.fields["enhet"]
+        if year_only:
+            del self.fields["status"], self.fields["kategori"]

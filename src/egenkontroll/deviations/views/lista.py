@@ -77,7 +77,7 @@ def counts_listing(request) -> Listing:
     scope = request_scope(request)
     units = OrgUnit.objects.filter(scope.units_q())
     deviations = Deviation.objects.filter(unit_id__in=units.values("unit_id"))
-    filters = FilterForm(request.GET, rules=rules(), years=_years(deviations), units=[])
+    filters = FilterForm(request.GET, rules=rules(), years=_years(deviations), units=[], year_only=True)
     filters.is_valid()
     year = filters.cleaned_data.get("ar") or periods.today().year
     chosen = list(deviations.filter(year=year))
