@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
 
 from egenkontroll.deviations.models import DeviationEvent, HistoryChangeError
 from egenkontroll.deviations.workflow import (
@@ -133,3 +135,11 @@ def test_personnummer_in_free_text_is_masked(rules, users):
     assert deviation.description == "Barnet 20150312-**** och syskonet 150312-**** fick vänta."
     saved = investigate(rules, deviation, users["chef"], summary="Samtal med 20150312-1234.")
     assert saved.investigation_summary == "Samtal med 20150312-****."
+
+
+def test_a_broken_rules_file_stops_the_web_app(tmp_path, monkeypatch):
+    broken = tmp_path / "avvikelser.yaml"
+    broken.write_text("categories: []\n", encoding="utf-8")
+    monkeypatch.setenv("EGK_DEVIATION_RULES_FILE", str(broken))
+    with pytest.raises(ImproperlyConfigured, match="avvikelser.yaml: 'categories' ska vara en icke-tom lista"):
+        apps.get_app_config("deviations").ready()
