@@ -17,7 +17,7 @@ import polars as pl
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 
 from egenkontroll.access.scoping import request_scope
@@ -25,7 +25,7 @@ from egenkontroll.core import deviations as D
 from egenkontroll.overview import periods, snapshot
 from egenkontroll.overview.downloads import ascii_filename
 from egenkontroll.overview.tables import MASK_NOTE, Column, Table
-from egenkontroll.overview.views.common import ROLE_LABELS, nav
+from egenkontroll.overview.views.common import render_app_page
 from egenkontroll.reports import document as docs
 from egenkontroll.reports import exports
 from egenkontroll.reports import presentation as P
@@ -38,18 +38,7 @@ DOWNLOADS = (("pdf", "PDF"), ("xlsx", "Excel (XLSX)"))
 
 
 def _render(request, template: str, title: str, context: dict, status: int = 200):
-    scope = request_scope(request)
-    return render(
-        request,
-        template,
-        {
-            **context,
-            "page_title": title,
-            "nav": nav(request, PAGE),
-            "role_labels": ", ".join(ROLE_LABELS.get(r, r) for r in sorted(scope.roles)),
-        },
-        status=status,
-    )
+    return render_app_page(request, template, title, context, PAGE, status)
 
 
 # ---------------------------------------------------------------- the list

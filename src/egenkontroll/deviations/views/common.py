@@ -6,14 +6,12 @@ import functools
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import render
 
 from egenkontroll.access.scoping import log_access, request_scope
-from egenkontroll.cases.models import OrgUnit
 from egenkontroll.core.deviation_rules import DeviationRules, load_rules
 from egenkontroll.deviations.models import Deviation
 from egenkontroll.deviations.rights import DeviationRights, rights_for
-from egenkontroll.overview.views.common import DOWNLOAD_LABELS, ROLE_LABELS, nav
+from egenkontroll.overview.views.common import download_links, render_app_page, unit_names  # noqa: F401  (re-exported to the views)
 
 PAGE = "avvikelse"
 
@@ -55,25 +53,5 @@ def visible_or_404(request, deviation_id: int) -> Deviation:
     return deviation
 
 
-def unit_names(unit_ids) -> dict[str, str]:
-    ids = sorted({u for u in unit_ids if u})
-    return dict(OrgUnit.objects.filter(unit_id__in=ids).values_list("unit_id", "name"))
-
-
 def render_deviation_page(request, template: str, title: str, context: dict, status: int = 200):
-    scope = request_scope(request)
-    return render(
-        request,
-        template,
-        {
-            **context,
-            "page_title": title,
-            "nav": nav(request, "avvikelser"),
-            "role_labels": ", ".join(ROLE_LABELS.get(r, r) for r in sorted(scope.roles)),
-        },
-        status=status,
-    )
-
-
-def download_links(url_for) -> list[tuple[str, str]]:
-    return [(label, url_for(fmt)) for fmt, label in DOWNLOAD_LABELS]
+    return render_app_page(request, template, title, context, "avvikelser", status)

@@ -154,3 +154,32 @@ def aggregate_page(page: str, build):
         return export(build(request), table, fmt)
 
     return view, download
+
+
+def render_app_page(request, template: str, title: str, context: dict, current: str, status: int = 200):
+    """A page of an app outside overview (audits, reports, deviations) in the same frame and menu."""
+    scope = request_scope(request)
+    return render(
+        request,
+        template,
+        {
+            **context,
+            "page_title": title,
+            "nav": nav(request, current),
+            "role_labels": ", ".join(ROLE_LABELS.get(r, r) for r in sorted(scope.roles)),
+        },
+        status=status,
+    )
+
+
+def unit_names(unit_ids) -> dict[str, str]:
+    """unit_id → name of the given units (one query)."""
+    from egenkontroll.cases.models import OrgUnit
+
+    ids = sorted({u for u in unit_ids if u})
+    return dict(OrgUnit.objects.filter(unit_id__in=ids).values_list("unit_id", "name"))
+
+
+def download_links(url_for, formats=DOWNLOAD_LABELS) -> list[tuple[str, str]]:
+    """(label, url) per download format; `url_for(fmt)` gives the URL."""
+    return [(label, url_for(fmt)) for fmt, label in formats]
