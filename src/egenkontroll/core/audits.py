@@ -15,19 +15,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
-import yaml
 
 from egenkontroll.core import orgtree
+from egenkontroll.core.datafiles import configured_path, load_data_file
 from egenkontroll.core.linking import link
 
 DEFAULT_FILE = Path(__file__).with_name("audit_templates.yaml")
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+TEMPLATES_ENV = "EGK_AUDIT_TEMPLATES_FILE"  # a municipality's own templates replace the shipped ones
 
 # The six quality areas (Socialstyrelsen/SKR, "God kvalitet i socialtjänsten"), in report order.
 QUALITY_AREAS: dict[str, str] = {
@@ -106,19 +104,11 @@ class Template:
 
 def load_templates(path: str | Path | None = None) -> dict[str, Template]:
     """id → Template from `path`, else EGK_AUDIT_TEMPLATES_FILE, else the shipped file (parsed once per version)."""
-    path = Path(path or os.environ.get("EGK_AUDIT_TEMPLATES_FILE") or DEFAULT_FILE)
-    try:
-        return _load(path, path.stat().st_mtime_ns)
-    except OSError as exc:
-        raise AuditTemplateError(f"{path}: kan inte läsa granskningsmallarna: {exc}") from exc
+    return load_data_file(configured_path(path, TEMPLATES_ENV, DEFAULT_FILE), _parse_templates,
+                          AuditTemplateError, "granskningsmallarna")
 
 
-@lru_cache(maxsize=4)
-def _load(path: Path, _mtime: int) -> dict[str, Template]:
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 (a safe loader)
-    except (OSError, yaml.YAMLError) as exc:
-        raise AuditTemplateError(f"{path}: kan inte läsa granskningsmallarna: {exc}") from exc
+def _parse_templates(path: Path, data) -> dict[str, Template]:
     if not isinstance(data, dict) or not isinstance(data.get("templates"), list) or not data["templates"]:
         raise AuditTemplateError(f"{path}: filen ska ha en icke-tom lista 'templates'")
     templates: dict[str, Template] = {}

@@ -10,18 +10,14 @@ are computed here too, with the Swedish working days of `core.calendar`. Pure Py
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from egenkontroll.core import calendar
+from egenkontroll.core.datafiles import configured_path, load_data_file
 
 DEFAULT_FILE = Path(__file__).with_name("deviation_rules.yaml")
 RULES_ENV = "EGK_DEVIATION_RULES_FILE"
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class DeviationRulesError(ValueError):
@@ -117,19 +113,11 @@ class DeviationRules:
 
 def load_rules(path: str | Path | None = None) -> DeviationRules:
     """The rules from `path`, else EGK_DEVIATION_RULES_FILE, else the shipped file (parsed once per version)."""
-    path = Path(path or os.environ.get(RULES_ENV) or DEFAULT_FILE)
-    try:
-        return _load(path, path.stat().st_mtime_ns)
-    except OSError as exc:
-        raise DeviationRulesError(f"{path}: kan inte läsa reglerna för avvikelser: {exc}") from exc
+    return load_data_file(configured_path(path, RULES_ENV, DEFAULT_FILE), _parse_file, DeviationRulesError,
+                          "reglerna för avvikelser")
 
 
-@lru_cache(maxsize=4)
-def _load(path: Path, _mtime: int) -> DeviationRules:
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 (a safe loader)
-    except (OSError, yaml.YAMLError) as exc:
-        raise DeviationRulesError(f"{path}: kan inte läsa reglerna för avvikelser: {exc}") from exc
+def _parse_file(path: Path, data) -> DeviationRules:
     return parse_rules(data, str(path))
 
 

@@ -8,23 +8,17 @@ start-up and a mistake is reported with the rule id and the field, never half-ap
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from egenkontroll.core.datafiles import configured_path, load_data_file
 from egenkontroll.core.schema import EVENT_TYPES, INTERVENTIONS, LEGAL_BASES
 
 DEFAULT_FILE = Path(__file__).with_name("rules.yaml")
+RULES_ENV = "EGK_RULES_FILE"  # a municipality's own catalogue replaces the shipped one
 KINDS = ("lag", "riktlinje")
 LINKS = ("decision", "case", "investigation", "placement", "chain")
 STEP_UNITS = ("days", "months", "years", "working_days")
-
-
-# libyaml's safe loader when the C extension is there: the pure-Python one costs ~0.3 s a load.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class RuleError(ValueError):
@@ -192,19 +186,11 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
 
     Parsed once per file version (path and modification time), since every evaluation asks.
     """
-    path = Path(path or os.environ.get("EGK_RULES_FILE") or DEFAULT_FILE)
-    try:
-        return _load(path, path.stat().st_mtime_ns)
-    except OSError as exc:
-        raise RuleError(f"{path}: kan inte läsa regelkatalogen: {exc}") from exc
+    return load_data_file(configured_path(path, RULES_ENV, DEFAULT_FILE), _parse_catalogue, RuleError,
+                          "regelkatalogen")
 
 
-@lru_cache(maxsize=8)
-def _load(path: Path, _mtime: int) -> Catalogue:
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 (a safe loader)
-    except (OSError, yaml.YAMLError) as exc:
-        raise RuleError(f"{path}: kan inte läsa regelkatalogen: {exc}") from exc
+def _parse_catalogue(path: Path, data) -> Catalogue:
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
         raise RuleError(f"{path}: filen ska ha en lista 'rules'")
     rules = [_parse_rule(path, raw) for raw in data["rules"]]
