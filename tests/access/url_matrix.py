@@ -150,7 +150,8 @@ URLS: dict[str, Entry] = {
     # a unit outside the figure scope (G3 in department A2) is 404 for everyone who does not reach it
     "planning:planering": Entry(expect(FIGURES)),
     "planning:export": Entry(
-        expect(FIGURES, handlaggare=404, arbetsledare=404, enhetschef=404, verksamhetscontroller=404),
+        # the nämnd: no weekly table (counts and rates could undo the masking), only the limit charts
+        expect(FIGURES, handlaggare=404, arbetsledare=404, enhetschef=404, verksamhetscontroller=404, namnd=404),
         kwargs={"table": "veckor", "fmt": "csv"}, query="?enhet=G3&topp=3",
     ),
     # avvikelser och lex Sarah: the list for every role with figures (the nämnd: masked counts only);

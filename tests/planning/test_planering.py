@@ -68,15 +68,24 @@ def test_only_units_of_the_figure_scope(login):
     assert login("admin").get("/planering/").status_code == 403
 
 
-def test_the_committee_sees_small_counts_masked(login):
+def test_the_committee_sees_when_limits_break_but_no_counts_or_rates(login):
+    """Counts masked beside exact rates, caseworkers and times could be multiplied back: the nämnd gets neither."""
     response = login("namnd").get("/planering/?enhet=E&veckor=2")
     assert response.status_code == 200
-    underlag = {r["what"]: r["value"] for r in table(response, "underlag").rows}
-    assert underlag["Anmälningar"] == 5  # five is not small
-    assert underlag["Beslutade förhandsbedömningar"] == "<5" and underlag["Väntar på förhandsbedömning på avstämningsdagen"] == "<5"
-    week = table(response, "veckor").rows[0]
-    assert week["undecided"] == "<5" and week["open_investigations"] == "<5"
-    assert week["inflow"] == 0  # 0.19 a week rounds to none: nothing to hide
+    assert response.context["sentences"]  # when each limit breaks (or holds)
+    assert response.context["tables"] == []
+    page = response.content.decode()
+    for hidden in ("Anmälningar per vecka", "Beslut per handläggarvecka", "Handläggarveckor", "Väntar på förhandsbedömning"):
+        assert hidden not in page
+    for chart in response.context["charts"]:
+        assert [c.key for c in chart.table.columns][2:] in (["wait_days", "fb_14d_bryts"],
+                                                            ["investigation_days", "utr_4m_bryts"])
+        assert len(chart.figure["data"]) == 1  # the expected time only, no queue line
+    assert login("namnd").get("/planering/ladda-ner/veckor.csv?enhet=E&veckor=2").status_code == 404
+    assert login("namnd").get("/planering/ladda-ner/frist14.csv?enhet=E&veckor=2").status_code == 200
+    chef = login("chef").get("/planering/?enhet=E&veckor=2")
+    assert [t.id for t in chef.context["tables"]] == ["underlag", "veckor"]
+    assert len(chef.context["charts"][0].figure["data"]) == 2
 
 
 def test_the_weekly_table_downloads_as_csv_and_xlsx(login):

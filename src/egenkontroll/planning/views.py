@@ -4,8 +4,9 @@ Why it exists: in 2015 nobody saw the backlog grow until the limits had broken (
 001). This page calibrates core.planning's queue model on a unit's own last weeks and shows,
 week by week, the backlog, the expected wait and the investigation time against the limits,
 with the first week each one breaks. Figures only: no case, no person. Every role with figures
-sees it for the units of its figure scope; the nämnd sees counts of 1–4 masked, as on every
-page it sees. The weekly table, the baseline and each chart's table download as CSV/XLSX.
+sees it for the units of its figure scope. The nämnd sees when the limits break and the
+expected times only: beside exact rates, caseworkers and times, a count masked as "<5" would be
+a multiplication away. The weekly table, the baseline and each chart's table download as CSV/XLSX.
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ from django.urls import reverse
 from egenkontroll.access.scoping import aggregate, request_scope
 from egenkontroll.core import planning
 from egenkontroll.overview import charts, periods, snapshot
-from egenkontroll.overview import figures as F
-from egenkontroll.overview.tables import MASK_NOTE, Column, Table
+from egenkontroll.overview.tables import Column, Table
 from egenkontroll.overview.views.common import (
     DOWNLOAD_LABELS,
     ROLE_LABELS,
@@ -36,7 +36,7 @@ from egenkontroll.planning.forms import ScenarioForm
 
 PAGE = "planering"
 NOTE = " Modellens värden är genomsnitt per vecka, inte antal enskilda ärenden."
-# The weekly table: column, header, kind; counts are masked for the nämnd.
+# The weekly table: column, header, kind (not shown to the nämnd).
 WEEKLY = (
     ("inflow", "Nya anmälningar", "ratio"),
     ("decisions", "Beslutade förhandsbedömningar", "ratio"),
@@ -52,7 +52,6 @@ WEEKLY = (
     ("utr_4m_bryts", "4 månader bryts", "text"),
     ("caseload_over_norm", "Över riktmärket", "text"),
 )
-COUNTS = {"inflow", "decisions", "undecided", "new_investigations", "concluded", "open_investigations"}
 
 
 def unit_choices(request, snap) -> list[tuple[str, str]]:
@@ -106,16 +105,18 @@ def build(request) -> PageData:
         "sentences": planning.describe_breaks(frame, norm),
         "warnings": baseline.warnings(),
     }
-    data.tables = [_baseline_table(baseline, masked), _weekly_table(frame, masked)]
+    # The nämnd sees when the limits break and the expected times, never the counts and rates
+    # behind them: with rates, caseworkers and times shown, a masked count is a multiplication away.
+    data.tables = [] if masked else [_baseline_table(baseline), _weekly_table(frame)]
     data.charts = [
         _limit_chart(
-            "frist14", "Förhandsbedömning: kö och förväntad väntetid mot 14 dagar", frame, masked,
-            queue=("undecided", "Väntar på förhandsbedömning"), days=("wait_days", "Förväntad väntetid (dagar)"),
-            limit=planning.FB_LIMIT_DAYS, flag="fb_14d_bryts",
+            "frist14", "Förhandsbedömning: kö och förväntad väntetid mot 14 dagar", frame,
+            queue=None if masked else ("undecided", "Väntar på förhandsbedömning"),
+            days=("wait_days", "Förväntad väntetid (dagar)"), limit=planning.FB_LIMIT_DAYS, flag="fb_14d_bryts",
         ),
         _limit_chart(
-            "frist4m", "Utredning: pågående och förväntad utredningstid mot 4 månader", frame, masked,
-            queue=("open_investigations", "Pågående utredningar"),
+            "frist4m", "Utredning: pågående och förväntad utredningstid mot 4 månader", frame,
+            queue=None if masked else ("open_investigations", "Pågående utredningar"),
             days=("investigation_days", "Förväntad utredningstid (dagar)"),
             limit=planning.UTR_LIMIT_DAYS, flag="utr_4m_bryts",
         ),
@@ -123,21 +124,18 @@ def build(request) -> PageData:
     return data
 
 
-def _shown(value, column: str, masked: bool):
-    """A model value as the table shows it: ∞ for a queue nobody works on, counts masked for the nämnd."""
+def _shown(value):
+    """A model value as the table shows it: ∞ for a queue nobody works on."""
     if isinstance(value, float) and math.isinf(value):
         return "∞"
-    if masked and column in COUNTS:
-        return F.masked_series([round(value)])[0]
     return value
 
 
-def _baseline_table(b: planning.Baseline, masked: bool) -> Table:
+def _baseline_table(b: planning.Baseline) -> Table:
     table = Table(
         id="underlag",
         caption=f"Underlag: de {b.weeks} veckorna till och med {b.as_of.isoformat()}",
         columns=[Column("what", "Uppgift"), Column("value", "Värde", "value")],
-        note=MASK_NOTE if masked else "",
     )
     counts = (
         ("Anmälningar", b.reports),
@@ -148,7 +146,7 @@ def _baseline_table(b: planning.Baseline, masked: bool) -> Table:
         ("Övriga öppna ärenden på avstämningsdagen", b.other_open_cases),
     )
     for label, value in counts:
-        table.add({"what": label, "value": F.masked_series([value])[0] if masked else value}, kind="int")
+        table.add({"what": label, "value": value}, kind="int")
     rates = (
         ("Anmälningar per vecka", b.reports_per_week, "ratio"),
         ("Andel förhandsbedömningar som leder till utredning", b.inleda_share, "share"),
@@ -171,45 +169,45 @@ def _week_row(row: dict) -> dict:
     return {"week": f"{row['iso_week']} (v. {row['week']})", "week_start": row["week_start"]}
 
 
-def _weekly_table(frame: pl.DataFrame, masked: bool) -> Table:
+def _weekly_table(frame: pl.DataFrame) -> Table:
     table = Table(
         id="veckor",
         caption="Vecka för vecka (planeringsstöd, inte en prognos)",
         columns=_week_columns() + [Column(key, header, kind) for key, header, kind in WEEKLY],
-        note=(MASK_NOTE if masked else "") + NOTE,
+        note=NOTE,
     )
     for row in frame.iter_rows(named=True):
-        table.add(_week_row(row) | {key: _shown(row[key], key, masked) for key, _, _ in WEEKLY})
+        table.add(_week_row(row) | {key: _shown(row[key]) for key, _, _ in WEEKLY})
     return table
 
 
-def _limit_chart(chart_id, title, frame, masked, queue, days, limit, flag) -> Chart:
-    """The expected time against the limit (left axis, dashed line) and the queue behind it (right axis)."""
-    (queue_key, queue_label), (days_key, days_label) = queue, days
-    table = Table(
-        id=chart_id,
-        caption=title,
-        columns=_week_columns()
-        + [Column(queue_key, queue_label, "ratio"), Column(days_key, days_label, "days"), Column(flag, "Bryts", "text")],
-        note=(MASK_NOTE if masked else "") + NOTE,
-    )
+def _limit_chart(chart_id, title, frame, queue, days, limit, flag) -> Chart:
+    """The expected time against the limit (left axis, dashed line) and, unless `queue` is None,
+    the queue behind it (right axis). Expected times are whole days."""
+    days_key, days_label = days
+    columns = _week_columns() + [Column(days_key, days_label, "days"), Column(flag, "Bryts", "text")]
+    if queue is not None:
+        columns.insert(2, Column(queue[0], queue[1], "ratio"))
+    table = Table(id=chart_id, caption=title, columns=columns, note=NOTE)
+    keys = [c.key for c in columns[2:]]
     for row in frame.iter_rows(named=True):
-        table.add(_week_row(row) | {k: _shown(row[k], k, masked) for k in (queue_key, days_key, flag)})
+        table.add(_week_row(row) | {k: _shown(row[k]) for k in keys})
     x = [d.isoformat() for d in frame["week_start"]]
-    finite = [None if math.isinf(v) else round(v, 1) for v in frame[days_key]]
-    queue_values = [v if isinstance(v, int | float) else None for v in (r[queue_key] for r in table.rows)]
+    finite = [None if math.isinf(v) else round(v) for v in frame[days_key]]
     figure = charts.lines(x, [(days_label, finite)], "Dagar", reference=limit)
-    figure["data"].append(
-        {
-            "type": "scatter", "mode": "lines", "name": queue_label, "x": x,
-            "y": [None if v is None or math.isinf(v) else round(v, 1) for v in queue_values], "yaxis": "y2",
-            "line": {"color": charts.PALETTE[1], "width": 2, "dash": "dot"},
+    if queue is not None:
+        queue_key, queue_label = queue
+        figure["data"].append(
+            {
+                "type": "scatter", "mode": "lines", "name": queue_label, "x": x,
+                "y": [None if math.isinf(v) else round(v, 1) for v in frame[queue_key]], "yaxis": "y2",
+                "line": {"color": charts.PALETTE[1], "width": 2, "dash": "dot"},
+            }
+        )
+        figure["layout"]["yaxis2"] = {
+            "title": {"text": "Antal"}, "overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False,
         }
-    )
-    figure["layout"]["yaxis2"] = {
-        "title": {"text": "Antal"}, "overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False,
-    }
-    figure["layout"]["margin"]["r"] = 60
+        figure["layout"]["margin"]["r"] = 60
     return Chart(chart_id, title, figure, table)
 
 
