@@ -143,3 +143,34 @@ def test_a_broken_rules_file_stops_the_web_app(tmp_path, monkeypatch):
     monkeypatch.setenv("EGK_DEVIATION_RULES_FILE", str(broken))
     with pytest.raises(ImproperlyConfigured, match="avvikelser.yaml: 'categories' ska vara en icke-tom lista"):
         apps.get_app_config("deviations").ready()
+
+
+def test_a_number_taken_meanwhile_is_counted_again(rules, users, monkeypatch):
+    """Two reports at once: the second counts before the first is stored, clashes, and counts again."""
+    import egenkontroll.deviations.workflow as workflow
+
+    first = report(rules, users["anna"], reported_on=dt.date(2026, 3, 2))
+    real_max, calls = workflow.Max, []
+
+    def stale_first_count(field):
+        calls.append(field)
+        return real_max(field) * 0 if len(calls) == 1 else real_max(field)  # as if the table were empty
+
+    monkeypatch.setattr(workflow, "Max", stale_first_count)
+    second = report(rules, users["anna"], reported_on=dt.date(2026, 3, 3))
+    assert (first.number, second.number) == ("2026-0001", "2026-0002")
+    assert len(calls) == 2  # the first try clashed on 2026-0001
+
+
+def test_the_bedomning_of_a_lex_sarah_is_kept_in_the_history(rules, users):
+    deviation = report(rules, users["anna"], category="lex_sarah")
+    change_status(rules, deviation.pk, users["chef"], "under_utredning")
+    investigate(rules, deviation, users["chef"], severity="hog", is_serious=True)
+    investigate(rules, deviation, users["chef"], severity="hog", is_serious=True)  # unchanged: no note
+    investigate(rules, deviation, users["chef"], severity="medel", is_serious=False)
+    notes = list(DeviationEvent.objects.filter(deviation=deviation, kind="utredning").values_list("note", flat=True))
+    assert notes == [
+        "bedömning medel, ej bedömt om allvarligt → hog, allvarligt",
+        "",
+        "bedömning hog, allvarligt → medel, inte allvarligt",
+    ]

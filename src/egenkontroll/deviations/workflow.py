@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Max
 
 from egenkontroll.core.deviation_rules import DeviationRules
@@ -49,9 +49,16 @@ def create_deviation(rules: DeviationRules, user, *, category: str, title: str, 
                 )
                 _event(deviation, user, "rapport", new=deviation.status)
                 return deviation
-        except IntegrityError:
+        except (IntegrityError, OperationalError):
+            # another report took the number (PostgreSQL: the unique constraint), or held SQLite's
+            # write lock past its timeout: count again
             continue
     raise WorkflowError("Avvikelsen kunde inte få ett nummer. Försök igen.")
+
+
+def _judgement(severity: str, is_serious: bool | None) -> str:
+    serious = {True: "allvarligt", False: "inte allvarligt", None: "ej bedömt om allvarligt"}[is_serious]
+    return f"{severity}, {serious}"
 
 
 def _locked(deviation_id: int) -> Deviation:
@@ -103,6 +110,7 @@ def save_investigation(rules: DeviationRules, deviation_id: int, user, *, summar
         ivo = rules.categories.get(deviation.category)
         ivo = ivo is not None and ivo.ivo
         reported_before = deviation.ivo_reported_on
+        judged_before = (deviation.severity, deviation.is_serious)
         deviation.investigation_summary = clean_text(summary)
         deviation.conclusion = clean_text(conclusion)
         deviation.severity = severity
@@ -110,7 +118,10 @@ def save_investigation(rules: DeviationRules, deviation_id: int, user, *, summar
         deviation.ivo_reported_on = ivo_reported_on if ivo else None
         deviation.ivo_reference = clean_text(ivo_reference) if ivo else ""
         deviation.save()
-        _event(deviation, user, "utredning")
+        judged = (deviation.severity, deviation.is_serious)
+        # the bedömning decides whether a lex Sarah may close without an anmälan to IVO: keep its history
+        _event(deviation, user, "utredning",
+               "" if judged == judged_before else f"bedömning {_judgement(*judged_before)} → {_judgement(*judged)}")
         if deviation.ivo_reported_on and deviation.ivo_reported_on != reported_before:
             _event(deviation, user, "ivo", f"anmäld {deviation.ivo_reported_on.isoformat()}")
         return deviation
