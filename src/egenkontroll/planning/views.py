@@ -15,7 +15,6 @@ import math
 
 import polars as pl
 from django.http import Http404
-from django.shortcuts import render
 from django.urls import reverse
 
 from egenkontroll.access.scoping import aggregate, request_scope
@@ -23,12 +22,11 @@ from egenkontroll.core import planning
 from egenkontroll.overview import charts, periods, snapshot
 from egenkontroll.overview.tables import Column, Table
 from egenkontroll.overview.views.common import (
-    DOWNLOAD_LABELS,
-    ROLE_LABELS,
     Chart,
     PageData,
     chosen_unit,
-    nav,
+    download_links,
+    render_app_page,
     visible_tops,
 )
 from egenkontroll.overview.views.common import export as export_table
@@ -214,23 +212,12 @@ def _limit_chart(chart_id, title, frame, queue, days, limit, flag) -> Chart:
 def _render(request, data: PageData):
     query = request.GET.urlencode()
     for table in [*data.tables, *(c.table for c in data.charts)]:
-        table.downloads = [
-            (label, reverse("planning:export", kwargs={"table": table.id, "fmt": fmt}) + (f"?{query}" if query else ""))
-            for fmt, label in DOWNLOAD_LABELS
-        ]
-    scope = request_scope(request)
-    return render(
-        request,
-        data.template,
-        {
-            **data.context,
-            "page_title": data.title,
-            "nav": nav(request, PAGE),
-            "role_labels": ", ".join(ROLE_LABELS.get(r, r) for r in sorted(scope.roles)),
-            "tables": data.tables,
-            "charts": data.charts,
-        },
-    )
+        table.downloads = download_links(
+            lambda fmt, t=table.id: reverse("planning:export", kwargs={"table": t, "fmt": fmt})
+            + (f"?{query}" if query else "")
+        )
+    context = {**data.context, "tables": data.tables, "charts": data.charts}
+    return render_app_page(request, data.template, data.title, context, PAGE)
 
 
 @aggregate(page=PAGE)
