@@ -148,3 +148,28 @@ def test_views_are_logged_with_the_number_not_the_text(as_user, rules, users):
         ("list", "avvikelse", "avvikelser: 2026-0001"),
         ("export", "avvikelse", "avvikelser: 2026-0001"),
     ]
+
+
+def test_another_deviations_action_cannot_be_changed_through_this_one(as_user, rules, users):
+    """The action id must belong to the deviation in the path: no acting on one through another."""
+    mine, other = report(rules, users["anna"]), report(rules, users["anna"])
+    for deviation in (mine, other):
+        change_status(rules, deviation.pk, users["chef"], "under_utredning")
+    action = add_action(rules, other.pk, users["chef"], text="Ny rutin.", responsible_unit_id="E",
+                        due_date=dt.date(2026, 9, 1))
+    client = as_user("chef")
+    crossed = reverse("deviations:atgard-status", args=[mine.pk, action.pk])
+    assert client.post(crossed, {"status": "klar"}).status_code == 404
+    action.refresh_from_db()
+    assert action.status == "oppen"
+    own = reverse("deviations:atgard-status", args=[other.pk, action.pk])
+    assert client.post(own, {"status": "klar"}).status_code == 302
+    action.refresh_from_db()
+    assert action.status == "klar"
+
+
+def test_the_namnd_cannot_download_the_list_of_deviations(as_user, rules, users):
+    report(rules, users["anna"])
+    client = as_user("namnd")
+    assert client.get(reverse("deviations:export", args=["avvikelser", "csv"])).status_code == 404
+    assert client.get(reverse("deviations:export", args=["manad_kategori", "csv"])).status_code == 200
