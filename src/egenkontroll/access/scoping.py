@@ -37,6 +37,8 @@ __all__ = [
     "Scope",
     "scope_for",
     "grant_reach",
+    "reach_covers",
+    "user_grants",
     "log_access",
     "record_cases",
     "person_level",
@@ -167,6 +169,21 @@ def _empty_scope(user_id: int = 0, username: str = "") -> Scope:
 
 def _union(units: list[str | None]) -> frozenset[str] | None:
     return None if None in units else frozenset(u for u in units if u is not None)
+
+
+def user_grants(user_id: int) -> list[tuple[str, str | None]]:
+    """(role, unit_id) of each of the user's role assignments, for `grant_reach`."""
+    return list(RoleAssignment.objects.filter(user_id=user_id).values_list("role", "unit_id"))
+
+
+def reach_covers(reach: frozenset[str] | None, unit_ids: Iterable[str | None]) -> bool:
+    """Every unit lies in the subtrees of `reach` (None = the whole city); a missing unit only city-wide."""
+    wanted = set(unit_ids)
+    if reach is None:
+        return True
+    if not reach or not wanted or None in wanted:
+        return False
+    return subtree(reach).filter(unit_id__in=sorted(wanted)).count() == len(wanted)
 
 
 def grant_reach(grants: Iterable[tuple[str, str | None]], roles: frozenset[str]) -> frozenset[str] | None:

@@ -19,21 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from egenkontroll.access.models import RoleAssignment
-from egenkontroll.access.scoping import Scope, grant_reach, subtree
+from egenkontroll.access.scoping import Scope, grant_reach, reach_covers, user_grants
 
 AUDITOR_ROLES = frozenset({"inspektor", "verksamhetscontroller"})
 FINDING_CLOSER_ROLES = frozenset({"enhetschef", "avdelningschef"})
-
-
-def covers(reach: frozenset[str] | None, unit_ids: Iterable[str | None]) -> bool:
-    """Every unit lies in the subtrees of `reach` (a missing unit never does, except city-wide)."""
-    wanted = set(unit_ids)
-    if reach is None:
-        return True
-    if not reach or not wanted or None in wanted:
-        return False
-    return subtree(reach).filter(unit_id__in=sorted(wanted)).count() == len(wanted)
 
 
 @dataclass(frozen=True)
@@ -47,7 +36,7 @@ class AuditRights:
         return self.audit_reach is None or bool(self.audit_reach)
 
     def audits_unit(self, unit_id: str | None) -> bool:
-        return self.is_auditor and covers(self.audit_reach, [unit_id])
+        return self.is_auditor and reach_covers(self.audit_reach, [unit_id])
 
     def may_review(self, audit_case) -> bool:
         """Fill the protocol of a sampled case: an auditor whose reach holds its district and who sees the case."""
@@ -57,15 +46,15 @@ class AuditRights:
         """Mark a finding åtgärdad or open it again."""
         if self.audits_unit(finding.responsible_unit_id) or self.audits_unit(finding.district_id):
             return True
-        return finding.responsible_unit_id is not None and covers(self.close_reach, [finding.responsible_unit_id])
+        return finding.responsible_unit_id is not None and reach_covers(self.close_reach, [finding.responsible_unit_id])
 
     def exact_counts(self, district_ids: Iterable[str]) -> bool:
         """Exact counts only for a figure scope covering every district; otherwise masked."""
-        return not self.scope.masked and covers(self.scope.unit_ids, district_ids)
+        return not self.scope.masked and reach_covers(self.scope.unit_ids, district_ids)
 
 
 def rights_for(scope: Scope) -> AuditRights:
-    grants = list(RoleAssignment.objects.filter(user_id=scope.user_id).values_list("role", "unit_id"))
+    grants = user_grants(scope.user_id)
     return AuditRights(
         scope=scope,
         audit_reach=grant_reach(grants, AUDITOR_ROLES),

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from egenkontroll.access.models import RoleAssignment
-from egenkontroll.access.scoping import Scope, grant_reach, subtree
+from egenkontroll.access.scoping import Scope, grant_reach, reach_covers, subtree, user_grants
 from egenkontroll.cases.models import OrgUnit
 
 READER_ROLES = frozenset({"arbetsledare", "enhetschef", "verksamhetscontroller", "avdelningschef", "inspektor"})
@@ -31,12 +30,8 @@ INVESTIGATOR_ROLES = frozenset({"enhetschef", "avdelningschef", "verksamhetscont
 
 
 def in_reach(reach: frozenset[str] | None, unit_id: str | None) -> bool:
-    """The unit lies in the subtrees of `reach` (None = the whole city)."""
-    if reach is None:
-        return unit_id is not None
-    if not reach or not unit_id:
-        return False
-    return subtree(reach).filter(unit_id=unit_id).exists()
+    """The unit lies in the subtrees of `reach` (None = the whole city); no unit is in no reach."""
+    return unit_id is not None and reach_covers(reach, [unit_id])
 
 
 @dataclass(frozen=True)
@@ -98,7 +93,7 @@ def _units(reach: frozenset[str] | None) -> list[tuple[str, str]]:
 
 
 def rights_for(scope: Scope) -> DeviationRights:
-    grants = list(RoleAssignment.objects.filter(user_id=scope.user_id).values_list("role", "unit_id"))
+    grants = user_grants(scope.user_id)
     return DeviationRights(
         scope=scope,
         read_reach=grant_reach(grants, READER_ROLES),

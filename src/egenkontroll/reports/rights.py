@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 
 from egenkontroll.access.models import RoleAssignment
-from egenkontroll.access.scoping import FIGURE_ROLES, Scope, grant_reach, request_scope
+from egenkontroll.access.scoping import FIGURE_ROLES, Scope, grant_reach, request_scope, user_grants
 from egenkontroll.cases.models import OrgUnit
 from egenkontroll.core.deviations import REPORT_LEVELS
 from egenkontroll.overview.views.common import ROLE_LABELS
@@ -111,7 +111,7 @@ class ReportRights:
 
 
 def rights_for(scope: Scope) -> ReportRights:
-    grants = list(RoleAssignment.objects.filter(user_id=scope.user_id).values_list("role", "unit_id"))
+    grants = user_grants(scope.user_id)
     return ReportRights(
         scope=scope,
         read_final=_reach(grants, READ_FINAL_ROLES),
