@@ -142,7 +142,7 @@ def test_views_are_logged_with_the_number_not_the_text(as_user, rules, users):
     client.get(detail_url(deviation))
     client.get(reverse("deviations:lista"))
     client.get(reverse("deviations:export", kwargs={"table": "avvikelser", "fmt": "csv"}))
-    rows = list(AccessLog.objects.filter(username="ledare").values_list("action", "page", "detail"))
+    rows = list(AccessLog.objects.filter(username="ledare").order_by("id").values_list("action", "page", "detail"))
     assert rows == [
         ("view", "avvikelse", "avvikelse 2026-0001"),
         ("list", "avvikelse", "avvikelser: 2026-0001"),
