@@ -54,11 +54,15 @@ def ensure_venv() -> None:
 
 
 # What the tests drive from Debian's packages, never a downloaded build: program → package.
-DEBIAN_TOOLS = {CHROMIUM: "chromium", Path("/usr/sbin/nginx"): "nginx"}
+DEBIAN_TOOLS = {
+    CHROMIUM: "chromium",
+    Path("/usr/sbin/nginx"): "nginx",
+    Path("/usr/bin/pdftotext"): "poppler-utils",  # the report tests read PDFs as laid out
+}
 
 
 def ensure_debian_tools() -> None:
-    """Browser tests drive Debian's Chromium, deployment tests Debian's nginx; installed as root."""
+    """Browser tests drive Debian's Chromium, deployment tests its nginx, PDF tests its poppler; as root."""
     missing = [package for program, package in DEBIAN_TOOLS.items() if not program.exists()]
     if missing and shutil.which("apt-get") and os.geteuid() == 0:
         say(f"installing Debian's {', '.join(missing)} for the tests")
