@@ -58,3 +58,51 @@ def restore_command(
         print(f"egenkontroll: {exc}", file=sys.stderr)
         raise typer.Exit(1) from None
     print(f"Återställd ({kind}) från {source}. Kör `egenkontroll verify-log` mot den nya databasen.")
+
+
+@app.command("gallra")
+def gallra_command(
+    torrt: bool = typer.Option(False, "--torrt", help="Torrkörning: räkna vad som skulle gallras, ändra ingenting."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    today: str = typer.Option(None, "--idag", help="Dagen fristerna räknas från (ÅÅÅÅ-MM-DD; standard: i dag)."),
+    inbox: Path = typer.Option(None, "--inkorg", help="Inkorgen för nattlig import (standard: EGK_INBOX)."),
+    fmt: str = typer.Option("text", "--format", help="text eller json."),
+) -> None:
+    """Gallra personuppgifter som är äldre än gallringsfristerna (core/retention.yaml, docs/retention.md).
+
+    Nyckeltalen för månader före gallringen arkiveras först; fastställda nämndrapporter rörs aldrig.
+    Kör först med --torrt för att se antalen. Slutstatus 0: klart; 1: fel.
+    """
+    import datetime as dt
+    import getpass
+    import json
+
+    from egenkontroll.cli.access_commands import _connect
+    from egenkontroll.core.identity import load_key
+    from egenkontroll.core.retention import RetentionError
+    from egenkontroll.retention.steps import Gallring
+
+    try:
+        day = dt.date.fromisoformat(today) if today else dt.date.today()
+    except ValueError:
+        print(f"egenkontroll: --idag ska vara ett datum ÅÅÅÅ-MM-DD, inte {today!r}", file=sys.stderr)
+        raise typer.Exit(1) from None
+    alias = _connect(db, create=False)
+    inbox = inbox or (Path(os.environ["EGK_INBOX"]) if os.environ.get("EGK_INBOX") else None)
+    try:
+        gallring = Gallring(alias, day, inbox=inbox, key=None if torrt else load_key(),
+                            ran_by=f"kommandorad ({getpass.getuser()})",
+                            report=lambda text: print(text, file=sys.stderr) if fmt == "text" else None)
+        results = gallring.plan() if torrt else gallring.carry_out()
+    except (RetentionError, ValueError) as exc:
+        print(f"egenkontroll: {exc}", file=sys.stderr)
+        raise typer.Exit(1) from None
+    if fmt == "json":
+        print(json.dumps({"dry_run": torrt, "today": day.isoformat(), "steps": [
+            {"kind": r.kind, "cutoff": r.cutoff.isoformat(), "counts": r.counts, "note": r.note} for r in results
+        ]}, ensure_ascii=False, indent=1))
+        return
+    print(("Torrkörning — inget ändras. " if torrt else "") + f"Gallring {day}:")
+    for r in results:
+        counts = ", ".join(f"{n} {what}" for what, n in r.counts.items()) or "inget"
+        print(f"  {r.title}: äldre än {r.cutoff}: {counts}" + (f" ({r.note})" if r.note else ""))

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "egenkontroll.reports",
     "egenkontroll.planning",
     "egenkontroll.deviations",
+    "egenkontroll.retention",
 ]
 
 MIDDLEWARE = [
