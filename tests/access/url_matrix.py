@@ -37,9 +37,16 @@ FIGURES = (*PERSON_LEVEL, "namnd")
 LOG_REVIEWERS = ("verksamhetscontroller", "avdelningschef", "inspektor")
 AUDITORS = ("verksamhetscontroller", "inspektor")
 REPORT_WRITERS = ("enhetschef", "verksamhetscontroller", "avdelningschef")
+IMPORT_REVIEWERS = ("verksamhetscontroller", "admin")
 DEVIATION_REPORTERS = ("handlaggare", "arbetsledare", "enhetschef", "verksamhetscontroller", "avdelningschef")
 
 LOGIN_REDIRECT = 302
+
+
+def first_run(users: dict) -> dict:
+    from egenkontroll.cases.models import ImportRun
+
+    return {"run_id": ImportRun.objects.order_by("id").first().pk}
 
 
 def expect(allowed: tuple[str, ...] | str, ok: int = 200, other: int = 403, anonymous: int = LOGIN_REDIRECT,
@@ -177,4 +184,8 @@ URLS: dict[str, Entry] = {
         expect(("enhetschef", "verksamhetscontroller"), ok=405, handlaggare=404, avdelningschef=404),
         kwargs={"deviation_id": "#deviation_id", "action_id": "#action_id"}, setup=city_deviation,
     ),
+    # the import page: the administrator and the verksamhetscontroller answer for the nightly job;
+    # the rejects download holds masked values and event ids (logged like any export)
+    "cases:importer": Entry(expect(IMPORT_REVIEWERS)),
+    "cases:avvisade": Entry(expect(IMPORT_REVIEWERS), kwargs={"run_id": "#run_id", "fmt": "csv"}, setup=first_run),
 }

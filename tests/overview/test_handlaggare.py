@@ -63,5 +63,5 @@ def test_a_caseworker_sees_their_group(login):
 def test_query_count_is_bounded(login, django_assert_max_num_queries):
     client = login("chef")
     client.get("/handlaggare/")
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(12):  # +2: the page frame's data freshness (cases/status.py)
         assert client.get("/handlaggare/?enhet=G2").status_code == 200

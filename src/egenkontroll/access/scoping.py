@@ -346,6 +346,14 @@ def log_reviewer_required(page: str = "logguppfoljning"):
     return _requires(lambda s: s.log_reviewer, "log_review", page)
 
 
+IMPORT_REVIEWERS = frozenset({"admin", "verksamhetscontroller"})
+
+
+def import_reviewer_required(page: str = "importer"):
+    """The import page: the administrator and the verksamhetscontroller, who answer for the nightly job."""
+    return _requires(lambda s: s.is_admin or bool(s.roles & IMPORT_REVIEWERS), "import_review", page)
+
+
 def scoped_case_or_404(request, case_id: str) -> Case:
     """The case if the user's scope includes it; otherwise 404 (logged as denied by `person_level`)."""
     case = request_scope(request).cases(Case.objects.filter(case_id=case_id)).first()

@@ -161,6 +161,8 @@ def demo(
     base = (data_dir or default_data_dir()).resolve()
     base.mkdir(parents=True, exist_ok=True)
     os.environ["EGK_DATA_DIR"] = str(base)
+    # The demo's data is imported once and never again: no "last night's import did not run" banner.
+    os.environ.setdefault("EGK_IMPORT_STALE_HOURS", "0")
     os.environ.setdefault("EGK_SECRET_KEY", _secret_file(base / "secret.key", 32).read_text())
     if not os.environ.get("EGK_PSEUDONYM_KEY"):
         os.environ.setdefault("EGK_PSEUDONYM_KEY_FILE", str(_secret_file(base / "pseudonym.key", 32)))

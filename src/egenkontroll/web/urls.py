@@ -9,4 +9,5 @@ urlpatterns: list = [
     path("rapport/", include("egenkontroll.reports.urls")),
     path("planering/", include("egenkontroll.planning.urls")),
     path("avvikelser/", include("egenkontroll.deviations.urls")),
+    path("importer/", include("egenkontroll.cases.urls")),
 ]

@@ -14,7 +14,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
-from egenkontroll.access.scoping import aggregate, request_scope
+from egenkontroll.access.scoping import IMPORT_REVIEWERS, aggregate, request_scope
 from egenkontroll.overview import downloads
 from egenkontroll.overview.periods import query_string
 from egenkontroll.overview.tables import Table
@@ -110,6 +110,8 @@ def nav(request, current: str) -> list[dict]:
         links.append({"label": "Planering", "url": reverse("planning:planering"), "current": current == "planering"})
     if scope.has_figures:  # avvikelser och lex Sarah (egenkontroll.deviations): the nämnd sees masked counts only
         links.append({"label": "Avvikelser", "url": reverse("deviations:lista"), "current": current == "avvikelser"})
+    if scope.is_admin or scope.roles & IMPORT_REVIEWERS:  # the import page (egenkontroll.cases)
+        links.append({"label": "Importer", "url": reverse("cases:importer"), "current": current == "importer"})
     return links
 
 
