@@ -64,6 +64,8 @@ class Entry:
     query: str = ""
     # Makes the objects the URL names (users -> ids); a kwarg "#name" takes the id `name`.
     setup: Callable[[dict], dict] | None = None
+    # The API: each role calls with an API key of its own account (anonymous: no key) instead of a session.
+    token: bool = False
 
 
 URLS: dict[str, Entry] = {
@@ -188,4 +190,13 @@ URLS: dict[str, Entry] = {
     # the rejects download holds masked values and event ids (logged like any export)
     "cases:importer": Entry(expect(IMPORT_REVIEWERS)),
     "cases:avvisade": Entry(expect(IMPORT_REVIEWERS), kwargs={"run_id": "#run_id", "fmt": "csv"}, setup=first_run),
+    # the API (/api/v1/): a service-account key acts as its account; without a key 401 (problem+json).
+    # A browser session is not enough: test_url_matrix calls these with a key per role.
+    "api:index": Entry(expect("all", anonymous=200), token=True),
+    "api:openapi": Entry(expect("all", anonymous=200), token=True),
+    "api:enheter": Entry(expect(FIGURES, anonymous=401), token=True),
+    "api:nyckeltal": Entry(expect(FIGURES, anonymous=401), token=True),
+    "api:nyckeltal-varden": Entry(expect(FIGURES, anonymous=401), token=True),
+    "api:arbetslista-antal": Entry(expect(PERSON_LEVEL, anonymous=401), token=True),
+    "api:arbetslista": Entry(expect(PERSON_LEVEL, anonymous=401), token=True),
 }

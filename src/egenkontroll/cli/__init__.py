@@ -5,6 +5,7 @@ One module per command family; importing it registers its commands on `app`.
 
 from egenkontroll.cli import (  # noqa: F401  (each import registers its commands)
     access_commands,
+    api_commands,
     audit_commands,
     core_commands,
     db_commands,

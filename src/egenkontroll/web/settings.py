@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "egenkontroll.planning",
     "egenkontroll.deviations",
     "egenkontroll.retention",
+    "egenkontroll.api",
 ]
 
 MIDDLEWARE = [

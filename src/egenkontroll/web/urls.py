@@ -10,4 +10,5 @@ urlpatterns: list = [
     path("planering/", include("egenkontroll.planning.urls")),
     path("avvikelser/", include("egenkontroll.deviations.urls")),
     path("importer/", include("egenkontroll.cases.urls")),
+    path("api/v1/", include("egenkontroll.api.urls")),
 ]
