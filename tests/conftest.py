@@ -8,6 +8,12 @@ DATABASE_URL in the second pass (Django creates `test_<name>` there).
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings
+
+# Properties are checked, not timings: a loaded CI machine must not fail a test on Hypothesis's
+# 200 ms per-example deadline (performance targets live in bench/, never in timed tests).
+settings.register_profile("egenkontroll", deadline=None)
+settings.load_profile("egenkontroll")
 
 # Fixtures that really open the test database. (django_db_blocker is not one: pytest-django's
 # autouse fixtures request it for every test.)
