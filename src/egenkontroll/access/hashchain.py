@@ -37,6 +37,13 @@ def chain_key() -> bytes:
     return (os.environ.get(KEY_ENV) or settings.SECRET_KEY).encode("utf-8")
 
 
+def uses_development_key() -> bool:
+    """True when the chain would be signed with the public built-in key (no EGK_ACCESS_LOG_KEY or
+    EGK_SECRET_KEY): anyone could then re-forge it, so real logs must never be written with it."""
+    development = getattr(settings, "EGK_DEVELOPMENT_SECRET_KEY", None)
+    return not os.environ.get(KEY_ENV) and settings.SECRET_KEY == development
+
+
 def canonical(row: dict) -> bytes:
     """The bytes that are hashed: the hashed fields and prev_hash, as sorted compact JSON."""
     values = {name: row[name] for name in HASHED_FIELDS}

@@ -11,7 +11,10 @@ from egenkontroll.web.env import data_dir, database_from_url, envbool, envint, e
 
 DATA_DIR = data_dir()
 DEBUG = envbool("EGK_DEBUG", False)
-SECRET_KEY = envstr("EGK_SECRET_KEY") or "insecure-development-key-set-EGK_SECRET_KEY-in-production"  # noqa: S105
+# The built-in key is public: nothing that writes the access log may run on it outside tests and
+# the demo (the CLI refuses, `check --deploy` fails: docs/security.md).
+EGK_DEVELOPMENT_SECRET_KEY = "insecure-development-key-set-EGK_SECRET_KEY-in-production"  # noqa: S105
+SECRET_KEY = envstr("EGK_SECRET_KEY") or EGK_DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = [h for h in envstr("EGK_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
 DATABASES = {"default": database_from_url(envstr("DATABASE_URL", f"sqlite:///{DATA_DIR / 'egenkontroll.sqlite3'}"))}
