@@ -39,6 +39,7 @@ from egenkontroll.access.scoping import (
     admin_required,
     log_access,
     log_reviewer_required,
+    mark_no_store,
     request_scope,
     subtree,
 )
@@ -103,6 +104,7 @@ def case_url(case_id: str) -> str | None:
 def person_search(request):
     """Pseudonymise the entered number with the import key and list the user's matching cases."""
     scope = request_scope(request)
+    mark_no_store(request)
     if not scope.person_level:
         log_access(request, action="denied", page="sok", detail="saknar behörighet till uppgifter på personnivå")
         raise PermissionDenied

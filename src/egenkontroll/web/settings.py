@@ -46,6 +46,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "egenkontroll.access.middleware.ContentSecurityPolicyMiddleware",
+    "egenkontroll.access.middleware.PersonLevelNoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "egenkontroll.web.urls"
@@ -140,13 +141,17 @@ if OIDC_ENABLED:
     OIDC_USERNAME_CLAIM = envstr("EGK_OIDC_USERNAME_CLAIM", "preferred_username")
     LOGIN_REDIRECT_URL_FAILURE = LOGIN_URL
 
-# Every handler masks anything that looks like a personnummer (egenkontroll.access.logfilter);
+# Every handler masks anything that looks like a personnummer (egenkontroll.access.logfilter)
+# and writes a 403/404 as one line, without a traceback;
 # Django's request and runserver loggers write through the same handler.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_identity": {"()": "egenkontroll.access.logfilter.MaskIdentityFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_identity"]}},
+    "filters": {
+        "client_error": {"()": "egenkontroll.access.logfilter.ClientErrorWithoutTracebackFilter"},
+        "mask_identity": {"()": "egenkontroll.access.logfilter.MaskIdentityFilter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["client_error", "mask_identity"]}},
     "root": {"handlers": ["console"], "level": envstr("EGK_LOG_LEVEL", "WARNING")},
     "loggers": {
         "django": {"handlers": ["console"], "level": envstr("EGK_LOG_LEVEL", "WARNING"), "propagate": False},
