@@ -1,8 +1,10 @@
 """`egenkontroll verify-log` and `egenkontroll users …`: the access log and accounts from the command line.
 
 verify-log is what an auditor runs (or cron, nightly): exit 0 when the hash chain is whole,
-1 with the first broken rows named when a row was altered, removed or inserted, 2 when the
-database cannot be read. The user commands let an operator create the first administrator and
+1 with the first broken rows named when a row was altered, removed or inserted, or when the log
+has fewer rows or another head than the latest anchor, 2 when the database cannot be read.
+log-anchor writes that anchor (daily, after the import) where the database user cannot rewrite
+it. Commands that write the log refuse the public development key. The user commands let an operator create the first administrator and
 manage roles without the web app; every change is written to the access log as the operating
 system user who ran it.
 """
