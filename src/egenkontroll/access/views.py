@@ -305,5 +305,4 @@ def log_checkpoint(request):
     response = HttpResponse(anchor.signed_line(checkpoint) + "\n", content_type="application/json; charset=utf-8")
     stamp = checkpoint.at[:19].replace(":", "").replace("-", "")
     response["Content-Disposition"] = f'attachment; filename="atkomstlogg-kontrollpunkt-{stamp}.json"'
-    response["Cache-Control"] = "no-store"
     return response
