@@ -144,3 +144,14 @@ def test_serve_refuses_the_development_key(tmp_path):
                             env=env, timeout=300)
     assert served.returncode == 1
     assert "offentliga utvecklingsnyckeln" in " ".join(served.stderr.split())
+
+
+def test_the_wsgi_application_refuses_the_development_key():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("EGK_", "DATABASE_URL", "DJANGO_"))}
+    load = [sys.executable, "-c", "import egenkontroll.web.wsgi"]
+    refused = subprocess.run(load, capture_output=True, text=True, env=env, timeout=120)
+    assert refused.returncode == 1
+    assert "offentliga utvecklingsnyckeln" in refused.stderr
+    started = subprocess.run(load, capture_output=True, text=True, timeout=120,
+                             env={**env, "EGK_SECRET_KEY": "k3y-" + "x7Qp2LmZ9vR4tW8yB1nC6dF0gH5jK3sA" * 2})
+    assert started.returncode == 0, started.stderr
