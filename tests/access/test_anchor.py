@@ -174,3 +174,25 @@ def test_the_controller_downloads_a_signed_checkpoint_that_verify_log_uses(db, c
     assert code == 1 and "färre än 4" in output
     client.force_login(users["namnd"])
     assert client.get(reverse("access:logg-kontrollpunkt")).status_code == 403
+
+
+def test_the_nightly_import_job_writes_the_anchor(tmp_path, monkeypatch):
+    """deploy/egenkontroll-import-inbox anchors the log every night, also when no export came."""
+    import subprocess
+    import sys
+
+    from tests.ops.test_deploy import KEYS, run_inbox
+
+    monkeypatch.setenv("EGK_ACCESS_LOG_KEY", KEYS["EGK_ACCESS_LOG_KEY"])  # the job's key, to read its anchor
+    inbox = tmp_path / "inkorg"
+    inbox.mkdir()
+    anchor_file = tmp_path / "logankare.jsonl"
+    database = f"sqlite:///{tmp_path / 'egk.sqlite3'}"
+    migrate = [sys.executable, "-c", "from egenkontroll.cli import main; main()", "migrate", "--db", database]
+    assert subprocess.run(migrate, capture_output=True, timeout=300).returncode == 0
+    monkeypatch.setenv("EGK_ACCESS_LOG_ANCHOR_FILE", str(anchor_file))
+    night = run_inbox(inbox, database, tmp_path)
+    assert night.returncode == 1 and "nattens export har inte kommit" in night.stderr
+    assert anchor_file.exists(), night.stderr
+    lines = anchor_file.read_text(encoding="utf-8").splitlines()
+    assert [(a.seq, a.rows) for a in map(anchor.parse, lines)] == [(0, 0)]
