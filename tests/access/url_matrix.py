@@ -79,6 +79,7 @@ URLS: dict[str, Entry] = {
     "access:anvandare-detalj": Entry(expect(("admin",)), kwargs={"user_id": "@anna"}),
     "access:roll-ta-bort": Entry(expect(("admin",), ok=405), kwargs={"user_id": "@anna", "assignment_id": 1}),
     "access:logguppfoljning": Entry(expect(LOG_REVIEWERS)),
+    "access:logg-kontrollpunkt": Entry(expect(LOG_REVIEWERS)),  # the signed anchor of the log's head
     # overview (figures and person-level pages; seeded by the access engineer, kept by the web engineer)
     "overview:start": Entry(expect(("admin",), other=302)),  # roles with figures are sent on to Översikt
     "overview:oversikt": Entry(expect(FIGURES)),

@@ -100,3 +100,15 @@ def test_no_hidden_cell_can_be_recomputed_from_row_and_column_totals(inner):
     shown = np.array(result.cells(), dtype=object)
     assert (shown[~result.hidden] == table[~result.hidden].astype(str)).all()
     assert set(shown[result.primary]) <= {"<5"} and set(shown[result.secondary]) <= {"x"}
+
+
+def test_a_cell_hidden_for_an_outside_reason_is_an_x_and_cannot_be_recomputed():
+    """The open cases of a group of one caseworker (23) are hidden though not small, and protected."""
+    table = with_totals([[23], [40], [31]])
+    forced = np.zeros(table.shape, dtype=bool)
+    forced[0, :] = True
+    result = suppress(table, also_hide=forced)
+    cells = result.cells()
+    assert cells[0] == ["x", "x"]
+    assert sum(row[0] == "x" for row in cells[:-1]) >= 2  # a second group hidden: 94 − shown ≠ 23
+    assert cells[-1] == ["94", "94"]

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count
 
+from egenkontroll.access import hashchain
 from egenkontroll.access.models import ROLES, RoleAssignment
 from egenkontroll.cases.models import Case, Caseworker, OrgUnit
 
@@ -65,11 +66,12 @@ def demo_placements() -> dict[str, tuple[str | None, str | None]]:
 
 
 @transaction.atomic
-def create_demo_users(password: str | None = None) -> list[tuple[str, str, str, str | None]]:
+def create_demo_users(password: str | None = None, operator: str = "demo") -> list[tuple[str, str, str, str | None]]:
     """Create or reset one user per role; returns (username, password, role, unit_id) per user.
 
     Without a password each user gets a fresh random one. The handläggare is skipped when the
-    data has no caseworker.
+    data has no caseworker. Every account created or reset is a row in the access log (action
+    `admin`, by `operator`), like any other change to users and roles.
     """
     users = get_user_model()
     created = []
@@ -78,7 +80,7 @@ def create_demo_users(password: str | None = None) -> list[tuple[str, str, str, 
             continue
         username = DEMO_USERNAMES[role]
         secret = password or secrets.token_urlsafe(12)
-        user, _ = users.objects.get_or_create(username=username)
+        user, new = users.objects.get_or_create(username=username)
         user.set_password(secret)
         user.is_active = True
         user.save()
@@ -87,4 +89,9 @@ def create_demo_users(password: str | None = None) -> list[tuple[str, str, str, 
             user=user, role=role, unit_id=unit_id, caseworker_id=caseworker_id, created_by="demo"
         )
         created.append((username, secret, role, unit_id))
+        hashchain.append(
+            user_id=None, username=operator, roles="", action="admin", page="kommandorad", case_ids=(), client="cli",
+            detail=f"{'skapade' if new else 'återställde'} demoanvändaren {username}: nytt lösenord, "
+                   f"rollen {role} för {unit_id or 'hela staden'}" + (f" (handläggare {caseworker_id})" if caseworker_id else ""),
+        )
     return created

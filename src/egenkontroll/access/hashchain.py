@@ -5,8 +5,9 @@ sequence number and the previous row's hash. Changing a row breaks its own hash;
 inserting one breaks the sequence and the next row's `prev_hash`; cutting off the tail leaves the
 head row (`AccessLogHead`) pointing past the end. The key is EGK_ACCESS_LOG_KEY, or the Django
 SECRET_KEY when that is not set, so someone with write access to the database alone cannot
-re-forge the chain. (An attacker with both the database and the key can; keep the key outside
-the database, and record the head hash printed by verify-log elsewhere now and then.)
+re-forge the chain. (An attacker with both the database and the key can, and anyone with the
+database can empty it or cut its tail and rewrite the head; `anchor` keeps the head outside the
+database, and verify-log compares against it.)
 
 Writers are serialised on the head row: the head is updated first, which takes the row lock on
 PostgreSQL and the write lock on SQLite, so two requests can never chain onto the same row.
@@ -35,6 +36,13 @@ HASHED_FIELDS = ("seq", "at", "user_id", "username", "roles", "action", "page", 
 
 def chain_key() -> bytes:
     return (os.environ.get(KEY_ENV) or settings.SECRET_KEY).encode("utf-8")
+
+
+def uses_development_key() -> bool:
+    """True when the chain would be signed with the public built-in key (no EGK_ACCESS_LOG_KEY or
+    EGK_SECRET_KEY): anyone could then re-forge it, so real logs must never be written with it."""
+    development = getattr(settings, "EGK_DEVELOPMENT_SECRET_KEY", None)
+    return not os.environ.get(KEY_ENV) and settings.SECRET_KEY == development
 
 
 def canonical(row: dict) -> bytes:

@@ -7,12 +7,17 @@ static files are served by WhiteNoise before any view). It also puts the user's 
 
 `ContentSecurityPolicyMiddleware` forbids inline and foreign scripts: the pages load their small
 scripts from /static/ only. The policy can be replaced with EGK_CSP (settings.EGK_CSP).
+
+`PersonLevelNoStoreMiddleware` keeps person-level pages and downloads out of every cache (the
+browser's, a shared proxy's): a response the access log recorded, or one from a `person_level`
+view, gets `Cache-Control: no-store`.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
+from django.utils.cache import add_never_cache_headers
 from django.utils.functional import SimpleLazyObject
 
 from egenkontroll.access.scoping import scope_for
@@ -41,4 +46,17 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", self.policy)
+        return response
+
+
+class PersonLevelNoStoreMiddleware:
+    """`Cache-Control: no-store` on every response marked by `scoping.mark_no_store` (logged views)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(request, "egk_no_store", False):
+            add_never_cache_headers(response)
         return response

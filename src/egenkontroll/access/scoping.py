@@ -251,9 +251,13 @@ def client_address(request) -> str:
 
 
 def log_access(request, *, action: str, case_ids: Iterable[str] = (), page: str, detail: str = "") -> None:
-    """Append who/when/which cases/which page/from where to the hash-chained access log."""
+    """Append who/when/which cases/which page/from where to the hash-chained access log.
+
+    A logged response is one no cache may keep (`PersonLevelNoStoreMiddleware`).
+    """
     if action not in ACTIONS:
         raise ValueError(f"okänd åtgärd i åtkomstloggen: {action!r}")
+    mark_no_store(request)
     user = getattr(request, "user", None)
     authenticated = user is not None and user.is_authenticated
     scope = request_scope(request)
@@ -267,6 +271,11 @@ def log_access(request, *, action: str, case_ids: Iterable[str] = (), page: str,
         detail=mask(detail) or "",
         client=client_address(request),
     )
+
+
+def mark_no_store(request) -> None:
+    """The response must carry `Cache-Control: no-store` (person-level data, or a refusal about it)."""
+    request.egk_no_store = True
 
 
 def _masked(case_ids: Iterable[str]) -> list[str]:
@@ -296,6 +305,7 @@ def person_level(page: str, action: str | None = None):
         @functools.wraps(view)
         def wrapped(request, *args, **kwargs):
             scope = request_scope(request)
+            mark_no_store(request)
             url_case = [str(kwargs["case_id"])] if "case_id" in kwargs else []
             if not scope.person_level:
                 _denied(request, page, url_case, "saknar behörighet till uppgifter på personnivå")

@@ -13,6 +13,7 @@ access_patterns = [
     path("admin-anvandare/<int:user_id>/", views.user_detail, name="anvandare-detalj"),
     path("admin-anvandare/<int:user_id>/roll/<int:assignment_id>/ta-bort/", views.role_revoke, name="roll-ta-bort"),
     path("logguppfoljning/", views.log_review, name="logguppfoljning"),
+    path("logguppfoljning/kontrollpunkt.json", views.log_checkpoint, name="logg-kontrollpunkt"),
 ]
 
 urlpatterns = [

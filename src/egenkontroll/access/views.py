@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from egenkontroll.access import anchor
 from egenkontroll.access.forms import (
     NewUserForm,
     PasswordForm,
@@ -38,6 +39,7 @@ from egenkontroll.access.scoping import (
     admin_required,
     log_access,
     log_reviewer_required,
+    mark_no_store,
     request_scope,
     subtree,
 )
@@ -102,6 +104,7 @@ def case_url(case_id: str) -> str | None:
 def person_search(request):
     """Pseudonymise the entered number with the import key and list the user's matching cases."""
     scope = request_scope(request)
+    mark_no_store(request)
     if not scope.person_level:
         log_access(request, action="denied", page="sok", detail="saknar behörighet till uppgifter på personnivå")
         raise PermissionDenied
@@ -288,3 +291,18 @@ def log_review(request):
     context["threshold"] = _many_cases_threshold()
     context["days"] = REVIEW_DAYS
     return _render(request, "access/logguppfoljning.html", "Logguppföljning", context)
+
+
+@log_reviewer_required("logguppfoljning")
+def log_checkpoint(request):
+    """A signed anchor of the chain's head for the controller to keep outside the system (see `anchor`).
+
+    Taken before this download is itself logged, so the log only grows past it.
+    """
+    checkpoint = anchor.current(source=f"kontrollpunkt ({request.user.get_username()})")
+    log_access(request, action="export", page="logguppfoljning",
+               detail=f"kontrollpunkt seq={checkpoint.seq}, {checkpoint.rows} rader")
+    response = HttpResponse(anchor.signed_line(checkpoint) + "\n", content_type="application/json; charset=utf-8")
+    stamp = checkpoint.at[:19].replace(":", "").replace("-", "")
+    response["Content-Disposition"] = f'attachment; filename="atkomstlogg-kontrollpunkt-{stamp}.json"'
+    return response

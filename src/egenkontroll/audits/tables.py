@@ -229,14 +229,15 @@ def _maybe_int(value):
     return _number(value) if isinstance(value, str) else value
 
 
-def findings_table(findings: list[AuditFinding], district_names: dict[str, str]) -> Table:
-    """The findings and their follow-up: the download "fynd"."""
+def findings_table(findings: list[AuditFinding], district_names: dict[str, str], free_text: bool = True) -> Table:
+    """The findings and their follow-up: the download "fynd" (without the staff's text for the nämnd)."""
+    text_columns = [Column("text", "Fynd"), Column("action", "Åtgärd")] if free_text else []
     table = Table(
         id="fynd",
         caption="Fynd och åtgärder",
         columns=[
-            Column("area", "Kvalitetsområde"), Column("district", "Distrikt"), Column("text", "Fynd"),
-            Column("action", "Åtgärd"), Column("unit", "Ansvarig enhet"), Column("due_date", "Klart senast", "date"),
+            Column("area", "Kvalitetsområde"), Column("district", "Distrikt"), *text_columns,
+            Column("unit", "Ansvarig enhet"), Column("due_date", "Klart senast", "date"),
             Column("status", "Status"), Column("closed_at", "Åtgärdad", "date"),
         ],
     )
@@ -244,8 +245,7 @@ def findings_table(findings: list[AuditFinding], district_names: dict[str, str])
         table.add({
             "area": QUALITY_AREAS.get(f.area, f.area),
             "district": district_names.get(f.district_id, f.district_id) if f.district_id else "Hela granskningen",
-            "text": f.text,
-            "action": f.action,
+            **({"text": f.text, "action": f.action} if free_text else {}),
             "unit": district_names.get(f.responsible_unit_id, f.responsible_unit_id) if f.responsible_unit_id else "",
             "due_date": f.due_date,
             "status": FINDING_STATUSES.get(f.status, f.status),

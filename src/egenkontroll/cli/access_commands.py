@@ -1,8 +1,10 @@
 """`egenkontroll verify-log` and `egenkontroll users …`: the access log and accounts from the command line.
 
 verify-log is what an auditor runs (or cron, nightly): exit 0 when the hash chain is whole,
-1 with the first broken rows named when a row was altered, removed or inserted, 2 when the
-database cannot be read. The user commands let an operator create the first administrator and
+1 with the first broken rows named when a row was altered, removed or inserted, or when the log
+has fewer rows or another head than the latest anchor, 2 when the database cannot be read.
+log-anchor writes that anchor (daily, after the import) where the database user cannot rewrite
+it. Commands that write the log refuse the public development key. The user commands let an operator create the first administrator and
 manage roles without the web app; every change is written to the access log as the operating
 system user who ran it.
 """
@@ -23,12 +25,22 @@ users_app = typer.Typer(help="Användare och roller (behörigheter).", no_args_i
 app.add_typer(users_app, name="users")
 
 
-def _connect(db: str | None, *, create: bool = True) -> str:
-    """Django ready on the database; a new, empty one is migrated unless `create` is False."""
+def _connect(db: str | None, *, create: bool = True, writes_log: bool = False) -> str:
+    """Django ready on the database; a new, empty one is migrated unless `create` is False.
+
+    A command that writes the access log (`writes_log`) refuses to run on the public development
+    key: rows signed with it could be re-forged by anyone (the demo sets its own key).
+    """
     from egenkontroll.cases.store import DatabaseUnavailable, connect, prepare_database
 
     try:
         alias = connect(db)
+    except DatabaseUnavailable as exc:
+        print(f"egenkontroll: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from exc
+    if writes_log:
+        _require_real_key()
+    try:
         prepare_database(alias, create=create)
         return alias
     except DatabaseUnavailable as exc:
@@ -36,39 +48,116 @@ def _connect(db: str | None, *, create: bool = True) -> str:
         raise typer.Exit(2) from exc
 
 
+def _require_real_key() -> None:
+    from egenkontroll.access.hashchain import uses_development_key
+
+    if uses_development_key():
+        _fail("EGK_SECRET_KEY (eller EGK_ACCESS_LOG_KEY) är inte satt: åtkomstloggen skulle signeras med den "
+              "inbyggda utvecklingsnyckeln, som är offentlig. Sätt en hemlig nyckel (se docs/security.md); "
+              "`egenkontroll demo` sätter en egen.")
+
+
 def _fail(message: str, code: int = 1) -> None:
     print(f"egenkontroll: {message}", file=sys.stderr)
     raise typer.Exit(code)
+
+
+ANCHOR_HELP = ("Ankarfil (från `log-anchor` eller en nedladdad kontrollpunkt): loggen jämförs med det senaste "
+               "ankaret. Standard: EGK_ACCESS_LOG_ANCHOR_FILE.")
 
 
 @app.command("verify-log")
 def verify_log_command(
     db: str = typer.Option(None, "--db", help=DB_HELP),
     fmt: str = typer.Option("text", "--format", help="text eller json"),
+    anchor_file: str = typer.Option(None, "--anchor", help=ANCHOR_HELP),
 ) -> None:
-    """Kontrollera att åtkomstloggen är hel: ingen rad ändrad, borttagen eller infogad."""
+    """Kontrollera att åtkomstloggen är hel: ingen rad ändrad, borttagen eller infogad, inget tömt eller avkortat."""
+    import os
+
     alias = _connect(db, create=False)
     from django.db.utils import DatabaseError
 
-    from egenkontroll.access.hashchain import verify
+    from egenkontroll.access import anchor
+    from egenkontroll.access.hashchain import Problem, verify
 
+    anchor_file = anchor_file or os.environ.get(anchor.FILE_ENV) or None
     try:
         result = verify(using=alias)
+        latest = anchor.latest(anchor_file) if anchor_file else None
+        against = anchor.check(latest, result, using=alias) if latest else []
     except DatabaseError as exc:
         _fail(f"åtkomstloggen kan inte läsas: {str(exc).splitlines()[0]}", 2)
+    except anchor.AnchorError as exc:
+        latest, against = None, [f"ankaret kan inte användas: {exc}"]
+    problems = [*result.problems, *(Problem(None, None, message) for message in against)]
+    ok = not problems
     if fmt == "json":
         print(json.dumps({
-            "ok": result.ok, "rows": result.rows, "head_seq": result.head_seq, "head_hash": result.head_hash,
-            "problems": [{"seq": p.seq, "id": p.row_id, "message": p.message} for p in result.problems],
+            "ok": ok, "rows": result.rows, "head_seq": result.head_seq, "head_hash": result.head_hash,
+            "anchor": latest.payload() if latest else None,
+            "problems": [{"seq": p.seq, "id": p.row_id, "message": p.message} for p in problems],
         }, ensure_ascii=False))
-    elif result.ok:
+    elif ok:
         print(f"Åtkomstloggen är hel: {result.rows} rader, sista seq={result.head_seq}, hash={result.head_hash}")
+        if latest:
+            print(f"Stämmer med ankaret {latest.at} (seq={latest.seq}, {latest.rows} rader).")
     else:
         print(f"Åtkomstloggen är INTE hel ({result.rows} rader lästa):", file=sys.stderr)
-        for problem in result.problems:
+        for problem in problems:
             print(f"  {problem}", file=sys.stderr)
-    if not result.ok:
+    if not anchor_file:
+        print("varning: inget ankare angivet (--anchor eller EGK_ACCESS_LOG_ANCHOR_FILE): en tömd eller avkortad "
+              "logg kan inte upptäckas.", file=sys.stderr)
+    if not ok:
         raise typer.Exit(1)
+
+
+@app.command("log-anchor")
+def log_anchor_command(
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+    anchor_file: str = typer.Option(None, "--file", help="Ankarfil att lägga till en rad i (öppnas med O_APPEND; "
+                                                         "gör den append-only med chattr +a). Standard: "
+                                                         "EGK_ACCESS_LOG_ANCHOR_FILE."),
+    to_syslog: bool = typer.Option(None, "--syslog/--no-syslog", help="Skicka ankaret till syslog/journald. "
+                                                                      "Standard: EGK_ACCESS_LOG_ANCHOR_SYSLOG."),
+) -> None:
+    """Skriv åtkomstloggens slut (seq, hash, antal rader, tid) signerat utanför databasen: minst dagligen."""
+    import os
+
+    from egenkontroll.web.env import envbool
+
+    alias = _connect(db, create=False, writes_log=True)
+    from django.db.utils import DatabaseError
+
+    from egenkontroll.access import anchor
+    from egenkontroll.access.hashchain import verify
+
+    anchor_file = anchor_file or os.environ.get(anchor.FILE_ENV) or None
+    to_syslog = envbool(anchor.SYSLOG_ENV, False) if to_syslog is None else to_syslog
+    if not anchor_file and not to_syslog:
+        _fail("ange var ankaret ska skrivas: --file (eller EGK_ACCESS_LOG_ANCHOR_FILE) och/eller --syslog")
+    try:
+        current = anchor.current(alias)  # before the walk, so the walk covers every row it names
+        result = verify(using=alias)
+        previous = anchor.latest(anchor_file) if anchor_file and os.path.exists(anchor_file) else None
+        against = anchor.check(previous, result, using=alias) if previous else []
+    except DatabaseError as exc:
+        _fail(f"åtkomstloggen kan inte läsas: {str(exc).splitlines()[0]}", 2)
+    except anchor.AnchorError as exc:
+        _fail(f"ankaret kan inte användas: {exc}")
+    problems = [str(p) for p in result.problems] + against
+    if problems:
+        _fail("åtkomstloggen är inte hel, inget nytt ankare skrivs (kör verify-log):\n  " + "\n  ".join(problems))
+    line = anchor.signed_line(current)
+    try:
+        if anchor_file:
+            anchor.append_to_file(line, anchor_file)
+        if to_syslog:
+            anchor.send_to_syslog(line)
+    except OSError as exc:
+        _fail(f"ankaret kan inte skrivas till {anchor_file}: {exc.strerror or exc}", 2)
+    print(line)
 
 
 def _operator() -> str:
@@ -107,7 +196,7 @@ def users_add(
     db: str = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Skapa en användare (utan roll: ge roller med `users grant`)."""
-    _connect(db)
+    _connect(db, writes_log=True)
     from django.contrib.auth import get_user_model, password_validation
     from django.core.exceptions import ValidationError
     from django.db import transaction
@@ -140,7 +229,7 @@ def users_grant(
     db: str = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Ge en användare en roll över en del av organisationen."""
-    _connect(db)
+    _connect(db, writes_log=True)
     from django.db import transaction
 
     from egenkontroll.access.models import ROLES, RoleAssignment
@@ -177,7 +266,7 @@ def users_revoke(
     db: str = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Ta bort en roll (alla enheter, eller bara --unit)."""
-    _connect(db)
+    _connect(db, writes_log=True)
     from django.db import transaction
 
     from egenkontroll.access.models import RoleAssignment
@@ -200,7 +289,7 @@ def users_deactivate(
     db: str = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Inaktivera en användare (kontot och loggen finns kvar)."""
-    _connect(db)
+    _connect(db, writes_log=True)
     from django.db import transaction
 
     user = _user(username)
@@ -233,9 +322,8 @@ def users_demo(
     db: str = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Skapa en demoanvändare per roll, placerade på enheter i importerade data."""
-    _connect(db)
+    _connect(db, writes_log=True)
     from egenkontroll.access.demo import create_demo_users
 
-    for username, secret, role, unit_id in create_demo_users(password):
+    for username, secret, role, unit_id in create_demo_users(password, operator=_operator()):
         print(f"{username}\t{secret}\t{role}\t{unit_id or 'hela staden'}")
-    _log("skapade eller återställde demoanvändarna")

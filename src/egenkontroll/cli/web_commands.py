@@ -234,8 +234,12 @@ def serve(
     except DatabaseUnavailable as exc:
         err.print(f"[red]egenkontroll: {exc}[/red]")
         raise typer.Exit(1) from None
-    if not os.environ.get("EGK_SECRET_KEY"):
-        err.print("[yellow]varning: EGK_SECRET_KEY är inte satt; sätt en hemlig nyckel i produktion.[/yellow]")
+    from egenkontroll.access.hashchain import uses_development_key
+
+    if uses_development_key():
+        err.print("[red]egenkontroll: EGK_SECRET_KEY (eller EGK_ACCESS_LOG_KEY) är inte satt: åtkomstloggen skulle "
+                  "signeras med den offentliga utvecklingsnyckeln. Sätt en hemlig nyckel (docs/security.md).[/red]")
+        raise typer.Exit(1)
     _collectstatic()
     if warm and _has_import(alias):
         _warm_up(alias)

@@ -58,12 +58,19 @@ def with_totals(counts) -> np.ndarray:
     return np.vstack([rows, rows.sum(axis=0, keepdims=True)])
 
 
-def suppress(table) -> Suppression:
-    """Primary and secondary suppression of a table whose last row and column are totals."""
+def suppress(table, also_hide=None) -> Suppression:
+    """Primary and secondary suppression of a table whose last row and column are totals.
+
+    `also_hide` (a boolean array of the table's shape) hides cells for a reason outside the
+    table — e.g. the open cases of a group of 1–4 caseworkers, which tell one person's caseload.
+    They are shown as "x" and protected from recomputation like the small cells.
+    """
     t = np.asarray(table, dtype=np.int64)
     _check(t)
     primary = (t >= SMALL_MIN) & (t <= SMALL_MAX)
     hidden = primary.copy()
+    if also_hide is not None:
+        hidden |= np.asarray(also_hide, dtype=bool)
     zero_penalty = 4 * int(t[-1, -1]) + 1
     cost = np.where(t == 0, zero_penalty, t)
     while (cell := _exposed_cell(hidden)) is not None:

@@ -102,18 +102,22 @@ def masked_values(kpi: kpis.Kpi, total: Figure | None, parts: list[Figure | None
     return mask_counts(int(total.numerator) if total else sum(counts), counts)
 
 
-def mask_counts(total: int, parts: list[int]) -> tuple[object, list[object]]:
+def mask_counts(total: int, parts: list[int], hide: list[bool] | None = None) -> tuple[object, list[object]]:
     """A total and counts that are parts of it, as shown outside the unit ("<5", "x" or the number).
 
     What the parts do not cover of the total is one more (hidden) row, so that a masked part
-    cannot be worked out as the total minus the others.
+    cannot be worked out as the total minus the others. `hide` marks parts to hide whatever
+    their size (shown as "x", protected like the small ones).
     """
     rest = total - sum(parts)
     inner = [*parts, rest] if rest > 0 else list(parts)
     if not inner:
         inner = [total]
     table = smallnumbers.with_totals(np.array(inner, dtype=np.int64).reshape(-1, 1))
-    cells = smallnumbers.suppress(table).cells()
+    forced = np.zeros(table.shape, dtype=bool)
+    for i, flag in enumerate(hide or []):
+        forced[i, :] = bool(flag)
+    cells = smallnumbers.suppress(table, also_hide=forced).cells()
     return _count_cell(cells[-1][0]), [_count_cell(cells[i][0]) for i in range(len(parts))]
 
 

@@ -7,6 +7,7 @@ from egenkontroll.overview.views import arbetslista, arende, flode, handlaggare,
 app_name = "overview"
 
 DOWNLOAD = "ladda-ner/<slug:table>.<slug:fmt>"
+# Case ids are the case system's strings and may hold "/" (e.g. "IFO/2024/0017"): `path:`, not `str:`.
 
 urlpatterns = [
     path("", start.start, name="start"),
@@ -16,8 +17,8 @@ urlpatterns = [
     path(f"oversikt/underlag/{DOWNLOAD}", oversikt.underlag_export, name="underlag_export"),
     path("arbetslista/", arbetslista.arbetslista, name="arbetslista"),
     path(f"arbetslista/{DOWNLOAD}", arbetslista.arbetslista_export, name="arbetslista_export"),
-    path("arende/<str:case_id>/", arende.arende, name="arende"),
-    path(f"arende/<str:case_id>/{DOWNLOAD}", arende.arende_export, name="arende_export"),
+    path("arende/<path:case_id>/", arende.arende, name="arende"),
+    path(f"arende/<path:case_id>/{DOWNLOAD}", arende.arende_export, name="arende_export"),
     path("flode/", flode.flode, name="flode"),
     path(f"flode/{DOWNLOAD}", flode.flode_export, name="flode_export"),
     path("handlaggare/", handlaggare.handlaggare, name="handlaggare"),

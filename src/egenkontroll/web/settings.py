@@ -11,7 +11,10 @@ from egenkontroll.web.env import data_dir, database_from_url, envbool, envint, e
 
 DATA_DIR = data_dir()
 DEBUG = envbool("EGK_DEBUG", False)
-SECRET_KEY = envstr("EGK_SECRET_KEY") or "insecure-development-key-set-EGK_SECRET_KEY-in-production"  # noqa: S105
+# The built-in key is public: nothing that writes the access log may run on it outside tests and
+# the demo (the CLI refuses, `check --deploy` fails: docs/security.md).
+EGK_DEVELOPMENT_SECRET_KEY = "insecure-development-key-set-EGK_SECRET_KEY-in-production"  # noqa: S105
+SECRET_KEY = envstr("EGK_SECRET_KEY") or EGK_DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = [h for h in envstr("EGK_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
 DATABASES = {"default": database_from_url(envstr("DATABASE_URL", f"sqlite:///{DATA_DIR / 'egenkontroll.sqlite3'}"))}
@@ -45,6 +48,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "egenkontroll.access.middleware.ContentSecurityPolicyMiddleware",
+    "egenkontroll.access.middleware.PersonLevelNoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "egenkontroll.web.urls"
@@ -140,13 +144,17 @@ if OIDC_ENABLED:
     OIDC_USERNAME_CLAIM = envstr("EGK_OIDC_USERNAME_CLAIM", "preferred_username")
     LOGIN_REDIRECT_URL_FAILURE = LOGIN_URL
 
-# Every handler masks anything that looks like a personnummer (egenkontroll.access.logfilter);
+# Every handler masks anything that looks like a personnummer (egenkontroll.access.logfilter)
+# and writes a 403/404 as one line, without a traceback;
 # Django's request and runserver loggers write through the same handler.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_identity": {"()": "egenkontroll.access.logfilter.MaskIdentityFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_identity"]}},
+    "filters": {
+        "client_error": {"()": "egenkontroll.access.logfilter.ClientErrorWithoutTracebackFilter"},
+        "mask_identity": {"()": "egenkontroll.access.logfilter.MaskIdentityFilter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["client_error", "mask_identity"]}},
     "root": {"handlers": ["console"], "level": envstr("EGK_LOG_LEVEL", "WARNING")},
     "loggers": {
         "django": {"handlers": ["console"], "level": envstr("EGK_LOG_LEVEL", "WARNING"), "propagate": False},

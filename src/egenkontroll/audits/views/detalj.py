@@ -37,9 +37,15 @@ def _names(audit: Audit, extra=()) -> dict[str, str]:
     return unit_names([*audit.district_ids, *extra])
 
 
-def export_tables(res: tables.Results, template: Template, findings: list, names: dict[str, str]) -> dict[str, Table]:
-    """The two downloadable tables, as this user sees them (the page shows the same)."""
-    return {"resultat": tables.results_table(res, template, names), "fynd": tables.findings_table(findings, names)}
+def export_tables(res: tables.Results, template: Template, findings: list, names: dict[str, str],
+                  free_text: bool = True) -> dict[str, Table]:
+    """The two downloadable tables, as this user sees them (the page shows the same).
+
+    `free_text` is False for the nämnd: a finding's text and action are written by staff and may
+    name a child or a colleague, which no masking can catch (issue 12.9).
+    """
+    return {"resultat": tables.results_table(res, template, names),
+            "fynd": tables.findings_table(findings, names, free_text=free_text)}
 
 
 def _sample_table(request, audit: Audit) -> Table | None:
@@ -106,7 +112,8 @@ def detalj(request, audit_id: int):
     findings = list(audit.findings.all())
     names = _names(audit, [f.responsible_unit_id for f in findings])
     res = tables.compute(audit, template, exact)
-    exports = export_tables(res, template, findings, names)
+    free_text = not request_scope(request).masked
+    exports = export_tables(res, template, findings, names, free_text)
     for table_id, table in exports.items():
         table.downloads = download_links(
             lambda fmt, t=table_id: reverse("audits:export", kwargs={"audit_id": audit.pk, "table": t, "fmt": fmt})
@@ -123,6 +130,7 @@ def detalj(request, audit_id: int):
         "genders": tables.gender_table(res, template),
         "results": exports["resultat"],
         "findings_table": exports["fynd"],
+        "free_text": free_text,
         "findings": [
             {"finding": f, "status": FINDING_STATUSES.get(f.status, f.status), "may_close": r.may_close(f),
              "district": names.get(f.district_id, f.district_id) if f.district_id else "Hela granskningen",
@@ -146,5 +154,5 @@ def export(request, audit_id: int, table: str, fmt: str):
     findings = list(audit.findings.all())
     res = tables.compute(audit, template, rights(request).exact_counts(audit.district_ids))
     names = _names(audit, [f.responsible_unit_id for f in findings])
-    data = export_tables(res, template, findings, names)[table]
+    data = export_tables(res, template, findings, names, not request_scope(request).masked)[table]
     return downloads.response(data, fmt, f"granskning-{audit.pk}-{table}")

@@ -4,7 +4,10 @@ Why it exists: seed 003 ties long handling times to caseloads far above "ca 20 �
 socialsekreterare", to vacancies and to staff leaving. Managers see who carries how much
 (the open cases each caseworker is responsible for on the day, from the key-figure engine),
 the spread within each group, starters and leavers per quarter of the period, and vacancies
-on the day. The nämnd sees group figures only, never one named caseworker.
+on the day. The nämnd sees group figures only, never one named caseworker, and those masked
+(docs/security.md "Small numbers"): staff counts of 1–4 as "<5", the open cases of a group of 1–4
+caseworkers hidden (a group of one shows that person's caseload), totals against which nothing
+hidden can be recomputed.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from django.urls import reverse
 
 from egenkontroll.access.scoping import request_scope
 from egenkontroll.cases.models import Caseworker
+from egenkontroll.core import smallnumbers
 from egenkontroll.overview import charts, periods, snapshot, staffing
 from egenkontroll.overview import figures as F
 from egenkontroll.overview.periods import query_string
@@ -48,13 +52,14 @@ def build(request) -> PageData:
     stats = staffing.group_stats(loads, norm)
     vacancies = staffing.vacancies(snap.caseworkers, unit_ids, period.as_of)
     masked = scope.masked
-    tables = [_group_table(snap, stats, vacancies, norm, masked)]
+    group_table, totals = _group_table(snap, stats, vacancies, norm, masked)
+    tables = [group_table]
     charts_ = []
     if named is not None:
         mine = loads.filter(pl.col("caseworker_id").is_in(named))
         tables.insert(0, _caseworker_table(snap, mine, norm, period))
         charts_.append(_distribution_chart(snap, mine.filter(pl.col("active")), norm, tops))
-    charts_.append(_turnover_chart(staffing.turnover(snap.caseworkers, unit_ids, period.start, period.end)))
+    charts_.append(_turnover_chart(staffing.turnover(snap.caseworkers, unit_ids, period.start, period.end), masked))
     name = snap.unit_names.get(unit_id, unit_id) if unit_id else "dina enheter"
     return PageData(
         template="overview/handlaggare.html",
@@ -65,9 +70,7 @@ def build(request) -> PageData:
             "name": name,
             "norm": norm,
             "masked": masked,
-            "active": loads.filter(pl.col("active")).height,
-            "over_norm": sum(s.over_norm for s in stats),
-            "vacancies": sum(vacancies.values()),
+            **totals,
             "crumbs": unit_crumbs(request, snap, unit_id, reverse("overview:handlaggare"), period.params()),
             "hidden": [("enhet", unit_id)] if unit_id else [],
             "presets": [
@@ -126,7 +129,8 @@ def _caseworker_table(snap, loads: pl.DataFrame, norm: float, period) -> Table:
     return table
 
 
-def _group_table(snap, stats, vacancies: dict[str, int], norm: float, masked: bool) -> Table:
+def _group_table(snap, stats, vacancies: dict[str, int], norm: float, masked: bool) -> tuple[Table, dict]:
+    """The groups' table, and the totals the page shows above it (masked alike, with a total row)."""
     table = Table(
         id="grupper",
         caption="Ärendebelastning per grupp",
@@ -143,21 +147,50 @@ def _group_table(snap, stats, vacancies: dict[str, int], norm: float, masked: bo
         note=MASK_NOTE if masked else "",
     )
     by_unit = {s.unit_id: s for s in stats}
+    rows = []
     for unit_id in sorted(set(by_unit) | {u for u, n in vacancies.items() if n}, key=lambda u: snap.unit_names.get(u, u)):
         s = by_unit.get(unit_id)
-        open_cases = s.open_cases if s else 0
-        row = {
+        rows.append({
             "group": snap.unit_names.get(unit_id, unit_id),
             "caseworkers": s.caseworkers if s else 0,
-            "open_cases": F.masked_series([open_cases])[0] if masked else open_cases,
-            "mean": s.mean if s and not masked else None,
-            "median": s.median if s and not masked else None,
-            "maximum": s.maximum if s and not masked else None,
+            "open_cases": s.open_cases if s else 0,
+            "mean": s.mean if s else None,
+            "median": s.median if s else None,
+            "maximum": s.maximum if s else None,
             "over_norm": s.over_norm if s else 0,
             "vacancies": vacancies.get(unit_id, 0),
-        }
-        table.add(row, css={"over_norm": "mal-miss" if s and s.over_norm else ""})
-    return table
+        })
+    totals = {key: sum(r[key] for r in rows) for key in MASKED_COUNTS}
+    if masked:
+        rows, totals = _masked_groups(rows, totals)
+    for row in rows:
+        table.add(row, css={"over_norm": "mal-miss" if isinstance(row["over_norm"], int) and row["over_norm"] else ""})
+    return table, {"active": totals["caseworkers"], "over_norm": totals["over_norm"], "vacancies": totals["vacancies"]}
+
+
+# The group table's counts of staff and children the nämnd sees masked; the rest is per caseworker.
+MASKED_COUNTS = ("caseworkers", "open_cases", "over_norm", "vacancies")
+
+
+def _masked_groups(rows: list[dict], totals: dict) -> tuple[list[dict], dict]:
+    """Each count column masked against its total, a total row added, per-caseworker figures dropped.
+
+    A group of 1–4 caseworkers has its open cases hidden as well: with one caseworker the
+    group's open cases are that person's caseload (issues 12.8, 13.1).
+    """
+    small_group = [smallnumbers.SMALL_MIN <= r["caseworkers"] <= smallnumbers.SMALL_MAX for r in rows]
+    shown_totals = {}
+    columns = {}
+    for key in MASKED_COUNTS:
+        hide = small_group if key == "open_cases" else None
+        shown_totals[key], columns[key] = F.mask_counts(totals[key], [r[key] for r in rows], hide)
+    masked_rows = [
+        {**row, **{key: columns[key][i] for key in MASKED_COUNTS}, "mean": None, "median": None, "maximum": None}
+        for i, row in enumerate(rows)
+    ]
+    masked_rows.append({"group": smallnumbers.TOTAL_LABEL, **shown_totals, "mean": None, "median": None,
+                        "maximum": None})
+    return masked_rows, shown_totals
 
 
 def _bucket(snap, unit_id: str, tops: list[str]) -> str:
@@ -199,17 +232,24 @@ def _distribution_chart(snap, loads: pl.DataFrame, norm: float, tops: list[str])
     return Chart("fordelning", title, charts.boxes(groups, "Öppna ärenden", reference=norm), table)
 
 
-def _turnover_chart(rows: list[tuple[str, int, int]]) -> Chart:
+def _turnover_chart(rows: list[tuple[str, int, int]], masked: bool) -> Chart:
+    """Starters and leavers per quarter; for the nämnd 1–4 as "<5" in the table and not drawn."""
     table = Table(
         id="personalrorlighet",
         caption="Nyanställda och avgångar per kvartal",
         columns=[Column("quarter", "Kvartal"), Column("started", "Började", "int"), Column("left", "Slutade", "int")],
+        note=MASK_NOTE if masked else "",
     )
-    for q, started, left in rows:
-        table.add({"quarter": q, "started": started, "left": left})
+    started = [s for _, s, _ in rows]
+    left = [e for _, _, e in rows]
+    if masked:
+        started, left = F.masked_series(started), F.masked_series(left)
+    for i, (q, _, _) in enumerate(rows):
+        table.add({"quarter": q, "started": started[i], "left": left[i]})
     figure = charts.bars(
         [q for q, _, _ in rows],
-        [("Började", [s for _, s, _ in rows]), ("Slutade", [e for _, _, e in rows])],
+        [("Började", [v if isinstance(v, int) else None for v in started]),
+         ("Slutade", [v if isinstance(v, int) else None for v in left])],
         "Antal handläggare",
     )
     return Chart("personalrorlighet", "Nyanställda och avgångar per kvartal", figure, table)
