@@ -76,7 +76,7 @@ def test_a_finding_goes_from_open_to_atgardad_and_back(as_user, audit):
 def test_the_findings_download(as_user, audit):
     add(as_user("inspektor"), audit)
     response = as_user("namnd").get(reverse("audits:export", kwargs={"audit_id": audit.pk, "table": "fynd", "fmt": "csv"}))
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert rows == [
         ["Kvalitetsområde", "Distrikt", "Fynd", "Åtgärd", "Ansvarig enhet", "Klart senast", "Status", "Åtgärdad"],
         ["Trygghet och säkerhet", "Enhet A1", "Skyddsbedömning saknas för 20150312-****.", "Ny rutin för skyddsbedömning.",

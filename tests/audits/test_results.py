@@ -111,7 +111,7 @@ def test_export_csv_has_the_header_and_the_rows_of_the_page(as_user, audit):
     )
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == [
         "Distrikt-id", "Distrikt", "Nivå", "Id", "Område eller fråga", "Kön", "Ja", "Nej", "Ej aktuellt",
         "Obesvarade", "Andel ja",

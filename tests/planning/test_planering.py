@@ -94,7 +94,7 @@ def test_the_weekly_table_downloads_as_csv_and_xlsx(login):
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="planering-E-veckor.csv"'
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == WEEKLY_HEADERS and len(rows) == 4
     xlsx = client.get("/planering/ladda-ner/veckor.xlsx?veckor=3")
     assert xlsx["Content-Disposition"] == 'attachment; filename="planering-E-veckor.xlsx"'

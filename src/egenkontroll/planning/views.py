@@ -230,4 +230,4 @@ def export(request, table: str, fmt: str):
     data = build(request)
     if not data.context["result"]:
         raise Http404("Scenariot är inte giltigt.")
-    return export_table(data, table, fmt)
+    return export_table(data, table, fmt, request)

@@ -18,6 +18,7 @@ from egenkontroll.access.scoping import aggregate, request_scope
 from egenkontroll.overview import downloads
 from egenkontroll.overview.periods import query_string
 from egenkontroll.overview.tables import Table
+from egenkontroll.web.menu import menu
 
 ROLE_LABELS = {
     "handlaggare": "handläggare",
@@ -93,24 +94,8 @@ def unit_crumbs(request, snap, unit_id: str | None, base: str, params: dict) -> 
 
 
 def nav(request, current: str) -> list[dict]:
-    scope = request_scope(request)
-    items = []
-    if scope.person_level:
-        items.append(("arbetslista", "Arbetslista"))
-    if scope.has_figures:
-        items += [("oversikt", "Översikt"), ("flode", "Flöde"), ("handlaggare", "Handläggare"), ("nyckeltal", "Nyckeltal")]
-    links = [
-        {"label": label, "url": reverse(f"overview:{name}"), "current": name == current} for name, label in items
-    ]
-    if scope.has_figures:  # the audit pages (egenkontroll.audits): results for every role with figures
-        links.append({"label": "Granskning", "url": reverse("audits:lista"), "current": current == "granskning"})
-    if scope.has_figures:  # the committee report (egenkontroll.reports): fastställda for every role with figures
-        links.append({"label": "Nämndrapport", "url": reverse("reports:lista"), "current": current == "rapport"})
-    if scope.has_figures:  # surge planning (egenkontroll.planning): figures only, every role with figures
-        links.append({"label": "Planering", "url": reverse("planning:planering"), "current": current == "planering"})
-    if scope.has_figures:  # avvikelser och lex Sarah (egenkontroll.deviations): the nämnd sees masked counts only
-        links.append({"label": "Avvikelser", "url": reverse("deviations:lista"), "current": current == "avvikelser"})
-    return links
+    """The main menu (web/menu.py: derived from the views' own rights)."""
+    return menu(request, current)
 
 
 def render_page(request, data: PageData, current: str, export_name: str, export_kwargs: dict | None = None):
@@ -137,9 +122,9 @@ def render_page(request, data: PageData, current: str, export_name: str, export_
     return render(request, data.template, context)
 
 
-def export(data: PageData, table_id: str, fmt: str):
+def export(data: PageData, table_id: str, fmt: str, request=None):
     table = data.table(table_id)
-    return downloads.response(table, fmt, f"{data.filename}-{table.id}")
+    return downloads.response(table, fmt, f"{data.filename}-{table.id}", request)
 
 
 def aggregate_page(page: str, build):
@@ -151,7 +136,7 @@ def aggregate_page(page: str, build):
 
     @aggregate(page=page)
     def download(request, table: str, fmt: str):
-        return export(build(request), table, fmt)
+        return export(build(request), table, fmt, request)
 
     return view, download
 
