@@ -10,3 +10,8 @@ urlpatterns: list = [
     path("planering/", include("egenkontroll.planning.urls")),
     path("avvikelser/", include("egenkontroll.deviations.urls")),
 ]
+
+# Swedish error pages in the page frame (web/errors.py); used when DEBUG is off.
+handler403 = "egenkontroll.web.errors.forbidden"
+handler404 = "egenkontroll.web.errors.not_found"
+handler500 = "egenkontroll.web.errors.server_error"
