@@ -135,9 +135,9 @@ URLS: dict[str, Entry] = {
         expect(("inspektor", *REPORT_WRITERS), handlaggare=404, arbetsledare=404, namnd=404),
         kwargs={"report_id": "#report_id"}, setup=city_draft,
     ),
-    "reports:analys": Entry(
+    "reports:analyser": Entry(
         expect(REPORT_WRITERS, ok=405, handlaggare=404, arbetsledare=404, namnd=404),
-        kwargs={"report_id": "#report_id", "kpi_id": "fb_forsenade"}, setup=city_draft,
+        kwargs={"report_id": "#report_id"}, setup=city_draft,
     ),
     "reports:faststall": Entry(
         expect(("verksamhetscontroller", "avdelningschef"), ok=405, handlaggare=404, arbetsledare=404, namnd=404),

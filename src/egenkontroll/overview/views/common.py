@@ -157,6 +157,23 @@ def render_app_page(request, template: str, title: str, context: dict, current: 
     )
 
 
+CONFIRMED = "bekraftat"
+
+
+def confirmed(request) -> bool:
+    """The user answered the confirmation page (`confirmation`) with yes."""
+    return request.POST.get(CONFIRMED) == "ja"
+
+
+def confirmation(request, *, title: str, question: str, frozen: list[str], confirm_label: str,
+                 cancel_url: str, current: str, hidden: list[tuple[str, str]] = ()):
+    """The page that asks before an act that freezes something: it says what, and repeats the POST."""
+    return render_app_page(request, "overview/bekrafta.html", title, {
+        "question": question, "frozen": frozen, "confirm_label": confirm_label, "cancel_url": cancel_url,
+        "action": request.path, "hidden": list(hidden),
+    }, current)
+
+
 def unit_names(unit_ids) -> dict[str, str]:
     """unit_id → name of the given units (one query)."""
     from egenkontroll.cases.models import OrgUnit
