@@ -18,7 +18,6 @@ from tests.overview import municipality as M
 from tests.reports.conftest import JANUARY, JANUARY_DEVIATION_TITLES, JANUARY_DEVIATIONS
 from tests.reports.html import column, table
 
-
 CONFIRM = {"bekraftat": "ja"}
 
 
