@@ -92,3 +92,11 @@ def test_committee_report_summary_shows_the_deviation_below_the_target():
     sheet = load_workbook(io.BytesIO(to_xlsx(table))).active
     value_cell = next(c for c in sheet[2] if isinstance(c.value, float))
     assert value_cell.number_format == "0.0%"
+
+
+def test_thousands_are_separated_by_a_no_break_space_in_tables_and_text():
+    from egenkontroll.overview.templatetags.tal import tal
+
+    assert format_value(1234567, "int") == f"1{NBSP}234{NBSP}567"
+    assert format_value(1234.5, "ratio") == f"1{NBSP}234,5"
+    assert tal(12345) == f"12{NBSP}345" and tal(2026.5) == f"2{NBSP}026,5" and tal("2026") == "2026"

@@ -137,6 +137,7 @@ def trend_chart(dev: dict, masked: bool) -> Chart:
         F.UNIT_LABEL[dev["unit"]],
         percent=dev["unit"] == "andel",
         reference=dev.get("target"),
+        reference_name=f"Mål {target_text(dev)}",
     )
     return Chart(id=f"trend-{dev['kpi']}", title=f"{dev['title']}, sex månader", figure=figure,
                  table=trend_table(dev, masked))
