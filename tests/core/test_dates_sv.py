@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from egenkontroll.core.dates_sv import month_is_partial, month_text, partial_month_text, week_text, weeks_ahead
+from egenkontroll.core.dates_sv import (
+    month_is_partial,
+    month_text,
+    partial_month_text,
+    week_text,
+    weeks_ahead,
+)
 
 
 def test_week_is_written_week_then_year():
