@@ -117,10 +117,10 @@ def test_export_csv_has_the_header_and_the_rows_of_the_page(as_user, audit):
         "Obesvarade", "Andel ja",
     ]
     assert ["A1", "Enhet A1", "Område", "trygghet_sakerhet", "Trygghet och säkerhet", "Alla", "3", "2", "1", "10",
-            "0.6"] in rows
+            "0,6"] in rows
     assert ["ALLA", "Alla distrikt", "Fråga", "skyddsbedomning_dokumenterad",
             "Finns en skyddsbedömning dokumenterad samma dag som anmälan kom in?", "Alla", "3", "1", "0", "7",
-            "0.75"] in rows
+            "0,75"] in rows
 
 
 def test_the_namnds_xlsx_download_has_the_small_counts_masked(as_user, audit):
