@@ -18,7 +18,7 @@ def test_catalogue_shows_every_definition_word_for_word(login):
     catalogue = load_catalogue()
     assert [r["id"] for r in rows] == list(catalogue)
     assert all(r["description"] == catalogue[r["id"]].description for r in rows)
-    assert next(r for r in rows if r["id"] == "utr_inom_4m_andel")["target"] == "≥ 80\u00a0%"
+    assert next(r for r in rows if r["id"] == "utr_inom_4m_andel")["target"] == "≥\u00a080\u00a0%"
 
 
 def test_monthly_trend(login):
@@ -66,7 +66,7 @@ def test_the_trend_draws_the_target_and_marks_the_partial_month(login):
     response = login("chef").get("/nyckeltal/fb_inom_14d_andel/?enhet=E")
     chart = next(c for c in response.context["charts"] if c.id == "trend")
     target = next(t for t in chart.figure["data"] if t["name"].startswith("Mål"))
-    assert target["name"] == "Mål ≥ 100\u00a0%" and set(target["y"]) == {1.0}
+    assert target["name"] == "Mål ≥\u00a0100\u00a0%" and set(target["y"]) == {1.0}
     series = chart.figure["data"][0]
     assert series["x"][-1] == "mar 2026" and series["x"][0] == "mar 2025"
     assert series["marker"]["symbol"][-1].endswith("-open") and not series["marker"]["symbol"][0].endswith("-open")

@@ -18,7 +18,15 @@ import datetime as dt
 
 from egenkontroll.overview import charts
 from egenkontroll.overview import figures as F
-from egenkontroll.overview.tables import MASK_NOTE, Column, Table, format_against, format_target, format_value
+from egenkontroll.overview.tables import (
+    MASK_NOTE,
+    SPACE,
+    Column,
+    Table,
+    format_against,
+    format_target,
+    format_value,
+)
 from egenkontroll.overview.views.common import Chart
 from egenkontroll.reports.masking import is_hidden
 
@@ -60,7 +68,7 @@ def target_text(fig: dict) -> str:
     if fig.get("target") is None or fig["better"] == "neutral":
         return ""
     sign = "≥" if fig["better"] == "higher" else "≤"
-    return f"{sign} {format_target(fig['target'], kind(fig))}"
+    return f"{sign}{SPACE}{format_target(fig['target'], kind(fig))}"
 
 
 def judged_target(fig: dict) -> float | None:

@@ -23,7 +23,7 @@ from egenkontroll.overview import figures as F
 from egenkontroll.overview import labels, periods, snapshot
 from egenkontroll.overview.periods import Period, query_string
 from egenkontroll.overview.queries import rule_titles, visible_cases
-from egenkontroll.overview.tables import MASK_NOTE, Column, Table, format_target
+from egenkontroll.overview.tables import MASK_NOTE, SPACE, Column, Table, format_target
 from egenkontroll.overview.views.common import (
     PageData,
     aggregate_page,
@@ -214,7 +214,7 @@ def target_text(kpi: kpis.Kpi) -> str:
     if kpi.target is None or kpi.better == "neutral":
         return ""
     sign = "≥" if kpi.better == "higher" else "≤"
-    return f"{sign} {format_target(kpi.target, F.KIND_OF_UNIT[kpi.unit])}"
+    return f"{sign}{SPACE}{format_target(kpi.target, F.KIND_OF_UNIT[kpi.unit])}"
 
 
 def judged_target(kpi: kpis.Kpi) -> float | None:
