@@ -359,3 +359,11 @@ def test_a_too_long_analysis_keeps_everything_typed(login):
     assert response.status_code == 400
     assert "Behåll mig" in response.content.decode()
     assert not DeviationAnalysis.objects.filter(report=report).exists()
+
+
+def test_the_confirmation_offers_no_fastställ_while_an_analysis_is_missing(login):
+    client = login("controller")
+    report = open_draft(client)
+    write_all_analyses(client, report, skip="fb_dagar_median")
+    page = client.post(f"/rapport/{report.pk}/faststall/").content.decode()
+    assert "Analys saknas för" in page and "Ja, fastställ rapporten" not in page and "Tillbaka" in page

@@ -247,14 +247,14 @@ def _ask_before_finalizing(request, report: MonthlyReport):
         f"{len(doc['deviations'])} avvikelser med sina analyser (orsak och åtgärder) – de kan inte längre ändras",
         "rapporten visas för nämnden",
     ]
-    if missing:
+    if missing:  # no button that would only be refused: say what is missing
         frozen.append("Analys saknas för: " + ", ".join(missing) + " – rapporten kan inte fastställas förrän den finns.")
     return confirmation(
         request,
         title=f"Fastställa nämndrapporten {P.month_label(doc['month'])} – {doc['unit']['name']}?",
         question="Fastställ går inte att ångra. Det här låses:",
         frozen=frozen,
-        confirm_label="Ja, fastställ rapporten",
+        confirm_label="" if missing else "Ja, fastställ rapporten",
         cancel_url=reverse("reports:detalj", kwargs={"report_id": report.pk}),
         current=PAGE,
     )

@@ -167,7 +167,8 @@ def confirmed(request) -> bool:
 
 def confirmation(request, *, title: str, question: str, frozen: list[str], confirm_label: str,
                  cancel_url: str, current: str, hidden: list[tuple[str, str]] = ()):
-    """The page that asks before an act that freezes something: it says what, and repeats the POST."""
+    """The page that asks before an act that freezes something: it says what, and repeats the POST.
+    An empty `confirm_label` offers no confirmation (the act would be refused), only the way back."""
     return render_app_page(request, "overview/bekrafta.html", title, {
         "question": question, "frozen": frozen, "confirm_label": confirm_label, "cancel_url": cancel_url,
         "action": request.path, "hidden": list(hidden),
