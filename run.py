@@ -63,16 +63,21 @@ def ensure_venv(mode: str = "dev") -> None:
     stamp.write_text(f"{digest}:{mode}")
 
 
-# Debian packages the tests use: the browser, pdftotext/pdftoppm (report PDFs), npm (axe-core).
-DEBIAN_TOOLS = {"chromium": CHROMIUM, "poppler-utils": Path("/usr/bin/pdftotext"), "npm": Path("/usr/bin/npm")}
+# What the tests drive from Debian's packages, never a downloaded build: program → package.
+DEBIAN_TOOLS = {
+    CHROMIUM: "chromium",
+    Path("/usr/sbin/nginx"): "nginx",
+    Path("/usr/bin/pdftotext"): "poppler-utils",  # the report tests read PDFs as laid out
+    Path("/usr/bin/npm"): "npm",  # fetches axe-core (the accessibility checker) from the npm registry
+}
 AXE_VERSION = "4.10.3"  # the same version as tests/browser/conftest.py
 AXE_CACHE = ROOT / ".pytest_cache" / "axe-core" / AXE_VERSION
 
 
-def ensure_test_tools() -> None:
-    """Browser tests drive Debian's Chromium (never a downloaded browser build); PDFs are read
-    with poppler; axe-core comes from the npm registry with npm, once, into .pytest_cache."""
-    missing = [pkg for pkg, path in DEBIAN_TOOLS.items() if not path.exists()]
+def ensure_debian_tools() -> None:
+    """Browser tests drive Debian's Chromium, deployment tests its nginx, PDF tests its poppler,
+    and npm packs axe-core; installed as root."""
+    missing = [package for program, package in DEBIAN_TOOLS.items() if not program.exists()]
     if missing and shutil.which("apt-get") and os.geteuid() == 0:
         say(f"installing Debian's {', '.join(missing)} for the tests")
         subprocess.run(["apt-get", "update", "-qq"], check=False)  # noqa: S607
@@ -81,8 +86,9 @@ def ensure_test_tools() -> None:
             check=False,
             env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
         )
-    if not CHROMIUM.exists():
-        say("chromium is not installed: browser tests will be skipped with a reason (failed under CI=true)")
+    for program, package in DEBIAN_TOOLS.items():
+        if not program.exists():
+            say(f"{package} is not installed: its tests will be skipped with a reason (failed under CI=true)")
     ensure_axe()
 
 
@@ -134,7 +140,7 @@ def ensure_postgres() -> bool:
 
 def cmd_test(extra: list[str]) -> None:
     ensure_venv("dev")
-    ensure_test_tools()
+    ensure_debian_tools()
     sh(BIN / "ruff", "check", "src", "tests", "bench", "run.py")
     say("pass 1: the whole suite on SQLite")
     env = {**os.environ}
