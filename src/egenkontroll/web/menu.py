@@ -15,7 +15,7 @@ from egenkontroll.access.scoping import request_scope
 # (URL name, label, the `current` key the page's view passes), in menu order.
 MENU = (
     ("overview:arbetslista", "Arbetslista", "arbetslista"),
-    ("overview:datakvalitet", "Datakvalitet", "datakvalitet"),  # the worklist branch's page (skipped until merged)
+    ("overview:datakvalitet", "Datakvalitet", "datakvalitet"),  # the marks of the work list, per unit
     ("access:sok", "Sök ärende", "sok"),
     ("overview:oversikt", "Översikt", "oversikt"),
     ("overview:flode", "Flöde", "flode"),
