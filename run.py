@@ -5,8 +5,9 @@
     python3 run.py test      set up, then run ruff and the whole test suite (SQLite, then PostgreSQL)
 
 Why a script and not a Makefile: municipal machines and CI have Python, not always make.
-It creates `.venv` beside this file, installs the package with its dev extras when
-`pyproject.toml` changed, and hands over to the real tools. It uses only the standard library.
+It creates `.venv` beside this file, installs the package when `pyproject.toml` changed — for
+`demo` only what serving needs, for `test` with the dev extras (tests and benchmarks) — and
+hands over to the real tools. It uses only the standard library.
 """
 
 from __future__ import annotations
@@ -38,19 +39,28 @@ def sh(*args: str | Path, check: bool = True, env: dict | None = None) -> int:
     return proc.returncode
 
 
-def ensure_venv() -> None:
-    """Create the virtualenv and (re)install when pyproject.toml changed since the last install."""
+# What each mode installs: serving needs the package alone; testing the dev extras too.
+INSTALL = {"serve": ".", "dev": ".[dev]"}
+
+
+def ensure_venv(mode: str = "dev") -> None:
+    """Create the virtualenv and (re)install when pyproject.toml changed since the last install.
+
+    `mode` "serve" installs what serving needs; "dev" adds the test and benchmark extras. A venv
+    installed for dev serves too, so `demo` after `test` installs nothing.
+    """
     if not PY.exists():
         say("creating .venv")
         sh(sys.executable, "-m", "venv", VENV)
     stamp = VENV / ".egk-installed"
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if stamp.exists() and stamp.read_text() == digest:
+    enough = {f"{digest}:{mode}", f"{digest}:dev"}
+    if stamp.exists() and stamp.read_text() in enough:
         return
-    say("installing egenkontroll and its dependencies into .venv")
+    say(f"installing egenkontroll ({'with the test and benchmark extras' if mode == 'dev' else 'to serve'}) into .venv")
     sh(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    sh(PY, "-m", "pip", "install", "--quiet", "-e", ".[dev]")
-    stamp.write_text(digest)
+    sh(PY, "-m", "pip", "install", "--quiet", "-e", INSTALL[mode])
+    stamp.write_text(f"{digest}:{mode}")
 
 
 # What the tests drive from Debian's packages, never a downloaded build: program → package.
@@ -58,11 +68,15 @@ DEBIAN_TOOLS = {
     CHROMIUM: "chromium",
     Path("/usr/sbin/nginx"): "nginx",
     Path("/usr/bin/pdftotext"): "poppler-utils",  # the report tests read PDFs as laid out
+    Path("/usr/bin/npm"): "npm",  # fetches axe-core (the accessibility checker) from the npm registry
 }
+AXE_VERSION = "4.10.3"  # the same version as tests/browser/conftest.py
+AXE_CACHE = ROOT / ".pytest_cache" / "axe-core" / AXE_VERSION
 
 
 def ensure_debian_tools() -> None:
-    """Browser tests drive Debian's Chromium, deployment tests its nginx, PDF tests its poppler; as root."""
+    """Browser tests drive Debian's Chromium, deployment tests its nginx, PDF tests its poppler,
+    and npm packs axe-core; installed as root."""
     missing = [package for program, package in DEBIAN_TOOLS.items() if not program.exists()]
     if missing and shutil.which("apt-get") and os.geteuid() == 0:
         say(f"installing Debian's {', '.join(missing)} for the tests")
@@ -75,6 +89,25 @@ def ensure_debian_tools() -> None:
     for program, package in DEBIAN_TOOLS.items():
         if not program.exists():
             say(f"{package} is not installed: its tests will be skipped with a reason (failed under CI=true)")
+    ensure_axe()
+
+
+def ensure_axe() -> None:
+    """axe.min.js of axe-core, packed by npm from the registry (never a CDN), kept out of git."""
+    target = AXE_CACHE / "axe.min.js"
+    npm = shutil.which("npm")
+    if target.is_file() or npm is None:
+        return
+    import tarfile
+
+    AXE_CACHE.mkdir(parents=True, exist_ok=True)
+    subprocess.run(  # noqa: S603
+        [npm, "pack", f"axe-core@{AXE_VERSION}", "--pack-destination", str(AXE_CACHE), "--silent"],
+        check=False, capture_output=True, timeout=300,
+    )
+    for tarball in AXE_CACHE.glob("axe-core-*.tgz"):
+        with tarfile.open(tarball) as archive:
+            target.write_bytes(archive.extractfile(archive.getmember("package/axe.min.js")).read())
 
 
 def postgres_reachable() -> bool:
@@ -106,7 +139,7 @@ def ensure_postgres() -> bool:
 
 
 def cmd_test(extra: list[str]) -> None:
-    ensure_venv()
+    ensure_venv("dev")
     ensure_debian_tools()
     sh(BIN / "ruff", "check", "src", "tests", "bench", "run.py")
     say("pass 1: the whole suite on SQLite")
@@ -125,7 +158,7 @@ def cmd_test(extra: list[str]) -> None:
 
 
 def cmd_demo(extra: list[str]) -> None:
-    ensure_venv()
+    ensure_venv("serve")
     os.execv(BIN / "egenkontroll", [str(BIN / "egenkontroll"), "demo", *extra])  # noqa: S606
 
 

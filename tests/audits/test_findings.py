@@ -79,7 +79,7 @@ def test_the_findings_download(as_user, audit):
     url = reverse("audits:export", kwargs={"audit_id": audit.pk, "table": "fynd", "fmt": "csv"})
 
     def rows(role):
-        return list(csv.reader(io.StringIO(as_user(role).get(url).content.decode("utf-8-sig"))))
+        return list(csv.reader(io.StringIO(as_user(role).get(url).content.decode("utf-8-sig")), delimiter=";"))
 
     assert rows("inspektor") == [
         ["Kvalitetsområde", "Distrikt", "Fynd", "Åtgärd", "Ansvarig enhet", "Klart senast", "Status", "Åtgärdad"],
@@ -100,7 +100,7 @@ def test_closing_the_audit_freezes_the_protocols_but_not_the_findings(as_user, a
     inspector = as_user("inspektor")
     page = inspector.get(reverse("audits:detalj", kwargs={"audit_id": audit.pk})).content.decode()
     assert "Avsluta granskningen" in page
-    assert inspector.post(close_url, {"status": "avslutad"}).status_code == 302
+    assert inspector.post(close_url, {"status": "avslutad", "bekraftat": "ja"}).status_code == 302
     audit.refresh_from_db()
     assert audit.closed_at is not None
     assert "Öppna granskningen igen" in inspector.get(reverse("audits:detalj", kwargs={"audit_id": audit.pk})).content.decode()

@@ -111,16 +111,16 @@ def test_export_csv_has_the_header_and_the_rows_of_the_page(as_user, audit):
     )
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == [
         "Distrikt-id", "Distrikt", "Nivå", "Id", "Område eller fråga", "Kön", "Ja", "Nej", "Ej aktuellt",
         "Obesvarade", "Andel ja",
     ]
     assert ["A1", "Enhet A1", "Område", "trygghet_sakerhet", "Trygghet och säkerhet", "Alla", "3", "2", "1", "10",
-            "0.6"] in rows
+            "0,6"] in rows
     assert ["ALLA", "Alla distrikt", "Fråga", "skyddsbedomning_dokumenterad",
             "Finns en skyddsbedömning dokumenterad samma dag som anmälan kom in?", "Alla", "3", "1", "0", "7",
-            "0.75"] in rows
+            "0,75"] in rows
 
 
 def test_the_namnds_xlsx_download_has_the_small_counts_masked(as_user, audit):

@@ -19,7 +19,7 @@ def audit(as_user):
 
 
 def set_status(client, audit, status):
-    return client.post(reverse("audits:status", kwargs={"audit_id": audit.pk}), {"status": status})
+    return client.post(reverse("audits:status", kwargs={"audit_id": audit.pk}), {"status": status, "bekraftat": "ja"})
 
 
 @pytest.mark.parametrize("status", ["", "Avslutad", "stangd", None])
@@ -63,3 +63,18 @@ def test_a_protocol_save_racing_a_close_does_not_land(as_user, audit, monkeypatc
     assert "Granskningen avslutades innan protokollet sparades" in response.content.decode()
     assert not AuditAnswer.objects.exists()
     assert audit.cases.get(case_id=case_id).reviewed_at is None
+
+
+def test_closing_asks_first_and_says_what_is_frozen(as_user, audit):
+    inspector = as_user("inspektor")
+    response = inspector.post(reverse("audits:status", kwargs={"audit_id": audit.pk}), {"status": "avslutad"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Avsluta granskningen" in page and "protokoll" in page and "kan inte längre ändras" in page
+    assert 'name="bekraftat" value="ja"' in page and 'name="status" value="avslutad"' in page
+    assert "Avbryt" in page
+    audit.refresh_from_db()
+    assert audit.closed_at is None  # nothing frozen until the user confirms
+    assert set_status(inspector, audit, "avslutad").status_code == 302
+    audit.refresh_from_db()
+    assert audit.closed_at is not None

@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 
 from egenkontroll.access.models import RoleAssignment
 from egenkontroll.cases.importer import run_import
+from tests.browser.accesscity import access_city  # noqa: F401  (every role, for the axe and issue-13 tests)
 from tests.cases.factory import write_dataset
 from tests.overview import municipality as M
 from tests.overview.conftest import (  # the page tests' autouse fixtures apply here too

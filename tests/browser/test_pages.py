@@ -69,7 +69,7 @@ def test_work_list_filters_and_download(page):
     download = info.value
     assert download.suggested_filename == "arbetslista-2026-03-10-frister.csv"
     text = open(download.path(), encoding="utf-8-sig").read()
-    assert text.splitlines()[0].startswith("Ärende,Skyldighet,Från,Frist,Dagar kvar")
+    assert text.splitlines()[0].startswith("Ärende;Skyldighet;Från;Frist;Dagar kvar")
     assert text.count("\n") == 3
 
 

@@ -49,8 +49,8 @@ def test_text_gives_the_baseline_the_weeks_and_one_sentence_per_limit(dataset):
     assert "Väntar på förhandsbedömning 2; pågående utredningar 1; övriga öppna ärenden 1." in out
     assert "Handläggare 3;" in out
     # Week 1 is the week of Monday 2026-03-16, ISO week 12.
-    assert "Fristen för förhandsbedömning (14 dagar) bryts vecka 2026-12 (v. 1 från nu)." in out
-    assert "Fristen för utredning (4 månader) bryts vecka 2026-12 (v. 1 från nu)." in out
+    assert "Fristen för förhandsbedömning (14 dagar) bryts vecka 12 2026 (om 1 vecka)." in out
+    assert "Fristen för utredning (4 månader) bryts vecka 12 2026 (om 1 vecka)." in out
     assert "Riktmärket 20 ärenden per handläggare håller hela perioden (8 veckor)." in out
     assert "2026-19" in out and "2026-20" not in out  # eight weekly rows
 

@@ -232,8 +232,8 @@ def test_staffing_notation_and_the_sentences():
         P.parse_staffing("3 från vecka 4")
     frame = P.simulate(CALM, P.Scenario(weeks=20, surge=P.Surge(factor=2, from_week=3, weeks=10)))
     assert P.describe_breaks(frame, 20) == [
-        "Fristen för förhandsbedömning (14 dagar) bryts vecka 2026-13 (v. 4 från nu).",
+        "Fristen för förhandsbedömning (14 dagar) bryts vecka 13 2026 (om 4 veckor).",
         "Fristen för utredning (4 månader) håller hela perioden (20 veckor).",
         # Week 6: 44 waiting and 37 open investigations, (44 + 37) / 4 > 20.
-        "Riktmärket 20 ärenden per handläggare överskrids vecka 2026-15 (v. 6 från nu).",
+        "Riktmärket 20 ärenden per handläggare överskrids vecka 15 2026 (om 6 veckor).",
     ]

@@ -15,7 +15,7 @@ from tests.deviations.conftest import report
 
 
 def csv_rows(response) -> list[list[str]]:
-    return [line.split(",") for line in response.content.decode("utf-8-sig").splitlines()]
+    return [line.split(";") for line in response.content.decode("utf-8-sig").splitlines()]
 
 
 def a_spring(rules, users):

@@ -119,9 +119,9 @@ def test_overdue_investigations_are_flagged(as_user, rules, users):
     assert "Utredningen klar och åtgärdad senast 2026-07-02" in page
     summary = client.get(reverse("deviations:export", kwargs={"table": "sammanfattning", "fmt": "csv"}))
     lines = summary.content.decode("utf-8-sig").splitlines()
-    assert "Öppna avvikelser (alla år),2" in lines
-    assert "Varav med en passerad tidsgräns,1" in lines
-    assert "Lex Sarah-rapporter 2026,2" in lines
+    assert "Öppna avvikelser (alla år);2" in lines
+    assert "Varav med en passerad tidsgräns;1" in lines
+    assert "Lex Sarah-rapporter 2026;2" in lines
     detail = client.get(detail_url(late)).content.decode()
     assert "försenad" in detail and "2 arbetsdagar" in detail
 

@@ -46,14 +46,26 @@ def test_demo_prepares_everything_and_serve_serves_it(tmp_path):
     users = dict(re.findall(r"^  (\w+) +(\S+) +", first.stdout, flags=re.MULTILINE))
     assert {"handlaggare", "enhetschef", "namnd", "inspektor", "admin"} <= set(users)
     assert "http://127.0.0.1:8000/" in first.stdout
-    database = next(tmp_path.glob("demo-small-*.sqlite3"))
-    with sqlite3.connect(database) as con:  # a started familjevård audit, drawn by the inspektor
-        audits = con.execute("SELECT template_id, per_district, seed FROM audits_audit").fetchall()
-        sampled = con.execute("SELECT COUNT(*), COUNT(DISTINCT district_id) FROM audits_auditcase").fetchone()
-        answered = con.execute("SELECT COUNT(*) FROM audits_auditanswer").fetchone()[0]
-    assert audits == [("familjevard", 5, 2026)]
-    assert sampled[0] > 0 and sampled[0] <= 5 * sampled[1]
-    assert answered == 0  # nothing made up
+    database = next(tmp_path.glob("demo-demo-*.sqlite3"))  # the default: three stadsdelsförvaltningar
+    with sqlite3.connect(database) as con:
+        districts = con.execute("SELECT COUNT(*) FROM cases_orgunit WHERE level = 'forvaltning'").fetchone()[0]
+        # a started familjevård audit with empty protocols, and a finished one, every protocol answered
+        audits = con.execute(
+            "SELECT template_id, per_district, seed, closed_at IS NOT NULL, "
+            "(SELECT COUNT(*) FROM audits_auditcase c WHERE c.audit_id = a.id), "
+            "(SELECT COUNT(*) FROM audits_auditcase c WHERE c.audit_id = a.id AND c.complete), "
+            "(SELECT COUNT(*) FROM audits_auditanswer r JOIN audits_auditcase c ON r.audit_case_id = c.id "
+            " WHERE c.audit_id = a.id) FROM audits_audit a ORDER BY seed"
+        ).fetchall()
+        statuses = {row[0] for row in con.execute("SELECT DISTINCT status FROM deviations_deviation")}
+        reports = con.execute("SELECT status, COUNT(DISTINCT month), COUNT(DISTINCT unit_id) FROM reports_monthlyreport "
+                              "GROUP BY status ORDER BY status").fetchall()
+    assert districts >= 3
+    (started, finished) = audits
+    assert started[:4] == ("familjevard", 5, 2026, 0) and started[4] > 0 and started[6] == 0  # nothing made up
+    assert finished[:4] == ("familjevard", 5, 2027, 1) and finished[4] == finished[5] > 0 and finished[6] > 0
+    assert statuses == {"rapporterad", "under_utredning", "atgardad", "avslutad"}
+    assert reports == [("faststalld", 3, districts + 1), ("utkast", 1, districts + 1)]
     assert (tmp_path / "static/overview/vendor/plotly.min.js").is_file()
     assert (tmp_path / "static/overview/vendor/plotly.min.js.gz").is_file()
     assert any((tmp_path / "cache").rglob("figures-*.parquet"))

@@ -6,12 +6,13 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 
 import pytest
 from openpyxl import load_workbook
 
 from egenkontroll.access.models import AccessLog
-from egenkontroll.overview.downloads import neutralise, to_csv, to_xlsx
+from egenkontroll.overview.downloads import PLAIN_CSV, neutralise, to_csv, to_xlsx
 from egenkontroll.overview.tables import Column, Table
 from tests.overview.municipality import DAN
 
@@ -31,7 +32,7 @@ PAGES = {
 
 def read_csv(body: bytes) -> list[list[str]]:
     assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 byte order mark: Excel reads å, ä, ö
-    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
 
 
 @pytest.mark.django_db
@@ -96,7 +97,49 @@ def test_neutralise():
 def test_raw_values_not_display_text():
     table = Table("t", "Test", [Column("name", "Namn"), Column("share", "Andel", "share"), Column("day", "Dag", "date")])
     table.add({"name": "=cmd", "share": 0.875, "day": dt.date(2026, 3, 10)})
-    assert read_csv(to_csv(table)) == [["Namn", "Andel", "Dag"], ["'=cmd", "0.875", "2026-03-10"]]
+    assert read_csv(to_csv(table)) == [["Namn", "Andel", "Dag"], ["'=cmd", "0,875", "2026-03-10"]]
     sheet = load_workbook(io.BytesIO(to_xlsx(table))).active
     assert [c.value for c in sheet[2]][:2] == ["'=cmd", 0.875]
     assert sheet["B2"].number_format == "0%"
+
+
+def _signed_table() -> Table:
+    table = Table("t", "Test", [Column("name", "Namn"), Column("days", "Dagar kvar", "int"),
+                                Column("ratio", "Kvot", "ratio")])
+    table.add({"name": "-tecken", "days": -3, "ratio": -0.5})
+    table.add({"name": "@anna", "days": 1131, "ratio": 2.25})
+    return table
+
+
+def test_csv_for_swedish_excel_semicolons_decimal_comma_and_a_byte_order_mark():
+    body = to_csv(_signed_table())
+    assert body.startswith(b"\xef\xbb\xbf")
+    assert body.decode("utf-8-sig").splitlines() == ["Namn;Dagar kvar;Kvot", "'-tecken;-3;-0,5", "'@anna;1131;2,25"]
+
+
+def test_machine_csv_commas_decimal_point_no_byte_order_mark():
+    body = to_csv(_signed_table(), PLAIN_CSV)
+    assert not body.startswith(b"\xef\xbb\xbf")
+    assert body.decode("utf-8").splitlines() == ["Namn,Dagar kvar,Kvot", "'-tecken,-3,-0.5", "'@anna,1131,2.25"]
+
+
+def test_negative_numbers_stay_numbers_in_the_workbook_text_is_neutralised():
+    sheet = load_workbook(io.BytesIO(to_xlsx(_signed_table()))).active
+    assert [c.value for c in sheet[2]] == ["'-tecken", -3, -0.5]
+    assert sheet["B2"].data_type == "n" and sheet["A3"].value == "'@anna"
+
+
+@pytest.mark.django_db
+def test_page_download_in_both_csv_variants(login):
+    client = login("chef")
+    excel = client.get("/oversikt/ladda-ner/underlag.csv?enhet=G2")
+    machine = client.get("/oversikt/ladda-ner/underlag.csv?enhet=G2&format=csv-maskin")
+    assert excel.content.startswith(b"\xef\xbb\xbf") and not machine.content.startswith(b"\xef\xbb\xbf")
+    excel_rows = read_csv(excel.content)
+    machine_rows = list(csv.reader(io.StringIO(machine.content.decode("utf-8"))))
+    assert len(excel_rows) == len(machine_rows) > 1 and excel_rows[0] == machine_rows[0]
+    decimal_comma, decimal_point = re.compile(r"-?\d+,\d+"), re.compile(r"-?\d+\.\d+")
+    assert any(decimal_comma.fullmatch(cell) for row in excel_rows[1:] for cell in row)
+    assert not any(decimal_point.fullmatch(cell) for row in excel_rows[1:] for cell in row)
+    assert any(decimal_point.fullmatch(cell) for row in machine_rows[1:] for cell in row)
+    assert not any(decimal_comma.fullmatch(cell) for row in machine_rows[1:] for cell in row)

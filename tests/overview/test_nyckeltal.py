@@ -7,6 +7,8 @@ import pytest
 from egenkontroll.core.kpis import load_catalogue
 
 pytestmark = pytest.mark.django_db
+# The test municipality's day is 2026-03-10: March is not over, and says so.
+PARTIAL_MARCH = "mars 2026 (t.o.m. 10 mars, ofullständig)"
 
 
 def test_catalogue_shows_every_definition_word_for_word(login):
@@ -16,7 +18,7 @@ def test_catalogue_shows_every_definition_word_for_word(login):
     catalogue = load_catalogue()
     assert [r["id"] for r in rows] == list(catalogue)
     assert all(r["description"] == catalogue[r["id"]].description for r in rows)
-    assert next(r for r in rows if r["id"] == "utr_inom_4m_andel")["target"] == "≥ 80\u00a0%"
+    assert next(r for r in rows if r["id"] == "utr_inom_4m_andel")["target"] == "≥\u00a080\u00a0%"
 
 
 def test_monthly_trend(login):
@@ -24,10 +26,12 @@ def test_monthly_trend(login):
     assert response.status_code == 200
     trend = next(c for c in response.context["charts"] if c.id == "trend").table.rows
     by_month = {r["month"]: r["value"] for r in trend}
-    assert list(by_month)[0] == "2025-03" and list(by_month)[-1] == "2026-03"
+    assert list(by_month)[0] == "mars 2025" and list(by_month)[-1] == PARTIAL_MARCH
     assert len(by_month) == 13
     # C3 in October, C2 in January, C1 and C5 in February, C4 in March.
-    assert {m: v for m, v in by_month.items() if v} == {"2025-10": 1, "2026-01": 1, "2026-02": 2, "2026-03": 1}
+    assert {m: v for m, v in by_month.items() if v} == {
+        "oktober 2025": 1, "januari 2026": 1, "februari 2026": 2, PARTIAL_MARCH: 1,
+    }
     assert response.context["value"] == "5"
 
 
@@ -36,7 +40,7 @@ def test_a_stock_figure_is_taken_on_each_months_last_day(login):
     trend = {r["month"]: r["value"] for r in next(c for c in response.context["charts"] if c.id == "trend").table.rows}
     # 01-31: C2 (undecided until 01-30 … dismissed 01-30: closed) no; C3 open → 1.
     # 02-28: C1, C3, C5 → 3. 03-10: C1, C3, C4, C5 → 4.
-    assert trend == {"2026-01": 1, "2026-02": 3, "2026-03": 4}
+    assert trend == {"januari 2026": 1, "februari 2026": 3, PARTIAL_MARCH: 4}
 
 
 def test_breakdowns_by_gender_age_and_unaccompanied(login):
@@ -56,3 +60,15 @@ def test_masked_breakdowns_for_the_committee(login):
 
 def test_unknown_figure(login):
     assert login("chef").get("/nyckeltal/nosuch/").status_code == 404
+
+
+def test_the_trend_draws_the_target_and_marks_the_partial_month(login):
+    response = login("chef").get("/nyckeltal/fb_inom_14d_andel/?enhet=E")
+    chart = next(c for c in response.context["charts"] if c.id == "trend")
+    target = next(t for t in chart.figure["data"] if t["name"].startswith("Mål"))
+    assert target["name"] == "Mål ≥\u00a0100\u00a0%" and set(target["y"]) == {1.0}
+    series = chart.figure["data"][0]
+    assert series["x"][-1] == "mar 2026" and series["x"][0] == "mar 2025"
+    assert series["marker"]["symbol"][-1].endswith("-open") and not series["marker"]["symbol"][0].endswith("-open")
+    assert chart.figure["layout"]["annotations"][0]["text"] == "ofullständig månad"
+    assert chart.table.rows[-1]["month"] == PARTIAL_MARCH

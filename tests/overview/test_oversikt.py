@@ -120,7 +120,7 @@ def test_underlag_page_builds_only_the_rows_it_shows_and_the_download_has_all(lo
     assert len(json.loads(log.case_ids)) == 2  # only what was shown is logged as viewed
     download = client.get("/oversikt/underlag/ladda-ner/arenden.csv?nyckeltal=anmalningar&enhet=G1")
     assert download.status_code == 200
-    assert sorted(line.split(",")[0] for line in download.content.decode("utf-8-sig").splitlines()[1:]) == [
+    assert sorted(line.split(";")[0] for line in download.content.decode("utf-8-sig").splitlines()[1:]) == [
         "C1", "C2", "C4", "C5",
     ]
 

@@ -34,11 +34,12 @@ def test_the_page_shows_the_baseline_the_breaks_and_both_charts(login):
     b = response.context["baseline"]
     assert (b.unit_id, b.reports, b.decisions, b.undecided, b.open_investigations, b.caseworkers) == ("E", 5, 3, 2, 1, 3)
     assert b.caseworker_weeks == pytest.approx(626 / 7)
-    assert response.context["sentences"][0] == "Fristen för förhandsbedömning (14 dagar) bryts vecka 2026-12 (v. 1 från nu)."
+    assert response.context["sentences"][0] == "Fristen för förhandsbedömning (14 dagar) bryts vecka 12 2026 (om 1 vecka)."
     assert [c.id for c in response.context["charts"]] == ["frist14", "frist4m"]
     fb = response.context["charts"][0].figure
-    assert fb["layout"]["shapes"][0]["y0"] == 14
-    assert response.context["charts"][1].figure["layout"]["shapes"][0]["y0"] == 122
+    limit = next(t for t in fb["data"] if t["name"].startswith("Frist"))
+    assert limit["name"] == "Frist (14 dagar)" and set(limit["y"]) == {14}
+    assert {t["name"]: set(t["y"]) for t in response.context["charts"][1].figure["data"]}["Frist (122 dagar)"] == {122}
     json.dumps(fb, allow_nan=False)  # a queue nobody works on is a gap, never Infinity in the page's JSON
     assert len(table(response, "veckor").rows) == 26
     assert b"Planering" in response.content and "Så räknar modellen" in response.content.decode()
@@ -47,7 +48,9 @@ def test_the_page_shows_the_baseline_the_breaks_and_both_charts(login):
 def test_the_scenario_comes_from_the_query_string(login):
     response = login("chef").get("/planering/?veckor=4&topp=3&topp_fran=2&topp_veckor=1&personal=%2B3%402")
     rows = table(response, "veckor").rows
-    assert [r["week"] for r in rows] == ["2026-12 (v. 1)", "2026-13 (v. 2)", "2026-14 (v. 3)", "2026-15 (v. 4)"]
+    assert [r["week"] for r in rows] == [
+        "vecka 12 2026 (om 1 vecka)", "vecka 13 2026 (om 2 veckor)", "vecka 14 2026 (om 3 veckor)", "vecka 15 2026 (om 4 veckor)",
+    ]
     assert [r["caseworkers"] for r in rows] == [3.0, 6.0, 6.0, 6.0]
     assert [round(r["inflow"], 2) for r in rows] == [0.19, 0.58, 0.19, 0.19]
 
@@ -80,12 +83,13 @@ def test_the_committee_sees_when_limits_break_but_no_counts_or_rates(login):
     for chart in response.context["charts"]:
         assert [c.key for c in chart.table.columns][2:] in (["wait_days", "fb_14d_bryts"],
                                                             ["investigation_days", "utr_4m_bryts"])
-        assert len(chart.figure["data"]) == 1  # the expected time only, no queue line
+        # the expected time and the limit only, no queue line
+        assert [t["name"].split(" ")[0] for t in chart.figure["data"]] == ["Förväntad", "Frist"]
     assert login("namnd").get("/planering/ladda-ner/veckor.csv?enhet=E&veckor=2").status_code == 404
     assert login("namnd").get("/planering/ladda-ner/frist14.csv?enhet=E&veckor=2").status_code == 200
     chef = login("chef").get("/planering/?enhet=E&veckor=2")
     assert [t.id for t in chef.context["tables"]] == ["underlag", "veckor"]
-    assert len(chef.context["charts"][0].figure["data"]) == 2
+    assert len(chef.context["charts"][0].figure["data"]) == 3  # expected time, limit, queue
 
 
 def test_the_weekly_table_downloads_as_csv_and_xlsx(login):
@@ -94,7 +98,7 @@ def test_the_weekly_table_downloads_as_csv_and_xlsx(login):
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="planering-E-veckor.csv"'
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == WEEKLY_HEADERS and len(rows) == 4
     xlsx = client.get("/planering/ladda-ner/veckor.xlsx?veckor=3")
     assert xlsx["Content-Disposition"] == 'attachment; filename="planering-E-veckor.xlsx"'

@@ -37,4 +37,4 @@ def test_a_deviation_whose_own_value_is_hidden_has_no_value_trend_or_recurrence(
     (row,) = P.deviations_table(doc, masked=True).rows
     assert (row["value"], row["recurring"]) == (P.SMALL_BASE_TEXT, "–")
     (section,) = P.deviation_sections(doc, masked=False)
-    assert section["value"] == "80\u00a0%" and section["chart"] is not None and section["recurring"]
+    assert section["value"] == "80,0\u00a0%" and section["chart"] is not None and section["recurring"]

@@ -60,7 +60,7 @@ def oversikt_cells(client, month: dt.date) -> dict[str, dict[str, str]]:
     """Column header → Nyckeltal title → cell of the Översikt table of the month, as this client gets it."""
     end = docs.D.month_end(month)
     body = client.get(f"/oversikt/ladda-ner/nyckeltal.csv?fran={month}&till={end}").content.decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(body)))
+    rows = list(csv.reader(io.StringIO(body), delimiter=";"))
     header = rows[0]
     return {col: {row[0]: row[i] for row in rows[1:]} for i, col in enumerate(header)}
 

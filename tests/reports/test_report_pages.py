@@ -18,6 +18,8 @@ from tests.overview import municipality as M
 from tests.reports.conftest import JANUARY, JANUARY_DEVIATION_TITLES, JANUARY_DEVIATIONS
 from tests.reports.html import column, table
 
+CONFIRM = {"bekraftat": "ja"}
+
 
 def open_draft(client, unit: str = "F", month: str = "2026-01-01") -> MonthlyReport:
     response = client.post("/rapport/ny/", {"month": month, "unit": unit})
@@ -30,14 +32,13 @@ def text(response) -> str:
 
 
 def write_all_analyses(client, report: MonthlyReport, skip: str | None = None) -> None:
+    data = {}
     for kpi_id in JANUARY_DEVIATIONS:
         if kpi_id == skip:
             continue
-        response = client.post(
-            f"/rapport/{report.pk}/analys/{kpi_id}/",
-            {f"{kpi_id}-cause": "Hög arbetsbelastning i mottagningen.", f"{kpi_id}-actions": "Ny rutin för fördelning."},
-        )
-        assert response.status_code == 302
+        data |= {f"{kpi_id}-cause": "Hög arbetsbelastning i mottagningen.", f"{kpi_id}-actions": "Ny rutin för fördelning."}
+    response = client.post(f"/rapport/{report.pk}/analyser/", data)
+    assert response.status_code == 302
 
 
 def test_the_draft_lists_januarys_deviations(login):
@@ -68,7 +69,7 @@ def test_saving_an_analysis_masks_a_personnummer(login):
     client = login("chef")  # the enhetschef of E writes analyses for the district
     report = open_draft(client)
     client.post(
-        f"/rapport/{report.pk}/analys/fb_inom_14d_andel/",
+        f"/rapport/{report.pk}/analyser/",
         {"fb_inom_14d_andel-cause": "Ärendet för 20150510-2382 blev sent.", "fb_inom_14d_andel-actions": "Rutin."},
     )
     analysis = DeviationAnalysis.objects.get(report=report, kpi_id="fb_inom_14d_andel")
@@ -79,7 +80,7 @@ def test_saving_an_analysis_masks_a_personnummer(login):
 def test_an_analysis_of_a_figure_that_does_not_deviate_is_not_saved(login):
     client = login("controller")
     report = open_draft(client)
-    client.post(f"/rapport/{report.pk}/analys/utr_inom_4m_andel/", {"utr_inom_4m_andel-cause": "x"})
+    client.post(f"/rapport/{report.pk}/analyser/", {"utr_inom_4m_andel-cause": "x"})
     assert not DeviationAnalysis.objects.filter(report=report).exists()
 
 
@@ -87,7 +88,7 @@ def test_fastställ_is_refused_while_an_analysis_is_missing(login):
     client = login("controller")
     report = open_draft(client)
     write_all_analyses(client, report, skip="fb_dagar_median")
-    response = client.post(f"/rapport/{report.pk}/faststall/", follow=True)
+    response = client.post(f"/rapport/{report.pk}/faststall/", CONFIRM, follow=True)
     assert "kan inte fastställas" in text(response)
     report.refresh_from_db()
     assert report.status == "utkast" and report.frozen is None
@@ -97,7 +98,7 @@ def test_fastställd_report_is_frozen_against_changed_figures(login, monkeypatch
     client = login("controller")
     report = open_draft(client)
     write_all_analyses(client, report)
-    client.post(f"/rapport/{report.pk}/faststall/")
+    client.post(f"/rapport/{report.pk}/faststall/", CONFIRM)
     report.refresh_from_db()
     assert report.status == FINAL and report.finalized_by.get_username() == "controller"
     assert [d["kpi"] for d in report.frozen["deviations"]] == JANUARY_DEVIATIONS
@@ -121,7 +122,7 @@ def test_fastställd_report_is_frozen_against_changed_figures(login, monkeypatch
     # and nothing writes to it any more
     with pytest.raises(ReportFrozenError):
         DeviationAnalysis.objects.get(report=report, kpi_id="fb_dagar_median").save()
-    response = client.post(f"/rapport/{report.pk}/analys/fb_dagar_median/", {"fb_dagar_median-cause": "ny"})
+    response = client.post(f"/rapport/{report.pk}/analyser/", {"fb_dagar_median-cause": "ny"})
     assert response.status_code == 403
 
 
@@ -129,7 +130,7 @@ def test_the_enhetschef_writes_but_does_not_fastställa(login):
     client = login("chef")
     report = open_draft(client)
     write_all_analyses(client, report)
-    assert client.post(f"/rapport/{report.pk}/faststall/").status_code == 403
+    assert client.post(f"/rapport/{report.pk}/faststall/", CONFIRM).status_code == 403
     assert ">Fastställ<" not in client.get(f"/rapport/{report.pk}/").content.decode()
 
 
@@ -137,7 +138,7 @@ def finalized_report(login) -> MonthlyReport:
     client = login("avdchef")
     report = open_draft(client)
     write_all_analyses(client, report)
-    client.post(f"/rapport/{report.pk}/faststall/")
+    client.post(f"/rapport/{report.pk}/faststall/", CONFIRM)
     report.refresh_from_db()
     assert report.is_final
     return report
@@ -161,7 +162,7 @@ def test_the_nämnd_sees_only_fastställda_reports_with_small_numbers_masked(log
     assert "Täljare" not in page and "Nämnare" not in page
     assert "Hög arbetsbelastning i mottagningen." in page  # the analyses are the point of the report
     assert "Spara analysen" not in page
-    assert client.post(f"/rapport/{report.pk}/faststall/").status_code == 403
+    assert client.post(f"/rapport/{report.pk}/faststall/", CONFIRM).status_code == 403
 
 
 def test_no_case_or_person_in_the_report(login):
@@ -215,7 +216,7 @@ def test_a_controller_cannot_open_another_districts_report(login):
     client = login("controller_syd")
     assert client.get(f"/rapport/{report.pk}/").status_code == 404
     assert client.get(f"/rapport/{report.pk}/ladda-ner/rapport.pdf").status_code == 404
-    assert client.post(f"/rapport/{report.pk}/faststall/").status_code == 404
+    assert client.post(f"/rapport/{report.pk}/faststall/", CONFIRM).status_code == 404
     assert client.post("/rapport/ny/", {"month": "2026-01-01", "unit": "F"}).status_code == 400
     # their own district's report they may open
     own = open_draft(client, unit="F2")
@@ -319,3 +320,50 @@ def test_the_report_names_roles_never_user_names(login, municipality):
     for output in (page, pdf, workbook, json.dumps(report.frozen, ensure_ascii=False)):
         found = [name for name in usernames if re.search(rf"\b{name}\b", output)]
         assert not found, found
+
+
+def test_fastställ_asks_first_and_says_what_is_frozen(login):
+    client = login("controller")
+    report = open_draft(client)
+    write_all_analyses(client, report)
+    response = client.post(f"/rapport/{report.pk}/faststall/")
+    assert response.status_code == 200
+    page = text(response)
+    assert "Fastställ går inte att ångra" in page and "3 avvikelser med sina analyser" in page
+    assert "visas för nämnden" in page and "Avbryt" in page
+    assert 'name="bekraftat" value="ja"' in response.content.decode()
+    report.refresh_from_db()
+    assert report.status == "utkast" and report.frozen is None
+    assert client.post(f"/rapport/{report.pk}/faststall/", CONFIRM).status_code == 302
+    report.refresh_from_db()
+    assert report.status == FINAL
+
+
+def test_all_analyses_are_one_form_so_saving_keeps_every_section(login):
+    client = login("controller")
+    report = open_draft(client)
+    html = client.get(f"/rapport/{report.pk}/").content.decode()
+    assert html.count('<form method="post" action="/rapport/') == 2  # the analyses, and fastställ
+    assert all(f'name="{k}-cause"' in html for k in JANUARY_DEVIATIONS)
+    first, second = JANUARY_DEVIATIONS[:2]
+    client.post(f"/rapport/{report.pk}/analyser/", {f"{first}-cause": "Orsak ett", f"{second}-cause": "Orsak två"})
+    saved = dict(DeviationAnalysis.objects.filter(report=report).values_list("kpi_id", "cause"))
+    assert saved == {first: "Orsak ett", second: "Orsak två"}
+
+
+def test_a_too_long_analysis_keeps_everything_typed(login):
+    client = login("controller")
+    report = open_draft(client)
+    first, second = JANUARY_DEVIATIONS[:2]
+    response = client.post(f"/rapport/{report.pk}/analyser/", {f"{first}-cause": "x" * 5000, f"{second}-cause": "Behåll mig"})
+    assert response.status_code == 400
+    assert "Behåll mig" in response.content.decode()
+    assert not DeviationAnalysis.objects.filter(report=report).exists()
+
+
+def test_the_confirmation_offers_no_fastställ_while_an_analysis_is_missing(login):
+    client = login("controller")
+    report = open_draft(client)
+    write_all_analyses(client, report, skip="fb_dagar_median")
+    page = client.post(f"/rapport/{report.pk}/faststall/").content.decode()
+    assert "Analys saknas för" in page and "Ja, fastställ rapporten" not in page and "Tillbaka" in page

@@ -322,9 +322,14 @@ def person_level(page: str, action: str | None = None):
             return response
 
         wrapped.egk_access = ("person_level", page)
+        wrapped.egk_may = _person_level_may
         return wrapped
 
     return decorate
+
+
+def _person_level_may(scope: Scope) -> bool:
+    return scope.person_level
 
 
 def _requires(test, kind: str, page: str):
@@ -336,6 +341,7 @@ def _requires(test, kind: str, page: str):
             return view(request, *args, **kwargs)
 
         wrapped.egk_access = (kind, page)
+        wrapped.egk_may = test  # the same test, asked by the menu (web/menu.py)
         return wrapped
 
     return decorate

@@ -45,6 +45,7 @@ from egenkontroll.access.scoping import (
 )
 from egenkontroll.cases.models import Case, Person
 from egenkontroll.core.identity import InvalidIdentity, Pseudonymizer, load_key
+from egenkontroll.web.menu import menu
 
 login_view = login_not_required(
     LoginView.as_view(
@@ -71,13 +72,8 @@ def health(request):
 
 
 def nav(request) -> list[dict]:
-    """The access pages this user may open (for menus)."""
-    scope = request_scope(request)
-    items = [("Start", "/", True)]
-    items += [("Sök ärende", reverse("access:sok"), scope.person_level)]
-    items += [("Logguppföljning", reverse("access:logguppfoljning"), scope.log_reviewer)]
-    items += [("Användare och roller", reverse("access:anvandare"), scope.is_admin)]
-    return [{"label": label, "url": url, "current": request.path == url} for label, url, ok in items if ok]
+    """The main menu, the same on every page (web/menu.py)."""
+    return menu(request)
 
 
 def _render(request, template: str, title: str, context: dict):
@@ -100,12 +96,17 @@ def case_url(case_id: str) -> str | None:
 
 # -- find a case by personnummer -----------------------------------------------------------
 
+def _may_search(scope: Scope) -> bool:
+    """The search lists cases: person-level roles only (also asked by the menu, web/menu.py)."""
+    return scope.person_level
+
+
 @sensitive_post_parameters("personnummer")
 def person_search(request):
     """Pseudonymise the entered number with the import key and list the user's matching cases."""
     scope = request_scope(request)
     mark_no_store(request)
-    if not scope.person_level:
+    if not _may_search(scope):
         log_access(request, action="denied", page="sok", detail="saknar behörighet till uppgifter på personnivå")
         raise PermissionDenied
     results, errors = None, []
@@ -122,6 +123,9 @@ def person_search(request):
     # A fresh form: the number is never echoed back into the page.
     return _render(request, "access/sok.html", "Sök ärende",
                    {"form": PersonSearchForm(), "errors": errors, "results": results})
+
+
+person_search.egk_may = _may_search
 
 
 def _search_results(request, scope: Scope, person_key: str) -> list[dict]:

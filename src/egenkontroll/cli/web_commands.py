@@ -24,7 +24,7 @@ from egenkontroll.cli.app import app
 out = Console()
 err = Console(stderr=True)
 
-SCALES = ("small", "city")
+SCALES = ("demo", "small", "city")
 ROLE_TITLES = {
     "handlaggare": "handläggare (egna ärenden, arbetslista)",
     "arbetsledare": "arbetsledare (grupp)",
@@ -142,7 +142,10 @@ def _print_users(users, host: str, port: int) -> None:
 
 @app.command()
 def demo(
-    scale: str = typer.Option("small", "--scale", help="Storlek på den syntetiska kommunen: small eller city."),
+    scale: str = typer.Option(
+        "demo", "--scale",
+        help="Storlek på den syntetiska kommunen: demo (tre stadsdelsförvaltningar), small (en förvaltning) eller city.",
+    ),
     port: int = typer.Option(8000, "--port", help="Port att lyssna på."),
     host: str = typer.Option("127.0.0.1", "--host", help="Adress att lyssna på (standard: bara den här datorn)."),
     data_dir: Path = typer.Option(None, "--data-dir", help="Katalog för data, databas och nycklar (standard: EGK_DATA_DIR eller ./var)."),
@@ -181,14 +184,28 @@ def demo(
     from egenkontroll.access.demo import create_demo_users
 
     users = create_demo_users()
-    from egenkontroll.audits.demo import create_demo_audit
-
-    create_demo_audit(alias)
+    _demo_content(alias)
     _collectstatic()
     _warm_up(alias)
     _print_users(users, host, port)
     if not prepare_only:
         _gunicorn(host, port, workers, threads)
+
+
+def _demo_content(alias: str) -> None:
+    """Audits, reports and deviations, so every role's pages show their purpose at first sight."""
+    from egenkontroll.audits.demo import create_demo_audit, create_finished_demo_audit
+    from egenkontroll.deviations.demo import create_demo_deviations
+    from egenkontroll.overview import periods, snapshot
+    from egenkontroll.reports.demo import create_demo_reports
+
+    with err.status("Skapar granskningar, nämndrapporter och avvikelser för demon …"):
+        create_demo_audit(alias)
+        create_finished_demo_audit(alias)
+        events = snapshot.current(alias).events
+        if not events.is_empty():
+            create_demo_reports(events["date"].max())
+        create_demo_deviations(periods.today())
 
 
 def _generate(scale: str, seed: int, size_factor: float, dataset: Path) -> None:

@@ -51,6 +51,7 @@ import numpy as np
 import polars as pl
 
 from egenkontroll.core import orgtree
+from egenkontroll.core.dates_sv import week_text, weeks_ahead
 from egenkontroll.core.obligations import Evaluation, evaluate
 from egenkontroll.core.schema import CASEWORKERS, conform
 
@@ -440,8 +441,8 @@ def describe_breaks(frame: pl.DataFrame, norm: float) -> list[str]:
         if week is None:
             lines.append(f"{subject} håller hela perioden ({frame.height} veckor).")
         else:
-            label = frame.filter(pl.col("week") == week)["iso_week"][0]
-            lines.append(f"{subject} {verb} vecka {label} (v. {week} från nu).")
+            start = frame.filter(pl.col("week") == week)["week_start"][0]
+            lines.append(f"{subject} {verb} {week_text(start)} ({weeks_ahead(week)}).")
     return lines
 
 

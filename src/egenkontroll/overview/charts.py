@@ -20,7 +20,7 @@ def _layout(y_title: str = "", x_title: str = "", **extra) -> dict:
         "margin": {"l": 60, "r": 20, "t": 20, "b": 60},
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
-        "separators": ", ",
+        "separators": ",\u00a0",  # decimal comma, no-break space between thousands (as tables.SPACE)
         "legend": {"orientation": "h", "y": -0.2},
         "yaxis": {"title": {"text": y_title}, "gridcolor": "#dddddd", "rangemode": "tozero"},
         "xaxis": {"title": {"text": x_title}},
@@ -29,22 +29,43 @@ def _layout(y_title: str = "", x_title: str = "", **extra) -> dict:
     }
 
 
-def lines(x: list, series: list[tuple[str, list]], y_title: str, percent: bool = False, reference=None) -> dict:
-    """One line per series over x (missing values leave a gap); optional horizontal target line."""
-    data = [
-        {
+def lines(x: list, series: list[tuple[str, list]], y_title: str, percent: bool = False, reference=None,
+          reference_name: str = "Mål", partial_last: bool = False) -> dict:
+    """One line per series over x (missing values leave a gap).
+
+    `reference`: the target, drawn as a dashed line named in the legend (so it reads as the target,
+    not as one more series). `partial_last`: the last point is a month not yet over; it is drawn
+    hollow and labelled, so a low count there is not read as a drop.
+    """
+    symbols = ["circle", "square", "diamond", "triangle-up"]
+    data = []
+    for i, (name, values) in enumerate(series):
+        symbol = symbols[i % 4]
+        trace = {
             "type": "scatter", "mode": "lines+markers", "name": name, "x": x, "y": values,
-            "line": {"color": PALETTE[i % len(PALETTE)], "width": 2},
-            "marker": {"symbol": ["circle", "square", "diamond", "triangle-up"][i % 4]},
+            "line": {"color": PALETTE[i % len(PALETTE)], "width": 2}, "marker": {"symbol": symbol, "size": 8},
         }
-        for i, (name, values) in enumerate(series)
-    ]
+        if partial_last and x:
+            trace["marker"]["symbol"] = [symbol] * (len(x) - 1) + [f"{symbol}-open"]
+        data.append(trace)
     layout = _layout(y_title)
     if percent:
         layout["yaxis"]["tickformat"] = ".0%"
-    if reference is not None:
-        layout["shapes"] = [_hline(reference)]
+    if reference is not None and x:
+        data.append(_reference_trace(x, reference, reference_name))
+    if partial_last and x:
+        layout["annotations"] = [{
+            "x": x[-1], "y": 1, "yref": "paper", "yanchor": "bottom", "showarrow": False,
+            "text": "ofullständig månad", "font": {"size": 12, "color": "#1a1a1a"},
+        }]
     return {"data": data, "layout": layout}
+
+
+def _reference_trace(x: list, y, name: str) -> dict:
+    return {
+        "type": "scatter", "mode": "lines", "name": name, "x": [x[0], x[-1]] if len(x) > 1 else x, "y": [y] * min(len(x), 2),
+        "line": {"color": REFERENCE_COLOUR, "width": 2, "dash": "dash"}, "hoverinfo": "skip",
+    }
 
 
 def bars(x: list, series: list[tuple[str, list]], y_title: str, reference=None, percent: bool = False) -> dict:

@@ -4,7 +4,12 @@ Why it exists: managers today count by hand in Excel (seed 003). Every table and
 chart's data can be taken there instead — but a cell a spreadsheet reads as a formula
 (`=HYPERLINK(...)`, `+`, `-`, `@`) in a name or an id could run when the file is opened
 (CSV/formula injection). Every text cell that starts like a formula is neutralised with a
-leading apostrophe, in both formats. Numbers stay numbers, dates stay dates.
+leading apostrophe, in both formats. Numbers stay numbers, dates stay dates: a value the table
+holds as a number (-3, -0,5) is written as a number, never neutralised; only text is.
+
+CSV comes in two variants (docs/web.md): for Swedish Excel (the default: `;` between cells,
+decimal comma, a UTF-8 byte order mark) and, with `?format=csv-maskin`, for machines (`,`,
+decimal point, no byte order mark). This module is the one writer every download goes through.
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
@@ -29,6 +35,26 @@ FORMATS = {
 # (tab and carriage return as well, OWASP's list).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER_FORMATS = {"share": "0%", "ratio": "0.0", "days": "0.0", "int": "0", "date": "yyyy-mm-dd"}
+# `?format=csv-maskin` on a CSV download: the plain variant for programs.
+MACHINE_CSV = "csv-maskin"
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    delimiter: str
+    decimal: str
+    bom: bool
+
+
+EXCEL_CSV = CsvDialect(delimiter=";", decimal=",", bom=True)
+PLAIN_CSV = CsvDialect(delimiter=",", decimal=".", bom=False)
+
+
+def csv_dialect(request: HttpRequest | None) -> CsvDialect:
+    """Swedish Excel unless the query string asks for the machine variant."""
+    if request is not None and request.GET.get("format") == MACHINE_CSV:
+        return PLAIN_CSV
+    return EXCEL_CSV
 
 
 def neutralise(value):
@@ -38,23 +64,27 @@ def neutralise(value):
     return value
 
 
-def to_csv(table: Table) -> bytes:
-    """UTF-8 with a byte order mark (so Excel reads å, ä, ö), comma-separated, header row."""
+def to_csv(table: Table, dialect: CsvDialect = EXCEL_CSV) -> bytes:
+    """UTF-8 (with a byte order mark for Excel, so it reads å, ä, ö), a header row, CRLF lines."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=dialect.delimiter, lineterminator="\r\n")
     writer.writerow([neutralise(c.header) for c in table.columns])
     for row in table.rows:
-        writer.writerow([_csv_value(row.get(c.key)) for c in table.columns])
-    return buffer.getvalue().encode("utf-8-sig")
+        writer.writerow([_csv_value(row.get(c.key), dialect) for c in table.columns])
+    return buffer.getvalue().encode("utf-8-sig" if dialect.bom else "utf-8")
 
 
-def _csv_value(value):
+def _csv_value(value, dialect: CsvDialect):
     if value is None:
         return ""
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, bool):
+        return neutralise(str(value))
     if isinstance(value, float):
-        return repr(round(value, 6))
+        return repr(round(value, 6)).replace(".", dialect.decimal)
+    if isinstance(value, int):
+        return str(value)
     return neutralise(value)
 
 
@@ -86,7 +116,7 @@ def to_xlsx_sheets(sheets: Sequence[tuple[str, Table]], wrap_over: int | None = 
                 kind = table.kind(i, col)
                 cell = _xlsx_cell(sheet, neutralise(value))
                 if isinstance(value, int | float | dt.date) and kind in NUMBER_FORMATS:
-                    cell.number_format = NUMBER_FORMATS[kind]
+                    cell.number_format = _number_format(kind, table.decimals(i, col))
                 if wrap_over is not None and isinstance(value, str) and len(value) > wrap_over:
                     cell.alignment = wrap
                 cells.append(cell)
@@ -94,6 +124,14 @@ def to_xlsx_sheets(sheets: Sequence[tuple[str, Table]], wrap_over: int | None = 
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _number_format(kind: str, decimals: int | None) -> str:
+    """The kind's format; a value judged against a target with the decimals the page shows."""
+    if decimals is None or kind not in ("share", "ratio", "days"):
+        return NUMBER_FORMATS[kind]
+    digits = "0." + "0" * decimals if decimals else "0"
+    return digits + ("%" if kind == "share" else "")
 
 
 def _xlsx_cell(sheet, value):
@@ -110,11 +148,11 @@ def _sheet_title(caption: str) -> str:
     return (cleaned or "Tabell")[:31]
 
 
-def response(table: Table, fmt: str, filename: str) -> HttpResponse:
-    """The table as an attachment named `<filename>.<fmt>`."""
+def response(table: Table, fmt: str, filename: str, request: HttpRequest | None = None) -> HttpResponse:
+    """The table as an attachment named `<filename>.<fmt>` (CSV in the variant the request asks for)."""
     if fmt not in FORMATS:
         raise Http404("okänt format")
-    body = to_csv(table) if fmt == "csv" else to_xlsx(table)
+    body = to_csv(table, csv_dialect(request)) if fmt == "csv" else to_xlsx(table)
     out = HttpResponse(body, content_type=FORMATS[fmt])
     out["Content-Disposition"] = f'attachment; filename="{ascii_filename(filename)}.{fmt}"'
     out["X-Content-Type-Options"] = "nosniff"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -61,6 +62,8 @@ class Table:
     css: dict[tuple[int, str], str] = field(default_factory=dict)
     flags: dict[tuple[int, str], str] = field(default_factory=dict)
     row_kinds: dict[int, str] = field(default_factory=dict)
+    # The target a cell's value is judged against: shown with the precision `format_against` needs.
+    targets: dict[tuple[int, str], float] = field(default_factory=dict)
     note: str = ""
     display_limit: int | None = None
     # (label, url) of the CSV/XLSX downloads, filled in when the page is rendered.
@@ -73,10 +76,11 @@ class Table:
         css: dict[str, str] | None = None,
         flags: dict[str, str] | None = None,
         kind: str | None = None,
+        targets: dict[str, float | None] | None = None,
     ) -> None:
         index = len(self.rows)
         self.rows.append(row)
-        for target, extra in ((self.links, links), (self.css, css), (self.flags, flags)):
+        for target, extra in ((self.links, links), (self.css, css), (self.flags, flags), (self.targets, targets)):
             for key, value in (extra or {}).items():
                 if value:
                     target[(index, key)] = value
@@ -86,18 +90,31 @@ class Table:
     def kind(self, index: int, col: Column) -> str:
         return self.row_kinds.get(index, "text") if col.kind == "value" else col.kind
 
+    def decimals(self, index: int, col: Column) -> int | None:
+        """Decimals a numeric cell judged against a target needs (None: the kind's own format)."""
+        value, target = self.rows[index].get(col.key), self.targets.get((index, col.key))
+        if target is None or not _is_number(value):
+            return None
+        return decimals_against(value, target, self.kind(index, col))
+
+    def text(self, index: int, col: Column, kind: str) -> str:
+        value, target = self.rows[index].get(col.key), self.targets.get((index, col.key))
+        if target is not None and _is_number(value):
+            return format_against(value, target, kind)
+        return format_value(value, kind)
+
     def cells(self) -> list[list[Cell]]:
         """The rows as the template shows them: formatted text, link, class, header or not."""
         shown = self.rows if self.display_limit is None else self.rows[: self.display_limit]
         out = []
-        for i, row in enumerate(shown):
+        for i in range(len(shown)):
             cells = []
             for j, col in enumerate(self.columns):
                 kind = self.kind(i, col)
                 css = [_KIND_CSS.get(kind, "num"), self.css.get((i, col.key), "")]
                 cells.append(
                     Cell(
-                        text=format_value(row.get(col.key), kind),
+                        text=self.text(i, col, kind),
                         href=self.links.get((i, col.key), ""),
                         css=" ".join(c for c in css if c),
                         header=j == 0,
@@ -137,8 +154,67 @@ class Table:
 _KIND_CSS = {"text": "", "id": "kod"}
 
 
+# The thousands separator and the space before "%": a no-break space (U+00A0) everywhere, so
+# "1 234" and "90 %" never break over two lines and a screen reader reads one number.
+SPACE = "\u00a0"
+# Decimals a value judged against a target shows at least (more when fewer would cross it).
+LEAST_DECIMALS = {"share": 1, "ratio": 1, "days": 1}
+_SCALE = {"share": 100}
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def number_text(value, decimals: int) -> str:
+    """A number in Swedish: no-break space between thousands, decimal comma."""
+    if isinstance(value, Decimal):
+        text = f"{value:,.{decimals}f}"
+    else:
+        text = f"{float(value):,.{decimals}f}" if decimals else f"{round(value):,}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", SPACE)
+
+
+def _exact(value, kind: str) -> Decimal:
+    """The value as written (the shortest decimal that is this float), scaled as shown (% for shares)."""
+    return Decimal(repr(float(value))) * _SCALE.get(kind, 1)
+
+
+def decimals_against(value, target, kind: str) -> int:
+    """The fewest decimals (at least LEAST_DECIMALS) at which the rounded value lies on the same
+    side of the target as the value itself: 0.8966 against 0.9 is "89,7 %", never "90 %".
+
+    Ends: at the value's own number of decimals the rounded value is the value.
+    """
+    shown_value, shown_target = _exact(value, kind), _exact(target, kind)
+    side = (shown_value > shown_target) - (shown_value < shown_target)
+    decimals = LEAST_DECIMALS.get(kind, 0)
+    while True:
+        rounded = shown_value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+        if (rounded > shown_target) - (rounded < shown_target) == side:
+            return decimals
+        decimals += 1
+
+
+def format_against(value, target, kind: str) -> str:
+    """A value as shown beside its target: the shown number and the verdict never disagree."""
+    if kind not in LEAST_DECIMALS and kind != "int":
+        return format_value(value, kind)
+    decimals = decimals_against(value, target, kind)
+    rounded = _exact(value, kind).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return number_text(rounded, decimals) + (f"{SPACE}%" if kind == "share" else "")
+
+
+def format_target(target, kind: str) -> str:
+    """A target exactly as set (0.9 is "90 %", 0.905 is "90,5 %"), so a value can be read against it."""
+    exact = _exact(target, kind).normalize()
+    decimals = max(0, -exact.as_tuple().exponent)
+    return number_text(exact, decimals) + (f"{SPACE}%" if kind == "share" else "")
+
+
 def format_value(value, kind: str) -> str:
-    """Swedish display: decimal comma, a non-breaking space before %, '–' for no value."""
+    """Swedish display: decimal comma, a non-breaking space before % and between thousands, '–'
+    for no value. A value judged against a target goes through `format_against` instead."""
     if value is None or value == "":
         return MISSING
     if isinstance(value, str):
@@ -148,11 +224,11 @@ def format_value(value, kind: str) -> str:
     if isinstance(value, bool):
         return "ja" if value else "nej"
     if kind == "share":
-        return f"{value * 100:.0f}\u00a0%"
+        return f"{number_text(value * 100, 0)}{SPACE}%"
     if kind == "ratio":
-        return f"{value:.1f}".replace(".", ",")
+        return number_text(value, 1)
     if kind == "days":
-        return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}".replace(".", ",")
+        return number_text(value, 0 if float(value).is_integer() else 1)
     if kind == "int":
-        return f"{int(value):,}".replace(",", "\u00a0")
+        return number_text(int(value), 0)
     return str(value)

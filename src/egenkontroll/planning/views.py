@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from egenkontroll.access.scoping import aggregate, request_scope
 from egenkontroll.core import planning
+from egenkontroll.core.dates_sv import week_text, weeks_ahead
 from egenkontroll.overview import charts, periods, snapshot
 from egenkontroll.overview.tables import Column, Table
 from egenkontroll.overview.views.common import (
@@ -164,7 +165,7 @@ def _week_columns() -> list[Column]:
 
 
 def _week_row(row: dict) -> dict:
-    return {"week": f"{row['iso_week']} (v. {row['week']})", "week_start": row["week_start"]}
+    return {"week": f"{week_text(row['week_start'])} ({weeks_ahead(row['week'])})", "week_start": row["week_start"]}
 
 
 def _weekly_table(frame: pl.DataFrame) -> Table:
@@ -192,7 +193,7 @@ def _limit_chart(chart_id, title, frame, queue, days, limit, flag) -> Chart:
         table.add(_week_row(row) | {k: _shown(row[k]) for k in keys})
     x = [d.isoformat() for d in frame["week_start"]]
     finite = [None if math.isinf(v) else round(v) for v in frame[days_key]]
-    figure = charts.lines(x, [(days_label, finite)], "Dagar", reference=limit)
+    figure = charts.lines(x, [(days_label, finite)], "Dagar", reference=limit, reference_name=f"Frist ({limit:g} dagar)")
     if queue is not None:
         queue_key, queue_label = queue
         figure["data"].append(
@@ -230,4 +231,4 @@ def export(request, table: str, fmt: str):
     data = build(request)
     if not data.context["result"]:
         raise Http404("Scenariot är inte giltigt.")
-    return export_table(data, table, fmt)
+    return export_table(data, table, fmt, request)

@@ -18,7 +18,15 @@ import datetime as dt
 
 from egenkontroll.overview import charts
 from egenkontroll.overview import figures as F
-from egenkontroll.overview.tables import MASK_NOTE, Column, Table, format_value
+from egenkontroll.overview.tables import (
+    MASK_NOTE,
+    SPACE,
+    Column,
+    Table,
+    format_against,
+    format_target,
+    format_value,
+)
 from egenkontroll.overview.views.common import Chart
 from egenkontroll.reports.masking import is_hidden
 
@@ -60,11 +68,19 @@ def target_text(fig: dict) -> str:
     if fig.get("target") is None or fig["better"] == "neutral":
         return ""
     sign = "≥" if fig["better"] == "higher" else "≤"
-    return f"{sign} {format_value(fig['target'], kind(fig))}"
+    return f"{sign}{SPACE}{format_target(fig['target'], kind(fig))}"
+
+
+def judged_target(fig: dict) -> float | None:
+    """The target the figure's value is judged against; None without a verdict."""
+    return None if fig["better"] == "neutral" else fig.get("target")
 
 
 def shown_text(fig: dict, masked: bool) -> str:
-    return format_value(shown(fig, masked), kind(fig))
+    value, target = shown(fig, masked), judged_target(fig)
+    if target is not None and isinstance(value, int | float):
+        return format_against(value, target, kind(fig))
+    return format_value(value, kind(fig))
 
 
 def summary_table(doc: dict, masked: bool) -> Table:
@@ -90,7 +106,8 @@ def summary_table(doc: dict, masked: bool) -> Table:
         }
         if not masked:
             row |= {"numerator": fig.get("numerator"), "denominator": fig.get("denominator")}
-        table.add(row, css={"value": STATUS_CSS.get(status, ""), "status": STATUS_CSS.get(status, "")}, kind=kind(fig))
+        table.add(row, css={"value": STATUS_CSS.get(status, ""), "status": STATUS_CSS.get(status, "")}, kind=kind(fig),
+                  targets={"value": judged_target(fig)})
     return table
 
 
@@ -114,7 +131,7 @@ def trend_table(dev: dict, masked: bool) -> Table:
         row = {"month": month_label(point["month"]), "value": value, "status": _status_text(status, value, "–")}
         if not masked:
             row |= {"numerator": point["numerator"], "denominator": point["denominator"]}
-        table.add(row, css={"value": STATUS_CSS.get(status, "")}, kind=kind(dev))
+        table.add(row, css={"value": STATUS_CSS.get(status, "")}, kind=kind(dev), targets={"value": judged_target(dev)})
     return table
 
 
@@ -128,6 +145,7 @@ def trend_chart(dev: dict, masked: bool) -> Chart:
         F.UNIT_LABEL[dev["unit"]],
         percent=dev["unit"] == "andel",
         reference=dev.get("target"),
+        reference_name=f"Mål {target_text(dev)}",
     )
     return Chart(id=f"trend-{dev['kpi']}", title=f"{dev['title']}, sex månader", figure=figure,
                  table=trend_table(dev, masked))
@@ -185,5 +203,5 @@ def deviations_table(doc: dict, masked: bool) -> Table:
         }
         if not masked:
             row |= {"numerator": dev.get("numerator"), "denominator": dev.get("denominator")}
-        table.add(row, kind=kind(dev))
+        table.add(row, kind=kind(dev), targets={"value": judged_target(dev)})
     return table

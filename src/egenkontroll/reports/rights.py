@@ -76,7 +76,7 @@ class ReportRights:
     @property
     def may_use(self) -> bool:
         """Any report page at all (the list): every role with figures."""
-        return self.scope.has_figures
+        return may_use_reports(self.scope)
 
     @property
     def may_open_some(self) -> bool:
@@ -143,6 +143,11 @@ def rights(request) -> ReportRights:
     return cached
 
 
+def may_use_reports(scope: Scope) -> bool:
+    """Any report page at all: every role with figures (also asked by the menu, web/menu.py)."""
+    return scope.has_figures
+
+
 def reports_required(page: str):
     """A report page: every role with figures; 403 for an administrator without another role."""
 
@@ -154,6 +159,7 @@ def reports_required(page: str):
             return view(request, *args, **kwargs)
 
         wrapped.egk_access = ("aggregate", page)
+        wrapped.egk_may = may_use_reports
         return wrapped
 
     return decorate

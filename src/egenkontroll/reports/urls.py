@@ -11,7 +11,7 @@ urlpatterns = [
     path("", views.lista, name="lista"),
     path("ny/", views.ny, name="ny"),
     path("<int:report_id>/", views.detalj, name="detalj"),
-    path("<int:report_id>/analys/<slug:kpi_id>/", views.analys, name="analys"),
+    path("<int:report_id>/analyser/", views.analyser, name="analyser"),
     path("<int:report_id>/faststall/", views.faststall, name="faststall"),
     path("<int:report_id>/ladda-ner/<slug:table>.<slug:fmt>", views.export, name="export"),
 ]

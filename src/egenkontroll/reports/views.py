@@ -25,7 +25,7 @@ from egenkontroll.core import deviations as D
 from egenkontroll.overview import periods, snapshot
 from egenkontroll.overview.downloads import ascii_filename
 from egenkontroll.overview.tables import MASK_NOTE, Column, Table
-from egenkontroll.overview.views.common import render_app_page
+from egenkontroll.overview.views.common import confirmation, confirmed, render_app_page
 from egenkontroll.reports import document as docs
 from egenkontroll.reports import exports
 from egenkontroll.reports import presentation as P
@@ -159,7 +159,7 @@ def report_document(report: MonthlyReport) -> dict:
         raise Http404(str(exc)) from exc
 
 
-def report_context(request, report: MonthlyReport, doc: dict) -> dict:
+def report_context(request, report: MonthlyReport, doc: dict, bound: dict | None = None) -> dict:
     r = rights(request)
     masked = r.masked(report.unit_id)
     sections = P.deviation_sections(doc, masked)
@@ -167,7 +167,7 @@ def report_context(request, report: MonthlyReport, doc: dict) -> dict:
     for section in sections:
         analysis = section["analysis"]
         section["form"] = (
-            AnalysisForm(
+            (bound or {}).get(section["kpi"]) or AnalysisForm(
                 initial={"cause": analysis.get("cause", ""), "actions": analysis.get("actions", "")},
                 prefix=section["kpi"],
             )
@@ -210,21 +210,54 @@ def _editable_report(request, report_id: int, allowed) -> MonthlyReport:
 
 
 @reports_required(PAGE)
-def analys(request, report_id: int, kpi_id: str):
-    """Save the analysis of one deviation (a draft only; text masked for personnummer)."""
+def analyser(request, report_id: int):
+    """Save the analyses of every deviation from the one form of the page (a draft only; text
+    masked for personnummer). One form, so nothing typed in one section is lost when another is
+    saved; on an error the page is shown again with everything as typed. Only the analyses whose
+    text changed are stored (and get the saving user as author)."""
     report = _editable_report(request, report_id, lambda r, rep: r.may_edit(rep))
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    form = AnalysisForm(request.POST, prefix=kpi_id)
     doc = report_document(report)
-    if kpi_id not in {d["kpi"] for d in doc["deviations"]}:
-        messages.error(request, "Analysen sparades inte: nyckeltalet avviker inte (längre) den här månaden.")
-    elif not form.is_valid():
-        messages.error(request, f"Analysen sparades inte: högst {TEXT_MAX} tecken per fält.")
-    else:
-        docs.save_analysis(report, kpi_id, form.cleaned_data["cause"], form.cleaned_data["actions"], request.user)
-        messages.success(request, "Analysen är sparad.")
-    return redirect(reverse("reports:detalj", kwargs={"report_id": report.pk}) + f"#avvikelse-{kpi_id}")
+    forms_ = {d["kpi"]: AnalysisForm(request.POST, prefix=d["kpi"]) for d in doc["deviations"]}
+    if not all(form.is_valid() for form in forms_.values()):
+        messages.error(request, f"Analyserna sparades inte: högst {TEXT_MAX} tecken per fält. Texten finns kvar nedan.")
+        context = report_context(request, report, doc, bound=forms_)
+        title = f"Nämndrapport {P.month_label(doc['month'])} – {doc['unit']['name']}"
+        return _render(request, "reports/detalj.html", title, context, status=400)
+    stored = doc.get("analyses", {})
+    saved = 0
+    for kpi_id, form in forms_.items():
+        cause, actions = form.cleaned_data["cause"].strip(), form.cleaned_data["actions"].strip()
+        before = stored.get(kpi_id, {})
+        if (cause, actions) != (before.get("cause", ""), before.get("actions", "")):
+            docs.save_analysis(report, kpi_id, cause, actions, request.user)
+            saved += 1
+    messages.success(request, f"Analyserna är sparade ({saved} ändrade)." if saved else "Inga analyser var ändrade.")
+    return redirect(reverse("reports:detalj", kwargs={"report_id": report.pk}) + "#avvikelser")
+
+
+def _ask_before_finalizing(request, report: MonthlyReport):
+    """Say what fastställ freezes, and what is still missing, before it is done."""
+    doc = report_document(report)
+    missing = docs.missing_analyses(doc)
+    frozen = [
+        f"{len(doc['figures'])} nyckeltal för {P.month_label(doc['month'])}, med värden och mål som de är nu "
+        "– en senare inläsning eller ett ändrat mål ändrar inte rapporten",
+        f"{len(doc['deviations'])} avvikelser med sina analyser (orsak och åtgärder) – de kan inte längre ändras",
+        "rapporten visas för nämnden",
+    ]
+    if missing:  # no button that would only be refused: say what is missing
+        frozen.append("Analys saknas för: " + ", ".join(missing) + " – rapporten kan inte fastställas förrän den finns.")
+    return confirmation(
+        request,
+        title=f"Fastställa nämndrapporten {P.month_label(doc['month'])} – {doc['unit']['name']}?",
+        question="Fastställ går inte att ångra. Det här låses:",
+        frozen=frozen,
+        confirm_label="" if missing else "Ja, fastställ rapporten",
+        cancel_url=reverse("reports:detalj", kwargs={"report_id": report.pk}),
+        current=PAGE,
+    )
 
 
 @reports_required(PAGE)
@@ -233,6 +266,8 @@ def faststall(request, report_id: int):
     report = _editable_report(request, report_id, lambda r, rep: r.may_finalize(rep))
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
+    if not confirmed(request):
+        return _ask_before_finalizing(request, report)
     try:
         docs.finalize(report, request.user)
     except docs.NotReady as exc:

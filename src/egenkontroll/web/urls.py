@@ -12,3 +12,8 @@ urlpatterns: list = [
     path("importer/", include("egenkontroll.cases.urls")),
     path("api/v1/", include("egenkontroll.api.urls")),
 ]
+
+# Swedish error pages in the page frame (web/errors.py); used when DEBUG is off.
+handler403 = "egenkontroll.web.errors.forbidden"
+handler404 = "egenkontroll.web.errors.not_found"
+handler500 = "egenkontroll.web.errors.server_error"

@@ -155,4 +155,4 @@ def export(request, audit_id: int, table: str, fmt: str):
     res = tables.compute(audit, template, rights(request).exact_counts(audit.district_ids))
     names = _names(audit, [f.responsible_unit_id for f in findings])
     data = export_tables(res, template, findings, names, not request_scope(request).masked)[table]
-    return downloads.response(data, fmt, f"granskning-{audit.pk}-{table}")
+    return downloads.response(data, fmt, f"granskning-{audit.pk}-{table}", request)

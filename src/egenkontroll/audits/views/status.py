@@ -6,7 +6,8 @@ findings stay open to follow-up, since that work outlives the audit. An auditor 
 every district of the audit closes it, or opens it again to correct a protocol. Who closed it
 and when is stored. A protocol save locks the audit row and re-checks the status inside its
 transaction (`protokoll._save`), and the close is one UPDATE of that row, so a save racing a
-close either lands before it or not at all.
+close either lands before it or not at all. Closing asks first (a confirmation page saying what
+is locked; the POST is repeated with bekraftat=ja), so a stray click freezes nothing.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseBadRequest, HttpResponseNotAllowed
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 
 from egenkontroll.access.scoping import aggregate
 from egenkontroll.audits.models import Audit
 from egenkontroll.audits.views.common import audit_or_404, rights
+from egenkontroll.overview.views.common import confirmation, confirmed
 
 STATUSES = ("avslutad", "pagaende")
 
@@ -43,6 +46,8 @@ def audit_status(request, audit_id: int):
             "Okänd status: skicka status=avslutad eller status=pagaende.", content_type="text/plain; charset=utf-8"
         )
     closing = status == "avslutad"
+    if closing and audit.closed_at is None and not confirmed(request):
+        return _ask_before_closing(request, audit)
     # One conditional UPDATE: it takes the row lock a protocol save waits on, and closing an
     # audit that is already closed keeps who closed it first.
     Audit.objects.filter(pk=audit.pk, closed_at__isnull=closing).update(
@@ -54,3 +59,24 @@ def audit_status(request, audit_id: int):
         else "Granskningen är öppnad igen: protokollen kan ändras.",
     )
     return redirect("audits:detalj", audit_id=audit.pk)
+
+
+def _ask_before_closing(request, audit: Audit):
+    """Say what closing freezes before it is done (the results may then be reported to the nämnd)."""
+    cases = audit.cases.all()
+    done = sum(1 for c in cases if c.complete)
+    total = len(cases)
+    return confirmation(
+        request,
+        title=f"Avsluta granskningen {audit.title}?",
+        question="När granskningen avslutas låses protokollen. Det här låses:",
+        frozen=[
+            f"{total} protokoll ({done} klara, {total - done} ej klara) – svaren kan inte längre ändras",
+            "resultaten per kvalitetsområde och stadsdel, som de då redovisas",
+            "vem som avslutade granskningen och när",
+        ],
+        confirm_label="Ja, avsluta granskningen",
+        cancel_url=reverse("audits:detalj", kwargs={"audit_id": audit.pk}),
+        current="granskning",
+        hidden=[("status", "avslutad")],
+    )

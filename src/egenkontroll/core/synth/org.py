@@ -65,6 +65,8 @@ def plan(scale_name: str, size_factor: float = 1.0) -> Plan:
         weights = np.array([1.0])
     elif scale.name == "city":
         weights = np.array(P.CITY_WEIGHTS)
+    elif scale.name == "demo":
+        weights = np.array(P.DEMO_WEIGHTS)
     else:
         weights = 1.0 / (np.arange(scale.districts) + P.NATIONAL_RANK_OFFSET)
     volumes = scale.reports_per_year * size_factor * weights / weights.sum()
@@ -73,16 +75,16 @@ def plan(scale_name: str, size_factor: float = 1.0) -> Plan:
         District(i, _district_code(scale.name, i), _district_name(scale, names[i + 1]), float(v))
         for i, v in enumerate(volumes)
     )
-    root_id = {"small": "EKEBY", "city": "STORVIK", "national": "RIKET"}[scale.name]
+    root_id = {"small": "EKEBY", "demo": "EKSTAD", "city": "STORVIK", "national": "RIKET"}[scale.name]
     return Plan(scale, root_id, districts)
 
 
 def _district_code(scale_name: str, i: int) -> str:
-    return {"small": "D01", "city": f"S{i + 1:02d}", "national": f"K{i + 1:03d}"}[scale_name]
+    return {"small": "D01", "demo": f"S{i + 1:02d}", "city": f"S{i + 1:02d}", "national": f"K{i + 1:03d}"}[scale_name]
 
 
 def _district_name(scale: P.Scale, place: str) -> str:
-    if scale.name == "city":
+    if scale.name in ("city", "demo"):
         return f"{place} {scale.district_label}"
     return f"{scale.district_label} {place}"
 

@@ -29,10 +29,15 @@ class Scale:
 
 SCALES = {
     "small": Scale("small", 1, 1_500, "Ekeby kommun", "Socialförvaltningen"),
+    # The demo: a town with three stadsdelsförvaltningar, so the city, the förvaltningar and the
+    # masking between them (the nämnd) show at first sight, still generated in seconds.
+    "demo": Scale("demo", 3, 3_600, "Ekstad", "stadsdelsförvaltning"),
     "city": Scale("city", 13, 40_000, "Storvik stad", "stadsdelsförvaltning"),
     "national": Scale("national", 290, 420_000, "Riket (syntetiskt)", "Socialförvaltningen"),
 }
 
+# Relative sizes of the demo's three districts.
+DEMO_WEIGHTS = (1.25, 1.0, 0.75)
 # Relative sizes of the 13 city districts (like Stockholm's: the largest about twice the smallest).
 CITY_WEIGHTS = (1.45, 1.30, 1.20, 1.10, 1.05, 1.00, 1.00, 0.95, 0.90, 0.85, 0.80, 0.75, 0.65)
 # National: municipality i (0-based, by size) gets a share proportional to 1 / (i + 3): the largest

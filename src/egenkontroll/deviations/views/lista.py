@@ -190,5 +190,5 @@ def export(request, table: str, fmt: str):
     if table == "avvikelser" and found.shown:
         log_access(request, action="export", page=PAGE,
                    detail="avvikelser: " + ", ".join(d.number for d in found.shown))
-    return downloads.response(found.tables[table], fmt, f"avvikelser-{found.year}-{table}")
+    return downloads.response(found.tables[table], fmt, f"avvikelser-{found.year}-{table}", request)
 

@@ -197,4 +197,4 @@ def arbetslista(request):
 def arbetslista_export(request, table: str, fmt: str):
     data, case_ids = build(request, for_export=True)
     record_cases(request, case_ids)
-    return export(data, table, fmt)
+    return export(data, table, fmt, request)

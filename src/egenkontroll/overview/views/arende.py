@@ -112,4 +112,4 @@ def arende(request, case_id: str):
 
 @person_level(page="arende", action="export")
 def arende_export(request, case_id: str, table: str, fmt: str):
-    return export(build(request, case_id), table, fmt)
+    return export(build(request, case_id), table, fmt, request)

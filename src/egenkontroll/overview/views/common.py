@@ -14,10 +14,11 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
-from egenkontroll.access.scoping import IMPORT_REVIEWERS, aggregate, request_scope
+from egenkontroll.access.scoping import aggregate, request_scope
 from egenkontroll.overview import downloads
 from egenkontroll.overview.periods import query_string
 from egenkontroll.overview.tables import Table
+from egenkontroll.web.menu import menu
 
 ROLE_LABELS = {
     "handlaggare": "handläggare",
@@ -93,26 +94,8 @@ def unit_crumbs(request, snap, unit_id: str | None, base: str, params: dict) -> 
 
 
 def nav(request, current: str) -> list[dict]:
-    scope = request_scope(request)
-    items = []
-    if scope.person_level:
-        items.append(("arbetslista", "Arbetslista"))
-    if scope.has_figures:
-        items += [("oversikt", "Översikt"), ("flode", "Flöde"), ("handlaggare", "Handläggare"), ("nyckeltal", "Nyckeltal")]
-    links = [
-        {"label": label, "url": reverse(f"overview:{name}"), "current": name == current} for name, label in items
-    ]
-    if scope.has_figures:  # the audit pages (egenkontroll.audits): results for every role with figures
-        links.append({"label": "Granskning", "url": reverse("audits:lista"), "current": current == "granskning"})
-    if scope.has_figures:  # the committee report (egenkontroll.reports): fastställda for every role with figures
-        links.append({"label": "Nämndrapport", "url": reverse("reports:lista"), "current": current == "rapport"})
-    if scope.has_figures:  # surge planning (egenkontroll.planning): figures only, every role with figures
-        links.append({"label": "Planering", "url": reverse("planning:planering"), "current": current == "planering"})
-    if scope.has_figures:  # avvikelser och lex Sarah (egenkontroll.deviations): the nämnd sees masked counts only
-        links.append({"label": "Avvikelser", "url": reverse("deviations:lista"), "current": current == "avvikelser"})
-    if scope.is_admin or scope.roles & IMPORT_REVIEWERS:  # the import page (egenkontroll.cases)
-        links.append({"label": "Importer", "url": reverse("cases:importer"), "current": current == "importer"})
-    return links
+    """The main menu (web/menu.py: derived from the views' own rights)."""
+    return menu(request, current)
 
 
 def render_page(request, data: PageData, current: str, export_name: str, export_kwargs: dict | None = None):
@@ -139,9 +122,9 @@ def render_page(request, data: PageData, current: str, export_name: str, export_
     return render(request, data.template, context)
 
 
-def export(data: PageData, table_id: str, fmt: str):
+def export(data: PageData, table_id: str, fmt: str, request=None):
     table = data.table(table_id)
-    return downloads.response(table, fmt, f"{data.filename}-{table.id}")
+    return downloads.response(table, fmt, f"{data.filename}-{table.id}", request)
 
 
 def aggregate_page(page: str, build):
@@ -153,7 +136,7 @@ def aggregate_page(page: str, build):
 
     @aggregate(page=page)
     def download(request, table: str, fmt: str):
-        return export(build(request), table, fmt)
+        return export(build(request), table, fmt, request)
 
     return view, download
 
@@ -172,6 +155,24 @@ def render_app_page(request, template: str, title: str, context: dict, current: 
         },
         status=status,
     )
+
+
+CONFIRMED = "bekraftat"
+
+
+def confirmed(request) -> bool:
+    """The user answered the confirmation page (`confirmation`) with yes."""
+    return request.POST.get(CONFIRMED) == "ja"
+
+
+def confirmation(request, *, title: str, question: str, frozen: list[str], confirm_label: str,
+                 cancel_url: str, current: str, hidden: list[tuple[str, str]] = ()):
+    """The page that asks before an act that freezes something: it says what, and repeats the POST.
+    An empty `confirm_label` offers no confirmation (the act would be refused), only the way back."""
+    return render_app_page(request, "overview/bekrafta.html", title, {
+        "question": question, "frozen": frozen, "confirm_label": confirm_label, "cancel_url": cancel_url,
+        "action": request.path, "hidden": list(hidden),
+    }, current)
 
 
 def unit_names(unit_ids) -> dict[str, str]:

@@ -12,6 +12,7 @@ import polars as pl
 from django.urls import reverse
 
 from egenkontroll.access.scoping import request_scope
+from egenkontroll.core.dates_sv import week_text
 from egenkontroll.overview import charts, flow, labels, periods, snapshot
 from egenkontroll.overview import figures as F
 from egenkontroll.overview.periods import query_string
@@ -141,7 +142,7 @@ def _weekly_chart(chart_id, title, series, weekly, masked: bool, y_title: str) -
     values = {key: weekly[key].to_list() for key, _ in series}
     if masked:
         values = {key: F.masked_series(v) for key, v in values.items()}
-    week_labels = [f"{s.isocalendar().year} v.{s.isocalendar().week:02d}" for s in weekly["week_start"]]
+    week_labels = [week_text(s) for s in weekly["week_start"]]
     for i, label in enumerate(week_labels):
         row = {"week": label, "week_end": weekly["week_end"][i]}
         row |= {key: values[key][i] for key, _ in series}

@@ -17,10 +17,11 @@ from django.urls import reverse
 
 from egenkontroll.access.scoping import aggregate, request_scope
 from egenkontroll.core import kpis
+from egenkontroll.core.dates_sv import month_is_partial, partial_month_text, short_month_text
 from egenkontroll.overview import charts, periods, snapshot
 from egenkontroll.overview import figures as F
 from egenkontroll.overview.periods import Period, query_string
-from egenkontroll.overview.tables import MASK_NOTE, Column, Table, format_value
+from egenkontroll.overview.tables import MASK_NOTE, Column, Table, format_against, format_value
 from egenkontroll.overview.views.common import (
     Chart,
     PageData,
@@ -31,7 +32,7 @@ from egenkontroll.overview.views.common import (
     unit_crumbs,
     visible_tops,
 )
-from egenkontroll.overview.views.oversikt import target_text
+from egenkontroll.overview.views.oversikt import judged_target, target_text
 
 MAX_MONTHS = 24
 
@@ -124,6 +125,9 @@ def build_detail(request, kpi_id: str) -> PageData:
 
 
 def _format(kpi: kpis.Kpi, value) -> str:
+    target = judged_target(kpi)
+    if target is not None and isinstance(value, int | float):
+        return format_against(value, target, F.KIND_OF_UNIT[kpi.unit])
     return format_value(value, F.KIND_OF_UNIT[kpi.unit])
 
 
@@ -141,15 +145,19 @@ def _trend_chart(snap, kpi: kpis.Kpi, unit_id: str, period: Period, total, maske
         if kpi.denominator is not None:
             columns.append(Column("denominator", "Nämnare", "int"))
     table = Table(id="trend", caption=f"{kpi.title} per månad", columns=columns, note=MASK_NOTE if masked else "")
-    labels = [start.strftime("%Y-%m") for start, _, _ in spans]
+    labels = [partial_month_text(start, as_of) for start, _, as_of in spans]
+    partial = bool(spans) and month_is_partial(spans[-1][0], spans[-1][2])
     for label, fig, value in zip(labels, figs, values, strict=True):
         row = {"month": label, "value": value}
         if not masked:
             row |= {"numerator": fig.numerator if fig else None, "denominator": fig.denominator if fig else None}
-        table.add(row, css={"value": F.status(kpi, value)})
+        table.add(row, css={"value": F.status(kpi, value)}, targets={"value": judged_target(kpi)})
     plotted = [v if isinstance(v, int | float) else None for v in values]
     reference = kpi.target if kpi.better != "neutral" else None
-    figure = charts.lines(labels, [(kpi.title, plotted)], F.UNIT_LABEL[kpi.unit], percent=kind == "share", reference=reference)
+    figure = charts.lines(
+        [short_month_text(start) for start, _, _ in spans], [(kpi.title, plotted)], F.UNIT_LABEL[kpi.unit],
+        percent=kind == "share", reference=reference, reference_name=f"Mål {target_text(kpi)}", partial_last=partial,
+    )
     return Chart("trend", f"{kpi.title} per månad", figure, table)
 
 
@@ -200,4 +208,4 @@ def nyckeltal_detalj(request, kpi_id: str):
 
 @aggregate(page="nyckeltal")
 def nyckeltal_detalj_export(request, kpi_id: str, table: str, fmt: str):
-    return export(build_detail(request, kpi_id), table, fmt)
+    return export(build_detail(request, kpi_id), table, fmt, request)

@@ -23,7 +23,7 @@ from egenkontroll.overview import figures as F
 from egenkontroll.overview import labels, periods, snapshot
 from egenkontroll.overview.periods import Period, query_string
 from egenkontroll.overview.queries import rule_titles, visible_cases
-from egenkontroll.overview.tables import MASK_NOTE, Column, Table, format_value
+from egenkontroll.overview.tables import MASK_NOTE, SPACE, Column, Table, format_target
 from egenkontroll.overview.views.common import (
     PageData,
     aggregate_page,
@@ -191,7 +191,8 @@ def _figure_table(snap, period, node, children, by_kind, masked, links) -> Table
         cell_links["kpi"] = reverse("overview:nyckeltal_detalj", kwargs={"kpi_id": kpi.id}) + query_string(
             **(node_params(node) if node and node.kind == "unit" else {}), **period.params()
         )
-        table.add(row, links=cell_links, css=css, flags=flags, kind=F.KIND_OF_UNIT[kpi.unit])
+        targets = {key: judged_target(kpi) for key in css}
+        table.add(row, links=cell_links, css=css, flags=flags, kind=F.KIND_OF_UNIT[kpi.unit], targets=targets)
     return table
 
 
@@ -213,7 +214,12 @@ def target_text(kpi: kpis.Kpi) -> str:
     if kpi.target is None or kpi.better == "neutral":
         return ""
     sign = "≥" if kpi.better == "higher" else "≤"
-    return f"{sign} {format_value(kpi.target, F.KIND_OF_UNIT[kpi.unit])}"
+    return f"{sign}{SPACE}{format_target(kpi.target, F.KIND_OF_UNIT[kpi.unit])}"
+
+
+def judged_target(kpi: kpis.Kpi) -> float | None:
+    """The target a value of this figure is judged against (None: no verdict, shown as usual)."""
+    return None if kpi.better == "neutral" else kpi.target
 
 
 def _underlag_url(kpi: kpis.Kpi, node: Node, period: Period) -> str:
@@ -244,7 +250,7 @@ def _long_table(snap, nodes: list[Node], by_kind, masked: bool) -> Table:
             }
             if not masked:
                 row |= {"numerator": fig.numerator if fig else None, "denominator": fig.denominator if fig else None}
-            table.add(row, kind=F.KIND_OF_UNIT[kpi.unit])
+            table.add(row, kind=F.KIND_OF_UNIT[kpi.unit], targets={"value": judged_target(kpi)})
     return table
 
 
@@ -354,4 +360,4 @@ def underlag(request):
 def underlag_export(request, table: str, fmt: str):
     data, case_ids = build_underlag(request)
     record_cases(request, case_ids)
-    return export(data, table, fmt)
+    return export(data, table, fmt, request)

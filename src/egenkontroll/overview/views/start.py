@@ -1,8 +1,8 @@
 """The start page: a caseworker lands on their work list, other roles on the overview.
 
 Why it exists: the issue makes the work list a caseworker's default landing page; managers,
-controllers and the nämnd start from the figures. A user with no role that shows case data
-(an administrator only) is told so instead of meeting a refusal.
+controllers and the nämnd start from the figures, an administrator without such a role on user
+administration. A user with no role at all is told so instead of meeting a refusal.
 """
 
 from __future__ import annotations
@@ -21,4 +21,6 @@ def start(request):
         return redirect("overview:oversikt")
     if scope.person_level:
         return redirect("overview:arbetslista")
+    if scope.is_admin:
+        return redirect("access:anvandare")
     return render(request, "overview/start.html", {"page_title": "Egenkontroll", "nav": nav(request, "")})
