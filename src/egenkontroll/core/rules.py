@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from egenkontroll.core.datafiles import configured_path, load_data_file
+from egenkontroll.core.references import Reference, parse_references, reference_on
 from egenkontroll.core.schema import EVENT_TYPES, INTERVENTIONS, LEGAL_BASES
 
 DEFAULT_FILE = Path(__file__).with_name("rules.yaml")
@@ -38,7 +39,7 @@ class Rule:
     id: str
     title: str
     kind: str
-    reference: str
+    references: tuple[Reference, ...]  # by trigger date; windows without overlap or gap
     trigger_event: str | None  # None: the trigger is an opened investigation
     interventions: tuple[str, ...] | None
     legal_bases: tuple[str, ...] | None
@@ -57,6 +58,17 @@ class Rule:
     @property
     def is_chain(self) -> bool:
         return self.link == "chain"
+
+    def reference_on(self, trigger_date: dt.date) -> Reference | None:
+        """The paragraph in force on the trigger date (SoL 2001:453 before 2025-07-01, 2025:400 after)."""
+        return reference_on(self.references, trigger_date)
+
+    @property
+    def reference(self) -> str:
+        """Every window's reference in one line, for listings that show the whole row."""
+        if len(self.references) == 1 and self.references[0].valid_from is None and self.references[0].valid_to is None:
+            return self.references[0].shown
+        return "; ".join(f"{r.window}: {r.shown}" for r in self.references)
 
 
 @dataclass(frozen=True)
@@ -79,6 +91,21 @@ class Catalogue:
 
     def warning_days(self) -> dict[str, int]:
         return {r.id: r.warning_days for r in self.rules}
+
+    def row_on(self, rule_id: str, trigger_date: dt.date) -> Rule | None:
+        """The row of `rule_id` that applies to a trigger on `trigger_date` (None: no row does)."""
+        return next((r for r in self.rules if r.id == rule_id
+                     and (r.valid_from is None or trigger_date >= r.valid_from)
+                     and (r.valid_to is None or trigger_date <= r.valid_to)), None)
+
+    def reference_for(self, rule_id: str, trigger_date: dt.date) -> Reference | None:
+        """The reference an obligation of `rule_id` triggered on `trigger_date` reports."""
+        row = self.row_on(rule_id, trigger_date)
+        return row.reference_on(trigger_date) if row else None
+
+    def unverified(self) -> list[tuple[Rule, Reference]]:
+        """Every (row, reference) whose paragraph was not verified in the law text as published."""
+        return [(r, ref) for r in self.rules for ref in r.references if not ref.verified]
 
 
 def _fail(path: Path, rule_id: str, msg: str) -> RuleError:
@@ -118,7 +145,7 @@ def _parse_rule(path: Path, raw: dict) -> Rule:
     rid = raw.get("id")
     if not rid:
         raise RuleError(f"{path}: en regel saknar id")
-    for key in ("title", "kind", "reference", "trigger", "satisfied_by", "due"):
+    for key in ("title", "kind", "trigger", "satisfied_by", "due"):
         if key not in raw:
             raise _fail(path, rid, f"fältet {key!r} saknas")
     if raw["kind"] not in KINDS:
@@ -146,11 +173,12 @@ def _parse_rule(path: Path, raw: dict) -> Rule:
     valid_to = _date(path, rid, raw.get("valid_to"), "valid_to")
     if valid_from and valid_to and valid_to < valid_from:
         raise _fail(path, rid, "valid_to ligger före valid_from")
+    references = _references(path, rid, raw, (valid_from, valid_to))
     return Rule(
         id=rid,
         title=raw["title"],
         kind=raw["kind"],
-        reference=" ".join(str(raw["reference"]).split()),
+        references=references,
         trigger_event=trigger_event,
         interventions=_choices(path, rid, trigger.get("intervention"), INTERVENTIONS, "trigger.intervention"),
         legal_bases=_choices(path, rid, trigger.get("legal_basis"), LEGAL_BASES, "trigger.legal_basis"),
@@ -165,6 +193,22 @@ def _parse_rule(path: Path, raw: dict) -> Rule:
         enabled=bool(raw.get("enabled", True)),
         warning_days=int(raw.get("warning_days", 0)),
     )
+
+
+def _references(path: Path, rid: str, raw: dict, covering: tuple[dt.date | None, dt.date | None]
+                ) -> tuple[Reference, ...]:
+    """`references:` (windows by trigger date), or the older single `reference:` text.
+
+    A catalogue of the older form still loads: its one text counts for every date and, since
+    nobody has said it was checked against the law text, as not verified.
+    """
+    if "references" in raw and "reference" in raw:
+        raise _fail(path, rid, "ange antingen references eller reference, inte båda")
+    if "references" in raw:
+        return parse_references(raw["references"], lambda msg: _fail(path, rid, msg), covering)
+    if not str(raw.get("reference") or "").strip():
+        raise _fail(path, rid, "fältet 'references' saknas")
+    return (Reference(" ".join(str(raw["reference"]).split()), verified=False),)
 
 
 def _check_overlaps(path: Path, rules: list[Rule]) -> None:

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from egenkontroll.access.scoping import person_level, scoped_case_or_404
 from egenkontroll.overview import labels, periods
-from egenkontroll.overview.queries import age_on, case_timeline, rule_titles
+from egenkontroll.overview.queries import age_on, case_timeline, reference_shown, rule_titles
 from egenkontroll.overview.tables import Column, Table
 from egenkontroll.overview.views.common import PageData, export, render_page
 
@@ -83,6 +83,7 @@ def _obligations_table(obligations: list[dict], today) -> Table:
             Column("days_late", "Dagar sen", "int"),
             Column("extended", "Förlängd"),
             Column("caseworker", "Handläggare"),
+            Column("reference", "Lagrum"),
         ],
     )
     for o in obligations:
@@ -98,6 +99,7 @@ def _obligations_table(obligations: list[dict], today) -> Table:
                 "days_late": late,
                 "extended": "ja" if o["extended"] else "",
                 "caseworker": o["caseworker_name"] or "",
+                "reference": reference_shown(o["rule"], o["trigger_date"]),
             },
             css={"status": STATUS_CSS.get(status, "")},
         )
