@@ -23,9 +23,10 @@ from egenkontroll.core.synth.population import YEAR, Population
 
 T = {name: i for i, name in enumerate(schema.EVENT_TYPES)}
 _ORDER = ("anmalan", "skyddsbedomning", "forhandsbedomning", "handlaggare", "utredning_inledd",
-          "utredning_forlangd", "utredning_avslutad", "vardplan", "insats_start", "genomforandeplan",
-          "besok", "overvagande", "omprovning", "vardnadsoverflyttning_overvagd", "insats_slut",
-          "arende_avslutat")
+          "lvu6_beslut", "utredning_forlangd", "lvu_ansokan", "utredning_avslutad", "vardplan", "insats_start",
+          "lvu6_understallt", "genomforandeplan", "umgangesbegransning", "besok", "overvagande", "omprovning",
+          "umgangesbegransning_overvagd", "vardnadsoverflyttning_overvagd", "umgangesbegransning_upphord",
+          "insats_slut", "arende_avslutat")
 RANK = np.array([_ORDER.index(t) for t in schema.EVENT_TYPES])
 OUTCOMES = ("inleda", "ej_inleda", "tillfors_utredning", "akut", "ej_akut", "insats", "ingen_insats")
 OUTCOME = {name: i for i, name in enumerate(OUTCOMES)}
