@@ -554,3 +554,29 @@ def test_items_by_hand():
         kpis.items(*args, "anmalningar", *city.PERIOD, part="num")
     with pytest.raises(OrgTreeError, match="okänd enhet"):
         kpis.items(*args, "anmalningar", *city.PERIOD, unit_id="G9")
+
+
+# ------------------------------------------------------------------ issue 11: aktualiseringar
+
+
+def test_anmalningar_count_anmalningar_only_and_aktualiseringar_every_kind():
+    evs = events(
+        ("a", "k1", "anmalan", "2024-01-10", {"source": "polis"}),
+        ("b", "k2", "anmalan", "2024-01-11", {"kind": "anmalan", "source": "skola"}),
+        ("c", "k3", "anmalan", "2024-01-12", {"kind": "ansokan", "source": "enskild"}),
+        ("e", "k4", "anmalan", "2024-01-13", {"kind": "information"}),
+        ("f", "k5", "anmalan", "2024-01-14", {"kind": "ansokan", "source": "anhorig"}),
+    )
+    args = (evs, city.city_obligations([]), small_org(), city.CASEWORKERS, d("2024-01-01"), d("2024-03-31"))
+    ids = ["anmalningar", "aktualiseringar"]
+    totals = kpis.compute(*args, kpi_ids=ids)
+    # a (empty kind = anmälan) and b are anmälningar; all five are aktualiseringar
+    assert fig(totals, "G1", "anmalningar") == (2, None, 2.0)
+    assert fig(totals, "G1", "aktualiseringar") == (5, None, 5.0)
+    by_kind = kpis.compute(*args, kpi_ids=ids, breakdown="kind")
+    assert by_kind["kpi"].unique().to_list() == ["aktualiseringar"]  # anmalningar has no kind breakdown
+    assert [fig(by_kind, "G1", "aktualiseringar", k)[0] for k in ("anmalan", "ansokan", "information")] == [2, 2, 1]
+    by_source = kpis.compute(*args, kpi_ids=ids, breakdown="source")
+    counted = {c: fig(by_source, "G1", "aktualiseringar", c)[0] for c in kpis.BREAKDOWNS["source"]}
+    assert {c: n for c, n in counted.items() if n} == {"polis": 1, "skola": 1, "enskild": 1, "anhorig": 1, "okand": 1}
+    assert fig(by_source, "G1", "anmalningar", "polis")[0] == 1 and fig(by_source, "G1", "anmalningar", "okand")[0] == 0
