@@ -152,7 +152,8 @@ def _interventions(rng, b: Blocks, tl: C.Timeline, kept: np.ndarray, mult: C.Gri
     visited = np.isin(itype, C.FV_TYPES)
     _chain(rng, b, "besok", case, ins, start, end, phase, dk, visited, mult, h1,
            P.VISIT_GAP_DAYS, P.VISIT_GAP_SD)
-    reviewed = placed & (basis != C.LVU3)
+    # an omedelbart omhändertagande (LVU 6 §) is not considered every 6 months (LVU 13 §; issue 11)
+    reviewed = placed & (basis != C.LVU3) & (basis != C.LVU6)
     _chain(rng, b, "overvagande", case, ins, start, end, phase, dk, reviewed, mult, h1,
            P.REVIEW_GAP_DAYS, P.REVIEW_GAP_SD)
     _chain(rng, b, "omprovning", case, ins, start, end, phase, dk, placed & (basis == C.LVU3), mult, h1,
