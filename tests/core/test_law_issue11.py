@@ -257,7 +257,7 @@ def test_no_jourhem_duty_without_a_jourhem_open_at_the_conclusion():
 def test_the_jourhem_rows_change_reference_at_the_new_socialtjanstlag():
     refs = {r.valid_from: r.reference for r in load_catalogue().rules if r.id == "jourhem_2m"}
     assert "2001:453" in refs[None] and "6 kap. 6 §" in refs[None]
-    assert "2025:400" in refs[d("2025-07-01")] and "ej verifierad" in refs[d("2025-07-01")]
+    assert "2025:400" in refs[d("2025-07-01")] and "22 kap. 4 § andra stycket" in refs[d("2025-07-01")]
 
 
 # ------------------------------------------------------------------ anmälan, ansökan, information
