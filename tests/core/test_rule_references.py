@@ -29,6 +29,7 @@ LAST_OLD, FIRST_NEW = dt.date(2025, 6, 30), dt.date(2025, 7, 1)
         ("besok_3m", "(2001:453) 6 kap. 7 b §", "(2025:400) 22 kap. 12 § andra stycket"),
         ("vardplan_placering", "(2001:453) 11 kap. 3 § första", "(2025:400) 9 kap. 12 § första stycket"),
         ("genomforandeplan_1m", "(2001:453) 11 kap. 3 §", "(2025:400) 9 kap. 12 § andra"),
+        ("jourhem_2m", "(2001:453) 6 kap. 6 §", "(2025:400) 22 kap. 4 § andra stycket"),
     ],
 )
 def test_the_day_before_and_the_day_of_the_new_law(rule_id, old, new):
@@ -129,3 +130,27 @@ def test_rules_on_a_date_shows_the_paragraph_in_force():
     assert "20 kap. 3 §" in after.stdout and "11 kap. 2 §" not in after.stdout
     bad = runner.invoke(app, ["rules", "--datum", "30/6"])
     assert bad.exit_code == 2 and "ÅÅÅÅ-MM-DD" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "paragraph"),
+    [
+        ("lvu_understallning_1v", "(1990:52) med särskilda bestämmelser om vård av unga 7 § första stycket"),
+        ("lvu_ansokan_4v", "(1990:52) med särskilda bestämmelser om vård av unga 8 § första stycket"),
+        ("lvu14_overvagande_3m", "(1990:52) med särskilda bestämmelser om vård av unga 14 § tredje stycket"),
+        ("omprovning_6m", "(1990:52) med särskilda bestämmelser om vård av unga 13 § andra stycket"),
+    ],
+)
+def test_lvu_rules_keep_their_verified_paragraph_across_the_new_socialtjanstlag(rule_id, paragraph):
+    catalogue = load_catalogue(DEFAULT_FILE)
+    before, after = catalogue.reference_for(rule_id, LAST_OLD), catalogue.reference_for(rule_id, FIRST_NEW)
+    assert before == after and before.verified and paragraph in before.text
+
+
+def test_every_row_of_the_catalogue_has_a_reference_on_every_date_it_applies():
+    catalogue = load_catalogue(DEFAULT_FILE)
+    for rule in catalogue.rules:
+        for day in (dt.date(2020, 1, 1), dt.date(2022, 6, 30), dt.date(2022, 7, 1), LAST_OLD, FIRST_NEW,
+                    dt.date(2026, 12, 31)):
+            if catalogue.row_on(rule.id, day) is rule:
+                assert rule.reference_on(day) is not None, (rule.id, day)

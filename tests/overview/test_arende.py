@@ -43,7 +43,7 @@ def test_no_personnummer_anywhere_on_the_page(login):
 def test_an_overdue_deadline_counts_days_late_to_today(login):
     response = login("anna").get("/arende/C4/")
     rows = {r["rule"]: r for r in response.context["tables"][1].rows}
-    skydd = rows["Skyddsbedömning samma eller nästa dag"]
+    skydd = rows["Skyddsbedömning genast (samma eller nästa dag)"]
     assert (skydd["status"], skydd["days_late"]) == ("Försenad", 4)
     assert response.context["overdue_count"] == 1
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from egenkontroll.core.datafiles import configured_path, load_data_file
 from egenkontroll.core.references import Reference, parse_references, reference_on
-from egenkontroll.core.schema import EVENT_TYPES, INTERVENTIONS, LEGAL_BASES
+from egenkontroll.core.schema import EVENT_TYPES, INTERVENTIONS, LEGAL_BASES, PLACEMENTS, REPORT_KINDS
 
 DEFAULT_FILE = Path(__file__).with_name("rules.yaml")
 RULES_ENV = "EGK_RULES_FILE"  # a municipality's own catalogue replaces the shipped one
@@ -53,6 +53,10 @@ class Rule:
     valid_to: dt.date | None = None
     enabled: bool = True
     warning_days: int = 0
+    kinds: tuple[str, ...] | None = None  # anmalan triggers: only these kinds (schema.REPORT_KINDS)
+    unless_investigating: bool = False  # no obligation while an investigation of the case is open
+    open_placement: tuple[str, ...] | None = None  # one obligation per open placement of these kinds
+    void_on: str | None = None  # an event of this type in the same placement ends the obligation
     extra: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -167,8 +171,24 @@ def _parse_rule(path: Path, raw: dict) -> Rule:
         first, then = _step(path, rid, due["first"], "due.first"), _step(path, rid, due["then"], "due.then")
     else:
         first, then = _step(path, rid, due, "due"), None
+    known_trigger = {"event_type", "investigation", "intervention", "legal_basis", "kind",
+                     "unless_investigating", "open_placement"}
+    if set(trigger) - known_trigger:
+        raise _fail(path, rid, f"okänt fält i trigger: {', '.join(sorted(set(trigger) - known_trigger))}")
+    if trigger.get("kind") is not None and trigger_event != "anmalan":
+        raise _fail(path, rid, "trigger.kind gäller bara trigger event_type: anmalan")
+    open_placement = trigger.get("open_placement")
+    if open_placement is not None and (not isinstance(open_placement, dict) or "intervention" not in open_placement):
+        raise _fail(path, rid, "trigger.open_placement ska ange intervention: [...]")
+    if open_placement is not None and satisfied["link"] != "placement":
+        raise _fail(path, rid, "trigger.open_placement kräver satisfied_by.link: placement")
+    void_on = raw.get("void_on")
+    if void_on is not None and void_on not in EVENT_TYPES:
+        raise _fail(path, rid, f"okänd händelsetyp i void_on: {void_on!r}")
     if due.get("extensions") and trigger_event is not None:
         raise _fail(path, rid, "extensions gäller bara utredningar (trigger investigation: opened)")
+    if raw["kind"] == "lag" and raw.get("enabled", True) is False:
+        raise _fail(path, rid, "en lagregel (kind lag) kan inte stängas av: bara lokala riktlinjer kan det")
     valid_from = _date(path, rid, raw.get("valid_from"), "valid_from")
     valid_to = _date(path, rid, raw.get("valid_to"), "valid_to")
     if valid_from and valid_to and valid_to < valid_from:
@@ -192,6 +212,11 @@ def _parse_rule(path: Path, raw: dict) -> Rule:
         valid_to=valid_to,
         enabled=bool(raw.get("enabled", True)),
         warning_days=int(raw.get("warning_days", 0)),
+        kinds=_choices(path, rid, trigger.get("kind"), REPORT_KINDS, "trigger.kind"),
+        unless_investigating=bool(trigger.get("unless_investigating", False)),
+        open_placement=_choices(path, rid, (open_placement or {}).get("intervention"), PLACEMENTS,
+                                "trigger.open_placement.intervention") if open_placement is not None else None,
+        void_on=void_on,
     )
 
 

@@ -123,7 +123,7 @@ def case_timeline(case: Case, today: dt.date) -> tuple[Person | None, list[dict]
         Event.objects.filter(case_id=case.case_id)
         .order_by("date", "event_id")
         .values(
-            "event_id", "event_type", "date", "outcome", "intervention", "legal_basis", "until", "ref",
+            "event_id", "event_type", "date", "outcome", "intervention", "legal_basis", "until", "ref", "kind", "source",
             "unit_id", "caseworker_id", unit_name=F("unit__name"), caseworker_name=F("caseworker__name"),
         )
     )

@@ -48,14 +48,18 @@ def _events_table(events: list[dict]) -> Table:
         columns=[
             Column("date", "Datum", "date"),
             Column("event", "Händelse"),
-            Column("detail", "Utfall eller insats"),
+            Column("detail", "Typ, utfall eller insats"),
             Column("until", "Förlängd till", "date"),
             Column("unit", "Enhet"),
             Column("caseworker", "Handläggare"),
         ],
     )
     for e in events:
-        detail = [labels.outcome(e["outcome"]), labels.intervention(e["intervention"]), e["legal_basis"] or ""]
+        detail = [
+            labels.report_kind(e.get("kind") or "anmalan") if e["event_type"] == "anmalan" else "",
+            labels.source(e.get("source")) if e["event_type"] == "anmalan" else "",
+            labels.outcome(e["outcome"]), labels.intervention(e["intervention"]), labels.legal_basis(e["legal_basis"]),
+        ]
         table.add(
             {
                 "date": e["date"],
