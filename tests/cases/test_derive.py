@@ -26,6 +26,21 @@ def test_content_hash_is_blake2b_of_the_canonical_text_without_the_row_number():
     assert derive.content_hashes(changed).to_list() != [expected]
 
 
+def test_the_default_kind_keeps_the_digest_stored_before_kind_existed():
+    """Issue 11 added `kind`: an anmälan (empty or `anmalan`) hashes as before, so a re-import after
+    the upgrade finds nothing changed; an ansökan is different content."""
+    frame = events(("e1", "C1", "anmalan", "2024-01-08", {"source": "skola", "person_key": "pk1"}))
+    text = "\u241f".join(
+        ["e1", "C1", "pk1", "F", "2015-03-12", "anmalan", "2024-01-08", "G1", "H1"]
+        + ["\u2400"] * 5 + ["skola", "false"]
+    )
+    before = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    as_anmalan = frame.with_columns(pl.lit("anmalan").alias("kind"))
+    as_ansokan = frame.with_columns(pl.lit("ansokan").alias("kind"))
+    assert derive.content_hashes(frame).to_list() == derive.content_hashes(as_anmalan).to_list() == [before]
+    assert derive.content_hashes(as_ansokan).to_list() != [before]
+
+
 def test_org_units_carry_every_ancestor_by_level():
     units = conform(
         pl.DataFrame(

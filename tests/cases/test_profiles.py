@@ -53,12 +53,45 @@ def test_the_wide_layout_becomes_one_event_per_filled_date(tmp_path):
         "event_id": "A1:forhandsbedomning", "case_id": "A1", "person": "-", "gender": "M",
         "event_type": "forhandsbedomning", "date": "2024-01-19", "unit_id": "G1", "caseworker_id": "h1",
         "ref": "A1:anmalan", "outcome": "inleda", "intervention": None, "legal_basis": None, "until": None,
-        "source": None, "unaccompanied": "0",
+        "source": None, "unaccompanied": "0", "kind": None,
     }
     assert (a1["A1:insats_start"]["intervention"], a1["A1:insats_start"]["legal_basis"]) == ("familjehem", "LVU2")
     assert a1["A1:insats_slut"]["ref"] == "A1:insats_start"
     assert conversion.origins["events"]["source_row"].to_list() == [2] * 9 + [3] * 3 + [4] * 2
     assert conversion.tables["org_units"]["level"].to_list() == ["stad", "forvaltning", "grupp"]
+
+
+def test_aktualiseringstyp_and_the_lvu_steps_map_in_any_letter_case(tmp_path):
+    """Issue 11: the kind of each aktualisering (Anmälan, Ansökan, Övrigt; any case) and the
+    optional LVU columns; an export without them (the one above) still reads."""
+    header = ARENDEN.splitlines()[0].split(";") + [
+        "aktualiseringstyp", "lvu6_beslut_datum", "lvu6_understallt_datum", "lvu_ansokan_datum",
+        "umgangesbegransning_datum", "umgangesbegransning_upphord_datum",
+    ]
+    rows = [
+        {"arende_id": "B1", "personnummer": BOY, "anmalan_datum": "2024-03-27", "aktualiseringstyp": "ANSÖKAN",
+         "utredning_start": "2024-03-27", "insats_start": "2024-03-28", "insats": "Jourhem", "lagrum": "LVU 6 §",
+         "lvu6_beslut_datum": "2024-03-28", "lvu6_understallt_datum": "2024-04-02",
+         "lvu_ansokan_datum": "2024-04-19", "umgangesbegransning_datum": "2024-04-05",
+         "umgangesbegransning_upphord_datum": "2024-06-01"},
+        {"arende_id": "B2", "personnummer": GIRL, "anmalan_datum": "2024-03-01", "aktualiseringstyp": "övrigt"},
+        {"arende_id": "B3", "personnummer": GIRL, "anmalan_datum": "2024-03-02", "aktualiseringstyp": "Anmälan"},
+        {"arende_id": "B4", "personnummer": BOY, "anmalan_datum": "2024-03-03"},
+    ]
+    arenden = "\n".join(
+        [";".join(header)] + [";".join({"enhet_id": "G1", **row}.get(c, "") for c in header) for row in rows]
+    ) + "\n"
+    directory = tmp_path / "export"
+    directory.mkdir()
+    for name, text in {"enheter": ENHETER, "handlaggare": HANDLAGGARE, "arenden": arenden}.items():
+        (directory / f"{name}.csv").write_text(text, encoding="utf-8")
+    events = convert(load_profile("generisk-bred"), directory).tables["events"]
+    kinds = dict(events.filter(events["event_type"] == "anmalan").select("case_id", "kind").rows())
+    assert kinds == {"B1": "ansokan", "B2": "information", "B3": "anmalan", "B4": None}
+    b1 = {r["event_type"]: r for r in events.filter(events["case_id"] == "B1").to_dicts()}
+    assert b1["lvu6_understallt"]["ref"] == "B1:lvu6_beslut"
+    assert b1["umgangesbegransning"]["ref"] == b1["umgangesbegransning_upphord"]["ref"] == "B1:insats_start"
+    assert (b1["lvu_ansokan"]["date"], b1["insats_start"]["legal_basis"]) == ("2024-04-19", "LVU6")
 
 
 @pytest.mark.django_db

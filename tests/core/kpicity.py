@@ -150,13 +150,13 @@ OBLIGATION_ROWS = [
     _ob("c5", "forhandsbedomning_14d", "c5b", "2024-02-01", "2024-02-15", None, "overdue", "G2", "cecilia"),
     _ob("c6", "forhandsbedomning_14d", "c6a", "2023-08-25", "2023-09-08", "2023-09-05", "fulfilled_on_time", "G3", "david"),
     _ob("c7", "forhandsbedomning_14d", "c7a", "2023-12-01", "2023-12-15", "2023-12-05", "fulfilled_on_time", "G1", "alice"),
-    _ob("c7", "forhandsbedomning_14d", "c7b", "2024-02-10", "2024-02-26", "2024-02-15", "fulfilled_on_time", "G1", "alice"),
+    # c7b (2024-02-10) came in while c7's investigation (opened 2023-12-05 by c7f) was open: it is
+    # added to that investigation and owes no förhandsbedömning (issue 11), so no 14d/10ad rows.
     _ob("c8", "forhandsbedomning_14d", "c8a", "2023-09-01", "2023-09-15", "2023-09-10", "fulfilled_on_time", "G3", "david"),
     _ob("c9", "forhandsbedomning_14d", "c9a", "2023-12-01", "2023-12-15", "2023-12-04", "fulfilled_on_time", "G2", "cecilia"),
     _ob("c1", "forhandsbedomning_10ad", "c1a", "2024-01-10", "2024-01-24", "2024-01-20", "fulfilled_on_time", "G1", "alice"),
     _ob("c2", "forhandsbedomning_10ad", "c2a", "2024-01-31", "2024-02-14", "2024-02-20", "fulfilled_late", "G3", "david"),
     _ob("c5", "forhandsbedomning_10ad", "c5a", "2023-12-31", "2024-01-15", "2024-01-05", "fulfilled_on_time", "G2", "cecilia"),
-    _ob("c7", "forhandsbedomning_10ad", "c7b", "2024-02-10", "2024-02-23", "2024-02-15", "fulfilled_on_time", "G1", "alice"),
     _ob("c1", "utredning_4m", "c1f", "2024-01-20", "2024-05-20", None, "pending", "G2", "bertil"),
     _ob("c3", "utredning_4m", "c3f", "2023-10-10", "2024-03-10", "2024-02-20", "fulfilled_on_time", "G3", "david", True),
     _ob("c6", "utredning_4m", "c6f", "2023-09-05", "2024-01-05", "2024-01-15", "fulfilled_late", "G3", "david"),

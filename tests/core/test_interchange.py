@@ -718,3 +718,58 @@ class tmp_dataset:
 def test_separator_sniffing(tmp_path, text, columns):
     (tmp_path / "t.csv").write_text(text)
     assert read_tables(tmp_path / "t.csv").tables["t"].columns == ["_row", *columns]
+
+
+# ---------------------------------------------------------------- issue 11: the kind of an anmälan
+
+
+def with_kind_column(directory: Path, *rows: dict[str, str]) -> None:
+    """events.csv with an added `kind` column (empty on the existing rows) and `rows` appended."""
+    path = directory / "events.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = [*EVENT_HEADER, "kind"]
+    body = [line + "," for line in lines[1:]]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        fh.write(",".join(header) + "\n" + "\n".join(body) + "\n")
+        writer = csv.writer(fh, lineterminator="\n")
+        for row in rows:
+            writer.writerow([row.get(c, "") for c in header])
+
+
+def test_kind_defaults_to_anmalan_and_is_read_in_any_letter_case(tmp_path):
+    directory = copy_minimal(tmp_path)
+    with_kind_column(
+        directory,
+        good_event(event_id="k1", kind="ANSOKAN"),
+        good_event(event_id="k2", kind="Information"),
+        good_event(event_id="k3", kind=""),
+    )
+    ds = read(directory)
+    assert ds.rejects.height == 0
+    kinds = dict(ds.events.filter(pl.col("event_type") == "anmalan").select("event_id", "kind").rows())
+    assert (kinds["k1"], kinds["k2"], kinds["k3"]) == ("ansokan", "information", "anmalan")
+    assert set(kinds.values()) <= set(schema.REPORT_KINDS)
+    assert ds.events.filter(pl.col("event_type") != "anmalan")["kind"].null_count() == (
+        ds.events.filter(pl.col("event_type") != "anmalan").height
+    )
+
+
+def test_a_v1_file_without_kind_reads_every_anmalan_as_anmalan(tmp_path):
+    ds = read(copy_minimal(tmp_path))
+    reports = ds.events.filter(pl.col("event_type") == "anmalan")
+    assert reports.height > 0 and reports["kind"].to_list() == ["anmalan"] * reports.height
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        (dict(kind="orosanmalan"), "okänd aktualiseringstyp (kind) (tillåtna: anmalan, ansokan, information)"),
+        (dict(event_type="skyddsbedomning", outcome="akut", source="", kind="ansokan"),
+         "aktualiseringstyp (kind) anges bara för anmalan"),
+    ],
+)
+def test_a_bad_kind_is_one_reject(tmp_path, overrides, reason):
+    directory = copy_minimal(tmp_path)
+    with_kind_column(directory, good_event(event_id="k1", **overrides))
+    ds = read(directory)
+    assert ds.rejects.select("event_id", "column", "reason").rows() == [("k1", "kind", reason)]

@@ -62,11 +62,12 @@ def write_catalogue(tmp_path, mutate) -> str:
         (lambda k: k[0].update(id="anmalningar_x"), "okänt id 'anmalningar_x'"),
         (lambda k: k.pop(), "saknas: arenden_per_handlaggare"),
         (lambda k: k[0].update(unit="andel"), "kind 'count' passar inte unit 'andel'"),
-        (lambda k: k[2]["numerator"].update(rule=["forhandsbedomning_15d"]), "fb_inom_14d_andel): numerator: okänt värde i rule"),
+        # k[1] is aktualiseringar (issue 11), so the share figures start at k[2]
+        (lambda k: k[3]["numerator"].update(rule=["forhandsbedomning_15d"]), "fb_inom_14d_andel): numerator: okänt värde i rule"),
         (lambda k: k[0]["numerator"].update(period_field="due_date"), "period_field 'due_date' ska vara en av date"),
         (lambda k: k[0]["numerator"].update(rule=["utredning_4m"]), "numerator: okänt fält rule"),
-        (lambda k: k[1].pop("denominator"), "denominator krävs för kind share"),
-        (lambda k: k[2].update(target=95), "är en andel och ska ligga mellan 0 och 1"),
+        (lambda k: k[2].pop("denominator"), "denominator krävs för kind share"),
+        (lambda k: k[3].update(target=95), "är en andel och ska ligga mellan 0 och 1"),
     ],
 )
 def test_a_broken_catalogue_is_refused_naming_file_and_entry(tmp_path, mutate, message):
@@ -139,10 +140,12 @@ def test_target_status_follows_the_direction():
         ("D2", "anmalningar", (1, None, 1.0)),
         ("S", "anmalan_inledd_andel", (1, 4, 0.25)),
         ("G1", "anmalan_inledd_andel", (1, 2, 0.5)),
-        ("S", "fb_inom_14d_andel", (3, 4, 0.75)),
-        ("D1", "fb_inom_14d_andel", (3, 3, 1.0)),
+        # decided in the period: c1 on time (G1), c5a on time (G2), c2 late (G3); c7b owes none
+        # since it came in during c7's open investigation (issue 11)
+        ("S", "fb_inom_14d_andel", (2, 3, 2 / 3)),
+        ("D1", "fb_inom_14d_andel", (2, 2, 1.0)),
         ("D2", "fb_inom_14d_andel", (0, 1, 0.0)),
-        ("S", "fb_inom_10ad_andel", (3, 4, 0.75)),
+        ("S", "fb_inom_10ad_andel", (2, 3, 2 / 3)),
         ("S", "fb_forsenade", (1, None, 1.0)),
         ("G2", "fb_forsenade", (1, None, 1.0)),
         ("G1", "fb_forsenade", (0, None, 0.0)),
@@ -175,11 +178,11 @@ def test_figures_match_the_hand_computed_values(figures, node, kpi, expected):
 
 
 def test_medians_are_taken_per_subtree_not_from_the_childrens_medians(figures):
-    # Decision days in the period: c1 10 (G1), c7b 5 (G1), c5a 5 (G2), c2 20 (G3).
-    assert fig(figures, "G1", "fb_dagar_median") == (2, None, 7.5)
+    # Decision days in the period: c1 10 (G1), c5a 5 (G2), c2 20 (G3) (c7b owes no decision).
+    assert fig(figures, "G1", "fb_dagar_median") == (1, None, 10.0)
     assert fig(figures, "G2", "fb_dagar_median") == (1, None, 5.0)
-    assert fig(figures, "D1", "fb_dagar_median") == (3, None, 5.0)  # median of 10, 5, 5 — not of 7.5 and 5
-    assert fig(figures, "S", "fb_dagar_median") == (4, None, 7.5)
+    assert fig(figures, "D1", "fb_dagar_median") == (2, None, 7.5)  # median of 10 and 5
+    assert fig(figures, "S", "fb_dagar_median") == (3, None, 10.0)  # median of 10, 5, 20 — not of 7.5 and 20
     assert fig(figures, "G1", "utr_dagar_median")[2] is None
     # Investigations concluded: c9 115 days (G2), c6 132 and c3 133 (G3).
     assert fig(figures, "D2", "utr_dagar_median") == (2, None, 132.5)
@@ -201,8 +204,8 @@ def test_every_numerator_and_denominator_is_exactly_the_sum_of_the_children(figu
 
 
 def test_fulfilled_counts_where_it_was_done_open_where_the_case_is_now(figures):
-    # c1: decided at G1 by alice; the case moved to bertil at G2 on 01-22.
-    assert fig(figures, "alice", "fb_inom_14d_andel", node_type="caseworker") == (2, 2, 1.0)
+    # c1: decided at G1 by alice; the case moved to bertil at G2 on 01-22. (c7b owes no decision.)
+    assert fig(figures, "alice", "fb_inom_14d_andel", node_type="caseworker") == (1, 1, 1.0)
     assert fig(figures, "bertil", "fb_inom_14d_andel", node_type="caseworker") == (0, 0, None)
     assert fig(figures, "bertil", "oppna_arenden", node_type="caseworker") == (1, None, 1.0)
     assert fig(figures, "alice", "oppna_arenden", node_type="caseworker") == (2, None, 2.0)
@@ -388,7 +391,7 @@ def breakdown(name: str) -> pl.DataFrame:
 def test_breakdowns_by_hand():
     by_gender = breakdown("gender")
     assert [fig(by_gender, "S", "anmalningar", g)[0] for g in ("F", "M", "X", "U")] == [2, 2, 1, 0]
-    assert fig(by_gender, "S", "fb_dagar_median", "M") == (2, None, 12.5)  # c2 20 days, c7b 5 days
+    assert fig(by_gender, "S", "fb_dagar_median", "M") == (1, None, 20.0)  # c2 20 days (c7b owes none)
     by_age = breakdown("age_band")
     # c2 3 y; c1 11 y and c4 8 y; c7 14 y; c5 without birth date.
     assert [fig(by_age, "S", "anmalningar", b)[0] for b in kpis.BREAKDOWNS["age_band"]] == [1, 2, 1, 0, 1]
@@ -406,6 +409,8 @@ def test_breakdowns_add_up_to_the_totals(figures, name):
     sums = split.group_by("node_type", "node_id", "kpi").agg(
         pl.col("numerator").sum().alias("num"), pl.col("denominator").sum().alias("den")
     )
+    offered = [k.id for k in kpis.load_catalogue().values() if name in k.breakdowns]
+    figures = figures.filter(pl.col("kpi").is_in(offered))
     joined = figures.join(sums, on=["node_type", "node_id", "kpi"])
     assert joined.height == figures.height
     assert (joined["numerator"] == joined["num"]).all()
@@ -437,7 +442,7 @@ def test_tree_json_nests_the_whole_city(figures):
     e1 = tree["children"][0]["children"][0]
     assert [g["unit_id"] for g in e1["children"]] == ["G1", "G2"]
     assert tree["kpis"]["oppna_arenden"] == {"numerator": 6, "denominator": None, "value": 6}
-    assert tree["kpis"]["fb_inom_14d_andel"] == {"numerator": 3, "denominator": 4, "value": 0.75}
+    assert tree["kpis"]["fb_inom_14d_andel"] == {"numerator": 2, "denominator": 3, "value": 2 / 3}
     assert list(tree["kpis"]) == list(kpis.KPI_IDS)
     sub = kpis.build_tree(figures, root="D2")
     assert sub["unit_id"] == "D2" and sub["children"][0]["unit_id"] == "G3"
@@ -533,9 +538,9 @@ def test_items_by_hand():
         ("c7", "G1", "alice"), ("c4", "G1", "alice"),
     ]
     assert listed("anmalningar", unit_id=kpis.UNKNOWN_UNIT) == [("c10", "GX", "erik")]
-    # The median's items carry the days it is taken over (c1 10, c2 20, c5 5, c7 5 → 7.5).
+    # The median's items carry the days it is taken over (c1 10, c2 20, c5 5 → 10; c7b owes none).
     days = kpis.items(*args, "fb_dagar_median", *city.PERIOD, city.AS_OF)["days"].sort().to_list()
-    assert days == [5, 5, 10, 20]
+    assert days == [5, 10, 20]
     # Considerations due in the period, void left out, by due date.
     assert listed("overvagande_i_tid_andel", "denominator", unit_id="G3") == [("c3", "G3", "david")] * 2
     # Active caseworkers: one row each, at their own unit (erik, unregistered: his case's unit).
@@ -549,3 +554,29 @@ def test_items_by_hand():
         kpis.items(*args, "anmalningar", *city.PERIOD, part="num")
     with pytest.raises(OrgTreeError, match="okänd enhet"):
         kpis.items(*args, "anmalningar", *city.PERIOD, unit_id="G9")
+
+
+# ------------------------------------------------------------------ issue 11: aktualiseringar
+
+
+def test_anmalningar_count_anmalningar_only_and_aktualiseringar_every_kind():
+    evs = events(
+        ("a", "k1", "anmalan", "2024-01-10", {"source": "polis"}),
+        ("b", "k2", "anmalan", "2024-01-11", {"kind": "anmalan", "source": "skola"}),
+        ("c", "k3", "anmalan", "2024-01-12", {"kind": "ansokan", "source": "enskild"}),
+        ("e", "k4", "anmalan", "2024-01-13", {"kind": "information"}),
+        ("f", "k5", "anmalan", "2024-01-14", {"kind": "ansokan", "source": "anhorig"}),
+    )
+    args = (evs, city.city_obligations([]), small_org(), city.CASEWORKERS, d("2024-01-01"), d("2024-03-31"))
+    ids = ["anmalningar", "aktualiseringar"]
+    totals = kpis.compute(*args, kpi_ids=ids)
+    # a (empty kind = anmälan) and b are anmälningar; all five are aktualiseringar
+    assert fig(totals, "G1", "anmalningar") == (2, None, 2.0)
+    assert fig(totals, "G1", "aktualiseringar") == (5, None, 5.0)
+    by_kind = kpis.compute(*args, kpi_ids=ids, breakdown="kind")
+    assert by_kind["kpi"].unique().to_list() == ["aktualiseringar"]  # anmalningar has no kind breakdown
+    assert [fig(by_kind, "G1", "aktualiseringar", k)[0] for k in ("anmalan", "ansokan", "information")] == [2, 2, 1]
+    by_source = kpis.compute(*args, kpi_ids=ids, breakdown="source")
+    counted = {c: fig(by_source, "G1", "aktualiseringar", c)[0] for c in kpis.BREAKDOWNS["source"]}
+    assert {c: n for c, n in counted.items() if n} == {"polis": 1, "skola": 1, "enskild": 1, "anhorig": 1, "okand": 1}
+    assert fig(by_source, "G1", "anmalningar", "polis")[0] == 1 and fig(by_source, "G1", "anmalningar", "okand")[0] == 0

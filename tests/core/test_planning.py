@@ -181,6 +181,18 @@ def test_calibration_of_a_group_counts_what_happened_in_the_window():
     assert b.warnings() == []
 
 
+def test_an_ansokan_is_no_report_waiting_for_a_decision():
+    """Issue 11: an ansökan (or other information) owes no förhandsbedömning, so it neither adds
+    to the inflow of reports nor waits undecided; the figures are those of the town without it."""
+    extra = events(
+        ("s1", "S1", "anmalan", "2026-02-17", {"kind": "ansokan"}),
+        ("s2", "S1", "utredning_inledd", "2026-02-19"),
+        ("n1", "S2", "anmalan", "2026-02-24", {"kind": "information"}),
+    )
+    b = P.calibrate(pl.concat([town(), extra]), STAFF, ORG, "G1", AS_OF, weeks=2)
+    assert (b.reports, b.decisions, b.undecided) == (3, 2, 1)  # a1, b1, c1; only C undecided
+
+
 def test_calibration_of_the_city_takes_every_group():
     b = P.calibrate(town(), STAFF, ORG, "S", AS_OF, weeks=2)
     assert (b.reports, b.undecided, b.caseworkers) == (4, 2, 3)

@@ -137,7 +137,18 @@ def test_cases_are_coherent(small):
     assert (linked["case_id"] == linked["ref_case"]).all()
     opened = ev.filter(pl.col("event_type") == "utredning_inledd").select("case_id", "date")
     decided = ev.filter(pl.col("outcome") == "inleda").select("case_id", "date")
-    assert opened.join(decided, on=["case_id", "date"], how="anti").height == 0
+    # an investigation opens on an inleda decision, or after an ansökan, which has no
+    # förhandsbedömning (issue 11)
+    applied = ev.filter((pl.col("event_type") == "anmalan") & (pl.col("kind") == "ansokan")).select(
+        "case_id", pl.col("date").alias("applied")
+    )
+    undecided = opened.join(decided, on=["case_id", "date"], how="anti")
+    assert undecided.height > 0
+    after_ansokan = undecided.join(applied, on="case_id").filter(pl.col("applied") <= pl.col("date"))
+    assert undecided.join(after_ansokan, on=["case_id", "date"], how="anti").height == 0
+    reports = ev.filter(pl.col("event_type") == "anmalan")
+    assert set(reports["kind"].unique()) == {"anmalan", "ansokan", "information"}
+    assert ev.filter(pl.col("event_type") != "anmalan")["kind"].null_count() == ev.height - reports.height
     assert ev.filter((pl.col("event_type") == "utredning_forlangd") & pl.col("until").is_null()).height == 0
     sources = ev.filter(pl.col("event_type") == "anmalan")["source"]
     assert sources.null_count() == 0 and sources.n_unique() == 8
@@ -268,3 +279,57 @@ def test_command_writes_and_describes(tmp_path):
     assert "Anmälningar per år" in result.output and "Socialstyrelsen 2018" in result.output
     bad = runner.invoke(app, ["generate", "--scale", "huge", "--out", str(tmp_path / "x")])
     assert bad.exit_code == 2 and "okänd skala" in bad.output
+
+
+# ---------------------------------------------------------------- issue 11: kinds and LVU events
+
+
+@pytest.fixture(scope="module")
+def lvu_city(tmp_path_factory) -> Path:
+    """A fifth of the city for two years: enough omedelbara omhändertaganden to see misses."""
+    out = tmp_path_factory.mktemp("synth") / "city"
+    generate("city", 5, out, start=START, years=2, size_factor=0.2)
+    return out
+
+
+def test_aktualiseringar_are_anmalningar_ansokningar_and_information(small):
+    reports = events_of(small).filter(pl.col("event_type") == "anmalan")
+    share = reports["kind"].value_counts(normalize=True)
+    shares = dict(share.select("kind", share.columns[1]).rows())
+    assert 0.10 <= shares["ansokan"] <= 0.15  # issue 11: ansökningar ~ 10–15 %
+    assert 0.01 <= shares["information"] <= 0.06  # a few per cent
+    decided = events_of(small).filter(pl.col("event_type") == "forhandsbedomning")["ref"]
+    ansokningar = reports.filter(pl.col("kind") == "ansokan")["event_id"]
+    assert not decided.is_in(ansokningar.implode()).any()  # an ansökan has no förhandsbedömning
+
+
+def test_lvu_events_follow_the_omhandertagande_and_the_new_rules_see_some_misses(lvu_city):
+    from egenkontroll.core.interchange import read_dataset
+    from egenkontroll.core.obligations import evaluate
+
+    ds = read_dataset(lvu_city, key=KEY)
+    assert ds.rejects.height == 0
+    ev = ds.events
+    counts = dict(ev.group_by("event_type").len().rows())
+    lvu6_starts = ev.filter((pl.col("event_type") == "insats_start") & (pl.col("legal_basis") == "LVU6"))
+    assert counts["lvu6_beslut"] == counts["lvu6_understallt"] == lvu6_starts.height > 0
+    assert counts["umgangesbegransning"] > 0 and counts["umgangesbegransning_overvagd"] > 0
+    assert counts["umgangesbegransning_upphord"] > 0 and counts["lvu_ansokan"] >= lvu6_starts.height // 2
+    restricted = ev.filter(pl.col("event_type") == "umgangesbegransning").join(
+        ev.select(pl.col("event_id").alias("ref"), pl.col("legal_basis").alias("basis")), on="ref"
+    )
+    assert set(restricted["basis"].unique()) <= {"LVU2", "LVU3", "LVU6"}
+    result = evaluate(ev, as_of=ev["date"].max())
+    assert result.rejects.height == 0
+    new = ("lvu_understallning_1v", "lvu_ansokan_4v", "lvu14_overvagande_3m", "jourhem_2m")
+    ob = result.obligations.filter(pl.col("rule").is_in(new))
+    by_rule = ob.group_by("rule").agg(
+        pl.len().alias("n"), pl.col("status").is_in(["fulfilled_late", "overdue"]).mean().alias("missed")
+    )
+    assert set(by_rule["rule"]) == set(new)
+    # most on time, some late: never all missed, and some missed across the new rules
+    assert (by_rule["missed"] < 0.5).all() and ob["status"].is_in(["fulfilled_late", "overdue"]).any()
+    # no övervägande and no vårdplan for an omedelbart omhändertagande
+    lvu6_ids = lvu6_starts["event_id"].implode()
+    for rule in ("overvagande_6m", "vardplan_placering"):
+        assert not result.obligations.filter(pl.col("rule") == rule)["trigger_event_id"].is_in(lvu6_ids).any()

@@ -28,7 +28,8 @@ def test_shipped_rules_hold_the_workflow():
 
 def test_the_file_says_the_numbers_are_local():
     text = DEFAULT_FILE.read_text(encoding="utf-8")
-    assert "utan dröjsmål" in text and "not law" in text
+    # the law's own words (SoL 2025:400 27 kap. 5 and 6 §§), and no number of days in them
+    assert '"genast"' in text and '"snarast"' in text and "NO number of days" in text and "not law" in text
     assert all("lokal" in t.basis for t in load_rules(DEFAULT_FILE).time_limits)
 
 

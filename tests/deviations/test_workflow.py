@@ -165,12 +165,14 @@ def test_a_number_taken_meanwhile_is_counted_again(rules, users, monkeypatch):
 def test_the_bedomning_of_a_lex_sarah_is_kept_in_the_history(rules, users):
     deviation = report(rules, users["anna"], category="lex_sarah")
     change_status(rules, deviation.pk, users["chef"], "under_utredning")
-    investigate(rules, deviation, users["chef"], severity="hog", is_serious=True)
-    investigate(rules, deviation, users["chef"], severity="hog", is_serious=True)  # unchanged: no note
-    investigate(rules, deviation, users["chef"], severity="medel", is_serious=False)
+    chef = {"judged_by_role": "enhetschef"}
+    investigate(rules, deviation, users["chef"], severity="hog", is_serious=True, **chef)
+    investigate(rules, deviation, users["chef"], severity="hog", is_serious=True, **chef)  # unchanged: no note
+    investigate(rules, deviation, users["chef"], severity="medel", is_serious=False, **chef)
     notes = list(DeviationEvent.objects.filter(deviation=deviation, kind="utredning").values_list("note", flat=True))
     assert notes == [
-        "bedömning medel, ej bedömt om allvarligt → hog, allvarligt",
+        "bedömning medel, ej bedömt om allvarligt → hog, ett allvarligt missförhållande, bedömd 2026-06-26 av Enhetschef",
         "",
-        "bedömning hog, allvarligt → medel, inte allvarligt",
+        "bedömning hog, ett allvarligt missförhållande → medel, inte ett allvarligt missförhållande, "
+        "bedömd 2026-06-26 av Enhetschef",
     ]

@@ -28,7 +28,7 @@ def test_a_caseworker_lands_on_their_own_work_list(login):
     # C5: both assessments due 03-11, within their 3 and 2 warning days. C2 is fulfilled.
     assert counts(response) == {"forsenad": 1, "snart": 2, "kommande": 2}
     assert rows(response) == [
-        ("C4", "Skyddsbedömning samma eller nästa dag", "Försenad"),
+        ("C4", "Skyddsbedömning genast (samma eller nästa dag)", "Försenad"),
         ("C5", "Förhandsbedömning inom 10 arbetsdagar", "Snart förfallen"),
         ("C5", "Förhandsbedömning inom 14 dagar", "Snart förfallen"),
         ("C4", "Förhandsbedömning inom 10 arbetsdagar", "Kommande"),
@@ -43,7 +43,7 @@ def test_a_caseworker_lands_on_their_own_work_list(login):
 def test_filters_by_urgency_and_rule(login):
     client = login("anna")
     overdue = client.get("/arbetslista/?status=forsenad")
-    assert rows(overdue) == [("C4", "Skyddsbedömning samma eller nästa dag", "Försenad")]
+    assert rows(overdue) == [("C4", "Skyddsbedömning genast (samma eller nästa dag)", "Försenad")]
     assert counts(overdue) == {"forsenad": 1, "snart": 2, "kommande": 2}  # counts ignore the urgency filter
     by_rule = client.get("/arbetslista/?regel=forhandsbedomning_14d&status=snart&status=kommande")
     assert [r[0] for r in rows(by_rule)] == ["C5", "C4"]

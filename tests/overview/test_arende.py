@@ -43,7 +43,7 @@ def test_no_personnummer_anywhere_on_the_page(login):
 def test_an_overdue_deadline_counts_days_late_to_today(login):
     response = login("anna").get("/arende/C4/")
     rows = {r["rule"]: r for r in response.context["tables"][1].rows}
-    skydd = rows["Skyddsbedömning samma eller nästa dag"]
+    skydd = rows["Skyddsbedömning genast (samma eller nästa dag)"]
     assert (skydd["status"], skydd["days_late"]) == ("Försenad", 4)
     assert response.context["overdue_count"] == 1
 
@@ -67,3 +67,18 @@ def test_query_count_is_bounded(login, django_assert_max_num_queries):
     client = login("chef")
     with django_assert_max_num_queries(21):  # +2: the page frame's data freshness (cases/status.py)
         assert client.get("/arende/C3/").status_code == 200
+
+
+def test_each_deadline_shows_the_paragraph_in_force_on_its_trigger_date(login):
+    """C3's investigation opened 2025-10-08: SoL (2025:400), not the repealed 2001:453."""
+    import datetime as dt
+
+    from egenkontroll.overview.queries import reference_shown
+
+    obligations = login("bo").get("/arende/C3/").context["tables"][1]
+    by_rule = {r["rule"]: r["reference"] for r in obligations.rows}
+    assert by_rule["Utredning avslutad inom fyra månader"].startswith("Socialtjänstlagen (2025:400) 20 kap. 3 §")
+    assert "ej verifierad" not in by_rule["Utredning avslutad inom fyra månader"]
+    # the day before the new act: the old paragraph, said plainly to be unverified
+    old = reference_shown("utredning_4m", dt.date(2025, 6, 30))
+    assert old.startswith("Socialtjänstlagen (2001:453) 11 kap. 2 §") and old.endswith("(ej verifierad)")

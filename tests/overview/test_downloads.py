@@ -25,7 +25,8 @@ PAGES = {
     "/handlaggare/": ("/handlaggare/ladda-ner/", ["handlaggare", "grupper", "fordelning", "personalrorlighet"]),
     "/nyckeltal/": ("/nyckeltal/ladda-ner/", ["katalog"]),
     "/nyckeltal/anmalningar/": (
-        "/nyckeltal/anmalningar/ladda-ner/", ["trend", "per-gender", "per-age_band", "per-unaccompanied"]
+        "/nyckeltal/anmalningar/ladda-ner/",
+        ["trend", "per-gender", "per-age_band", "per-unaccompanied", "per-source"],  # source: issue 11
     ),
 }
 

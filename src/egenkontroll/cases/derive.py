@@ -14,7 +14,9 @@ import polars as pl
 from egenkontroll.cases.models import LEVEL_FIELDS
 from egenkontroll.core import orgtree, schema
 
-HASHED_COLUMNS = [c for c in schema.EVENTS if c != "row"]
+# `kind` (issue 11) is added to the text only when it is not the default, so that every event
+# stored before it existed keeps its digest and a re-import finds it unchanged.
+HASHED_COLUMNS = [c for c in schema.EVENTS if c not in ("row", "kind")]
 _NULL = "\u2400"
 _SEPARATOR = "\u241f"
 
@@ -27,10 +29,13 @@ def content_hashes(events: pl.DataFrame) -> pl.Series:
     polars versions. That is one pass over the rows in Python; it costs about a second for
     a city's 300,000 events.
     """
+    base = pl.concat_str(
+        [pl.col(c).cast(pl.Utf8).fill_null(_NULL) for c in HASHED_COLUMNS], separator=_SEPARATOR
+    )
+    kind = pl.col("kind") if "kind" in events.columns else pl.lit(None, pl.Utf8)
+    other_kind = kind.is_not_null() & (kind != schema.DEFAULT_REPORT_KIND)
     text = events.select(
-        pl.concat_str(
-            [pl.col(c).cast(pl.Utf8).fill_null(_NULL) for c in HASHED_COLUMNS], separator=_SEPARATOR
-        )
+        pl.when(other_kind).then(pl.concat_str([base, pl.lit(_SEPARATOR + "kind="), kind])).otherwise(base)
     ).to_series()
     digests = [hashlib.blake2b(value.encode("utf-8"), digest_size=16).hexdigest() for value in text]
     return pl.Series("content_hash", digests, dtype=pl.Utf8)

@@ -151,6 +151,8 @@ class Event(models.Model):
     until = models.DateField(null=True, blank=True)
     source = models.CharField(max_length=TOKEN, null=True, blank=True)
     unaccompanied = models.BooleanField(null=True, blank=True)
+    # anmalan rows: anmalan | ansokan | information (how the committee learned of the child)
+    kind = models.CharField(max_length=TOKEN, null=True, blank=True)
     row = models.BigIntegerField(null=True, blank=True)
     content_hash = models.CharField(max_length=64)
     import_run = models.ForeignKey(

@@ -138,6 +138,8 @@ def _check_wide(where: str, wide: object) -> None:
         bad = [c for c in [*columns, *event.get("values", {})] if c not in V1_TABLES["events"]]
         if bad:
             raise ProfileError(f"{where}, händelse {event['key']}: {bad[0]} är ingen v1-kolumn")
+        if not isinstance(event.get("optional", False), bool):
+            raise ProfileError(f"{where}, händelse {event['key']}: optional ska vara true eller false")
         if event.get("ref") is not None and event["ref"] not in keys:
             raise ProfileError(f"{where}, händelse {event['key']}: ref {event['ref']} ska vara en tidigare händelse")
         keys.append(event["key"])
@@ -201,6 +203,8 @@ def _unpivot_wide(spec: TableMap, frame: pl.DataFrame) -> pl.DataFrame:
     parts = []
     for event in wide["events"]:
         date_col = str(event["date"]).lower()
+        if date_col not in frame.columns and event.get("optional"):
+            continue  # a step an export may leave out (the LVU steps of issue 11): no events
         if date_col not in frame.columns:
             raise ProfileError(f"kolumnen {date_col} (datum för {event['key']}) saknas i exporten")
         own = {k: v.lower() for k, v in event.get("columns", {}).items()}

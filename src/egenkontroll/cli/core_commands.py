@@ -113,7 +113,8 @@ def describe_step(step) -> str:
 @app.command("rules")
 def rules_command(
     file: Path = typer.Option(None, "--file", help="En egen regelkatalog (standard: EGK_RULES_FILE eller den medföljande)."),
-    references: bool = typer.Option(False, "--lagrum", help="Visa också lagrummet för varje regel."),
+    references: bool = typer.Option(False, "--lagrum", help="Visa också lagrummet för varje regel och de lagrum som inte är verifierade."),
+    on: str = typer.Option(None, "--datum", help="Visa lagrummet som gäller för en frist som utlöses detta datum (ÅÅÅÅ-MM-DD)."),
 ) -> None:
     """Visa regelkatalogen: lagkrav och lokala riktlinjer med frister och lagrum."""
     from egenkontroll.core.rules import RuleError, load_catalogue
@@ -123,14 +124,47 @@ def rules_command(
     except RuleError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
+    day = _parse_day(on) if on else None
     table = Table(title=f"Regelkatalog ({catalogue.source})", show_lines=True)
-    columns = ("id", "titel", "typ", "frist", "gäller", "aktiv") + (("lagrum",) if references else ())
+    shown = references or day is not None
+    columns = ("id", "titel", "typ", "frist", "gäller", "aktiv") + ((f"lagrum {day}" if day else "lagrum",) if shown else ())
     for col in columns:
         table.add_column(col, overflow="fold")
     for r in catalogue.rules:
+        if day is not None and catalogue.row_on(r.id, day) is not r:
+            continue
         step = describe_step(r.first) + (f", sedan {describe_step(r.then)}" if r.then else "")
         step += " (1930:173)" if r.roll else ""
         valid = f"{r.valid_from or ''}–{r.valid_to or ''}" if (r.valid_from or r.valid_to) else "alltid"
         row = [r.id, r.title, r.kind, step, valid, "ja" if r.enabled else "nej"]
-        table.add_row(*row, *([r.reference] if references else []))
-    Console().print(table)
+        if shown:
+            ref = r.reference_on(day) if day else None
+            row.append(ref.shown if ref else ("" if day else "\n".join(f"{x.window}: {x.shown}" for x in r.references)))
+        table.add_row(*row)
+    console = Console()
+    console.print(table)
+    if references:
+        _print_unverified(console, catalogue)
+
+
+def _parse_day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        err.print(f"[red]--datum ska vara ett datum ÅÅÅÅ-MM-DD, inte {value!r}[/red]")
+        raise typer.Exit(2) from None
+
+
+def _print_unverified(console: Console, catalogue) -> None:
+    """The rows whose paragraph was not read in the law text as published (docs/lagrum.md)."""
+    missing = catalogue.unverified()
+    console.print(f"\nEj verifierade lagrum ({len(missing)})")
+    if not missing:
+        console.print("Alla lagrum i katalogen är verifierade mot lagtexten.")
+        return
+    table = Table(show_lines=True)
+    for col in ("id", "gäller för utlösande datum", "lagrum"):
+        table.add_column(col, overflow="fold")
+    for rule, ref in missing:
+        table.add_row(rule.id, ref.window, ref.text)
+    console.print(table)

@@ -4,7 +4,11 @@ Why it exists: which categories exist, which status may follow which, and how ma
 investigation may take are the municipality's choices (SOSFS 2011:5 says only "utan dröjsmål"),
 so they live in deviation_rules.yaml — or the file named by EGK_DEVIATION_RULES_FILE — and are
 checked here with an error that names the file and the entry. The due dates of the time limits
-are computed here too, with the Swedish working days of `core.calendar`. Pure Python; no Django.
+are computed here too, with the Swedish working days of `core.calendar`. A time limit runs from
+the report, or — for the anmälan to IVO, due "snarast" (SoL 2025:400 27 kap. 6 §) — from the day
+the case was judged allvarligt (or a påtaglig risk för ett allvarligt missförhållande). The
+`lagrum` of the file are references with validity windows (`core.references`), each verified
+or plainly "ej verifierad". Pure Python; no Django.
 """
 
 from __future__ import annotations
@@ -15,9 +19,14 @@ from pathlib import Path
 
 from egenkontroll.core import calendar
 from egenkontroll.core.datafiles import configured_path, load_data_file
+from egenkontroll.core.references import Reference, parse_references, reference_on
 
 DEFAULT_FILE = Path(__file__).with_name("deviation_rules.yaml")
 RULES_ENV = "EGK_DEVIATION_RULES_FILE"
+FROM_REPORT = "rapport"  # counted from the day of the report
+FROM_SERIOUS = "bedomning_allvarlig"  # counted from the day the case was judged allvarligt
+COUNTED_FROM = (FROM_REPORT, FROM_SERIOUS)
+UNTIL_IVO = "ivo_anmalan"  # met on the day of the anmälan to IVO
 
 
 class DeviationRulesError(ValueError):
@@ -45,17 +54,19 @@ class TimeLimit:
     id: str
     title: str
     categories: tuple[str, ...]
-    until_status: str
+    until_status: str  # "" when the limit is met by the anmälan to IVO instead
     days: int
     working_days: bool
     basis: str
+    counted_from: str = FROM_REPORT
+    until: str = ""  # UNTIL_IVO, or "" for until_status
 
-    def due(self, reported_on: dt.date) -> dt.date:
-        """The last day to reach `until_status`, counted from the day of the report."""
+    def due(self, start: dt.date) -> dt.date:
+        """The last day to meet the limit, counted from `start` (the report, or the judgement)."""
         if self.working_days:
-            day = calendar.add_working_days([reported_on], self.days)[0]
+            day = calendar.add_working_days([start], self.days)[0]
         else:
-            day = calendar.add_days([reported_on], self.days)[0]
+            day = calendar.add_days([start], self.days)[0]
         return day.astype(dt.date)
 
     @property
@@ -75,11 +86,24 @@ class LimitState:
 
 
 @dataclass(frozen=True)
+class Provision:
+    """A provision the register follows (e.g. the anmälan to IVO), with its references by date."""
+
+    id: str
+    title: str
+    references: tuple[Reference, ...]
+
+    def on(self, day: dt.date) -> Reference | None:
+        return reference_on(self.references, day)
+
+
+@dataclass(frozen=True)
 class DeviationRules:
     categories: dict[str, Category]
     statuses: dict[str, Status]
     severities: dict[str, str]
     time_limits: tuple[TimeLimit, ...]
+    provisions: tuple[Provision, ...] = ()
 
     @property
     def initial_status(self) -> str:
@@ -98,17 +122,37 @@ class DeviationRules:
         return [t for t in self.time_limits if category in t.categories]
 
     def limit_states(self, category: str, reported_on: dt.date, reached: dict[str, dt.date],
-                     today: dt.date) -> list[LimitState]:
-        """Each time limit of the category; `reached`: status → the first day the deviation had it."""
+                     today: dt.date, serious_judged_on: dt.date | None = None,
+                     ivo_reported_on: dt.date | None = None) -> list[LimitState]:
+        """Each time limit of the category; `reached`: status → the first day the deviation had it.
+
+        A limit counted from the judgement exists only once the case is judged allvarligt
+        (`serious_judged_on`); it is met by the anmälan to IVO (`ivo_reported_on`).
+        """
         out = []
         for limit in self.limits_for(category):
-            floor = self.rank(limit.until_status)
-            met = [day for status, day in reached.items() if status in self.statuses and self.rank(status) >= floor]
-            met_on = min(met) if met else None
-            due = limit.due(reported_on)
+            if limit.counted_from == FROM_SERIOUS:
+                if serious_judged_on is None:
+                    continue
+                start = serious_judged_on
+            else:
+                start = reported_on
+            if limit.until == UNTIL_IVO:
+                met_on = ivo_reported_on
+            else:
+                floor = self.rank(limit.until_status)
+                met = [day for status, day in reached.items()
+                       if status in self.statuses and self.rank(status) >= floor]
+                met_on = min(met) if met else None
+            due = limit.due(start)
             out.append(LimitState(limit, due, met_on, overdue=met_on is None and today > due,
                                   late=met_on is not None and met_on > due))
         return out
+
+    def provision_on(self, provision_id: str, day: dt.date) -> Reference | None:
+        """The reference of a provision in force on `day` (None: no such provision or window)."""
+        found = next((p for p in self.provisions if p.id == provision_id), None)
+        return found.on(day) if found else None
 
 
 def load_rules(path: str | Path | None = None) -> DeviationRules:
@@ -125,7 +169,7 @@ def parse_rules(data, source: str) -> DeviationRules:
     """Validate the parsed YAML; every error names `source` and the entry."""
     if not isinstance(data, dict):
         raise DeviationRulesError(f"{source}: filen ska vara en mappning med categories, statuses, severities, time_limits")
-    unknown = set(data) - {"categories", "statuses", "severities", "time_limits"}
+    unknown = set(data) - {"categories", "statuses", "severities", "time_limits", "lagrum"}
     if unknown:
         raise DeviationRulesError(f"{source}: okända fält: {', '.join(sorted(unknown))}")
     categories = {c.id: c for c in _entries(source, data, "categories", "kategorin", _category)}
@@ -143,9 +187,13 @@ def parse_rules(data, source: str) -> DeviationRules:
         for category in limit.categories:
             if category not in categories:
                 raise DeviationRulesError(f"{where}: okänd kategori {category!r}")
-        if limit.until_status not in statuses:
+        if limit.until != UNTIL_IVO and limit.until_status not in statuses:
             raise DeviationRulesError(f"{where}: okänd status i until_status: {limit.until_status!r}")
-    return DeviationRules(categories, statuses, severities, limits)
+        if (limit.counted_from == FROM_SERIOUS or limit.until == UNTIL_IVO) and not all(
+                categories[c].ivo for c in limit.categories):
+            raise DeviationRulesError(f"{where}: en tidsgräns för anmälan till IVO gäller bara kategorier med ivo: true")
+    provisions = tuple(_entries(source, data, "lagrum", "lagrummet", _provision, required=False))
+    return DeviationRules(categories, statuses, severities, limits, provisions)
 
 
 def _entries(source: str, data: dict, key: str, noun: str, parse, required: bool = True) -> list:
@@ -214,12 +262,31 @@ def _severity(where: str, raw: dict) -> tuple[str, str]:
 
 
 def _time_limit(where: str, raw: dict) -> TimeLimit:
-    _known(where, raw, {"id", "title", "categories", "until_status", "days", "working_days", "basis"})
+    _known(where, raw, {"id", "title", "categories", "until_status", "until", "counted_from", "days",
+                        "working_days", "basis"})
     days = raw.get("days")
     if not isinstance(days, int) or isinstance(days, bool) or not 0 < days <= 366:
         raise DeviationRulesError(f"{where}: 'days' ska vara ett heltal 1–366, inte {days!r}")
+    counted_from = raw.get("counted_from", FROM_REPORT)
+    if counted_from not in COUNTED_FROM:
+        raise DeviationRulesError(f"{where}: 'counted_from' ska vara en av {', '.join(COUNTED_FROM)}, inte {counted_from!r}")
+    until = raw.get("until", "")
+    if until not in ("", UNTIL_IVO):
+        raise DeviationRulesError(f"{where}: 'until' kan bara vara {UNTIL_IVO}, inte {until!r}")
+    if bool(until) == ("until_status" in raw):
+        raise DeviationRulesError(f"{where}: ange antingen 'until_status' eller 'until: {UNTIL_IVO}'")
     return TimeLimit(
         id=raw["id"], title=_text(where, raw, "title"), categories=_id_list(where, raw, "categories", allow_empty=False),
-        until_status=_text(where, raw, "until_status"), days=days, working_days=_flag(where, raw, "working_days"),
-        basis=_text(where, raw, "basis"),
+        until_status="" if until else _text(where, raw, "until_status"), days=days,
+        working_days=_flag(where, raw, "working_days"), basis=_text(where, raw, "basis"),
+        counted_from=counted_from, until=until,
     )
+
+
+def _provision(where: str, raw: dict) -> Provision:
+    _known(where, raw, {"id", "title", "references"})
+
+    def fail(msg: str) -> DeviationRulesError:
+        return DeviationRulesError(f"{where}: {msg}")
+
+    return Provision(raw["id"], _text(where, raw, "title"), parse_references(raw.get("references"), fail))

@@ -46,7 +46,7 @@ ORG_COLUMNS = tuple(schema.ORG_UNITS)
 CASEWORKER_COLUMNS = tuple(schema.CASEWORKERS)
 EVENT_COLUMNS = (
     "event_id", "case_id", "person", "gender", "event_type", "date", "unit_id", "caseworker_id",
-    "ref", "outcome", "intervention", "legal_basis", "until", "source", "unaccompanied",
+    "ref", "outcome", "intervention", "legal_basis", "until", "source", "unaccompanied", "kind",
 )
 TABLES = {  # table -> (known columns, required columns)
     "org_units": (ORG_COLUMNS, ("unit_id", "name", "level")),
@@ -588,6 +588,9 @@ def _events(
         _vocabulary_check("source", schema.SOURCES, "okänd källa"),
         _Check("unaccompanied", pl.col("unaccompanied").is_not_null() & ~pl.col("unaccompanied").is_in(["1", "0"]),
                "ogiltigt värde (tillåtna: 1, 0 eller tomt)"),
+        _vocabulary_check("kind", schema.REPORT_KINDS, "okänd aktualiseringstyp (kind)"),
+        _Check("kind", pl.col("kind").is_not_null() & (event_type != "anmalan"),
+               "aktualiseringstyp (kind) anges bara för anmalan"),
         _duplicate_check("event_id"),
     ]
     good, rejects = _apply(frame, checks, "events.csv", event_id=pl.col("event_id"))
@@ -607,6 +610,9 @@ def _events(
         until=_date("until"),
         source=_vocabulary("source", schema.SOURCES),
         unaccompanied=pl.col("unaccompanied") == "1",
+        kind=pl.when(event_type == "anmalan").then(
+            pl.coalesce(_vocabulary("kind", schema.REPORT_KINDS), pl.lit(schema.DEFAULT_REPORT_KIND))
+        ),
         row=pl.col(ROW),
     )
     return events, rejects

@@ -30,7 +30,7 @@ import polars as pl
 import yaml
 
 from egenkontroll.core import calendar, orgtree
-from egenkontroll.core.linking import Links, link
+from egenkontroll.core.linking import Links, link, report_kind
 from egenkontroll.core.schema import (
     CASEWORKERS,
     EVENT_TYPES,
@@ -40,9 +40,11 @@ from egenkontroll.core.schema import (
     ORG_UNITS,
     OUTCOMES,
     PLACEMENTS,
+    REPORT_KINDS,
     STATUSES,
     conform,
 )
+from egenkontroll.core.schema import SOURCES as REPORT_SOURCES
 
 CATALOGUE_PATH = Path(__file__).with_name("kpis.yaml")
 # A municipality's own targets (docs/configuration.md), read by `configured_catalogue`.
@@ -50,7 +52,7 @@ TARGETS_ENV = "EGK_KPI_TARGETS_FILE"
 
 # The contract ids of shared/spec/kpis.md, in the order pages show them.
 KPI_IDS = (
-    "anmalningar", "anmalan_inledd_andel", "fb_inom_14d_andel", "fb_inom_10ad_andel", "fb_dagar_median",
+    "anmalningar", "aktualiseringar", "anmalan_inledd_andel", "fb_inom_14d_andel", "fb_inom_10ad_andel", "fb_dagar_median",
     "fb_forsenade", "utr_inom_4m_andel", "utr_forlangning_andel", "utr_dagar_median", "utr_forsenade",
     "overvagande_i_tid_andel", "besok_i_tid_andel", "placerade_barn", "oppna_arenden",
     "arenden_per_handlaggare",
@@ -59,6 +61,7 @@ KPI_IDS = (
 RULE_IDS = (
     "forhandsbedomning_14d", "utredning_4m", "overvagande_6m", "omprovning_6m", "vardnadsoverflyttning_2ar",
     "skyddsbedomning_1d", "forhandsbedomning_10ad", "besok_3m", "genomforandeplan_1m", "vardplan_placering",
+    "lvu_understallning_1v", "lvu_ansokan_4v", "lvu14_overvagande_3m", "jourhem_2m",
 )
 
 KIND_OF_UNIT = {"antal": "count", "andel": "share", "dagar": "median_days", "kvot": "ratio"}
@@ -70,7 +73,12 @@ BREAKDOWNS = {
     "gender": GENDERS,
     "age_band": (*(band for band, _, _ in AGE_BANDS), UNKNOWN_AGE),
     "unaccompanied": ("ja", "nej"),
+    # per counted event (aktualiseringar): how the committee learned of the child, and from whom
+    "kind": REPORT_KINDS,
+    "source": (*REPORT_SOURCES, "okand"),
 }
+# Breakdowns read from the counted event itself rather than from the person.
+EVENT_BREAKDOWNS = ("kind", "source")
 
 # A key figure attributed to a unit missing from org_units lands here, under the root, so
 # that nothing is silently dropped and the root still equals the sum of its children.
@@ -88,7 +96,7 @@ DECISIONS = (
 SOURCES = ("events", "obligations", "open_cases", "placements")
 _COMMON_FIELDS = {"source", "period_field", "has_caseworker", "attribute_to", "distinct"}
 _SOURCE_FIELDS = {
-    "events": _COMMON_FIELDS | {"event_type", "outcome"},
+    "events": _COMMON_FIELDS | {"event_type", "outcome", "kind"},
     "obligations": _COMMON_FIELDS | {"rule", "status", "limit", "extended", "days"},
     "open_cases": _COMMON_FIELDS,
     "placements": _COMMON_FIELDS,
@@ -118,6 +126,7 @@ class Selection:
     period_field: str
     event_type: tuple[str, ...] = ()
     outcome: tuple[str, ...] = ()
+    kind: tuple[str, ...] = ()  # anmalan events of these kinds only (empty kind counts as anmalan)
     rule: tuple[str, ...] = ()
     status: tuple[str, ...] = ()
     limit_months: int | None = None
@@ -284,6 +293,7 @@ def _parse_selection(raw, where: str) -> Selection:
         period_field=period_field,
         event_type=_values(raw, "event_type", EVENT_TYPES, where),
         outcome=_values(raw, "outcome", _ALL_OUTCOMES, where),
+        kind=_values(raw, "kind", REPORT_KINDS, where),
         rule=_values(raw, "rule", RULE_IDS, where),
         status=_values(raw, "status", STATUSES, where),
         limit_months=limit["months"] if limit else None,
@@ -464,7 +474,9 @@ class _Sources:
 
     def select(self, sel: Selection) -> pl.DataFrame:
         """Items of one selection as counted: unit_id, caseworker_id, person_key, ref_date, days, distinct_key."""
-        return self.chosen(sel).select("unit_id", "caseworker_id", "person_key", "ref_date", "days", "distinct_key")
+        return self.chosen(sel).select(
+            "unit_id", "caseworker_id", "person_key", "ref_date", "days", "distinct_key", *_EVENT_CATEGORY_COLUMNS
+        )
 
     def _in_period(self, column: str) -> pl.Expr:
         return pl.col(column).is_between(*self.period, closed="both")
@@ -473,9 +485,13 @@ class _Sources:
         cond = pl.col("event_type").is_in(sel.event_type) & self._in_period("date")
         if sel.outcome:
             cond &= pl.col("outcome").is_in(sel.outcome)
+        if sel.kind:
+            cond &= report_kind().is_in(sel.kind)
         return _as_items(
             self.events.filter(cond), pl.col("date"),
             event_id=pl.col("event_id"), date=pl.col("date"), what=pl.col("event_type"), detail=pl.col("outcome"),
+            report_kind=pl.when(pl.col("event_type") == "anmalan").then(report_kind()),
+            report_source=pl.col("source"),
         )
 
     def _from_obligations(self, sel: Selection) -> pl.DataFrame:
@@ -546,8 +562,13 @@ def _as_items(frame: pl.DataFrame, ref_date: pl.Expr, **given: pl.Expr) -> pl.Da
         return pl.col(name) if name in _OWNER_COLUMNS else pl.lit(None)
 
     return frame.select(
-        *(column(c).cast(t).alias(c) for c, t in ITEM_COLUMNS.items()), ref_date.cast(pl.Date).alias("ref_date")
+        *(column(c).cast(t).alias(c) for c, t in ITEM_COLUMNS.items()), ref_date.cast(pl.Date).alias("ref_date"),
+        *(given.get(c, pl.lit(None)).cast(pl.Utf8).alias(c) for c in _EVENT_CATEGORY_COLUMNS),
     )
+
+
+# The counted event's kind and source (events only), for the breakdowns in EVENT_BREAKDOWNS.
+_EVENT_CATEGORY_COLUMNS = ("report_kind", "report_source")
 
 
 _COUNTED = {
@@ -557,6 +578,8 @@ _COUNTED = {
     "ref_date": pl.Date,
     "days": pl.Int64,
     "distinct_key": pl.Utf8,
+    "report_kind": pl.Utf8,
+    "report_source": pl.Utf8,
     "kpi": pl.Utf8,
     "part": pl.Utf8,
 }
@@ -575,7 +598,13 @@ def _items(kpis: list[Kpi], src: _Sources) -> pl.DataFrame:
 def _category(breakdown: str | None, src: _Sources, items: pl.DataFrame) -> pl.DataFrame:
     """Adds `category`: the item's breakdown value (null when no breakdown is asked for)."""
     if breakdown is None:
-        return items.with_columns(category=pl.lit(None, dtype=pl.Utf8))
+        return items.with_columns(category=pl.lit(None, dtype=pl.Utf8)).drop(*_EVENT_CATEGORY_COLUMNS)
+    if breakdown == "kind":
+        return items.with_columns(category=pl.col("report_kind")).drop(*_EVENT_CATEGORY_COLUMNS)
+    if breakdown == "source":
+        known = pl.col("report_source").is_in(REPORT_SOURCES)
+        category = pl.when(known).then(pl.col("report_source")).otherwise(pl.lit("okand"))
+        return items.with_columns(category=category).drop(*_EVENT_CATEGORY_COLUMNS)
     items = items.join(src.persons, on="person_key", how="left", maintain_order="left")
     if breakdown == "gender":
         category = pl.when(pl.col("gender").is_in(GENDERS)).then("gender").otherwise(pl.lit("U"))
@@ -583,7 +612,9 @@ def _category(breakdown: str | None, src: _Sources, items: pl.DataFrame) -> pl.D
         category = pl.when(pl.col("unaccompanied").fill_null(False)).then(pl.lit("ja")).otherwise(pl.lit("nej"))
     else:
         category = _age_band(pl.col("birth_date"), pl.col("ref_date"))
-    return items.with_columns(category=category.cast(pl.Utf8)).drop("gender", "birth_date", "unaccompanied")
+    return items.with_columns(category=category.cast(pl.Utf8)).drop(
+        "gender", "birth_date", "unaccompanied", *_EVENT_CATEGORY_COLUMNS
+    )
 
 
 def _age_band(birth: pl.Expr, day: pl.Expr) -> pl.Expr:

@@ -15,7 +15,7 @@ from functools import cached_property
 import numpy as np
 import polars as pl
 
-from egenkontroll.core.schema import PLACEMENT_FOLLOWUPS, PLACEMENTS, REJECTS
+from egenkontroll.core.schema import DEFAULT_REPORT_KIND, PLACEMENT_FOLLOWUPS, PLACEMENTS, REJECTS
 
 MAX_ROUNDS = 25
 
@@ -36,6 +36,19 @@ class Links:
     def decisions(self) -> pl.DataFrame:
         """report_id → decision_id, decision_date (the first decision of each anmälan)."""
         return link_decisions(self.events)
+
+    def answers(self, open_type: str, answer_type: str) -> pl.DataFrame:
+        """report_id → decision_id, decision_date for any pair linked like an anmälan and its
+        förhandsbedömning (ref first, else first in, first out); computed once per pair."""
+        if (open_type, answer_type) == ("anmalan", "forhandsbedomning"):
+            return self.decisions
+        cache = self.__dict__.setdefault("_answers", {})
+        if (open_type, answer_type) not in cache:
+            cache[(open_type, answer_type)] = link_answers(
+                self.events.filter(pl.col("event_type") == open_type),
+                self.events.filter(pl.col("event_type") == answer_type),
+            )
+        return cache[(open_type, answer_type)]
 
     @cached_property
     def _investigations(self) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -116,12 +129,27 @@ def _reject(df: pl.DataFrame, reason: str) -> pl.DataFrame:
     ).cast(REJECTS)
 
 
+def report_kind() -> pl.Expr:
+    """The kind of an anmalan row; empty (a v1 file, a frame built without the column) is anmalan."""
+    return pl.col("kind").fill_null(DEFAULT_REPORT_KIND)
+
+
 def link_decisions(events: pl.DataFrame) -> pl.DataFrame:
-    """Each anmälan's deciding förhandsbedömning: by ref first, then FIFO among the rest."""
-    reports = events.filter(pl.col("event_type") == "anmalan").select("case_id", "event_id", "date")
-    decisions = events.filter(pl.col("event_type") == "forhandsbedomning").select(
-        "case_id", "event_id", "date", "ref"
-    )
+    """Each anmälan's deciding förhandsbedömning (kind anmalan only: an ansökan or other
+    information owes none, so it must not take the förhandsbedömning of a later anmälan)."""
+    reports = events.filter((pl.col("event_type") == "anmalan") & (report_kind() == "anmalan"))
+    return link_answers(reports, events.filter(pl.col("event_type") == "forhandsbedomning"))
+
+
+def link_answers(opens: pl.DataFrame, answers: pl.DataFrame) -> pl.DataFrame:
+    """Each opening event's answer: the answer whose `ref` names it first, then FIFO among the rest.
+
+    `opens` and `answers` are event rows (case_id, event_id, date; answers also ref) — an
+    anmälan and its förhandsbedömning, an LVU 6 § decision and its underställning.
+    Returns report_id (the opening), decision_id, decision_date (the answer).
+    """
+    reports = opens.select("case_id", "event_id", "date")
+    decisions = answers.select("case_id", "event_id", "date", "ref")
     by_ref = decisions.filter(pl.col("ref").is_not_null()).join(
         reports.select("case_id", pl.col("event_id").alias("ref")), on=["case_id", "ref"], how="semi"
     )
@@ -133,7 +161,7 @@ def link_decisions(events: pl.DataFrame) -> pl.DataFrame:
     fifo = fifo_match(
         free_reports.rename({"event_id": "id"}), free_decisions.select("case_id", pl.col("event_id").alias("id"), "date")
     ).select(pl.col("open_id").alias("report_id"), pl.col("close_id").alias("decision_id"), pl.col("close_date").alias("decision_date"))
-    # Several decisions naming one report: the first one decides it.
+    # Several answers naming one opening: the first one answers it.
     return (
         pl.concat([explicit, fifo])
         .sort("report_id", "decision_date", "decision_id")

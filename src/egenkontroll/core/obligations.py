@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from egenkontroll.core import calendar
-from egenkontroll.core.linking import Links, link
+from egenkontroll.core.linking import Links, link, report_kind
 from egenkontroll.core.rules import Catalogue, Rule, Step, load_catalogue
 from egenkontroll.core.schema import OBLIGATIONS, REJECTS, conform
 
@@ -58,6 +58,8 @@ def _trigger_filter(rule: Rule) -> pl.Expr:
         cond = cond & pl.col("intervention").is_in(rule.interventions)
     if rule.legal_bases:
         cond = cond & pl.col("legal_basis").is_in(rule.legal_bases)
+    if rule.kinds:
+        cond = cond & report_kind().is_in(rule.kinds)
     return cond
 
 
@@ -68,11 +70,48 @@ def _with_due(frame: pl.DataFrame, rule: Rule, step: Step) -> pl.DataFrame:
 
 def _triggers(links: Links, rule: Rule) -> pl.DataFrame:
     """The triggering events of a non-investigation rule: case_id, trigger_event_id, trigger_date, placement_key."""
-    return links.events.filter(_trigger_filter(rule)).select(
+    t = links.events.filter(_trigger_filter(rule)).select(
         "case_id",
         pl.col("event_id").alias("trigger_event_id"),
         pl.col("date").alias("trigger_date"),
         "placement_key",
+    )
+    if rule.unless_investigating:
+        t = t.join(_investigating(links, t), on="trigger_event_id", how="anti")
+    if rule.open_placement:
+        t = _in_open_placements(links, t, rule.open_placement)
+    return t
+
+
+def _investigating(links: Links, triggers: pl.DataFrame) -> pl.DataFrame:
+    """The triggers dated while an investigation of the same case is open: opened before the
+    trigger's date and not concluded before it (an anmälan added to an ongoing investigation)."""
+    inv = links.investigations.select("case_id", "opened", "concluded")
+    return (
+        triggers.select("case_id", "trigger_event_id", "trigger_date")
+        .join(inv, on="case_id")
+        .filter(
+            (pl.col("opened") < pl.col("trigger_date"))
+            & (pl.col("concluded").is_null() | (pl.col("concluded") >= pl.col("trigger_date")))
+        )
+        .select("trigger_event_id")
+        .unique()
+    )
+
+
+def _in_open_placements(links: Links, triggers: pl.DataFrame, interventions: tuple[str, ...]) -> pl.DataFrame:
+    """One row per trigger and placement of the case (of these kinds) open on the trigger's date,
+    the placement taking the trigger's `placement_key`; triggers with none open are dropped."""
+    open_ = links.placements.filter(pl.col("intervention").is_in(interventions)).select(
+        "case_id", pl.col("placement_key").alias("_key"), "start", "end"
+    )
+    return (
+        triggers.join(open_, on="case_id")
+        .filter(
+            (pl.col("start") <= pl.col("trigger_date"))
+            & (pl.col("end").is_null() | (pl.col("end") >= pl.col("trigger_date")))
+        )
+        .select("case_id", "trigger_event_id", "trigger_date", pl.col("_key").alias("placement_key"))
     )
 
 
@@ -90,7 +129,7 @@ def _first_of_type(links: Links, event_type: str) -> pl.DataFrame:
 def _by_decision(links: Links, rule: Rule) -> pl.DataFrame:
     t = _triggers(links, rule).filter(_valid(rule))
     t = t.join(
-        links.decisions.rename(
+        links.answers(rule.trigger_event, rule.satisfied_event).rename(
             {"report_id": "trigger_event_id", "decision_id": "fulfilled_event_id", "decision_date": "fulfilled_date"}
         ),
         on="trigger_event_id",
@@ -157,26 +196,39 @@ def _by_investigation(links: Links, rule: Rule) -> pl.DataFrame:
 
 
 def _by_chain(links: Links, rules: list[Rule]) -> pl.DataFrame:
-    """One obligation per link: the insats start, then each satisfying event, each owing the next.
+    """One obligation per link: the start, then each satisfying event, each owing the next.
 
+    A start is an insats_start (one per placement) or a decision on the placement such as an
+    umgängesbegränsning (possibly several per placement over time): each satisfying event of the
+    placement belongs to the latest start on or before its date.
     `rules` are the rows of one rule id (validity windows); each link's own date picks its row,
     the start uses the row's `first` step and later links its `then` step.
     """
     head = rules[0]
     starts = pl.concat([_triggers(links, r).filter(_valid(r)) for r in rules]).unique("trigger_event_id")
-    chain_events = links.events.filter(pl.col("event_type") == head.satisfied_event).join(
-        starts.select("placement_key", pl.col("trigger_date").alias("start")), on="placement_key"
-    ).filter(pl.col("date") >= pl.col("start"))
+    starts = starts.filter(pl.col("placement_key").is_not_null())
+    anchors = starts.select(
+        "placement_key", pl.col("trigger_date").alias("date"), pl.col("trigger_event_id").alias("chain_id")
+    ).sort("date", "chain_id")
+    chain_events = (
+        links.events.filter((pl.col("event_type") == head.satisfied_event) & pl.col("placement_key").is_not_null())
+        .select("case_id", "placement_key", "event_id", "date")
+        .sort("date", "event_id")
+        .join_asof(anchors, on="date", by="placement_key", strategy="backward", check_sortedness=False)
+        .filter(pl.col("chain_id").is_not_null())
+    )
     nodes = pl.concat(
         [
             starts.select("case_id", "placement_key", pl.col("trigger_event_id").alias("event_id"),
-                          pl.col("trigger_date").alias("date"), pl.lit(0, pl.Int8).alias("is_link")),
-            chain_events.select("case_id", "placement_key", "event_id", "date", pl.lit(1, pl.Int8).alias("is_link")),
+                          pl.col("trigger_date").alias("date"), pl.lit(0, pl.Int8).alias("is_link"),
+                          pl.col("trigger_event_id").alias("chain_id")),
+            chain_events.select("case_id", "placement_key", "event_id", "date", pl.lit(1, pl.Int8).alias("is_link"),
+                                "chain_id"),
         ]
-    ).sort("placement_key", "is_link", "date", "event_id")
+    ).sort("chain_id", "is_link", "date", "event_id")
     t = nodes.with_columns(
-        pl.col("event_id").shift(-1).over("placement_key").alias("fulfilled_event_id"),
-        pl.col("date").shift(-1).over("placement_key").alias("fulfilled_date"),
+        pl.col("event_id").shift(-1).over("chain_id").alias("fulfilled_event_id"),
+        pl.col("date").shift(-1).over("chain_id").alias("fulfilled_date"),
     ).rename({"event_id": "trigger_event_id", "date": "trigger_date"})
     due = np.full(t.height, np.datetime64("NaT"), dtype="datetime64[D]")
     first = (t["is_link"] == 0).to_numpy()
@@ -187,6 +239,20 @@ def _by_chain(links: Links, rules: list[Rule]) -> pl.DataFrame:
             if mask.any():
                 due[mask] = shift(dates.filter(pl.Series(mask)), step, r.roll)
     return t.with_columns(pl.Series("due_date", due).cast(pl.Date)).filter(pl.col("due_date").is_not_null())
+
+
+def _voided(links: Links, part: pl.DataFrame, void_on: str) -> pl.DataFrame:
+    """Adds `voided`: the first `void_on` event of the obligation's placement on or after its
+    trigger (an umgängesbegränsning lifted ends the duty to consider it again)."""
+    ends = (
+        links.events.filter((pl.col("event_type") == void_on) & pl.col("placement_key").is_not_null())
+        .select("placement_key", pl.col("date").alias("voided"))
+        .sort("voided")
+    )
+    return part.sort("trigger_date").join_asof(
+        ends, left_on="trigger_date", right_on="voided", by="placement_key", strategy="forward",
+        check_sortedness=False,
+    )
 
 
 FAMILIES = {"decision": _by_decision, "case": _by_case, "placement": _by_placement, "investigation": _by_investigation}
@@ -205,7 +271,7 @@ def _ends(links: Links, obligations: pl.DataFrame) -> pl.DataFrame:
         closures, left_on="trigger_date", right_on="closed", by="case_id", strategy="forward", check_sortedness=False
     )
     out = out.join(links.placements.select("placement_key", "end"), on="placement_key", how="left")
-    return out.with_columns(pl.min_horizontal("closed", "end").alias("ended"))
+    return out.with_columns(pl.min_horizontal("closed", "end", "voided").alias("ended"))
 
 
 def _responsible(links: Links, case_ids: pl.Series) -> pl.DataFrame:
@@ -304,10 +370,14 @@ def evaluate(
             part = pl.concat([FAMILIES[r.link](links, r) for r in rows], how="diagonal_relaxed")
         if "extended" not in part.columns:
             part = part.with_columns(pl.lit(False).alias("extended"))
+        if rows[0].void_on:
+            part = _voided(links, part.with_columns(pl.col("placement_key").cast(pl.Utf8)), rows[0].void_on)
+        else:
+            part = part.with_columns(pl.lit(None, pl.Date).alias("voided"))
         parts.append(
             part.select(
                 "case_id", "trigger_event_id", "trigger_date", "due_date", "fulfilled_date", "fulfilled_event_id",
-                "extended", pl.col("placement_key").cast(pl.Utf8), pl.lit(rule_id).alias("rule"),
+                "extended", pl.col("placement_key").cast(pl.Utf8), "voided", pl.lit(rule_id).alias("rule"),
                 pl.lit(catalogue.ids().index(rule_id), pl.Int32).alias("_order"),
             )
         )

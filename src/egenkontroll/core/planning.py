@@ -52,6 +52,7 @@ import polars as pl
 
 from egenkontroll.core import orgtree
 from egenkontroll.core.dates_sv import week_text, weeks_ahead
+from egenkontroll.core.linking import report_kind
 from egenkontroll.core.obligations import Evaluation, evaluate
 from egenkontroll.core.schema import CASEWORKERS, conform
 
@@ -194,7 +195,7 @@ def calibrate(
     """The baseline of `unit_id`'s subtree from the `weeks` weeks ending on as_of (both days in).
 
     Each estimate, from the linked events (core.linking, through the obligations engine):
-    - reports: `anmalan` events in the window at a unit of the subtree; per week = ÷ weeks.
+    - reports: `anmalan` events of kind anmalan in the window at a unit of the subtree; per week = ÷ weeks.
     - decisions: reports decided in the window (`Links.decisions`), counted at the unit of the
       deciding förhandsbedömning — the unit that did the work.
     - share opening an investigation: `forhandsbedomning` events in the window with outcome
@@ -226,7 +227,8 @@ def calibrate(
     in_window = pl.col("date").is_between(start, as_of)
     units = ev.select("event_id", "unit_id", "outcome")
 
-    reports = ev.filter((pl.col("event_type") == "anmalan") & in_window & inside)
+    # anmälningar only: an ansökan or other information waits for no förhandsbedömning (issue 11)
+    reports = ev.filter((pl.col("event_type") == "anmalan") & (report_kind() == "anmalan") & in_window & inside)
     assessed = ev.filter((pl.col("event_type") == "forhandsbedomning") & in_window & inside)
     decided = (
         links.decisions.filter(pl.col("decision_date").is_between(start, as_of))
@@ -295,7 +297,7 @@ def _investigation_share(links, ev: pl.DataFrame, inside: pl.Expr, start: dt.dat
     """
     at_unit = ev.select("event_id", "unit_id")
     reports = (
-        ev.filter(pl.col("event_type") == "anmalan")
+        ev.filter((pl.col("event_type") == "anmalan") & (report_kind() == "anmalan"))
         .select(pl.col("event_id").alias("report_id"), "date", "unit_id")
         .join(links.decisions, on="report_id", how="left")
         .filter(inside)

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from egenkontroll.core.datafiles import configured_path, load_data_file
-from egenkontroll.core.schema import EVENT_TYPES, INTERVENTIONS, LEGAL_BASES
+from egenkontroll.core.references import Reference, parse_references, reference_on
+from egenkontroll.core.schema import EVENT_TYPES, INTERVENTIONS, LEGAL_BASES, PLACEMENTS, REPORT_KINDS
 
 DEFAULT_FILE = Path(__file__).with_name("rules.yaml")
 RULES_ENV = "EGK_RULES_FILE"  # a municipality's own catalogue replaces the shipped one
@@ -38,7 +39,7 @@ class Rule:
     id: str
     title: str
     kind: str
-    reference: str
+    references: tuple[Reference, ...]  # by trigger date; windows without overlap or gap
     trigger_event: str | None  # None: the trigger is an opened investigation
     interventions: tuple[str, ...] | None
     legal_bases: tuple[str, ...] | None
@@ -52,11 +53,26 @@ class Rule:
     valid_to: dt.date | None = None
     enabled: bool = True
     warning_days: int = 0
+    kinds: tuple[str, ...] | None = None  # anmalan triggers: only these kinds (schema.REPORT_KINDS)
+    unless_investigating: bool = False  # no obligation while an investigation of the case is open
+    open_placement: tuple[str, ...] | None = None  # one obligation per open placement of these kinds
+    void_on: str | None = None  # an event of this type in the same placement ends the obligation
     extra: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def is_chain(self) -> bool:
         return self.link == "chain"
+
+    def reference_on(self, trigger_date: dt.date) -> Reference | None:
+        """The paragraph in force on the trigger date (SoL 2001:453 before 2025-07-01, 2025:400 after)."""
+        return reference_on(self.references, trigger_date)
+
+    @property
+    def reference(self) -> str:
+        """Every window's reference in one line, for listings that show the whole row."""
+        if len(self.references) == 1 and self.references[0].valid_from is None and self.references[0].valid_to is None:
+            return self.references[0].shown
+        return "; ".join(f"{r.window}: {r.shown}" for r in self.references)
 
 
 @dataclass(frozen=True)
@@ -79,6 +95,21 @@ class Catalogue:
 
     def warning_days(self) -> dict[str, int]:
         return {r.id: r.warning_days for r in self.rules}
+
+    def row_on(self, rule_id: str, trigger_date: dt.date) -> Rule | None:
+        """The row of `rule_id` that applies to a trigger on `trigger_date` (None: no row does)."""
+        return next((r for r in self.rules if r.id == rule_id
+                     and (r.valid_from is None or trigger_date >= r.valid_from)
+                     and (r.valid_to is None or trigger_date <= r.valid_to)), None)
+
+    def reference_for(self, rule_id: str, trigger_date: dt.date) -> Reference | None:
+        """The reference an obligation of `rule_id` triggered on `trigger_date` reports."""
+        row = self.row_on(rule_id, trigger_date)
+        return row.reference_on(trigger_date) if row else None
+
+    def unverified(self) -> list[tuple[Rule, Reference]]:
+        """Every (row, reference) whose paragraph was not verified in the law text as published."""
+        return [(r, ref) for r in self.rules for ref in r.references if not ref.verified]
 
 
 def _fail(path: Path, rule_id: str, msg: str) -> RuleError:
@@ -118,7 +149,7 @@ def _parse_rule(path: Path, raw: dict) -> Rule:
     rid = raw.get("id")
     if not rid:
         raise RuleError(f"{path}: en regel saknar id")
-    for key in ("title", "kind", "reference", "trigger", "satisfied_by", "due"):
+    for key in ("title", "kind", "trigger", "satisfied_by", "due"):
         if key not in raw:
             raise _fail(path, rid, f"fältet {key!r} saknas")
     if raw["kind"] not in KINDS:
@@ -140,17 +171,34 @@ def _parse_rule(path: Path, raw: dict) -> Rule:
         first, then = _step(path, rid, due["first"], "due.first"), _step(path, rid, due["then"], "due.then")
     else:
         first, then = _step(path, rid, due, "due"), None
+    known_trigger = {"event_type", "investigation", "intervention", "legal_basis", "kind",
+                     "unless_investigating", "open_placement"}
+    if set(trigger) - known_trigger:
+        raise _fail(path, rid, f"okänt fält i trigger: {', '.join(sorted(set(trigger) - known_trigger))}")
+    if trigger.get("kind") is not None and trigger_event != "anmalan":
+        raise _fail(path, rid, "trigger.kind gäller bara trigger event_type: anmalan")
+    open_placement = trigger.get("open_placement")
+    if open_placement is not None and (not isinstance(open_placement, dict) or "intervention" not in open_placement):
+        raise _fail(path, rid, "trigger.open_placement ska ange intervention: [...]")
+    if open_placement is not None and satisfied["link"] != "placement":
+        raise _fail(path, rid, "trigger.open_placement kräver satisfied_by.link: placement")
+    void_on = raw.get("void_on")
+    if void_on is not None and void_on not in EVENT_TYPES:
+        raise _fail(path, rid, f"okänd händelsetyp i void_on: {void_on!r}")
     if due.get("extensions") and trigger_event is not None:
         raise _fail(path, rid, "extensions gäller bara utredningar (trigger investigation: opened)")
+    if raw["kind"] == "lag" and raw.get("enabled", True) is False:
+        raise _fail(path, rid, "en lagregel (kind lag) kan inte stängas av: bara lokala riktlinjer kan det")
     valid_from = _date(path, rid, raw.get("valid_from"), "valid_from")
     valid_to = _date(path, rid, raw.get("valid_to"), "valid_to")
     if valid_from and valid_to and valid_to < valid_from:
         raise _fail(path, rid, "valid_to ligger före valid_from")
+    references = _references(path, rid, raw, (valid_from, valid_to))
     return Rule(
         id=rid,
         title=raw["title"],
         kind=raw["kind"],
-        reference=" ".join(str(raw["reference"]).split()),
+        references=references,
         trigger_event=trigger_event,
         interventions=_choices(path, rid, trigger.get("intervention"), INTERVENTIONS, "trigger.intervention"),
         legal_bases=_choices(path, rid, trigger.get("legal_basis"), LEGAL_BASES, "trigger.legal_basis"),
@@ -164,7 +212,28 @@ def _parse_rule(path: Path, raw: dict) -> Rule:
         valid_to=valid_to,
         enabled=bool(raw.get("enabled", True)),
         warning_days=int(raw.get("warning_days", 0)),
+        kinds=_choices(path, rid, trigger.get("kind"), REPORT_KINDS, "trigger.kind"),
+        unless_investigating=bool(trigger.get("unless_investigating", False)),
+        open_placement=_choices(path, rid, (open_placement or {}).get("intervention"), PLACEMENTS,
+                                "trigger.open_placement.intervention") if open_placement is not None else None,
+        void_on=void_on,
     )
+
+
+def _references(path: Path, rid: str, raw: dict, covering: tuple[dt.date | None, dt.date | None]
+                ) -> tuple[Reference, ...]:
+    """`references:` (windows by trigger date), or the older single `reference:` text.
+
+    A catalogue of the older form still loads: its one text counts for every date and, since
+    nobody has said it was checked against the law text, as not verified.
+    """
+    if "references" in raw and "reference" in raw:
+        raise _fail(path, rid, "ange antingen references eller reference, inte båda")
+    if "references" in raw:
+        return parse_references(raw["references"], lambda msg: _fail(path, rid, msg), covering)
+    if not str(raw.get("reference") or "").strip():
+        raise _fail(path, rid, "fältet 'references' saknas")
+    return (Reference(" ".join(str(raw["reference"]).split()), verified=False),)
 
 
 def _check_overlaps(path: Path, rules: list[Rule]) -> None:

@@ -47,6 +47,7 @@ EVENTS = {
     "until": pl.Date,
     "source": pl.Utf8,
     "unaccompanied": pl.Boolean,
+    "kind": pl.Utf8,  # anmalan rows only: anmalan | ansokan | information (docs/interchange.md)
     "row": pl.Int64,
 }
 
@@ -74,6 +75,8 @@ EVENT_TYPES = (
     "anmalan", "skyddsbedomning", "forhandsbedomning", "utredning_inledd", "utredning_forlangd",
     "utredning_avslutad", "insats_start", "insats_slut", "vardplan", "genomforandeplan", "besok",
     "overvagande", "omprovning", "vardnadsoverflyttning_overvagd", "handlaggare", "arende_avslutat",
+    "lvu6_beslut", "lvu6_understallt", "lvu_ansokan", "umgangesbegransning", "umgangesbegransning_overvagd",
+    "umgangesbegransning_upphord",
 )
 OUTCOMES = {
     "skyddsbedomning": ("akut", "ej_akut"),
@@ -88,10 +91,15 @@ PLACEMENTS = ("familjehem", "natverkshem", "jourhem", "hvb", "stodboende", "sis"
 LEGAL_BASES = ("SoL", "LVU2", "LVU3", "LVU6")
 SOURCES = ("polis", "skola", "forskola", "halso_sjukvard", "socialtjanst", "anhorig", "enskild", "annan")
 GENDERS = ("F", "M", "X", "U")
+# How the committee learned of the child (the `kind` of an anmalan row; empty means anmalan):
+# a report (orosanmälan), an application by the guardian or the young person, other information.
+REPORT_KINDS = ("anmalan", "ansokan", "information")
+DEFAULT_REPORT_KIND = "anmalan"
 # Event types whose `ref` names an insats_start (or, without ref, the only open placement).
 PLACEMENT_FOLLOWUPS = (
     "insats_slut", "overvagande", "omprovning", "besok", "vardplan", "genomforandeplan",
-    "vardnadsoverflyttning_overvagd",
+    "vardnadsoverflyttning_overvagd", "umgangesbegransning", "umgangesbegransning_overvagd",
+    "umgangesbegransning_upphord",
 )
 
 

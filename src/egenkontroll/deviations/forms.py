@@ -11,13 +11,22 @@ import datetime as dt
 from django import forms
 
 from egenkontroll.core.deviation_rules import DeviationRules
+from egenkontroll.deviations.models import NOT_SERIOUS, SERIOUS, SERIOUS_RISK
 
 TEXT_MAX = 4000
 NO_PERSONAL_DATA = (
     "Skriv inga personuppgifter om enskilda (namn, personnummer, ärendenummer). "
     "Sådant som liknar ett personnummer maskeras när det sparas."
 )
-SERIOUS_CHOICES = [("", "Inte bedömt än"), ("ja", "Ja, allvarligt"), ("nej", "Nej, inte allvarligt")]
+# The bedömning (SoL 2025:400 27 kap. 6 §); "ja" and "nej" keep the values the form always had.
+SERIOUS_CHOICES = [
+    ("", "Inte bedömt än"),
+    ("ja", "Ja, ett allvarligt missförhållande"),
+    ("risk", "Ja, en påtaglig risk för ett allvarligt missförhållande"),
+    ("nej", "Nej, inte allvarligt"),
+]
+OUTCOME_OF_CHOICE = {"ja": SERIOUS, "risk": SERIOUS_RISK, "nej": NOT_SERIOUS, "": ""}
+CHOICE_OF_OUTCOME = {v: k for k, v in OUTCOME_OF_CHOICE.items()}
 
 
 class DateInput(forms.DateInput):
@@ -70,25 +79,37 @@ class InvestigationForm(forms.Form):
     summary = _text("Utredning", rows=6, required=False, help_text=NO_PERSONAL_DATA)
     conclusion = _text("Slutsats och beslutade åtgärder", rows=3, required=False)
     severity = forms.ChoiceField(label="Risk eller allvarlighetsgrad")
-    is_serious = forms.ChoiceField(label="Allvarligt missförhållande (eller påtaglig risk för ett)?",
+    is_serious = forms.ChoiceField(label="Bedömning: allvarligt missförhållande?",
                                    choices=SERIOUS_CHOICES, required=False)
+    judged_on = forms.DateField(label="Bedömningen gjord", required=False, widget=DateInput,
+                                help_text="Tom: i dag. Fristen för anmälan till IVO räknas från denna dag.")
     ivo_reported_on = forms.DateField(label="Anmäld till IVO", required=False, widget=DateInput)
     ivo_reference = forms.CharField(label="IVO:s diarienummer", max_length=100, required=False)
 
-    def __init__(self, *args, rules: DeviationRules, ivo: bool, today: dt.date, **kwargs):
+    def __init__(self, *args, rules: DeviationRules, ivo: bool, today: dt.date,
+                 reported_on: dt.date | None = None, **kwargs):
         """`ivo`: the category has the IVO fields (lex Sarah); otherwise they are left out."""
         super().__init__(*args, **kwargs)
         self.today = today
+        self.reported_on = reported_on
         self.fields["severity"].choices = list(rules.severities.items())
         if not ivo:
-            for name in ("is_serious", "ivo_reported_on", "ivo_reference"):
+            for name in ("is_serious", "judged_on", "ivo_reported_on", "ivo_reference"):
                 del self.fields[name]
 
     def clean(self):
         data = super().clean()
         if "is_serious" not in self.fields:
             return data
-        data["is_serious"] = {"ja": True, "nej": False}.get(data.get("is_serious") or "")
+        data["outcome"] = OUTCOME_OF_CHOICE.get(data.get("is_serious") or "", "")
+        data["is_serious"] = {SERIOUS: True, SERIOUS_RISK: True, NOT_SERIOUS: False}.get(data["outcome"])
+        judged = data.get("judged_on")
+        if judged and judged > self.today:
+            self.add_error("judged_on", "Datumet ligger i framtiden.")
+        if judged and self.reported_on and judged < self.reported_on:
+            self.add_error("judged_on", "Bedömningen kan inte ligga före rapporten.")
+        if judged and not data["outcome"]:
+            self.add_error("is_serious", "Ange bedömningen när du anger dess datum.")
         ivo_day = data.get("ivo_reported_on")
         if ivo_day and ivo_day > self.today:
             self.add_error("ivo_reported_on", "Datumet ligger i framtiden.")

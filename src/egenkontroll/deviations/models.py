@@ -16,6 +16,17 @@ from django.db import models
 from django.utils import timezone
 
 ID = 128
+# The bedömning of a lex Sarah report (SoL 2025:400 27 kap. 6 §): the two serious outcomes are
+# both to be reported to IVO "snarast". "" = not yet judged.
+NOT_SERIOUS = "ej_allvarligt"
+SERIOUS = "allvarligt"
+SERIOUS_RISK = "risk_allvarligt"
+OUTCOMES = {
+    NOT_SERIOUS: "Inte ett allvarligt missförhållande",
+    SERIOUS: "Ett allvarligt missförhållande",
+    SERIOUS_RISK: "En påtaglig risk för ett allvarligt missförhållande",
+}
+SERIOUS_OUTCOMES = frozenset({SERIOUS, SERIOUS_RISK})
 ACTION_STATUSES = {"oppen": "Öppen", "klar": "Klar"}
 EVENT_KINDS = {
     "rapport": "Rapporterad",
@@ -44,8 +55,14 @@ class Deviation(models.Model):
     severity = models.CharField(max_length=32)
     investigation_summary = models.TextField(blank=True, default="")
     conclusion = models.TextField(blank=True, default="")
-    # Allvarligt missförhållande (or påtaglig risk för ett): null = not yet judged.
+    # Allvarligt missförhållande (or påtaglig risk för ett): null = not yet judged. Kept in step
+    # with `outcome`, which says which of the two serious outcomes it is.
     is_serious = models.BooleanField(null=True, blank=True)
+    outcome = models.CharField(max_length=32, blank=True, default="")  # OUTCOMES key, "" = not judged
+    # Who judged, by role (an access.models.ROLES id, never a username: the role is what the
+    # delegation names), and on which day; the IVO time limit runs from that day.
+    judged_on = models.DateField(null=True, blank=True)
+    judged_by_role = models.CharField(max_length=32, blank=True, default="")
     ivo_reported_on = models.DateField(null=True, blank=True)
     ivo_reference = models.CharField(max_length=100, blank=True, default="")
     closed_on = models.DateField(null=True, blank=True)
@@ -64,6 +81,11 @@ class Deviation(models.Model):
     @property
     def number(self) -> str:
         return f"{self.year}-{self.seq:04d}"
+
+    @property
+    def serious_judged_on(self):
+        """The day the case was judged allvarligt (or a påtaglig risk for it); None otherwise."""
+        return self.judged_on if self.outcome in SERIOUS_OUTCOMES else None
 
 
 class DeviationAction(models.Model):

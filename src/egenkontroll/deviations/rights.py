@@ -27,6 +27,9 @@ from egenkontroll.cases.models import OrgUnit
 READER_ROLES = frozenset({"arbetsledare", "enhetschef", "verksamhetscontroller", "avdelningschef", "inspektor"})
 REPORTER_ROLES = frozenset({"handlaggare", "arbetsledare", "enhetschef", "verksamhetscontroller", "avdelningschef"})
 INVESTIGATOR_ROLES = frozenset({"enhetschef", "avdelningschef", "verksamhetscontroller"})
+# The role recorded with a lex Sarah bedömning when a user holds several over the unit: the
+# highest in the line (a delegation names a role, and the history shows the role, not the person).
+JUDGING_ORDER = ("avdelningschef", "verksamhetscontroller", "enhetschef")
 
 
 def in_reach(reach: frozenset[str] | None, unit_id: str | None) -> bool:
@@ -40,6 +43,7 @@ class DeviationRights:
     read_reach: frozenset[str] | None
     report_reach: frozenset[str] | None
     investigate_reach: frozenset[str] | None
+    grants: tuple[tuple[str, str | None], ...] = ()
 
     @property
     def person_level(self) -> bool:
@@ -71,6 +75,14 @@ class DeviationRights:
     def may_investigate(self, deviation) -> bool:
         return self.person_level and self.is_investigator and in_reach(self.investigate_reach, deviation.unit_id)
 
+    def judging_role(self, deviation) -> str:
+        """The role in which this user judges the deviation: an investigator role reaching its unit."""
+        for role in JUDGING_ORDER:
+            reach = grant_reach(self.grants, frozenset({role}))
+            if (reach is None or reach) and in_reach(reach, deviation.unit_id):
+                return role
+        return ""
+
     def report_units(self) -> list[tuple[str, str]]:
         return _units(self.report_reach) if self.may_report else []
 
@@ -99,4 +111,5 @@ def rights_for(scope: Scope) -> DeviationRights:
         read_reach=grant_reach(grants, READER_ROLES),
         report_reach=grant_reach(grants, REPORTER_ROLES),
         investigate_reach=grant_reach(grants, INVESTIGATOR_ROLES),
+        grants=tuple(grants),
     )

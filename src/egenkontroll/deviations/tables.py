@@ -62,9 +62,15 @@ def rows_of(rules: DeviationRules, deviations: list[Deviation], names: dict[str,
     return [
         Row(d, names.get(d.unit_id, d.unit_id),
             [] if rules.is_closed(d.status) else
-            rules.limit_states(d.category, d.reported_on, reached.get(d.pk, {}), today))
+            rules.limit_states(d.category, d.reported_on, reached.get(d.pk, {}), today,
+                               serious_judged_on=d.serious_judged_on, ivo_reported_on=d.ivo_reported_on))
         for d in deviations
     ]
+
+
+def _lower_first(text: str) -> str:
+    """'Anmälan till IVO' → 'anmälan till IVO' (an abbreviation keeps its capitals)."""
+    return text[:1].lower() + text[1:]
 
 
 def _title(mapping: dict, key: str) -> str:
@@ -92,7 +98,8 @@ def list_table(rules: DeviationRules, rows: list[Row], url_of) -> Table:
         overdue = row.overdue
         pending = [s for s in row.limits if s.met_on is None]
         if overdue:
-            deadline = "Försenad: " + ", ".join(f"{s.limit.title.lower()} senast {s.due.isoformat()}" for s in overdue)
+            deadline = "Försenad: " + ", ".join(f"{_lower_first(s.limit.title)} senast {s.due.isoformat()}"
+                                                for s in overdue)
         elif pending:
             deadline = f"{pending[0].limit.title} senast {pending[0].due.isoformat()}"
         else:

@@ -14,9 +14,18 @@ import datetime as dt
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Max
 
+from egenkontroll.access.models import ROLE_LABELS
 from egenkontroll.core.deviation_rules import DeviationRules
 from egenkontroll.core.identity import mask
-from egenkontroll.deviations.models import Deviation, DeviationAction, DeviationEvent
+from egenkontroll.deviations.models import (
+    NOT_SERIOUS,
+    OUTCOMES,
+    SERIOUS,
+    SERIOUS_OUTCOMES,
+    Deviation,
+    DeviationAction,
+    DeviationEvent,
+)
 from egenkontroll.overview import periods
 
 NUMBER_ATTEMPTS = 5
@@ -56,9 +65,21 @@ def create_deviation(rules: DeviationRules, user, *, category: str, title: str, 
     raise WorkflowError("Avvikelsen kunde inte få ett nummer. Försök igen.")
 
 
-def _judgement(severity: str, is_serious: bool | None) -> str:
-    serious = {True: "allvarligt", False: "inte allvarligt", None: "ej bedömt om allvarligt"}[is_serious]
-    return f"{severity}, {serious}"
+def _judgement(severity: str, outcome: str) -> str:
+    return f"{severity}, {OUTCOMES.get(outcome, 'ej bedömt om allvarligt').lower()}"
+
+
+def _outcome(outcome: str | None, is_serious: bool | None) -> str:
+    """The outcome id; callers that only know yes/no (is_serious) get the stricter 'allvarligt'."""
+    if outcome is not None:
+        if outcome and outcome not in OUTCOMES:
+            raise WorkflowError(f"Okänd bedömning: {outcome}.")
+        return outcome
+    return {True: SERIOUS, False: NOT_SERIOUS, None: ""}[is_serious]
+
+
+def role_label(role: str) -> str:
+    return ROLE_LABELS.get(role, role).split(" (")[0] if role else "okänd roll"
 
 
 def _locked(deviation_id: int) -> Deviation:
@@ -101,27 +122,48 @@ def change_status(rules: DeviationRules, deviation_id: int, user, new: str, note
 
 def save_investigation(rules: DeviationRules, deviation_id: int, user, *, summary: str, conclusion: str,
                        severity: str, is_serious: bool | None = None, ivo_reported_on: dt.date | None = None,
-                       ivo_reference: str = "") -> Deviation:
-    """The investigation, the bedömning and — for a category with IVO fields only — the anmälan to IVO."""
+                       ivo_reference: str = "", outcome: str | None = None, judged_on: dt.date | None = None,
+                       judged_by_role: str = "") -> Deviation:
+    """The investigation, the bedömning and — for a category with IVO fields only — the anmälan to IVO.
+
+    The bedömning (`outcome`, or the older yes/no `is_serious`) is stored with the day it was
+    made (`judged_on`, default today) and the role of the one who made it (`judged_by_role`):
+    the time limit for the anmälan to IVO runs from that day, and the history names the role.
+    """
     with transaction.atomic():
         deviation = _locked(deviation_id)
         if rules.is_closed(deviation.status):
             raise WorkflowError("Avvikelsen är avslutad och kan inte ändras.")
         ivo = rules.categories.get(deviation.category)
         ivo = ivo is not None and ivo.ivo
+        new_outcome = _outcome(outcome, is_serious) if ivo else ""
+        today = periods.today()
+        if new_outcome and judged_on is not None and not deviation.reported_on <= judged_on <= today:
+            raise WorkflowError("Bedömningens datum ska ligga mellan rapporten och i dag.")
         reported_before = deviation.ivo_reported_on
-        judged_before = (deviation.severity, deviation.is_serious)
+        judged_before = (deviation.severity, deviation.outcome)
+        when_before = (deviation.judged_on, deviation.judged_by_role)
         deviation.investigation_summary = clean_text(summary)
         deviation.conclusion = clean_text(conclusion)
         deviation.severity = severity
-        deviation.is_serious = is_serious if ivo else None
+        if new_outcome != deviation.outcome or (new_outcome and judged_on and judged_on != deviation.judged_on):
+            deviation.judged_on = (judged_on or today) if new_outcome else None
+            deviation.judged_by_role = judged_by_role if new_outcome else ""
+        deviation.outcome = new_outcome
+        deviation.is_serious = (new_outcome in SERIOUS_OUTCOMES) if new_outcome else None
         deviation.ivo_reported_on = ivo_reported_on if ivo else None
         deviation.ivo_reference = clean_text(ivo_reference) if ivo else ""
         deviation.save()
-        judged = (deviation.severity, deviation.is_serious)
-        # the bedömning decides whether a lex Sarah may close without an anmälan to IVO: keep its history
-        _event(deviation, user, "utredning",
-               "" if judged == judged_before else f"bedömning {_judgement(*judged_before)} → {_judgement(*judged)}")
+        judged = (deviation.severity, deviation.outcome)
+        when = (deviation.judged_on, deviation.judged_by_role)
+        # the bedömning decides whether (and by when) a lex Sarah is reported to IVO: keep its
+        # history, naming the role that judged, not the person
+        note = ""
+        if judged != judged_before or when != when_before:
+            note = f"bedömning {_judgement(*judged_before)} → {_judgement(*judged)}"
+            if deviation.outcome:
+                note += f", bedömd {deviation.judged_on.isoformat()} av {role_label(deviation.judged_by_role)}"
+        _event(deviation, user, "utredning", note)
         if deviation.ivo_reported_on and deviation.ivo_reported_on != reported_before:
             _event(deviation, user, "ivo", f"anmäld {deviation.ivo_reported_on.isoformat()}")
         return deviation

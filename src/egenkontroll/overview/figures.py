@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 
 from egenkontroll.core import kpis, smallnumbers
+from egenkontroll.overview import labels
 from egenkontroll.overview.periods import Period
 from egenkontroll.overview.snapshot import Snapshot
 
@@ -35,8 +36,13 @@ CATEGORY_LABEL = {
     "gender": {"F": "Flickor", "M": "Pojkar", "X": "Annat", "U": "Okänt"},
     "age_band": {"0-5": "0–5 år", "6-12": "6–12 år", "13-17": "13–17 år", "18-20": "18–20 år", "okand": "Okänd ålder"},
     "unaccompanied": {"ja": "Ensamkommande", "nej": "Ej ensamkommande"},
+    "kind": {"anmalan": "Anmälningar", "ansokan": "Ansökningar", "information": "Övrig information"},
+    "source": {**labels.SOURCES, "okand": "Okänd källa"},
 }
-BREAKDOWN_LABEL = {"gender": "Kön", "age_band": "Åldersgrupp", "unaccompanied": "Ensamkommande"}
+BREAKDOWN_LABEL = {
+    "gender": "Kön", "age_band": "Åldersgrupp", "unaccompanied": "Ensamkommande", "kind": "Typ av aktualisering",
+    "source": "Källa",
+}
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ linked events and evaluated obligations of `core` (never re-linked here):
 - the cohort: every `anmalan` received in the period, followed through its förhandsbedömning
   (`Links.decisions`), the investigation that decision opened (the case's first investigation
   opened on or after the decision), that investigation's conclusion, and for `insats` the
-  first insats started in the case within 90 days of the conclusion;
+  first insats started in the case within 90 days of the conclusion. An ansökan (kind
+  `ansokan`) has no förhandsbedömning: it goes straight to the case's first investigation
+  opened on or after it (issue 11);
 - the backlog: `forhandsbedomning_14d` (report → decision) and `utredning_4m` (opened →
   concluded) obligations, open at the end of each week, with inflow and throughput per week.
 """
@@ -20,15 +22,17 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
+from egenkontroll.core.linking import report_kind
 from egenkontroll.overview.periods import Period
 from egenkontroll.overview.snapshot import Snapshot
 
 INSATS_WITHIN = dt.timedelta(days=90)
-DECISIONS = ("inleda", "ej_inleda", "tillfors_utredning", "ej_beslutad")
+DECISIONS = ("inleda", "ansokan", "ej_inleda", "tillfors_utredning", "ej_beslutad")
 INVESTIGATIONS = ("pagar", "insats", "ingen_insats", "saknas")
 NODE_LABELS = {
     "anmalningar": "Anmälningar",
     "inleda": "Inleda utredning",
+    "ansokan": "Ansökan (utredning utan förhandsbedömning)",
     "ej_inleda": "Inte inleda utredning",
     "tillfors_utredning": "Tillförs pågående utredning",
     "ej_beslutad": "Ännu inte beslutad",
@@ -51,7 +55,10 @@ def _cohort(snap: Snapshot, period: Period) -> pl.DataFrame:
     events = links.events.filter(pl.col("date") <= period.as_of)
     reports = events.filter(
         (pl.col("event_type") == "anmalan") & pl.col("date").is_between(period.start, period.end)
-    ).select(pl.col("event_id").alias("report_id"), "case_id", "unit_id")
+    ).select(
+        pl.col("event_id").alias("report_id"), "case_id", "unit_id", "date",
+        (report_kind() == "ansokan").alias("_ansokan"),
+    )
     outcomes = events.filter(pl.col("event_type").is_in(["forhandsbedomning", "utredning_avslutad"])).select(
         pl.col("event_id").alias("_id"), "outcome"
     )
@@ -59,9 +66,11 @@ def _cohort(snap: Snapshot, period: Period) -> pl.DataFrame:
         reports.join(links.decisions, on="report_id", how="left")
         .join(outcomes.rename({"_id": "decision_id", "outcome": "decision"}), on="decision_id", how="left")
         .with_columns(
-            decision=pl.when(pl.col("decision_id").is_null())
+            decision=pl.when(pl.col("_ansokan")).then(pl.lit("ansokan"))
+            .when(pl.col("decision_id").is_null())
             .then(pl.lit("ej_beslutad"))
-            .otherwise(pl.col("decision").fill_null("ej_beslutad"))
+            .otherwise(pl.col("decision").fill_null("ej_beslutad")),
+            decision_date=pl.when(pl.col("_ansokan")).then(pl.col("date")).otherwise(pl.col("decision_date")),
         )
     )
     investigations = (
@@ -70,7 +79,7 @@ def _cohort(snap: Snapshot, period: Period) -> pl.DataFrame:
         .sort("opened")
     )
     opened = (
-        decided.filter(pl.col("decision") == "inleda")
+        decided.filter(pl.col("decision").is_in(["inleda", "ansokan"]))
         .sort("decision_date")
         .join_asof(investigations, left_on="decision_date", right_on="opened", by="case_id", strategy="forward", check_sortedness=False)
         .join(outcomes.rename({"_id": "concluded_id", "outcome": "conclusion"}), on="concluded_id", how="left")
@@ -100,8 +109,10 @@ def _cohort(snap: Snapshot, period: Period) -> pl.DataFrame:
 def sankey_links(frame: pl.DataFrame) -> list[tuple[str, str, int]]:
     """(from, to, count) for the reports in `frame`, stage by stage, largest first within a stage."""
     out = [("anmalningar", d, n) for d, n in _counts(frame, "decision", DECISIONS)]
-    opened = frame.filter(pl.col("decision") == "inleda")
-    out += [("inleda", i, n) for i, n in _counts(opened, "investigation", INVESTIGATIONS)]
+    for source in ("inleda", "ansokan"):
+        opened_by = frame.filter(pl.col("decision") == source)
+        out += [(source, i, n) for i, n in _counts(opened_by, "investigation", INVESTIGATIONS)]
+    opened = frame.filter(pl.col("decision").is_in(["inleda", "ansokan"]))
     insats = opened.filter(pl.col("investigation") == "insats")
     kinds = insats.group_by("intervention").len().sort("len", "intervention", descending=[True, False])
     out += [("insats", kind, n) for kind, n in kinds.iter_rows()]

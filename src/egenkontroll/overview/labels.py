@@ -24,6 +24,12 @@ EVENT_TYPES = {
     "vardnadsoverflyttning_overvagd": "Vårdnadsöverflyttning övervägd",
     "handlaggare": "Byte av handläggare",
     "arende_avslutat": "Ärendet avslutat",
+    "lvu6_beslut": "Beslut om omedelbart omhändertagande (LVU 6 §)",
+    "lvu6_understallt": "Omhändertagandet underställt förvaltningsrätten (LVU 7 §)",
+    "lvu_ansokan": "Ansökan om vård enligt LVU (4 §)",
+    "umgangesbegransning": "Beslut om umgängesbegränsning eller hemlig vistelseort (LVU 14 §)",
+    "umgangesbegransning_overvagd": "Umgängesbegränsning övervägd (LVU 14 §)",
+    "umgangesbegransning_upphord": "Umgängesbegränsning upphävd",
     "oppet_arende": "Öppet ärende",
     "placerad": "Placerat barn",
 }
@@ -57,6 +63,14 @@ STATUSES = {
     "open": "Öppen",
 }
 GENDERS = {"F": "Flicka", "M": "Pojke", "X": "Annat", "U": "Okänt"}
+# How the committee learned of the child (the kind of an anmalan row, issue 11).
+REPORT_KINDS = {"anmalan": "Anmälan", "ansokan": "Ansökan", "information": "Övrig information"}
+LEGAL_BASES = {"SoL": "SoL", "LVU2": "LVU 2 §", "LVU3": "LVU 3 §", "LVU6": "LVU 6 §"}
+SOURCES = {
+    "polis": "Polis", "skola": "Skola", "forskola": "Förskola", "halso_sjukvard": "Hälso- och sjukvård",
+    "socialtjanst": "Socialtjänst", "anhorig": "Anhörig", "enskild": "Enskild", "annan": "Annan",
+    "okand": "Okänd",
+}
 
 
 def event(code: str | None) -> str:
@@ -69,6 +83,18 @@ def outcome(code: str | None) -> str:
 
 def intervention(code: str | None) -> str:
     return INTERVENTIONS.get(code or "", code or "")
+
+
+def report_kind(code: str | None) -> str:
+    return REPORT_KINDS.get(code or "", code or "")
+
+
+def legal_basis(code: str | None) -> str:
+    return LEGAL_BASES.get(code or "", code or "")
+
+
+def source(code: str | None) -> str:
+    return SOURCES.get(code or "", code or "")
 
 
 def status(code: str | None) -> str:

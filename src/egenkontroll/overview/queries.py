@@ -41,6 +41,12 @@ def rule_titles() -> dict[str, str]:
     return titles
 
 
+def reference_shown(rule_id: str, trigger_date) -> str:
+    """The paragraph an obligation reports: the one in force on its trigger date ("ej verifierad" if so)."""
+    ref = load_catalogue().reference_for(rule_id, trigger_date) if trigger_date else None
+    return ref.shown if ref else ""
+
+
 @lru_cache(maxsize=1)
 def warning_days() -> dict[str, int]:
     """Rule id → days before its due date that an open obligation counts as soon due."""
@@ -117,7 +123,7 @@ def case_timeline(case: Case, today: dt.date) -> tuple[Person | None, list[dict]
         Event.objects.filter(case_id=case.case_id)
         .order_by("date", "event_id")
         .values(
-            "event_id", "event_type", "date", "outcome", "intervention", "legal_basis", "until", "ref",
+            "event_id", "event_type", "date", "outcome", "intervention", "legal_basis", "until", "ref", "kind", "source",
             "unit_id", "caseworker_id", unit_name=F("unit__name"), caseworker_name=F("caseworker__name"),
         )
     )

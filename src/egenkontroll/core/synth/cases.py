@@ -55,6 +55,8 @@ class Draws:
     close_lag: np.ndarray
     u_spill: np.ndarray
     u_chain_type: np.ndarray
+    u_jour_early: np.ndarray
+    jour_after: np.ndarray
 
 
 def draw(rngs: tuple[np.random.Generator, ...], pop: Population) -> Draws:
@@ -90,6 +92,8 @@ def _draw_block(rng: np.random.Generator, pop: Population, idx: np.ndarray) -> d
         len0=rng.standard_normal(n), len1=rng.standard_normal(n),
         lvu6_lag=rng.integers(0, 8, n), lvu6_len=rng.integers(20, 46, n), start_lag=rng.integers(0, 22, n),
         close_small=rng.integers(0, 3, n), close_lag=rng.integers(0, 21, n), u_spill=u(), u_chain_type=u(),
+        # drawn last, so that every draw above is the same as before they were added
+        u_jour_early=u(), jour_after=lognormal(P.JOURHEM_AFTER_MEDIAN_DAYS, P.JOURHEM_AFTER_SIGMA),
     )
 
 
@@ -167,10 +171,15 @@ def _interventions(d: Draws, i0, i1, insats, unacc, birth) -> tuple:
     ptype = FAMILJEHEM + np.minimum((d.u_ptype[:, None] > cdf).sum(axis=1), 5)
     type0 = np.where(place, np.where(lvu6, np.where(youth, HVB, JOURHEM), ptype), d.np_type)
     basis0 = np.where(lvu6, LVU6, _basis(d.u_lvu, d.u_lvu3, youth, type0, unacc | ~place))
-    start0 = np.where(lvu6, i0 + d.lvu6_lag, i1 + d.start_lag)
+    # An emergency jourhem placement during the investigation, ending some weeks after it
+    # (SoL 6 kap. 6 §: at most two months after the conclusion, some stay longer).
+    early_jour = place & ~lvu6 & (type0 == JOURHEM) & (d.u_jour_early < P.JOURHEM_DURING_INVESTIGATION)
+    start0 = np.where(lvu6, i0 + d.lvu6_lag,
+                      np.where(early_jour, i0 + np.minimum(d.start_lag, np.maximum(i1 - i0 - 1, 0)), i1 + d.start_lag))
     basis0 = np.where((basis0 == LVU2) & ((start0 - birth) / YEAR >= 17.5), SOL, basis0)
     raw0 = np.where(place, _placement_length(type0, d.len0), d.np_len)
     end0 = np.where(lvu6, start0 + d.lvu6_len, start0 + np.ceil(raw0).astype(np.int64))
+    end0 = np.where(early_jour, i1 + np.ceil(d.jour_after).astype(np.int64), end0)
     end0 = np.maximum(start0 + 14, np.minimum(end0, _age_cap(basis0, d.u_to18, birth)))
     chain_lvu6 = lvu6 & (d.u_chain < 0.8)
     chain_jour = place & ~lvu6 & (type0 == JOURHEM) & (d.u_chain < P.FOLLOWED_BY_FAMILJEHEM)

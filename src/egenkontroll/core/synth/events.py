@@ -23,12 +23,14 @@ from egenkontroll.core.synth.population import YEAR, Population
 
 T = {name: i for i, name in enumerate(schema.EVENT_TYPES)}
 _ORDER = ("anmalan", "skyddsbedomning", "forhandsbedomning", "handlaggare", "utredning_inledd",
-          "utredning_forlangd", "utredning_avslutad", "vardplan", "insats_start", "genomforandeplan",
-          "besok", "overvagande", "omprovning", "vardnadsoverflyttning_overvagd", "insats_slut",
-          "arende_avslutat")
+          "lvu6_beslut", "utredning_forlangd", "lvu_ansokan", "utredning_avslutad", "vardplan", "insats_start",
+          "lvu6_understallt", "genomforandeplan", "umgangesbegransning", "besok", "overvagande", "omprovning",
+          "umgangesbegransning_overvagd", "vardnadsoverflyttning_overvagd", "umgangesbegransning_upphord",
+          "insats_slut", "arende_avslutat")
 RANK = np.array([_ORDER.index(t) for t in schema.EVENT_TYPES])
 OUTCOMES = ("inleda", "ej_inleda", "tillfors_utredning", "akut", "ej_akut", "insats", "ingen_insats")
 OUTCOME = {name: i for i, name in enumerate(OUTCOMES)}
+REPORT_KIND = {name: i for i, name in enumerate(schema.REPORT_KINDS)}
 _FHB_OUTCOME = np.array([OUTCOME["ej_inleda"], OUTCOME["inleda"], OUTCOME["tillfors_utredning"]])  # by C.EJ_INLEDA..
 AUTO = -1
 
@@ -41,11 +43,11 @@ class Blocks:
     size: int = 0
 
     def add(self, case, etype, date, *, phase=AUTO, ref=None, outcome=None, intervention=None,
-            basis=None, until=None, source=None, occupant=None) -> np.ndarray:
+            basis=None, until=None, source=None, occupant=None, kind=None) -> np.ndarray:
         n = case.size
         values = {"case": case, "type": np.full(n, T[etype]), "date": date, "phase": phase, "ref": ref,
                   "outcome": outcome, "intervention": intervention, "basis": basis, "until": until,
-                  "source": source, "occupant": occupant}
+                  "source": source, "occupant": occupant, "kind": kind}
         for key, value in values.items():
             arr = np.full(n, -1, np.int64) if value is None else np.broadcast_to(np.asarray(value, np.int64), (n,))
             self.cols.setdefault(key, []).append(arr)
@@ -58,8 +60,14 @@ class Blocks:
 
 
 def build(rng: np.random.Generator, pop: Population, tl: C.Timeline, case_of: np.ndarray,
-          ex: C.Extras, staff: S.Staff, mult: C.Grid, h0: int, h1: int, p0: int) -> tuple[Blocks, dict]:
-    """All events of the cases still open on or after the period start `p0`."""
+          ex: C.Extras, staff: S.Staff, mult: C.Grid, h0: int, h1: int, p0: int,
+          law_rng: np.random.Generator | None = None) -> tuple[Blocks, dict]:
+    """All events of the cases still open on or after the period start `p0`.
+
+    `law_rng` draws what issue 11 added (the kind of each report, the LVU events) from its own
+    stream, so that every earlier draw of `rng` stays what it was.
+    """
+    law_rng = law_rng if law_rng is not None else np.random.default_rng(0)
     openers = np.flatnonzero(case_of == np.arange(case_of.size))
     close = tl.close.copy()
     np.maximum.at(close, ex.case, np.where(close[ex.case] > h1, close[ex.case], ex.fhb_date))
@@ -68,9 +76,9 @@ def build(rng: np.random.Generator, pop: Population, tl: C.Timeline, case_of: np
     kept = openers[keep_case[openers]]
     tl.close = close
     b = Blocks()
-    _reports(rng, b, pop, tl, ex, keep_case)
+    _reports(rng, b, pop, tl, ex, keep_case, law_rng)
     _investigation(b, tl, kept)
-    _interventions(rng, b, tl, kept, mult, h1)
+    _interventions(rng, b, tl, kept, mult, h1, law_rng)
     st = C.stints(tl, kept, h1)
     seg = S.segments(staff, rng, st.dk, st.start, st.end, h0, h1)
     _handovers(b, st, seg, h1)
@@ -78,15 +86,24 @@ def build(rng: np.random.Generator, pop: Population, tl: C.Timeline, case_of: np
     return b, {"stints": st, "segments": seg}
 
 
-def _reports(rng, b: Blocks, pop, tl, ex, keep_case) -> None:
-    """anmalan, skyddsbedomning and forhandsbedomning for every report of a kept case."""
+def _reports(rng, b: Blocks, pop, tl, ex, keep_case, law_rng) -> None:
+    """anmalan, skyddsbedomning and forhandsbedomning for every report of a kept case.
+
+    A report is an anmälan, an ansökan (by the guardian or the young person: no skyddsbedömning,
+    no förhandsbedömning, the investigation opens directly) or other information.
+    """
     case = np.arange(pop.r_date.size)
     case[ex.index] = ex.case
     kept = np.flatnonzero(keep_case[case])
     opener = case[kept] == kept
+    u_kind = law_rng.random(kept.size)
+    kind = np.where(u_kind < P.P_ANSOKAN, REPORT_KIND["ansokan"],
+                    np.where(u_kind < P.P_ANSOKAN + P.P_INFORMATION, REPORT_KIND["information"], REPORT_KIND["anmalan"]))
+    ansokan = kind == REPORT_KIND["ansokan"]
+    source = np.where(ansokan, schema.SOURCES.index("enskild"), pop.r_source[kept])
     anm = b.add(case[kept], "anmalan", pop.r_date[kept], phase=np.where(opener, 0, AUTO),
-                source=pop.r_source[kept])
-    has = rng.random(kept.size) < P.SKYDD_SHARE
+                source=source, kind=kind)
+    has = (rng.random(kept.size) < P.SKYDD_SHARE) & ~ansokan
     akut = rng.random(kept.size) < P.SKYDD_AKUT
     delay = np.where(akut, 0, rng.choice([0, 1, 2, 3, 5], kept.size, p=[0.6, 0.3, 0.05, 0.03, 0.02]))
     b.add(case[kept][has], "skyddsbedomning", pop.r_date[kept][has] + delay[has],
@@ -95,8 +112,9 @@ def _reports(rng, b: Blocks, pop, tl, ex, keep_case) -> None:
     outcome = np.where(tl.inleda, C.INLEDA, C.EJ_INLEDA)
     fhb_date[ex.index] = ex.fhb_date
     outcome[ex.index] = ex.outcome
-    b.add(case[kept], "forhandsbedomning", fhb_date[kept], phase=np.where(opener, 0, AUTO), ref=anm,
-          outcome=_FHB_OUTCOME[outcome[kept]])
+    decided = ~ansokan
+    b.add(case[kept][decided], "forhandsbedomning", fhb_date[kept][decided], phase=np.where(opener, 0, AUTO)[decided],
+          ref=anm[decided], outcome=_FHB_OUTCOME[outcome[kept]][decided])
 
 
 def _investigation(b: Blocks, tl: C.Timeline, kept: np.ndarray) -> None:
@@ -111,7 +129,7 @@ def _investigation(b: Blocks, tl: C.Timeline, kept: np.ndarray) -> None:
     b.add(fv, "handlaggare", tl.fv_start[fv], phase=2)
 
 
-def _interventions(rng, b: Blocks, tl: C.Timeline, kept: np.ndarray, mult: C.Grid, h1: int) -> None:
+def _interventions(rng, b: Blocks, tl: C.Timeline, kept: np.ndarray, mult: C.Grid, h1: int, law_rng) -> None:
     rows, slot = np.nonzero(tl.ins_valid[kept])
     case = kept[rows]
     itype, basis = tl.ins_type[case, slot], tl.ins_basis[case, slot]
@@ -134,12 +152,54 @@ def _interventions(rng, b: Blocks, tl: C.Timeline, kept: np.ndarray, mult: C.Gri
     visited = np.isin(itype, C.FV_TYPES)
     _chain(rng, b, "besok", case, ins, start, end, phase, dk, visited, mult, h1,
            P.VISIT_GAP_DAYS, P.VISIT_GAP_SD)
-    reviewed = placed & (basis != C.LVU3)
+    # an omedelbart omhändertagande (LVU 6 §) is not considered every 6 months (LVU 13 §; issue 11)
+    reviewed = placed & (basis != C.LVU3) & (basis != C.LVU6)
     _chain(rng, b, "overvagande", case, ins, start, end, phase, dk, reviewed, mult, h1,
            P.REVIEW_GAP_DAYS, P.REVIEW_GAP_SD)
     _chain(rng, b, "omprovning", case, ins, start, end, phase, dk, placed & (basis == C.LVU3), mult, h1,
            P.REVIEW_GAP_DAYS, P.REVIEW_GAP_SD)
     _custody(rng, b, case, ins, start, end, phase, (itype == C.FAMILJEHEM) | (itype == C.NATVERKSHEM), h1)
+    _lvu(law_rng, b, tl, case, slot, ins, basis, start, end, phase, dk, mult, h1)
+
+
+def _lvu(rng, b, tl, case, slot, ins, basis, start, end, phase, dk, mult, h1) -> None:
+    """LVU 6 § decisions with their underställning (7 §) and ansökan (8 §; for care decided by
+    the court straight away, the ansökan before the placement), and 14 § decisions on contact
+    with their 3-monthly considerations and, for some, their lifting."""
+    n = case.size
+    lvu6 = basis == C.LVU6
+    beslut_date = start - (rng.random(n) < P.P_LVU6_DECIDED_DAY_BEFORE)
+    beslut = b.add(case[lvu6], "lvu6_beslut", beslut_date[lvu6], phase=phase[lvu6])
+    k = int(lvu6.sum())
+    delay = rng.choice(P.UNDERSTALLNING_DAYS, k, p=np.asarray(P.UNDERSTALLNING_WEIGHTS))
+    delay = np.where(rng.random(k) < P.P_UNDERSTALLNING_LATE, rng.integers(8, 13, k), delay)
+    named = rng.random(k) < P.P_UNDERSTALLNING_REF
+    b.add(case[lvu6], "lvu6_understallt", beslut_date[lvu6] + delay, phase=phase[lvu6],
+          ref=np.where(named, beslut, -1))
+    # the care that followed: the case's next placement under LVU 2 § or 3 §, starting the day it ended
+    cared = lvu6 & (slot == 0) & tl.ins_valid[case, 1] & np.isin(tl.ins_basis[case, 1], (C.LVU2, C.LVU3))
+    on_time = start + rng.integers(10, 28, n)
+    late = start + rng.integers(29, 36, n)
+    when = np.where(rng.random(n) < P.P_LVU_ANSOKAN_LATE, late, on_time)
+    when = np.minimum(when, end - 3)  # the court decides on care after the ansökan
+    applied = lvu6 & (cared | (rng.random(n) < P.P_ANSOKAN_WHEN_ENDED)) & (when > start)
+    direct = (slot == 0) & np.isin(basis, (C.LVU2, C.LVU3))
+    before = np.maximum(start - rng.integers(20, 46, n), tl.f[case])
+    date = np.where(direct, before, when)
+    ok = (applied | direct) & (date <= h1)
+    b.add(case[ok], "lvu_ansokan", date[ok], phase=phase[ok])
+    # 14 § decisions on LVU placements, considered again every ~3 months until lifted or ended
+    restricted = np.isin(basis, (C.LVU2, C.LVU3, C.LVU6)) & (rng.random(n) < P.P_UMGANGESBEGRANSNING)
+    decided = start + rng.integers(0, 61, n)
+    restricted &= (decided < end) & (decided <= h1)
+    lifted = restricted & (rng.random(n) < P.P_UMGANGE_LIFTED)
+    lift_date = decided + rng.integers(60, 400, n)
+    lifted &= (lift_date < end) & (lift_date <= h1)
+    until = np.where(lifted, lift_date, end)
+    b.add(case[restricted], "umgangesbegransning", decided[restricted], phase=phase[restricted], ref=ins[restricted])
+    _chain(rng, b, "umgangesbegransning_overvagd", case, ins, decided, until, phase, dk, restricted, mult, h1,
+           P.UMGANGE_GAP_DAYS, P.UMGANGE_GAP_SD)
+    b.add(case[lifted], "umgangesbegransning_upphord", lift_date[lifted], phase=phase[lifted], ref=ins[lifted])
 
 
 def _care_plans(rng, b, tl, case, ins, placed, itype, basis, start, end, phase, dk, mult) -> None:

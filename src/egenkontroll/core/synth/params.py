@@ -145,6 +145,30 @@ FOLLOWED_BY_FAMILJEHEM = 0.6  # jourhem placements followed by a familjehem plac
 LVU6_SHARE = 0.05  # placements starting with an immediate custody decision (LVU 6 §)
 LVU_SHARE = 0.20  # of the rest: LVU 2 § or 3 § (so that ~70 % of all are SoL)
 LVU3_SHARE_YOUTH = 0.55  # of LVU placements of 13+: own behaviour (3 §)
+# Jourhem placed during the investigation and still there when it concludes (antagande); how
+# long after the conclusion they move on: median 40 days, about one in six after two months
+# (the limit of SoL 6 kap. 6 §).
+JOURHEM_DURING_INVESTIGATION = 0.5
+JOURHEM_AFTER_MEDIAN_DAYS, JOURHEM_AFTER_SIGMA = 40.0, 0.45
+
+# ---------------------------------------------------------------- how a case becomes known (issue 11)
+# Of all aktualiseringar: ansökningar by the guardian or the young person and other information
+# (antagande, in line with national follow-up where ansökningar are roughly a tenth or more of
+# the inflow and "övrigt" a few per cent).
+P_ANSOKAN = 0.12
+P_INFORMATION = 0.03
+
+# ---------------------------------------------------------------- LVU (1990:52) events (issue 11)
+P_LVU6_DECIDED_DAY_BEFORE = 0.2  # the decision the day before it is carried out (else the same day)
+UNDERSTALLNING_DAYS = (1, 2, 3, 4, 5, 6, 7)  # days from decision to underställning (7 § limit: 7)
+UNDERSTALLNING_WEIGHTS = (0.35, 0.25, 0.15, 0.1, 0.06, 0.04, 0.05)
+P_UNDERSTALLNING_LATE = 0.03  # 8–12 days: late
+P_UNDERSTALLNING_REF = 0.7  # the underställning names its decision in `ref`
+P_LVU_ANSOKAN_LATE = 0.06  # ansökan 29–35 days after the omhändertagande (8 § limit: four weeks)
+P_ANSOKAN_WHEN_ENDED = 0.5  # omhändertaganden that end without care: an ansökan was still made
+P_UMGANGESBEGRANSNING = 0.15  # LVU placements with a 14 § decision on contact or secrecy
+P_UMGANGE_LIFTED = 0.4  # of those, lifted before the placement ends
+UMGANGE_GAP_DAYS, UMGANGE_GAP_SD = 82.0, 8.0  # considered again every ~3 months (14 § third paragraph)
 
 VISIT_GAP_DAYS, VISIT_GAP_SD = 80.0, 10.0  # besök every ~3 months (local guideline)
 REVIEW_GAP_DAYS, REVIEW_GAP_SD = 165.0, 14.0  # övervägande/omprövning every ~6 months

@@ -17,8 +17,14 @@ from django.shortcuts import get_object_or_404, redirect
 
 from egenkontroll.access.scoping import log_access
 from egenkontroll.deviations import tables
-from egenkontroll.deviations.forms import NO_PERSONAL_DATA, ActionForm, InvestigationForm, StatusForm
-from egenkontroll.deviations.models import ACTION_STATUSES, EVENT_KINDS, Deviation, DeviationAction
+from egenkontroll.deviations.forms import (
+    CHOICE_OF_OUTCOME,
+    NO_PERSONAL_DATA,
+    ActionForm,
+    InvestigationForm,
+    StatusForm,
+)
+from egenkontroll.deviations.models import ACTION_STATUSES, EVENT_KINDS, OUTCOMES, Deviation, DeviationAction
 from egenkontroll.deviations.views.common import (
     PAGE,
     deviation_view,
@@ -33,6 +39,7 @@ from egenkontroll.deviations.workflow import (
     add_action,
     change_status,
     closing_problems,
+    role_label,
     save_investigation,
     set_action_status,
 )
@@ -46,13 +53,24 @@ def _ivo(deviation: Deviation) -> bool:
 
 
 def _investigation_form(deviation: Deviation, data=None) -> InvestigationForm:
-    serious = {True: "ja", False: "nej"}.get(deviation.is_serious, "")
     initial = {
         "summary": deviation.investigation_summary, "conclusion": deviation.conclusion,
-        "severity": deviation.severity, "is_serious": serious, "ivo_reported_on": deviation.ivo_reported_on,
+        "severity": deviation.severity, "is_serious": CHOICE_OF_OUTCOME.get(deviation.outcome, ""),
+        "judged_on": deviation.judged_on, "ivo_reported_on": deviation.ivo_reported_on,
         "ivo_reference": deviation.ivo_reference,
     }
-    return InvestigationForm(data, initial=initial, rules=rules(), ivo=_ivo(deviation), today=periods.today())
+    return InvestigationForm(data, initial=initial, rules=rules(), ivo=_ivo(deviation), today=periods.today(),
+                             reported_on=deviation.reported_on)
+
+
+def _lagrum(deviation: Deviation) -> list[dict]:
+    """The lex Sarah provisions in force on the day of the report, "ej verifierad" where so."""
+    out = []
+    for provision in rules().provisions:
+        ref = provision.on(deviation.reported_on)
+        if ref is not None:
+            out.append({"title": provision.title, "text": ref.shown})
+    return out
 
 
 def _limits_table(deviation: Deviation) -> Table:
@@ -102,6 +120,9 @@ def render_detail(request, deviation: Deviation, status_form=None, investigation
         "severity": rule_set.severities.get(deviation.severity, deviation.severity),
         "unit": names.get(deviation.unit_id, deviation.unit_id),
         "ivo": _ivo(deviation),
+        "outcome": OUTCOMES.get(deviation.outcome, ""),
+        "judged_by": role_label(deviation.judged_by_role) if deviation.outcome else "",
+        "lagrum": _lagrum(deviation) if _ivo(deviation) else [],
         "limits": _limits_table(deviation),
         "history": _history(deviation),
         "actions": [
@@ -172,7 +193,8 @@ def utredning(request, deviation_id: int):
         save_investigation(
             rules(), deviation.pk, request.user, summary=data["summary"], conclusion=data["conclusion"],
             severity=data["severity"], is_serious=data.get("is_serious"), ivo_reported_on=data.get("ivo_reported_on"),
-            ivo_reference=data.get("ivo_reference", ""),
+            ivo_reference=data.get("ivo_reference", ""), outcome=data.get("outcome", ""),
+            judged_on=data.get("judged_on"), judged_by_role=rights(request).judging_role(deviation),
         )
     except WorkflowError as exc:
         messages.error(request, str(exc))

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from egenkontroll.access.scoping import person_level, scoped_case_or_404
 from egenkontroll.overview import labels, periods
-from egenkontroll.overview.queries import age_on, case_timeline, rule_titles
+from egenkontroll.overview.queries import age_on, case_timeline, reference_shown, rule_titles
 from egenkontroll.overview.tables import Column, Table
 from egenkontroll.overview.views.common import PageData, export, render_page
 
@@ -48,14 +48,18 @@ def _events_table(events: list[dict]) -> Table:
         columns=[
             Column("date", "Datum", "date"),
             Column("event", "Händelse"),
-            Column("detail", "Utfall eller insats"),
+            Column("detail", "Typ, utfall eller insats"),
             Column("until", "Förlängd till", "date"),
             Column("unit", "Enhet"),
             Column("caseworker", "Handläggare"),
         ],
     )
     for e in events:
-        detail = [labels.outcome(e["outcome"]), labels.intervention(e["intervention"]), e["legal_basis"] or ""]
+        detail = [
+            labels.report_kind(e.get("kind") or "anmalan") if e["event_type"] == "anmalan" else "",
+            labels.source(e.get("source")) if e["event_type"] == "anmalan" else "",
+            labels.outcome(e["outcome"]), labels.intervention(e["intervention"]), labels.legal_basis(e["legal_basis"]),
+        ]
         table.add(
             {
                 "date": e["date"],
@@ -83,6 +87,7 @@ def _obligations_table(obligations: list[dict], today) -> Table:
             Column("days_late", "Dagar sen", "int"),
             Column("extended", "Förlängd"),
             Column("caseworker", "Handläggare"),
+            Column("reference", "Lagrum"),
         ],
     )
     for o in obligations:
@@ -98,6 +103,7 @@ def _obligations_table(obligations: list[dict], today) -> Table:
                 "days_late": late,
                 "extended": "ja" if o["extended"] else "",
                 "caseworker": o["caseworker_name"] or "",
+                "reference": reference_shown(o["rule"], o["trigger_date"]),
             },
             css={"status": STATUS_CSS.get(status, "")},
         )
