@@ -36,6 +36,7 @@ from egenkontroll.core.bounded_input import (
 from egenkontroll.core.csv_stream import CsvText, scan_csv
 from egenkontroll.core.identity import Pseudonymizer, identify, load_key, mask_expr, mask_identity_expr
 from egenkontroll.core.import_limits import ImportLimits
+from egenkontroll.core.screening import CONTROL_CHARACTERS, SCREENED, screen
 from egenkontroll.core.xlsx_guard import bounded_sheets, scan_workbook
 
 ROW = "_row"  # 1-based row number in the source file or sheet (header = 1)
@@ -44,6 +45,7 @@ MAX_REJECT_VALUE_CHARS = 200
 MISSING = "obligatoriskt värde saknas"
 BAD_DATE_FORMAT = "ogiltigt datum (ska vara ÅÅÅÅ-MM-DD)"
 BAD_DATE_DAY = "ogiltigt datum (dagen finns inte)"
+UNKNOWN_UNIT = "enheten finns inte i org_units.csv"
 
 ORG_COLUMNS = tuple(schema.ORG_UNITS)
 CASEWORKER_COLUMNS = tuple(schema.CASEWORKERS)
@@ -321,17 +323,28 @@ class _Check:
 
 
 def read_dataset(
-    path: str | Path, *, key: bytes | None = None, reference_date: dt.date | None = None
+    path: str | Path,
+    *,
+    key: bytes | None = None,
+    reference_date: dt.date | None = None,
+    limits: ImportLimits | None = None,
 ) -> Dataset:
     """Read, validate and pseudonymise a v1 dataset.
 
     `key` is the pseudonym key (default: `identity.load_key()`); `reference_date` decides the
-    century of `YYMMDD` numbers (default: today). Raises `InterchangeError` for file-level
-    problems; row-level problems become `Dataset.rejects`.
+    century of `YYMMDD` numbers (default: today); `limits` bound what is read and accepted
+    (default: the configured ones). Raises `InterchangeError` for file-level problems;
+    row-level problems become `Dataset.rejects`.
     """
-    raw = read_tables(path)
+    limits = limits or import_limits.from_env()
+    raw = read_tables(path, limits)
     warnings = list(raw.warnings)
     tables = _v1_tables(raw, warnings)
+    if tables["events"].is_empty():
+        warnings.append("events.csv: filen har inga händelser (bara rubrikraden)")
+    cut_rows = {name.lower(): row for name, row in raw.cut_rows.items()}
+    screened = {t: screen(t, frame, limits, cut_rows.get(t)) for t, frame in tables.items()}
+    tables = {t: frame for t, (frame, _) in screened.items()}
     pseudonymizer = Pseudonymizer(load_key() if key is None else key)
 
     org, org_rejects = _org_units(tables["org_units"])
@@ -340,7 +353,10 @@ def read_dataset(
     events, ev_rejects = _events(
         tables["events"], units, caseworkers["caseworker_id"], pseudonymizer, reference_date
     )
-    rejects = pl.concat([org_rejects, cw_rejects, ev_rejects])
+    rejects = pl.concat([
+        pl.concat([screened[table][1], found]).sort("row", maintain_order=True)
+        for table, found in (("org_units", org_rejects), ("caseworkers", cw_rejects), ("events", ev_rejects))
+    ])
     return Dataset(
         org_units=schema.conform(org, schema.ORG_UNITS),
         caseworkers=schema.conform(caseworkers, schema.CASEWORKERS),
@@ -407,18 +423,26 @@ def _apply(
     ]
     rejects = pl.concat(parts).sort(["row", "_check"]).drop("_check") if parts else schema.empty(schema.REJECTS)
     good = flagged.filter(~pl.any_horizontal(flags)) if flags else flagged
-    good = good.drop(c for c in good.columns if c.startswith(("_bad", "_why")))
+    if SCREENED in good.columns:
+        good = good.filter(~pl.col(SCREENED))
+    good = good.drop(c for c in good.columns if c.startswith(("_bad", "_why")) or c == SCREENED)
     return good, schema.conform(rejects, schema.REJECTS)
 
 
 def _masked(rejects: pl.DataFrame) -> pl.DataFrame:
-    """Identity numbers never appear in rejects; overly long values are shortened."""
+    """Identity numbers never appear in rejects; long values are shortened, control characters shown as `�`.
+
+    A NUL byte cannot be stored in PostgreSQL text, and SQLite must store the same.
+    """
     value = pl.col("value")
     masked = pl.when(pl.col("column") == "person").then(mask_identity_expr(value)).otherwise(mask_expr(value))
     shortened = pl.when(masked.str.len_chars() > MAX_REJECT_VALUE_CHARS).then(
         masked.str.slice(0, MAX_REJECT_VALUE_CHARS) + "…"
     ).otherwise(masked)
-    return rejects.with_columns(value=shortened)
+    return rejects.with_columns(
+        value=shortened.str.replace_all(CONTROL_CHARACTERS, "\ufffd"),
+        event_id=pl.col("event_id").str.replace_all(CONTROL_CHARACTERS, "\ufffd"),
+    )
 
 
 def _required(columns: Iterable[str]) -> list[_Check]:
@@ -517,7 +541,7 @@ def _caseworkers(frame: pl.DataFrame, units: pl.Series) -> tuple[pl.DataFrame, p
     checks = [
         *_required(("caseworker_id", "name", "unit_id")),
         _Check("unit_id", pl.col("unit_id").is_not_null() & ~pl.col("unit_id").is_in(units.implode()),
-               "enheten finns inte i org_units.csv"),
+               UNKNOWN_UNIT),
         *_date_checks("start_date"),
         *_date_checks("end_date"),
         _Check("end_date", _date("end_date") < _date("start_date"), "slutdatum (end_date) före startdatum"),
@@ -557,7 +581,7 @@ def _events(
         _Check("event_type", pl.col("event_type").is_not_null() & event_type.is_null(), "okänd händelsetyp"),
         *_date_checks("date"),
         _Check("unit_id", pl.col("unit_id").is_not_null() & ~pl.col("unit_id").is_in(units.implode()),
-               "enheten finns inte i org_units.csv"),
+               UNKNOWN_UNIT),
         _Check("caseworker_id",
                pl.col("caseworker_id").is_not_null() & ~pl.col("caseworker_id").is_in(caseworker_ids.implode()),
                "handläggaren finns inte i caseworkers.csv"),
@@ -576,8 +600,9 @@ def _events(
         _Check("until", (event_type == "utredning_forlangd") & pl.col("until").is_null(),
                "datum (until) krävs för utredning_forlangd"),
         *_date_checks("until"),
-        _Check("until", (event_type == "utredning_forlangd") & (_date("until") < _date("date")),
-               "förlängd till (until) ligger före händelsens datum"),
+        _Check("until", _date("until") < _date("date"),
+               pl.when(event_type == "utredning_forlangd").then(pl.lit("förlängd till (until) ligger före händelsens datum"))
+               .otherwise(pl.lit("datum (until) ligger före händelsens datum"))),
         _vocabulary_check("source", schema.SOURCES, "okänd källa"),
         _Check("unaccompanied", pl.col("unaccompanied").is_not_null() & ~pl.col("unaccompanied").is_in(["1", "0"]),
                "ogiltigt värde (tillåtna: 1, 0 eller tomt)"),
