@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 
 from egenkontroll.core import csv_stream
-from egenkontroll.core.import_limits import GiB, MiB, ImportLimits, LimitError, from_env
+from egenkontroll.core.import_limits import GiB, ImportLimits, LimitError, MiB, from_env
 from egenkontroll.core.interchange import InterchangeError, read_dataset, read_tables
 
 MINIMAL = Path(__file__).parent / "fixtures" / "interchange" / "minimal"

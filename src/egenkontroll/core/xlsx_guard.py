@@ -23,6 +23,8 @@ from egenkontroll.core.import_limits import ImportLimits
 
 # The cells calamine may allocate (32 bytes each): about a city's events as one sheet, twice over.
 CALAMINE_MAX_CELLS = 25_000_000
+# calamine fills the whole rectangle; a sheet mostly empty (a stray far cell) is read row by row.
+SPARSE_FACTOR, SPARSE_SLACK = 8, 100_000
 BATCH_ROWS = 100_000
 _PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
 _CELL = re.compile(rb"<" + _PREFIX + rb"c[\s/>]")
@@ -40,7 +42,8 @@ class WorkbookScan:
     """The farthest cell of any sheet, and what sends the workbook to the bounded reader."""
 
     max_row: int = 0
-    max_column: int = 0
+    max_column: int = 0  # columns A–Z count as 26: only wider ones are looked at one by one
+    cells: int = 0
     unplaced_cells: bool = False  # cells without an `r` position: calamine places them by counting
     error_cells: bool = False
 
@@ -48,7 +51,7 @@ class WorkbookScan:
         return (
             not self.unplaced_cells and not self.error_cells
             and self.max_row <= limits.max_rows + 1 and self.max_column <= limits.max_columns
-            and self.max_row * self.max_column <= CALAMINE_MAX_CELLS
+            and self.max_row * self.max_column <= min(CALAMINE_MAX_CELLS, SPARSE_FACTOR * self.cells + SPARSE_SLACK)
         )
 
 
@@ -74,7 +77,9 @@ def scan_workbook(archive: zipfile.ZipFile, budget: Budget, label: str) -> Workb
 
 def _scan_xml(data: bytes, scan: WorkbookScan) -> None:
     rows = _CELL_ROW.findall(data)
-    if len(_CELL.findall(data)) != len(rows):
+    cells = len(_CELL.findall(data))
+    scan.cells += cells
+    if cells != len(rows):
         scan.unplaced_cells = True
     rows += _ROW.findall(data)
     if rows:
