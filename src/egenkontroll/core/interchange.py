@@ -600,9 +600,10 @@ def _events(
         _Check("until", (event_type == "utredning_forlangd") & pl.col("until").is_null(),
                "datum (until) krävs för utredning_forlangd"),
         *_date_checks("until"),
-        _Check("until", _date("until") < _date("date"),
-               pl.when(event_type == "utredning_forlangd").then(pl.lit("förlängd till (until) ligger före händelsens datum"))
-               .otherwise(pl.lit("datum (until) ligger före händelsens datum"))),
+        _Check("until", (event_type == "utredning_forlangd") & (_date("until") < _date("date")),
+               "förlängd till (until) ligger före händelsens datum"),
+        _Check("until", (event_type != "utredning_forlangd") & (_date("until") < _date("date")),
+               "datum (until) ligger före händelsens datum"),
         _vocabulary_check("source", schema.SOURCES, "okänd källa"),
         _Check("unaccompanied", pl.col("unaccompanied").is_not_null() & ~pl.col("unaccompanied").is_in(["1", "0"]),
                "ogiltigt värde (tillåtna: 1, 0 eller tomt)"),
