@@ -138,3 +138,16 @@ def test_a_limit_on_the_command_line_and_a_bad_one(tmp_path, database_url):
     assert limited.stderr.strip() == "egenkontroll: events.csv: filen har fler än 5 rader (gränsen EGK_IMPORT_MAX_ROWS)"
     unknown = egenkontroll("import", data, "--db", database_url, "--limit", "max-cells=5", cwd=tmp_path)
     assert unknown.returncode == 1 and "okänd gräns max-cells" in unknown.stderr
+
+
+@pytest.mark.django_db
+def test_a_mistyped_unit_in_a_row_is_an_ordinary_reject_a_unit_missing_for_many_events_is_lost(tmp_path):
+    rows = city(6)
+    typo = run_import(write_dataset(tmp_path / "typo", [*rows, {**rows[0], "event_id": "typo", "unit_id": "G11"}]))
+    assert (typo.rejected, typo.lost_units, typo.exit_code) == (1, {}, 2)
+    moved = [{**r, "unit_id": "G9"} if r["unit_id"] == "G2" else r for r in rows]
+    in_g9 = sum(1 for r in moved if r["unit_id"] == "G9")
+    assert in_g9 >= importer.LOST_UNIT_MIN_EVENTS
+    missing = run_import(write_dataset(tmp_path / "missing", moved))
+    assert (missing.lost_units, missing.exit_code) == ({"G9": in_g9}, 3)
+    assert ImportRun.objects.get(pk=missing.run_id).message == missing.loss_line

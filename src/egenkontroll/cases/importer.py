@@ -43,6 +43,9 @@ _LOCK_KEY = 4_711_2025  # pg_advisory_xact_lock: one import at a time per databa
 # A large page cache keeps the indexes of a city's tables in memory during the bulk write.
 SQLITE_PRAGMAS = ("PRAGMA cache_size = -262144",)
 KEY_CHANGE_MIN = 10  # re-keyed known events before the key-change warning
+# A unit missing from org_units.csv altogether is lost (exit 3) from this many events on; fewer
+# are more likely a mistyped unit_id in a few rows, an ordinary reject.
+LOST_UNIT_MIN_EVENTS = 10
 # What `_analyse` refreshes on PostgreSQL (SQLite analyses the whole, small, schema at once).
 ANALYSED_TABLES = (
     "cases_orgunit", "cases_caseworker", "cases_person", "cases_case", "cases_event", "cases_eventrevision",
@@ -234,7 +237,7 @@ def _store(
         rejected=rejects.distinct_rows(refused, "events.csv"),
         rejected_org_units=rejects.distinct_rows(refused, "org_units.csv"),
         rejected_caseworkers=rejects.distinct_rows(refused, "caseworkers.csv"),
-        lost_units=_lost_units(refused),
+        lost_units=_lost_units(refused, dataset.rejected_unit_ids),
         files=dataset.files, warnings=dataset.warnings,
     )
     if conversion is not None:
@@ -288,8 +291,9 @@ def _analyse(using: str) -> list[str]:
     return []
 
 
-def _lost_units(refused: pl.DataFrame) -> dict[str, int]:
-    """Units every event of which was rejected for the unit itself: its row missing or rejected.
+def _lost_units(refused: pl.DataFrame, rejected_unit_ids: set[str]) -> dict[str, int]:
+    """Units every event of which was rejected for the unit itself: its org_units.csv row was
+    rejected, or it is missing there and named by at least LOST_UNIT_MIN_EVENTS events.
 
     The unit check rejects all or none of a unit's events, so these are whole units lost.
     """
@@ -297,6 +301,7 @@ def _lost_units(refused: pl.DataFrame) -> dict[str, int]:
         refused.filter((pl.col("file") == "events.csv") & (pl.col("column") == "unit_id")
                        & (pl.col("reason") == UNKNOWN_UNIT))
         .group_by("value").agg(pl.col("row").n_unique().alias("events"))
+        .filter(pl.col("value").is_in(sorted(rejected_unit_ids)) | (pl.col("events") >= LOST_UNIT_MIN_EVENTS))
         .sort(["events", "value"], descending=[True, False])
     )
     return dict(lost.iter_rows())

@@ -89,6 +89,7 @@ class Dataset:
     encodings: dict[str, str]
     files: dict[str, str]
     rows_read: int
+    rejected_unit_ids: set[str] = field(default_factory=set)  # in org_units.csv, but not accepted
 
 
 # ---------------------------------------------------------------------------------------------
@@ -366,6 +367,7 @@ def read_dataset(
         encodings=raw.encodings,
         files=raw.files,
         rows_read=tables["events"].height,
+        rejected_unit_ids=set(tables["org_units"]["unit_id"].drop_nulls()) - set(org["unit_id"]),
     )
 
 
