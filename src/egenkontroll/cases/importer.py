@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import logging
 import socket
 import tempfile
 import time
@@ -29,15 +30,22 @@ from egenkontroll.cases.bulk import execute, read_frame, temp_keys, write_frame
 from egenkontroll.cases.checks import CheckError, run_checks
 from egenkontroll.cases.models import ImportRun
 from egenkontroll.cases.store import DatabaseUnavailable, load_events, prepare_database
-from egenkontroll.core import schema
-from egenkontroll.core.interchange import Dataset, InterchangeError, read_dataset
+from egenkontroll.core import import_limits, schema
+from egenkontroll.core.bounded_input import printable
+from egenkontroll.core.import_limits import ImportLimits, LimitError
+from egenkontroll.core.interchange import UNKNOWN_UNIT, Dataset, InterchangeError, read_dataset
 from egenkontroll.core.obligations import evaluate
 from egenkontroll.core.rules import RuleError
+
+logger = logging.getLogger(__name__)
 
 _LOCK_KEY = 4_711_2025  # pg_advisory_xact_lock: one import at a time per database
 # A large page cache keeps the indexes of a city's tables in memory during the bulk write.
 SQLITE_PRAGMAS = ("PRAGMA cache_size = -262144",)
 KEY_CHANGE_MIN = 10  # re-keyed known events before the key-change warning
+# A unit missing from org_units.csv altogether is lost (exit 3) from this many events on; fewer
+# are more likely a mistyped unit_id in a few rows, an ordinary reject.
+LOST_UNIT_MIN_EVENTS = 10
 # What `_analyse` refreshes on PostgreSQL (SQLite analyses the whole, small, schema at once).
 ANALYSED_TABLES = (
     "cases_orgunit", "cases_caseworker", "cases_person", "cases_case", "cases_event", "cases_eventrevision",
@@ -72,6 +80,8 @@ class ImportSummary:
     unchanged: int
     rejected: int
     link_rejected: int = 0
+    # unit_id -> its events, when every one was rejected because the unit is missing or rejected
+    lost_units: dict[str, int] = field(default_factory=dict)
     rejected_org_units: int = 0
     rejected_caseworkers: int = 0
     affected_cases: int = 0
@@ -89,7 +99,22 @@ class ImportSummary:
 
     @property
     def exit_code(self) -> int:
+        """0 all imported, 2 rows rejected, 3 a whole org unit's events rejected (docs/import.md)."""
+        if self.lost_units:
+            return 3
         return 2 if self.all_rejected else 0
+
+    @property
+    def loss_line(self) -> str | None:
+        """The loud line a nightly job must not miss, when a whole unit's events were lost."""
+        if not self.lost_units:
+            return None
+        shown = ", ".join(f"{unit} ({n})" for unit, n in list(self.lost_units.items())[:10])
+        more = f" och {len(self.lost_units) - 10} till" if len(self.lost_units) > 10 else ""
+        return (
+            f"HELA ENHETER FÖRLORADE: {sum(self.lost_units.values())} händelser i {len(self.lost_units)} "
+            f"enheter avvisades för att enheten saknas eller avvisades i org_units.csv: {shown}{more}"
+        )
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -104,32 +129,48 @@ def run_import(
     key: bytes | None = None,
     reporter: Reporter | None = None,
     user: str | None = None,
+    limits: ImportLimits | None = None,
 ) -> ImportSummary:
     """Import the dataset at `path` into the database `using`, atomically.
 
-    Raises ImportFailed (nothing imported) with a one-line reason; row problems are
-    rejects in the summary, in the database and, with `rejects_path`, in a CSV file.
+    Raises ImportFailed (nothing imported) with a one-line reason naming the file; every such
+    failure is also a run with status `failed` when the database can take it. Row problems
+    are rejects in the summary, in the database and, with `rejects_path`, in a CSV file.
+    `limits` bound what is read (default: the configured ones, core/import_limits.py).
     """
     reporter = reporter or SilentReporter()
     started, clock = timezone.now(), time.monotonic()
     run = _RunInfo(str(path), str(profile) if profile else None, user or _user(), started)
+    name = printable(Path(path).name)
     try:
         prepare_database(using)
     except DatabaseUnavailable as exc:
         raise ImportFailed(str(exc)) from exc
     reporter.phase("Läser filer")
     try:
-        dataset, conversion = _read(path, profile, key)
-    except (InterchangeError, profiles.ProfileError, OSError) as exc:
-        reason = str(exc) if not isinstance(exc, OSError) else f"kan inte läsa {Path(path).name}: {exc.strerror}"
-        _record_failure(using, run, reason, clock)
-        raise ImportFailed(reason) from exc
+        dataset, conversion = _read(path, profile, key, limits or import_limits.from_env())
+    except (InterchangeError, profiles.ProfileError, LimitError) as exc:
+        raise _failed(using, run, str(exc), clock) from exc
+    except OSError as exc:
+        raise _failed(using, run, f"kan inte läsa {name}: {exc.strerror or type(exc).__name__}", clock) from exc
+    except Exception as exc:  # the last line of defence: a recorded failure, never a traceback
+        logger.exception("import of %s failed while reading", name)
+        raise _failed(using, run, f"{name}: oväntat fel vid läsning ({type(exc).__name__})", clock) from exc
     try:
         return _store(using, dataset, conversion, run, rejects_path, reporter, clock)
+    except ImportFailed as exc:
+        raise _failed(using, run, f"{name}: {exc}", clock) from exc
     except (DatabaseError, RuleError, CheckError, OSError) as exc:
-        reason = _one_line(exc)
-        _record_failure(using, run, reason, clock)
-        raise ImportFailed(reason) from exc
+        raise _failed(using, run, f"{name}: {_one_line(exc)}", clock) from exc
+    except Exception as exc:  # e.g. psycopg's own errors from COPY, which Django does not wrap
+        logger.exception("import of %s failed while storing", name)
+        raise _failed(using, run, f"{name}: databasen tog inte emot importen ({_one_line(exc)})", clock) from exc
+
+
+def _failed(using: str, run: _RunInfo, reason: str, clock: float) -> ImportFailed:
+    """Record the failed run and return the error to raise."""
+    _record_failure(using, run, reason, clock)
+    return ImportFailed(reason)
 
 
 @dataclass
@@ -153,7 +194,7 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _read(
-    path: str | Path, profile: str | Path | None, key: bytes | None
+    path: str | Path, profile: str | Path | None, key: bytes | None, limits: ImportLimits
 ) -> tuple[Dataset, profiles.Conversion | None]:
     """Read a v1 dataset, or an export through an import profile.
 
@@ -161,11 +202,11 @@ def _read(
     that rejects can name the export's files and rows too.
     """
     if profile is None:
-        return read_dataset(path, key=key), None
-    conversion = profiles.convert(profiles.load_profile(profile), path)
+        return read_dataset(path, key=key, limits=limits), None
+    conversion = profiles.convert(profiles.load_profile(profile), path, limits)
     with tempfile.TemporaryDirectory(prefix="egk-profile-") as directory:
         profiles.write_v1(conversion, Path(directory))
-        dataset = read_dataset(directory, key=key)
+        dataset = read_dataset(directory, key=key, limits=limits)
     origin = conversion.origins["events"].with_row_index("row", offset=2).with_columns(pl.col("row").cast(pl.Int64))
     dataset.events = (
         dataset.events.join(origin, on="row", how="left")
@@ -196,6 +237,7 @@ def _store(
         rejected=rejects.distinct_rows(refused, "events.csv"),
         rejected_org_units=rejects.distinct_rows(refused, "org_units.csv"),
         rejected_caseworkers=rejects.distinct_rows(refused, "caseworkers.csv"),
+        lost_units=_lost_units(refused, dataset.rejected_unit_ids),
         files=dataset.files, warnings=dataset.warnings,
     )
     if conversion is not None:
@@ -222,6 +264,9 @@ def _store(
         rejects.write(using, refused, record.pk, rejects_path)
         summary.status = "rejects" if summary.all_rejected else "ok"
         summary.duration_seconds = round(time.monotonic() - clock, 3)
+        if summary.loss_line:
+            summary.warnings.insert(0, summary.loss_line)
+            record.message = summary.loss_line
         _close_run(record, summary)
     reporter.phase("Uppdaterar databasens statistik")
     summary.warnings += _analyse(using)
@@ -244,6 +289,22 @@ def _analyse(using: str) -> list[str]:
     except DatabaseError as exc:
         return [f"databasens statistik kunde inte uppdateras ({_one_line(exc)}); sidorna kan bli långsammare"]
     return []
+
+
+def _lost_units(refused: pl.DataFrame, rejected_unit_ids: set[str]) -> dict[str, int]:
+    """Units every event of which was rejected for the unit itself: its org_units.csv row was
+    rejected, or it is missing there and named by at least LOST_UNIT_MIN_EVENTS events.
+
+    The unit check rejects all or none of a unit's events, so these are whole units lost.
+    """
+    lost = (
+        refused.filter((pl.col("file") == "events.csv") & (pl.col("column") == "unit_id")
+                       & (pl.col("reason") == UNKNOWN_UNIT))
+        .group_by("value").agg(pl.col("row").n_unique().alias("events"))
+        .filter(pl.col("value").is_in(sorted(rejected_unit_ids)) | (pl.col("events") >= LOST_UNIT_MIN_EVENTS))
+        .sort(["events", "value"], descending=[True, False])
+    )
+    return dict(lost.iter_rows())
 
 
 def _check_accounting(summary: ImportSummary) -> None:
@@ -271,7 +332,7 @@ def _open_run(using: str, run: _RunInfo, dataset: Dataset) -> ImportRun:
 def _close_run(record: ImportRun, summary: ImportSummary) -> None:
     for name in (
         "rows_read", "imported", "updated", "unchanged", "rejected", "link_rejected",
-        "affected_cases", "obligations", "checks", "status", "duration_seconds",
+        "affected_cases", "obligations", "checks", "status", "duration_seconds", "warnings",
     ):
         setattr(record, name, getattr(summary, name))
     record.finished_at = timezone.now()

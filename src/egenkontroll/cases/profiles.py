@@ -18,6 +18,7 @@ import polars as pl
 import yaml
 
 from egenkontroll.core import interchange
+from egenkontroll.core.import_limits import ImportLimits
 
 SHIPPED = Path(__file__).resolve().parent.parent / "profiles"
 V1_TABLES = {
@@ -147,9 +148,9 @@ def _check_wide(where: str, wide: object) -> None:
         raise ProfileError(f"{where}: två händelser har samma key")
 
 
-def convert(profile: Profile, path: str | Path) -> Conversion:
+def convert(profile: Profile, path: str | Path, limits: ImportLimits | None = None) -> Conversion:
     """Turn the export at `path` into v1 tables (all text, as a v1 file would hold them)."""
-    raw = interchange.read_tables(path)
+    raw = interchange.read_tables(path, limits)
     by_name = {name.lower(): name for name in raw.tables}
     tables, origins = {}, {}
     for table, columns in V1_TABLES.items():

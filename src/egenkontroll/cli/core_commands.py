@@ -56,11 +56,12 @@ def load_source(data: Path | None, db: str | None):
     if (data is None) == (db is None):
         raise typer.BadParameter("ange antingen --data eller --db")
     if data is not None:
+        from egenkontroll.core.import_limits import LimitError
         from egenkontroll.core.interchange import InterchangeError, read_dataset
 
         try:
             ds = read_dataset(data)
-        except (InterchangeError, FileNotFoundError) as exc:
+        except (InterchangeError, LimitError, FileNotFoundError) as exc:
             err.print(f"[red]Kan inte läsa {data}: {exc}[/red]")
             raise typer.Exit(1) from None
         for warning in ds.warnings:

@@ -1,8 +1,9 @@
 """`egenkontroll import`, `checks` and `migrate`: the database from the command line.
 
 The nightly job is `egenkontroll import EXPORT --db URL`: it must say in one line why it
-failed (exit 1), say whether rows were rejected (exit 2) and be quiet enough for cron, with
-a progress bar only on a terminal. Documented in docs/import.md.
+failed (exit 1), say whether rows were rejected (exit 2) or a whole org unit's events were
+(exit 3, with a loud line on stderr too) and be quiet enough for cron, with a progress bar
+only on a terminal. Documented in docs/import.md.
 """
 
 from __future__ import annotations
@@ -95,36 +96,61 @@ def import_command(
         True, "--warm-up/--no-warm-up",
         help="Räkna fram webbsidornas standardvyer efter importen (samma cache som serve använder).",
     ),
+    limit: list[str] = typer.Option(
+        None, "--limit",
+        help="Ändra en gräns för denna körning, NAMN=VÄRDE, t.ex. max-rows=8000000 eller date-min=1970-01-01 "
+        "(kan upprepas; namnen i docs/import.md).",
+    ),
 ) -> None:
     """Importera ärendehändelser till databasen: allt eller inget, idempotent, med skyldigheter.
 
-    Slutstatus 0: alla rader importerades; 2: några rader avvisades; 1: inget kunde importeras.
+    Slutstatus 0: alla rader importerades; 2: några rader avvisades; 3: alla händelser i minst en
+    enhet avvisades (enheten saknas eller avvisades); 1: inget kunde importeras.
     """
     if fmt not in {"text", "json"}:
         raise typer.BadParameter("--format ska vara text eller json")
+    limits = _limits(limit or [], fmt)
     alias = open_db(db, fmt)
     from egenkontroll.cases.importer import ImportFailed, run_import
 
     show = sys.stderr.isatty() if progress is None else progress
+    options = {"using": alias, "profile": profile, "rejects_path": rejects, "limits": limits}
     try:
         if show and sys.stderr.isatty():
             with BarReporter() as reporter:
-                summary = run_import(path, using=alias, profile=profile, rejects_path=rejects, reporter=reporter)
+                summary = run_import(path, reporter=reporter, **options)
         else:
-            reporter = LineReporter() if show else None
-            summary = run_import(path, using=alias, profile=profile, rejects_path=rejects, reporter=reporter)
+            summary = run_import(path, reporter=LineReporter() if show else None, **options)
     except ImportFailed as exc:
         fail(str(exc), fmt)
     if fmt == "json":
-        print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=1))
+        print(json.dumps({**summary.as_dict(), "exit_code": summary.exit_code}, ensure_ascii=False, indent=1))
     else:
         print_summary(summary, rejects)
+    if summary.loss_line:
+        print(f"egenkontroll: {summary.loss_line}", file=sys.stderr)
     if warm:
         from egenkontroll.cli.web_commands import warm_cache_after_import
 
         sys.stdout.flush()
         warm_cache_after_import(alias)
     raise typer.Exit(summary.exit_code)
+
+
+def _limits(pairs: list[str], fmt: str):
+    """The configured import limits with the `--limit NAME=VALUE` ones replacing them."""
+    from egenkontroll.core import import_limits
+
+    overrides = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            fail(f"--limit {pair}: skriv NAMN=VÄRDE", fmt)
+        overrides[key.strip()] = value
+    try:
+        return import_limits.from_env().with_overrides(overrides)
+    except import_limits.LimitError as exc:
+        fail(str(exc), fmt)
 
 
 def print_summary(summary, rejects: Path | None) -> None:
@@ -142,12 +168,15 @@ def print_summary(summary, rejects: Path | None) -> None:
         "ej kopplade (ref)": summary.link_rejected,
         "avvisade enheter": summary.rejected_org_units,
         "avvisade handläggare": summary.rejected_caseworkers,
+        "förlorade enheter": len(summary.lost_units),
     }
     lines += [f"  {label:<22} {n:>9}" for label, n in extra.items() if n]
     lines.append(f"Skyldigheter omräknade för {summary.affected_cases} ärenden: {summary.obligations}")
     if summary.all_rejected:
         lines.append(f"Avvisade rader finns i {rejects}" if rejects else "Avvisade rader: ange --rejects FIL för en lista")
-    lines += [f"varning: {w}" for w in summary.warnings]
+    if summary.loss_line:
+        lines.insert(0, f"VARNING: {summary.loss_line}")
+    lines += [f"varning: {w}" for w in summary.warnings if w != summary.loss_line]
     lines.append("Datakontroller (antal ärenden):")
     lines += [f"  {n:>7}  {titles.get(check_id, check_id)} ({check_id})" for check_id, n in summary.checks.items()]
     print("\n".join(lines))

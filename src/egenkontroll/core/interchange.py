@@ -17,9 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import re
-import zipfile
-import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import zip_longest
@@ -27,20 +24,28 @@ from pathlib import Path, PurePosixPath
 
 import polars as pl
 
-from egenkontroll.core import schema
+from egenkontroll.core import import_limits, schema
+from egenkontroll.core.bounded_input import (
+    Budget,
+    InterchangeError,
+    file_chunks,
+    member_chunks,
+    open_zip,
+    printable,
+)
+from egenkontroll.core.csv_stream import CsvText, scan_csv
 from egenkontroll.core.identity import Pseudonymizer, identify, load_key, mask_expr, mask_identity_expr
+from egenkontroll.core.import_limits import ImportLimits
+from egenkontroll.core.screening import CONTROL_CHARACTERS, SCREENED, screen
+from egenkontroll.core.xlsx_guard import bounded_sheets, scan_workbook
 
 ROW = "_row"  # 1-based row number in the source file or sheet (header = 1)
-MAX_UNZIPPED_BYTES = 2 * 1024**3
 MAX_REJECT_VALUE_CHARS = 200
-# The type attribute of a workbook cell holding an error value (#N/A …). Loose on purpose: an
-# attribute like it elsewhere only costs the slower reader. The overlap covers a chunk boundary.
-_ERROR_CELL = re.compile(rb"""t\s*=\s*["']e["']""")
-_ERROR_CELL_OVERLAP = 512
 
 MISSING = "obligatoriskt värde saknas"
 BAD_DATE_FORMAT = "ogiltigt datum (ska vara ÅÅÅÅ-MM-DD)"
 BAD_DATE_DAY = "ogiltigt datum (dagen finns inte)"
+UNKNOWN_UNIT = "enheten finns inte i org_units.csv"
 
 ORG_COLUMNS = tuple(schema.ORG_UNITS)
 CASEWORKER_COLUMNS = tuple(schema.CASEWORKERS)
@@ -56,13 +61,6 @@ TABLES = {  # table -> (known columns, required columns)
 ENCODING_NAMES = {"cp1252": "Windows-1252", "latin-1": "ISO-8859-1"}
 
 
-class InterchangeError(Exception):
-    """The dataset as a whole cannot be read (missing file or column, unreadable container).
-
-    The message is Swedish and names the file and column; it never contains cell values.
-    """
-
-
 @dataclass
 class Tables:
     """Raw string tables as read, before any v1 validation (also for import profiles).
@@ -76,6 +74,7 @@ class Tables:
     encodings: dict[str, str] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    cut_rows: dict[str, int] = field(default_factory=dict)  # table -> its last row, cut off mid-row
 
 
 @dataclass
@@ -90,56 +89,69 @@ class Dataset:
     encodings: dict[str, str]
     files: dict[str, str]
     rows_read: int
+    rejected_unit_ids: set[str] = field(default_factory=set)  # in org_units.csv, but not accepted
 
 
 # ---------------------------------------------------------------------------------------------
 # Reading containers
 
 
-def read_tables(path: str | Path) -> Tables:
-    """Read every table of a CSV directory, a single CSV file, an XLSX workbook or a ZIP."""
+def read_tables(path: str | Path, limits: ImportLimits | None = None) -> Tables:
+    """Read every table of a CSV directory, a single CSV file, an XLSX workbook or a ZIP.
+
+    Everything is read in chunks within `limits` (default: the configured ones, see
+    core/import_limits.py); passing one raises InterchangeError naming the file and the limit.
+    """
     path = Path(path)
+    budget = Budget(limits or import_limits.from_env())
     tables = Tables()
     if path.is_dir():
         csvs = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
         for p in csvs:
-            _add_csv(tables, p.name, p.read_bytes())
+            _add_csv(tables, p.name, scan_csv(file_chunks(p, budget), printable(p.name), budget.limits))
     elif not path.is_file():
-        raise InterchangeError(f"hittar inte datasetet {path.name}")
+        raise InterchangeError(f"hittar inte datasetet {printable(path.name)}")
     elif path.suffix.lower() == ".csv":
-        _add_csv(tables, path.name, path.read_bytes())
+        _add_csv(tables, path.name, scan_csv(file_chunks(path, budget), printable(path.name), budget.limits))
     elif path.suffix.lower() == ".xlsx":
-        _add_workbook(tables, path)
+        _add_workbook(tables, path, budget)
     elif path.suffix.lower() == ".zip":
-        _add_zip(tables, path)
+        _add_zip(tables, path, budget)
     else:
-        raise InterchangeError(f"{path.name}: okänt filformat (använd en mapp med CSV-filer, .xlsx eller .zip)")
+        raise InterchangeError(
+            f"{printable(path.name)}: okänt filformat (använd en mapp med CSV-filer, .xlsx eller .zip)"
+        )
     return tables
 
 
-def _add_zip(tables: Tables, path: Path) -> None:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = [
-                info for info in archive.infolist()
-                if not info.is_dir()
-                and info.filename.lower().endswith(".csv")
-                and "__MACOSX" not in info.filename
-                and not PurePosixPath(info.filename).name.startswith(".")
-            ]
-            if sum(info.file_size for info in members) > MAX_UNZIPPED_BYTES:
-                raise InterchangeError(f"{path.name}: zip-filen är för stor uppackad")
-            for info in members:
-                _add_csv(tables, PurePosixPath(info.filename).name, archive.read(info))
-    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError) as exc:
-        raise InterchangeError(f"{path.name}: zip-filen kan inte läsas") from exc
+def _add_zip(tables: Tables, path: Path, budget: Budget) -> None:
+    with open_zip(path, budget.limits) as archive:
+        members = [
+            info for info in archive.infolist()
+            if not info.is_dir()
+            and info.filename.lower().endswith(".csv")
+            and "__MACOSX" not in info.filename
+            and not PurePosixPath(info.filename).name.startswith(".")
+        ]
+        for info in members:
+            name = PurePosixPath(info.filename).name
+            label = f"{printable(path.name)}: {printable(info.filename)}"
+            chunks = member_chunks(archive, info, budget, printable(path.name))
+            _add_csv(tables, name, scan_csv(chunks, label, budget.limits))
 
 
-def _add_workbook(tables: Tables, path: Path) -> None:
+def _add_workbook(tables: Tables, path: Path, budget: Budget) -> None:
+    with open_zip(path, budget.limits, what="arbetsboken") as archive:
+        scan = scan_workbook(archive, budget, printable(path.name))
     raw = path.read_bytes()
-    tables.files[path.name] = hashlib.sha256(raw).hexdigest()
-    for title, rows in _worksheets(raw, path.name):
-        _add_table(tables, title, f"{title}.csv", _frame_from_cells(rows))
+    tables.files[printable(path.name)] = hashlib.sha256(raw).hexdigest()
+    if scan.fits_calamine(budget.limits):
+        for title, rows in _worksheets(raw, path.name):
+            _add_table(tables, title, f"{title}.csv", _frame_from_cells(rows))
+        return
+    del raw
+    for title, rows, numbers in bounded_sheets(path, scan, budget.limits, tables.warnings):
+        _add_table(tables, title, f"{title}.csv", _frame_from_cells(rows), pl.Series(numbers, dtype=pl.Int64))
 
 
 def _worksheets(raw: bytes, file_name: str) -> Iterator[tuple[str, list[Sequence[object]]]]:
@@ -147,19 +159,18 @@ def _worksheets(raw: bytes, file_name: str) -> Iterator[tuple[str, list[Sequence
 
     calamine (Rust, package python-calamine) reads a workbook about ten times faster than
     openpyxl and gives the same cell values: numbers, booleans, dates, times, durations, text,
-    formulas' cached results. Except error values (#N/A, #REF! …), which it reads as empty
-    cells: a workbook holding one is read with openpyxl, so the error is rejected as the value
-    it is instead of passing as a missing one. openpyxl also serves an installation without
-    python-calamine.
+    formulas' cached results. It is only given workbooks whose scan (core/xlsx_guard.py) found
+    a small extent and no error values (#N/A …, which it reads as empty cells); the rest, and
+    an installation without python-calamine, are read by openpyxl row by row.
     """
     try:
         import python_calamine
     except ImportError:
         python_calamine = None
-    if python_calamine is None or _has_error_cells(raw):
+    if python_calamine is None:
         yield from _openpyxl_worksheets(raw, file_name)
         return
-    unreadable = f"{file_name}: arbetsboken kan inte läsas"
+    unreadable = f"{printable(file_name)}: arbetsboken kan inte läsas"
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(raw))
     except Exception as exc:  # calamine raises several types for damaged files
@@ -177,31 +188,13 @@ def _worksheets(raw: bytes, file_name: str) -> Iterator[tuple[str, list[Sequence
         workbook.close()
 
 
-def _has_error_cells(raw: bytes) -> bool:
-    """Whether any part of the workbook may have a cell of type error (`<c … t="e">`), read in chunks."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            for name in archive.namelist():
-                if not name.endswith(".xml"):
-                    continue
-                with archive.open(name) as part:
-                    tail = b""
-                    while chunk := part.read(1 << 20):
-                        if _ERROR_CELL.search(tail + chunk):
-                            return True
-                        tail = chunk[-_ERROR_CELL_OVERLAP:]
-    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, OSError):
-        return False  # not a readable zip: the reader reports the damaged workbook
-    return False
-
-
 def _openpyxl_worksheets(raw: bytes, file_name: str) -> Iterator[tuple[str, list[Sequence[object]]]]:
     import openpyxl
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for damaged files
-        raise InterchangeError(f"{file_name}: arbetsboken kan inte läsas") from exc
+        raise InterchangeError(f"{printable(file_name)}: arbetsboken kan inte läsas") from exc
     try:
         for sheet in workbook.worksheets:
             sheet.reset_dimensions()
@@ -234,66 +227,69 @@ def _frame_from_cells(rows: list[Sequence[object]]) -> pl.DataFrame:
     return pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.Utf8))
 
 
-def _add_csv(tables: Tables, file_name: str, raw: bytes) -> None:
-    if file_name in tables.files:
-        raise InterchangeError(f"filen {file_name} finns två gånger i datasetet")
-    tables.files[file_name] = hashlib.sha256(raw).hexdigest()
-    data, encoding = _to_utf8(raw)
-    tables.encodings[file_name] = encoding
+def _add_csv(tables: Tables, file_name: str, text: CsvText) -> None:
+    """A scanned CSV file parsed (UTF-8, else Windows-1252, else ISO-8859-1) into a named table."""
+    label = printable(file_name)
+    if label in tables.files:
+        raise InterchangeError(f"filen {label} finns två gånger i datasetet")
+    tables.files[label] = text.sha256
+    data, encoding = _to_utf8(text)
+    tables.encodings[label] = encoding
     if encoding in ENCODING_NAMES:
-        tables.warnings.append(
-            f"{file_name}: filen är inte UTF-8; den lästes som {ENCODING_NAMES[encoding]}"
-        )
-    if b"\r" in data:
-        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        tables.warnings.append(f"{label}: filen är inte UTF-8; den lästes som {ENCODING_NAMES[encoding]}")
     try:
         frame = pl.read_csv(
-            io.BytesIO(data), has_header=False, separator=_sniff_separator(data), infer_schema=False,
+            io.BytesIO(data), has_header=False, separator=text.separator, infer_schema=False,
             truncate_ragged_lines=True, quote_char='"',
         )
     except pl.exceptions.NoDataError:
         frame = pl.DataFrame()
     except pl.exceptions.PolarsError as exc:  # the message may quote cell values: not passed on
         raise InterchangeError(
-            f"{file_name}: filen kan inte läsas som CSV (till exempel ett citattecken som inte avslutas)"
+            f"{label}: filen kan inte läsas som CSV (till exempel ett citattecken som inte avslutas)"
         ) from exc
-    _add_table(tables, file_name.rsplit(".", 1)[0], file_name, frame)
-
-
-def _to_utf8(raw: bytes) -> tuple[bytes, str]:
-    """UTF-8 (BOM stripped) as is; otherwise Windows-1252, or ISO-8859-1 as the last resort."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw, bom = raw[3:], True
-    else:
-        bom = False
+    del data
     try:
-        raw.decode("utf-8")
-        return raw, "utf-8-sig" if bom else "utf-8"
-    except UnicodeDecodeError:
-        pass
+        rows = text.row_numbers(max(frame.height - 1, 0))
+    except InterchangeError as exc:
+        raise InterchangeError(f"{label}: filen kan inte läsas som CSV ({exc})") from exc
+    name = file_name.rsplit(".", 1)[0]
+    if text.cut_row is not None:
+        tables.cut_rows[name] = text.cut_row
+        tables.warnings.append(
+            f"{label}: sista raden (rad {text.cut_row}) är avbruten: filen slutar mitt i raden"
+        )
+    _add_table(tables, name, file_name, frame, rows)
+
+
+def _to_utf8(text: CsvText) -> tuple[bytes, str]:
+    """UTF-8 (BOM stripped) as is; otherwise Windows-1252, or ISO-8859-1 as the last resort."""
+    if text.utf8:
+        return text.data, "utf-8-sig" if text.bom else "utf-8"
     for encoding in ("cp1252", "latin-1"):
         try:
-            return raw.decode(encoding).encode("utf-8"), encoding
+            return text.data.decode(encoding).encode("utf-8"), encoding
         except UnicodeDecodeError:
             continue
     raise AssertionError("latin-1 decodes every byte string")
 
 
-def _sniff_separator(data: bytes) -> str:
-    """The most frequent of `;`, `,` and tab outside quotes in the header line (`,` on a tie)."""
-    header = data.split(b"\n", 1)[0].decode("utf-8", errors="replace")
-    unquoted = header.split('"')[::2]
-    counts = {sep: sum(part.count(sep) for part in unquoted) for sep in (",", ";", "\t")}
-    best = max(counts, key=lambda sep: (counts[sep], sep == ","))
-    return best if counts[best] else ","
+def _add_table(
+    tables: Tables, name: str, file_name: str, frame: pl.DataFrame, rows: pl.Series | None = None
+) -> None:
+    """Turn a headerless all-string frame (header in its first row) into a named table.
 
-
-def _add_table(tables: Tables, name: str, file_name: str, frame: pl.DataFrame) -> None:
-    """Turn a headerless all-string frame (header in its first row) into a named table."""
+    `rows` are the body's source row numbers when rows were dropped on the way (else 2, 3, …).
+    """
+    name, file_name = printable(name), printable(file_name)
     if name in tables.tables:
         raise InterchangeError(f"tabellen {name} finns två gånger i datasetet")
     header = [(h or "").replace("\ufeff", "").strip().lower() for h in (frame.row(0) if frame.height else ())]
-    body = frame.slice(1).with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+    body = frame.slice(1)
+    body = (
+        body.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+        if rows is None else body.with_columns(rows.alias(ROW)).select(ROW, *body.columns)
+    )
     keep: dict[str, str] = {}
     for source, name_ in zip(frame.columns, header, strict=True):
         if not name_:
@@ -301,7 +297,7 @@ def _add_table(tables: Tables, name: str, file_name: str, frame: pl.DataFrame) -
                 tables.warnings.append(f"{file_name}: en kolumn utan namn ignoreras")
             continue
         if name_ in keep.values() or name_ == ROW:
-            raise InterchangeError(f"{file_name}: kolumnen {name_} förekommer flera gånger")
+            raise InterchangeError(f"{file_name}: kolumnen {printable(name_)} förekommer flera gånger")
         keep[source] = name_
     table = body.select(
         pl.col(ROW),
@@ -328,17 +324,28 @@ class _Check:
 
 
 def read_dataset(
-    path: str | Path, *, key: bytes | None = None, reference_date: dt.date | None = None
+    path: str | Path,
+    *,
+    key: bytes | None = None,
+    reference_date: dt.date | None = None,
+    limits: ImportLimits | None = None,
 ) -> Dataset:
     """Read, validate and pseudonymise a v1 dataset.
 
     `key` is the pseudonym key (default: `identity.load_key()`); `reference_date` decides the
-    century of `YYMMDD` numbers (default: today). Raises `InterchangeError` for file-level
-    problems; row-level problems become `Dataset.rejects`.
+    century of `YYMMDD` numbers (default: today); `limits` bound what is read and accepted
+    (default: the configured ones). Raises `InterchangeError` for file-level problems;
+    row-level problems become `Dataset.rejects`.
     """
-    raw = read_tables(path)
+    limits = limits or import_limits.from_env()
+    raw = read_tables(path, limits)
     warnings = list(raw.warnings)
     tables = _v1_tables(raw, warnings)
+    if tables["events"].is_empty():
+        warnings.append("events.csv: filen har inga händelser (bara rubrikraden)")
+    cut_rows = {name.lower(): row for name, row in raw.cut_rows.items()}
+    screened = {t: screen(t, frame, limits, cut_rows.get(t)) for t, frame in tables.items()}
+    tables = {t: frame for t, (frame, _) in screened.items()}
     pseudonymizer = Pseudonymizer(load_key() if key is None else key)
 
     org, org_rejects = _org_units(tables["org_units"])
@@ -347,7 +354,10 @@ def read_dataset(
     events, ev_rejects = _events(
         tables["events"], units, caseworkers["caseworker_id"], pseudonymizer, reference_date
     )
-    rejects = pl.concat([org_rejects, cw_rejects, ev_rejects])
+    rejects = pl.concat([
+        pl.concat([screened[table][1], found]).sort("row", maintain_order=True)
+        for table, found in (("org_units", org_rejects), ("caseworkers", cw_rejects), ("events", ev_rejects))
+    ])
     return Dataset(
         org_units=schema.conform(org, schema.ORG_UNITS),
         caseworkers=schema.conform(caseworkers, schema.CASEWORKERS),
@@ -357,6 +367,7 @@ def read_dataset(
         encodings=raw.encodings,
         files=raw.files,
         rows_read=tables["events"].height,
+        rejected_unit_ids=set(tables["org_units"]["unit_id"].drop_nulls()) - set(org["unit_id"]),
     )
 
 
@@ -414,18 +425,26 @@ def _apply(
     ]
     rejects = pl.concat(parts).sort(["row", "_check"]).drop("_check") if parts else schema.empty(schema.REJECTS)
     good = flagged.filter(~pl.any_horizontal(flags)) if flags else flagged
-    good = good.drop(c for c in good.columns if c.startswith(("_bad", "_why")))
+    if SCREENED in good.columns:
+        good = good.filter(~pl.col(SCREENED))
+    good = good.drop(c for c in good.columns if c.startswith(("_bad", "_why")) or c == SCREENED)
     return good, schema.conform(rejects, schema.REJECTS)
 
 
 def _masked(rejects: pl.DataFrame) -> pl.DataFrame:
-    """Identity numbers never appear in rejects; overly long values are shortened."""
+    """Identity numbers never appear in rejects; long values are shortened, control characters shown as `�`.
+
+    A NUL byte cannot be stored in PostgreSQL text, and SQLite must store the same.
+    """
     value = pl.col("value")
     masked = pl.when(pl.col("column") == "person").then(mask_identity_expr(value)).otherwise(mask_expr(value))
     shortened = pl.when(masked.str.len_chars() > MAX_REJECT_VALUE_CHARS).then(
         masked.str.slice(0, MAX_REJECT_VALUE_CHARS) + "…"
     ).otherwise(masked)
-    return rejects.with_columns(value=shortened)
+    return rejects.with_columns(
+        value=shortened.str.replace_all(CONTROL_CHARACTERS, "\ufffd"),
+        event_id=pl.col("event_id").str.replace_all(CONTROL_CHARACTERS, "\ufffd"),
+    )
 
 
 def _required(columns: Iterable[str]) -> list[_Check]:
@@ -524,7 +543,7 @@ def _caseworkers(frame: pl.DataFrame, units: pl.Series) -> tuple[pl.DataFrame, p
     checks = [
         *_required(("caseworker_id", "name", "unit_id")),
         _Check("unit_id", pl.col("unit_id").is_not_null() & ~pl.col("unit_id").is_in(units.implode()),
-               "enheten finns inte i org_units.csv"),
+               UNKNOWN_UNIT),
         *_date_checks("start_date"),
         *_date_checks("end_date"),
         _Check("end_date", _date("end_date") < _date("start_date"), "slutdatum (end_date) före startdatum"),
@@ -564,7 +583,7 @@ def _events(
         _Check("event_type", pl.col("event_type").is_not_null() & event_type.is_null(), "okänd händelsetyp"),
         *_date_checks("date"),
         _Check("unit_id", pl.col("unit_id").is_not_null() & ~pl.col("unit_id").is_in(units.implode()),
-               "enheten finns inte i org_units.csv"),
+               UNKNOWN_UNIT),
         _Check("caseworker_id",
                pl.col("caseworker_id").is_not_null() & ~pl.col("caseworker_id").is_in(caseworker_ids.implode()),
                "handläggaren finns inte i caseworkers.csv"),
@@ -585,6 +604,8 @@ def _events(
         *_date_checks("until"),
         _Check("until", (event_type == "utredning_forlangd") & (_date("until") < _date("date")),
                "förlängd till (until) ligger före händelsens datum"),
+        _Check("until", (event_type != "utredning_forlangd") & (_date("until") < _date("date")),
+               "datum (until) ligger före händelsens datum"),
         _vocabulary_check("source", schema.SOURCES, "okänd källa"),
         _Check("unaccompanied", pl.col("unaccompanied").is_not_null() & ~pl.col("unaccompanied").is_in(["1", "0"]),
                "ogiltigt värde (tillåtna: 1, 0 eller tomt)"),
