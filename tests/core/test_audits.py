@@ -26,10 +26,12 @@ def test_shipped_templates_cover_all_six_quality_areas_with_legal_basis():
     for template in templates.values():
         assert template.areas() == list(audits.QUALITY_AREAS), template.id
         assert template.population in audits.POPULATIONS
-        assert all(q.basis for q in template.questions), template.id
+        assert all(q.basis or q.lagrum for q in template.questions if q.kind == "fraga"), template.id
     assert len(audits.QUALITY_AREAS) == 6
     familjevard = templates["familjevard"]
-    assert familjevard.question("overvagande_6m").area == "effektivitet"
+    # Regrouped as the city's inspectors group it (seed 004): övervägande in time is trygghet och säkerhet.
+    assert familjevard.question("overvagande_6m").area == "trygghet_sakerhet"
+    assert familjevard.question("halsokort_utskickat").area == "helhetssyn_samordning"
     assert familjevard.population_title.startswith("Ärenden med en familjehems")
 
 
@@ -194,15 +196,15 @@ def test_results_share_of_ja_leaves_out_ej_aktuellt_and_unanswered():
         assert hit.height == 1, (district, scope, key, gender)
         return hit.select("ja", "nej", "ej_aktuellt", "obesvarade", "andel_ja").row(0)
 
-    assert row("D1", "area", "trygghet_sakerhet") == (2, 2, 1, 1, 0.5)
+    assert row("D1", "area", "sjalvbestammande_integritet") == (2, 2, 1, 1, 0.5)
     assert row("D1", "question", "besok_regelbundet") == (2, 1, 0, 0, pytest.approx(2 / 3))
     assert row("D1", "question", "besok_regelbundet", "flicka") == (2, 0, 0, 0, 1.0)
     assert row("D1", "question", "besok_regelbundet", "pojke") == (0, 1, 0, 0, 0.0)
-    assert row("D2", "area", "effektivitet") == (0, 0, 1, 0, None)  # nothing to share
-    assert row("ALLA", "area", "trygghet_sakerhet") == (3, 2, 1, 1, 0.6)
+    assert row("D2", "area", "trygghet_sakerhet") == (0, 0, 1, 0, None)  # nothing to share
+    assert row("ALLA", "area", "sjalvbestammande_integritet") == (3, 2, 1, 1, 0.6)
     assert table.filter(pl.col("key") == "tagits_bort").is_empty()
     assert table.filter((pl.col("district_id") == "D2") & (pl.col("gender") != "alla")).is_empty()
     # report order: districts, then all districts; areas before questions, in template order
     assert table["district_id"].unique(maintain_order=True).to_list() == ["D1", "D2", "ALLA"]
     d1 = table.filter((pl.col("district_id") == "D1") & (pl.col("gender") == "alla"))
-    assert d1["key"].to_list()[:2] == ["trygghet_sakerhet", "besok_regelbundet"]
+    assert d1["key"].to_list()[:2] == ["sjalvbestammande_integritet", "besok_regelbundet"]
