@@ -87,12 +87,7 @@ def _match(template: Template | None, criteria: list[str]) -> dict[str, Question
     """criterion as written → the template's question, by id or by label/text (case and spaces ignored)."""
     if template is None:
         return {}
-    index: dict[str, Question] = {}
-    for q in template.questions:
-        for name in (q.id, q.label, q.text):
-            if name:
-                index.setdefault(" ".join(name.split()).casefold(), q)
-    return {c: index[c.casefold()] for c in criteria if c.casefold() in index}
+    return {c: q for c in criteria if (q := template.match(c)) is not None}
 
 
 def layout(answers: pl.DataFrame, template: Template | None = None) -> Layout:

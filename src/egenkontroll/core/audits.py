@@ -186,6 +186,18 @@ class Template:
     def population_title(self) -> str:
         return POPULATIONS[self.population]
 
+    def is_complete(self, given: dict[str, str | None]) -> bool:
+        """Every question that applies to the case (its condition met) has an answer."""
+        return all(given.get(q.id) for q in self.questions if q.applies(given))
+
+    def match(self, criterion: str) -> Question | None:
+        """The question a criterion written in an answer file means: its id, row label or text (case and spacing ignored)."""
+        wanted = " ".join(criterion.split()).casefold()
+        for q in self.questions:
+            if wanted in {" ".join(name.split()).casefold() for name in (q.id, q.label, q.text) if name}:
+                return q
+        return None
+
 
 # ---------------------------------------------------------------- templates
 
