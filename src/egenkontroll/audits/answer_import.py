@@ -21,7 +21,7 @@ from egenkontroll.audits.models import Audit, AuditAnswer, AuditCase
 from egenkontroll.audits.rights import AuditRights
 from egenkontroll.cases.models import Case
 from egenkontroll.core.audit_answers import AnswerFile
-from egenkontroll.core.audits import Template
+from egenkontroll.core.audits import Question, Template
 
 
 @dataclass
@@ -41,13 +41,14 @@ def import_answers(request, audit: Audit, template: Template, answer_file: Answe
         request_scope(request).cases(Case.objects.filter(case_id__in=list(sampled))).values_list("case_id", flat=True)
     )
     names = {audit.template_id, str(audit.pk)}
+    questions = {c: template.match(c) for c in rows["criterion"].unique().to_list()}
     chosen: dict[tuple[int, str], tuple[str, int]] = {}
     for row in rows.iter_rows(named=True):
-        reason, column = _problem(row, names, template, sampled, visible, rights, district_names)
+        question = questions[row["criterion"]]
+        reason, column = _problem(row, names, question, sampled, visible, rights, district_names)
         if reason:
             result.rejects.append((row["row"], column, row[column], reason))
             continue
-        question = template.match(row["criterion"])
         chosen[(sampled[row["case_id"]].pk, question.id)] = (row["answer"], row["row"])
     result.rejects.sort(key=lambda r: r[0])
     if not chosen:
@@ -57,8 +58,15 @@ def import_answers(request, audit: Audit, template: Template, answer_file: Answe
             result.closed = True
             return result
         case_pks = sorted({pk for pk, _ in chosen})
-        for pk in case_pks:
-            AuditAnswer.objects.filter(audit_case_id=pk, question_id__in=[q for p, q in chosen if p == pk]).delete()
+        # replace earlier answers to the same questions: one delete per distinct set of questions
+        by_questions: dict[frozenset[str], list[int]] = {}
+        per_case: dict[int, set[str]] = {}
+        for pk, q in chosen:
+            per_case.setdefault(pk, set()).add(q)
+        for pk, qs in per_case.items():
+            by_questions.setdefault(frozenset(qs), []).append(pk)
+        for qs, pks in by_questions.items():
+            AuditAnswer.objects.filter(audit_case_id__in=pks, question_id__in=sorted(qs)).delete()
         AuditAnswer.objects.bulk_create(
             AuditAnswer(audit_case_id=pk, question_id=q, answer=answer, source="import")
             for (pk, q), (answer, _) in chosen.items()
@@ -80,11 +88,10 @@ def import_answers(request, audit: Audit, template: Template, answer_file: Answe
     return result
 
 
-def _problem(row: dict, names: set[str], template: Template, sampled: dict[str, AuditCase], visible: set[str],
-             rights: AuditRights, district_names: dict[str, str]) -> tuple[str | None, str]:
+def _problem(row: dict, names: set[str], question: Question | None, sampled: dict[str, AuditCase],
+             visible: set[str], rights: AuditRights, district_names: dict[str, str]) -> tuple[str | None, str]:
     if row["audit"] not in names:
-        return f"raden gäller en annan granskning (ska vara {template.id})", "audit"
-    question = template.match(row["criterion"])
+        return f"raden gäller en annan granskning (ska vara {' eller '.join(sorted(names))})", "audit"
     if question is None:
         return "frågan finns inte i granskningens mall", "criterion"
     if row["answer"] not in question.answers and question.when is None:

@@ -29,9 +29,14 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _layout(audit, template):
-    """The stored answers (unanswered kept, so n counts every sampled case) in the seed's layout, districts by name."""
+    """The stored answers in the seed's layout, districts by name; questions nobody answered left out.
+
+    Unanswered cells are kept (null), so n counts every sampled case, answered or not.
+    """
     names = unit_names(audit.district_ids)
-    answers = answers_frame(audit, template).select(
+    frame = answers_frame(audit, template)
+    asked = frame.filter(pl.col("answer").is_not_null())["question_id"].unique()
+    answers = frame.filter(pl.col("question_id").is_in(asked.implode())).select(
         "case_id", "gender", pl.col("question_id").alias("criterion"),
         pl.col("district_id").replace(names).alias("district"), "answer",
     )
