@@ -60,7 +60,10 @@ def _references(q) -> str:
     for ref in q.lagrum:
         law = "SoL (2001:453)" if ref.sfs == "2001:453" else f"SoL ({ref.sfs})"
         window = f"till {ref.valid_to}" if ref.valid_to else f"från {ref.valid_from}"
-        parts.append(f"{ref.paragraph} {law} {window}" if ref.verified else f"{law} {window}: {ref.paragraph}")
+        if not ref.verified:
+            parts.append(f"{law} {window}: {ref.paragraph}")
+        else:
+            parts.append(f"{ref.paragraph} {law} {window}" + ("" if ref.checked else " (ej verifierad i lagtexten)"))
     if q.basis:
         parts.append(q.basis)
     if q.when:

@@ -101,6 +101,8 @@ class LegalRef:
     paragraph: str
     valid_from: str | None = None
     valid_to: str | None = None
+    # Read in the law text as published (not only in a guideline or a commentary).
+    checked: bool = False
 
     @property
     def verified(self) -> bool:
@@ -115,7 +117,10 @@ class LegalRef:
             window = f" (från {self.valid_from})"
         elif self.valid_to:
             window = f" (till {self.valid_to})"
-        return f"{self.paragraph} {law}{window}"
+        if not self.verified:
+            return f"{law}{window}: paragrafen ej verifierad"
+        note = "" if self.checked else ", ej verifierad i lagtexten"
+        return f"{self.paragraph} {law}{window}{note}"
 
     def applies(self, day: dt.date) -> bool:
         iso = day.isoformat()
@@ -316,8 +321,12 @@ def _lagrum(path: Path, where: str, raw) -> tuple[LegalRef, ...]:
         raise AuditTemplateError(f"{path}: {where}: 'lagrum' ska vara en icke-tom lista")
     refs = []
     for item in raw:
-        if not isinstance(item, dict) or set(item) - {"sfs", "paragraf", "fran", "till"}:
-            raise AuditTemplateError(f"{path}: {where}: varje lagrum ska ha sfs, paragraf och ev. fran/till")
+        if not isinstance(item, dict) or set(item) - {"sfs", "paragraf", "fran", "till", "verifierad"}:
+            raise AuditTemplateError(f"{path}: {where}: varje lagrum ska ha sfs, paragraf och ev. fran/till/verifierad")
+        checked = item.get("verifierad", False)
+        if not isinstance(checked, bool) or (checked and str(item.get("paragraf", "")).strip() == UNVERIFIED):
+            raise AuditTemplateError(f"{path}: {where}: 'verifierad' ska vara true eller false (och false när "
+                                     f"paragrafen är '{UNVERIFIED}')")
         sfs, paragraph = str(item.get("sfs", "")), str(item.get("paragraf", "")).strip()
         if not sfs or not paragraph:
             raise AuditTemplateError(f"{path}: {where}: lagrum utan sfs eller paragraf")
@@ -331,7 +340,7 @@ def _lagrum(path: Path, where: str, raw) -> tuple[LegalRef, ...]:
         if paragraph != UNVERIFIED and "§" not in paragraph:
             raise AuditTemplateError(f"{path}: {where}: paragrafen {paragraph!r} ska ange kapitel och paragraf "
                                      f"(eller '{UNVERIFIED}')")
-        refs.append(LegalRef(sfs, paragraph, *dates))
+        refs.append(LegalRef(sfs, paragraph, *dates, checked=checked))
     by_law = {r.sfs: r for r in refs}
     if SOL_OLD in by_law or SOL_NEW in by_law:
         old, new = by_law.get(SOL_OLD), by_law.get(SOL_NEW)
