@@ -115,3 +115,18 @@ def test_import_checks_a_file_and_writes_its_rejects(tmp_path):
     broken.write_text("audit,case_id\nA,1\n", encoding="utf-8")
     refused = egenkontroll("granskning", "importera", "--svar", broken, cwd=tmp_path)
     assert refused.returncode == 1 and "saknas" in refused.stderr
+
+
+def test_the_table_in_docs_audits_md_is_what_the_command_prints(tmp_path):
+    from pathlib import Path
+
+    root = Path(__file__).parents[2]
+    docs = (root / "docs" / "audits.md").read_text(encoding="utf-8")
+    block = docs.split("<!-- granskning tabell: begin -->")[1].split("<!-- granskning tabell: end -->")[0]
+    shown = [line for line in block.splitlines() if line and not line.startswith(("```", "$ "))]
+    printed = egenkontroll("granskning", "tabell", "--svar", root / "docs" / "examples" / "seed004_svar.csv",
+                           cwd=tmp_path, COLUMNS="250")
+    assert printed.returncode == 0, printed.stderr
+    lines = printed.stdout.splitlines()
+    start = lines.index(shown[0])
+    assert lines[start:start + len(shown)] == shown
