@@ -11,8 +11,8 @@ The answers, per sampled case (question `prefill` keys, core/audits.PREFILLS):
   end, else nej;
 - `overvagande_i_tid`: over the `overvagande_6m` obligations of the case due in the period, ja
   if none was late or overdue, nej if one was, ej_aktuellt if none fell due;
-- `besok_4_per_ar`: ja if the case has at least 4 `besok` events per 365 days of the period
-  (rounded up), else nej.
+- `besok_4_per_ar`: ja if the case has at least 4 `besok` events in the period per started year
+  of it (a calendar year, leap or not, is one), else nej.
 Pure polars; no Django.
 """
 
@@ -54,7 +54,7 @@ def _answers(kind: str, cases: pl.DataFrame, events: pl.DataFrame, obligations: 
             .alias("answer")
         )
     if kind == "besok_4_per_ar":
-        years = max(1, math.ceil(((period_to - period_from).days + 1) / 365))
+        years = max(1, math.ceil(((period_to - period_from).days + 1) / 366))  # a leap year is one year
         visits = events.filter((pl.col("event_type") == "besok") & (pl.col("date") >= period_from)).group_by(
             "case_id").len()
         return cases.join(visits, on="case_id", how="left").select(
