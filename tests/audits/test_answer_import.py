@@ -229,3 +229,26 @@ def test_rejects_of_the_cli_and_the_web_agree_on_a_file_error(users, as_user):
     response = post_file(as_user("inspektor"), audit, HEADER + "familjevard,K1,A1,F,halsokort_utskickat,kanske\n")
     assert "okänt svar (ska vara ja, nej eller ej aktuellt)" in response.content.decode()
     assert list(csv.reader(io.StringIO(HEADER)))[0][-1] == "answer"
+
+
+def test_the_command_line_fills_an_audit_with_the_same_checks_and_logs_it(users, tmp_path):
+    from typer.testing import CliRunner
+
+    from egenkontroll.cli import audit_commands  # noqa: F401  (registers the commands)
+    from egenkontroll.cli.app import app
+
+    audit = make_audit(users, SMALL)
+    path = tmp_path / "svar.csv"
+    path.write_text(SMALL_FILE, encoding="utf-8")
+    rejects = tmp_path / "avvisade.csv"
+    base = ["granskning", "importera", "--svar", str(path), "--granskning", str(audit.pk)]
+    refused = CliRunner().invoke(app, [*base, "--anvandare", "namnd"])
+    assert refused.exit_code == 1 and "får inte fylla i granskningen" in refused.output
+    done = CliRunner().invoke(app, [*base, "--anvandare", "controller", "--avvisade", str(rejects)])
+    assert done.exit_code == 0, done.output
+    assert "6 svar i 3 ärenden importerades till granskning" in done.output  # A1 only: the controller's reach
+    assert set(AuditAnswer.objects.values_list("audit_case__case_id", flat=True)) == {"K1", "K2", "K3"}
+    reasons = [row["reason"] for row in csv.DictReader(rejects.open(encoding="utf-8"))]
+    assert reasons.count("du har inte behörighet att granska ärendet") == 4  # K4 and K5, two rows each
+    entry = AccessLog.objects.filter(page="granskning-import").latest("seq")
+    assert (entry.username, entry.client, sorted(json.loads(entry.case_ids))) == ("controller", "cli", ["K1", "K2", "K3"])

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from egenkontroll.access.scoping import request_scope
+from egenkontroll.access.scoping import Scope
 from egenkontroll.audits.models import Audit, AuditAnswer, AuditCase
 from egenkontroll.audits.rights import AuditRights
 from egenkontroll.cases.models import Case
@@ -32,13 +32,14 @@ class ImportResult:
     closed: bool = False
 
 
-def import_answers(request, audit: Audit, template: Template, answer_file: AnswerFile, rights: AuditRights,
-                   district_names: dict[str, str]) -> ImportResult:
+def import_answers(user, scope: Scope, audit: Audit, template: Template, answer_file: AnswerFile,
+                   rights: AuditRights, district_names: dict[str, str]) -> ImportResult:
+    """Store the file's good rows as the audit's answers (by `user`, within `scope` and `rights`); the caller logs."""
     result = ImportResult(rejects=list(answer_file.rejects.iter_rows()))
     rows = answer_file.answers
     sampled = {c.case_id: c for c in AuditCase.objects.filter(audit=audit, case_id__in=rows["case_id"].unique().to_list())}
     visible = set(
-        request_scope(request).cases(Case.objects.filter(case_id__in=list(sampled))).values_list("case_id", flat=True)
+        scope.cases(Case.objects.filter(case_id__in=list(sampled))).values_list("case_id", flat=True)
     )
     names = {audit.template_id, str(audit.pk)}
     questions = {c: template.match(c) for c in rows["criterion"].unique().to_list()}
@@ -79,7 +80,7 @@ def import_answers(request, audit: Audit, template: Template, answer_file: Answe
         now = timezone.now()
         updated = []
         for case in AuditCase.objects.filter(pk__in=case_pks):
-            case.reviewed_by, case.reviewed_at = request.user, now
+            case.reviewed_by, case.reviewed_at = user, now
             case.complete = template.is_complete(given[case.pk])
             updated.append(case)
         AuditCase.objects.bulk_update(updated, ["reviewed_by", "reviewed_at", "complete"])

@@ -125,10 +125,8 @@ def _read_answers(path: Path):
         raise typer.Exit(1) from None
 
 
-def _report_rejects(answer_file, rejects_out: Path | None) -> None:
-    rejects = answer_file.rejects
-    err.print(f"{answer_file.rows_read} rader lästa, {answer_file.answers.height} godtagna, "
-              f"{rejects.height} avvisade.", highlight=False, soft_wrap=True)
+def _report_rejects(rows_read: int, accepted: int, rejects, rejects_out: Path | None) -> None:
+    err.print(f"{rows_read} rader lästa, {accepted} godtagna, {rejects.height} avvisade.", highlight=False, soft_wrap=True)
     for row in rejects.head(20).iter_rows(named=True):
         err.print(f"  rad {row['row']}, {row['column']}: {escape(row['reason'])}", highlight=False, soft_wrap=True)
     if rejects.height > 20:
@@ -142,21 +140,74 @@ def _report_rejects(answer_file, rejects_out: Path | None) -> None:
 def import_command(
     answers: Path = typer.Option(..., "--svar", help="Svarsfil (.csv eller .xlsx) med kolumnerna audit, case_id, district, gender, criterion, answer."),
     rejects_out: Path = typer.Option(None, "--avvisade", help="Skriv de avvisade raderna med skäl till denna CSV-fil."),
+    audit_id: int = typer.Option(None, "--granskning", help="Granskningens nummer: svaren fylls i dess protokoll (kräver --anvandare)."),
+    username: str = typer.Option(None, "--anvandare", help="Användaren som importerar (granskare med behörighet till distrikten)."),
+    db: str = typer.Option(None, "--db", help="Databas-URL (sqlite:///… eller postgresql://…); standard: den konfigurerade."),
 ) -> None:
-    """Kontrollera en svarsfil från en granskning gjord utanför Egenkontroll: godtagna och avvisade rader per granskning.
+    """Kontrollera en svarsfil från en granskning gjord utanför Egenkontroll, och fyll i en granskning med den.
 
-    Svaren ja, nej och ej aktuellt godtas med svenska stavningar (Ja, NEJ, "Ej aktuell" …). Varje
-    felaktig rad avvisas med ett skäl; de andra raderna används. Slutstatus 1 om filen inte kan läsas.
-    Importen till en granskning i databasen görs på granskningens sida (Importera svar).
+    Utan --granskning: godtagna och avvisade rader per granskning i filen. Med --granskning och
+    --anvandare: svaren fylls i granskningens protokoll med samma kontroller som på webben (frågan
+    finns i mallen, ärendet i urvalet och distriktet, användaren får granska ärendet), och
+    importen skrivs i åtkomstloggen. Svaren ja, nej och ej aktuellt godtas med svenska stavningar
+    (Ja, NEJ, "Ej aktuell" …); varje felaktig rad avvisas med ett skäl. Slutstatus 1 om filen eller
+    granskningen inte kan användas.
     """
     answer_file = _read_answers(answers)
-    _report_rejects(answer_file, rejects_out)
+    if audit_id is None:
+        _report_rejects(answer_file.rows_read, answer_file.answers.height, answer_file.rejects, rejects_out)
+        import polars as pl
+
+        per_audit = answer_file.answers.group_by("audit", maintain_order=True).agg(
+            pl.col("case_id").n_unique(), pl.col("criterion").n_unique(), pl.len())
+        for audit, cases, criteria, rows in per_audit.iter_rows():
+            sys.stdout.write(f"{audit}: {cases} ärenden, {criteria} frågor, {rows} svar\n")
+        return
+    if not username:
+        raise typer.BadParameter("ange användaren som importerar", param_hint="--anvandare")
+    _import_into_audit(answer_file, audit_id, username, db, rejects_out)
+
+
+def _import_into_audit(answer_file, audit_id: int, username: str, db: str | None, rejects_out: Path | None) -> None:
+    import getpass
+
     import polars as pl
 
-    per_audit = answer_file.answers.group_by("audit", maintain_order=True).agg(
-        pl.col("case_id").n_unique(), pl.col("criterion").n_unique(), pl.len())
-    for audit, cases, criteria, rows in per_audit.iter_rows():
-        sys.stdout.write(f"{audit}: {cases} ärenden, {criteria} frågor, {rows} svar\n")
+    from egenkontroll.cli.access_commands import _connect, _fail
+
+    _connect(db, create=False)
+    from django.contrib.auth import get_user_model
+
+    from egenkontroll.access import hashchain
+    from egenkontroll.access.scoping import scope_for
+    from egenkontroll.audits.answer_import import import_answers
+    from egenkontroll.audits.models import Audit
+    from egenkontroll.audits.rights import rights_for
+    from egenkontroll.audits.views.common import template_of, unit_names
+    from egenkontroll.core.audit_answers import REJECTS
+
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        _fail(f"ingen aktiv användare heter {username!r}")
+    audit = Audit.objects.filter(pk=audit_id).first()
+    if audit is None:
+        _fail(f"ingen granskning har nummer {audit_id}")
+    scope = scope_for(user)
+    rights = rights_for(scope)
+    if not scope.person_level or not any(rights.audits_unit(d) for d in audit.district_ids):
+        _fail(f"{username} får inte fylla i granskningen {audit_id} (granskare med behörighet till något av dess distrikt)")
+    if audit.closed_at is not None:
+        _fail(f"granskningen {audit_id} är avslutad: svar kan inte importeras")
+    result = import_answers(user, scope, audit, template_of(audit), answer_file, rights, unit_names(audit.district_ids))
+    if result.closed:
+        _fail(f"granskningen {audit_id} avslutades innan svaren sparades; ingenting ändrades")
+    if result.cases:
+        hashchain.append(user_id=user.pk, username=user.get_username(), roles=",".join(sorted(scope.roles)),
+                         action="list", page="granskning-import", case_ids=result.cases,
+                         detail=f"import av svarsfil från kommandoraden ({getpass.getuser()})", client="cli")
+    rejects = pl.DataFrame(result.rejects, schema=REJECTS, orient="row")
+    _report_rejects(answer_file.rows_read, result.answers, rejects, rejects_out)
+    sys.stdout.write(f"{result.answers} svar i {len(result.cases)} ärenden importerades till granskning {audit_id}.\n")
 
 
 @granskning_app.command("tabell")
@@ -183,7 +234,7 @@ def table_command(
         raise typer.BadParameter("xlsx kräver --ut FIL", param_hint="--ut")
     answer_file = _read_answers(answers)
     if answer_file.rejects.height:
-        _report_rejects(answer_file, None)
+        _report_rejects(answer_file.rows_read, answer_file.answers.height, answer_file.rejects, None)
     if fmt == "json":
         text = json.dumps(seed_counts(answer_file.answers), ensure_ascii=False, indent=2) + "\n"
         if out:

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from egenkontroll.access.scoping import person_level, record_cases
+from egenkontroll.access.scoping import person_level, record_cases, request_scope
 from egenkontroll.audits.answer_import import import_answers
 from egenkontroll.audits.views.common import audit_or_404, render_audit_page, rights, template_of, unit_names
 from egenkontroll.core.audit_answers import (
@@ -74,7 +74,7 @@ def importera(request, audit_id: int):
             except AnswerFileError as exc:
                 form.add_error("file", str(exc))
             else:
-                result = import_answers(request, audit, template, answer_file, r, names)
+                result = import_answers(request.user, request_scope(request), audit, template, answer_file, r, names)
                 record_cases(request, result.cases)
                 if result.closed:
                     messages.error(request, "Granskningen avslutades innan svaren sparades. Ingenting ändrades.")
