@@ -252,3 +252,9 @@ def test_the_command_line_fills_an_audit_with_the_same_checks_and_logs_it(users,
     assert reasons.count("du har inte behörighet att granska ärendet") == 4  # K4 and K5, two rows each
     entry = AccessLog.objects.filter(page="granskning-import").latest("seq")
     assert (entry.username, entry.client, sorted(json.loads(entry.case_ids))) == ("controller", "cli", ["K1", "K2", "K3"])
+
+
+def test_the_tables_come_as_pdf_and_xlsx_only(users, as_user):
+    audit = make_audit(users, SMALL)
+    url = reverse("audits:tabeller-fil", kwargs={"audit_id": audit.pk, "fmt": "csv"})
+    assert as_user("inspektor").get(url).status_code == 404

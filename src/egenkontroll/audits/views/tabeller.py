@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import polars as pl
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -60,6 +60,15 @@ def _exact_or_403(request, audit) -> None:
         raise PermissionDenied("Tabellerna med antal per distrikt visas bara för den som ser exakta antal.")
 
 
+def _pdf(html: str) -> bytes:
+    """WeasyPrint with every URL fetch refused, as the nämndrapport (reports/exports.py)."""
+    from weasyprint import HTML
+
+    from egenkontroll.reports.exports import _no_fetching
+
+    return HTML(string=html, base_url="data:,", url_fetcher=_no_fetching()).write_pdf()
+
+
 @aggregate(page="granskning")
 def tabeller(request, audit_id: int):
     audit = audit_or_404(audit_id)
@@ -78,21 +87,17 @@ def tabeller(request, audit_id: int):
 def tabeller_fil(request, audit_id: int, fmt: str):
     """The same tables as a PDF (WeasyPrint, nothing fetched) or a workbook."""
     audit = audit_or_404(audit_id)
+    if fmt not in ("pdf", "xlsx"):
+        raise Http404("Tabellerna finns som pdf och xlsx.")
     _exact_or_403(request, audit)
     template = template_of(audit)
     name = ascii_filename(f"granskning-{audit.pk}-tabeller")
     if fmt == "xlsx":
         body, content_type = workbook({audit.template_id: _layout(audit, template)}), XLSX_TYPE
-    elif fmt == "pdf":
-        from weasyprint import HTML
-
-        from egenkontroll.reports.exports import _no_fetching
-
+    else:
         html = render_to_string("audits/tabeller_pdf.html", {"audit": audit, "template": template,
                                                               "tables": _tables(audit, template)})
-        body, content_type = HTML(string=html, base_url="data:,", url_fetcher=_no_fetching()).write_pdf(), PDF_TYPE
-    else:
-        raise PermissionDenied
+        body, content_type = _pdf(html), PDF_TYPE
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
