@@ -136,6 +136,13 @@ URLS: dict[str, Entry] = {
         expect(("enhetschef", *AUDITORS), ok=405),
         kwargs={"audit_id": "#audit_id", "finding_id": "#finding_id"}, setup=city_audit,
     ),
+    # importing answers writes protocols: person-level auditors reaching a district of the audit
+    "audits:importera": Entry(expect(AUDITORS), kwargs={"audit_id": "#audit_id"}, setup=city_audit),
+    # the inspectors' tables: the page for every role with figures (exact counts only for a scope
+    # covering A1 and A2, the others read why); the PDF/XLSX only for such a scope: the inspektor
+    "audits:tabeller": Entry(expect(FIGURES), kwargs={"audit_id": "#audit_id"}, setup=city_audit),
+    "audits:tabeller-fil": Entry(expect(("inspektor",)), kwargs={"audit_id": "#audit_id", "fmt": "xlsx"},
+                                 setup=city_audit),
     # nämndrapport (tests/reports/cityreport.py, förvaltning F, which every user with a unit works in):
     # fastställda for every role with figures; drafts for managers and the inspektor, not for
     # handläggare, arbetsledare or the nämnd (404); analyses by managers, fastställ by

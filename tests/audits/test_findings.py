@@ -75,21 +75,33 @@ def test_a_finding_goes_from_open_to_atgardad_and_back(as_user, audit):
 
 def test_the_findings_download(as_user, audit):
     """Staff see the finding's text; the nämnd the same rows without the text staff wrote (issue 12.9)."""
-    add(as_user("inspektor"), audit)
+    add(as_user("inspektor"), audit, owner_role="enhetschef", question="skyddsbedomning_dokumenterad")
     url = reverse("audits:export", kwargs={"audit_id": audit.pk, "table": "fynd", "fmt": "csv"})
 
     def rows(role):
         return list(csv.reader(io.StringIO(as_user(role).get(url).content.decode("utf-8-sig")), delimiter=";"))
 
     assert rows("inspektor") == [
-        ["Kvalitetsområde", "Distrikt", "Fynd", "Åtgärd", "Ansvarig enhet", "Klart senast", "Status", "Åtgärdad"],
+        ["Kvalitetsområde", "Distrikt", "Fynd", "Åtgärd", "Ansvarig enhet", "Ägare", "Fråga", "Klart senast", "Status",
+         "Åtgärdad"],
         ["Trygghet och säkerhet", "Enhet A1", "Skyddsbedömning saknas för 20150312-****.", "Ny rutin för skyddsbedömning.",
-         "Enhet E1", "2024-09-30", "Öppen", ""],
+         "Enhet E1", "Enhetschef", "skyddsbedomning_dokumenterad", "2024-09-30", "Öppen", ""],
     ]
     assert rows("namnd") == [
-        ["Kvalitetsområde", "Distrikt", "Ansvarig enhet", "Klart senast", "Status", "Åtgärdad"],
-        ["Trygghet och säkerhet", "Enhet A1", "Enhet E1", "2024-09-30", "Öppen", ""],
+        ["Kvalitetsområde", "Distrikt", "Ansvarig enhet", "Ägare", "Fråga", "Klart senast", "Status", "Åtgärdad"],
+        ["Trygghet och säkerhet", "Enhet A1", "Enhet E1", "Enhetschef", "skyddsbedomning_dokumenterad", "2024-09-30",
+         "Öppen", ""],
     ]
+
+
+def test_a_finding_gets_an_owner_role_and_the_question_it_is_about_and_refuses_unknown_ones(as_user, audit):
+    assert add(as_user("inspektor"), audit, owner_role="enhetschef", question="utredning_4m").status_code == 302
+    finding = AuditFinding.objects.get()
+    assert (finding.owner_role, finding.question_id, finding.due_date.isoformat()) == (
+        "enhetschef", "utredning_4m", "2024-09-30")
+    add(as_user("inspektor"), audit, owner_role="kung")
+    add(as_user("inspektor"), audit, question="finns_inte")
+    assert AuditFinding.objects.count() == 1
 
 
 def test_closing_the_audit_freezes_the_protocols_but_not_the_findings(as_user, audit):

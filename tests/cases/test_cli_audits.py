@@ -53,3 +53,80 @@ def test_sample_refuses_an_unknown_template_and_level(tmp_path):
     assert unknown.returncode == 2 and "okänd mall 'okand'" in unknown.stderr
     level = egenkontroll("stickprov", "--mall", "familjevard", *PERIOD, "--niva", "grupp", "--data", data, cwd=tmp_path)
     assert level.returncode == 2 and "okänd nivå 'grupp'" in level.stderr
+
+
+def test_the_audit_commands_are_grouped_and_the_old_names_are_aliases(tmp_path):
+    for args in (("granskning", "--help"), ("granskning", "mallar", "--help"), ("granskning", "stickprov", "--help"),
+                 ("granskning", "tabell", "--help"), ("granskning", "importera", "--help"),
+                 ("granskningsmallar", "--help"), ("stickprov", "--help")):
+        shown = egenkontroll(*args, cwd=tmp_path, COLUMNS="200")
+        assert shown.returncode == 0, (args, shown.stderr)
+    assert "Alias för `egenkontroll granskning mallar`" in egenkontroll("granskningsmallar", "--help", cwd=tmp_path,
+                                                                       COLUMNS="200").stdout
+    assert "Alias för `egenkontroll granskning stickprov`" in egenkontroll("stickprov", "--help", cwd=tmp_path,
+                                                                          COLUMNS="200").stdout
+    grouped = egenkontroll("granskning", "mallar", cwd=tmp_path, COLUMNS="200")
+    assert grouped.stdout == egenkontroll("granskningsmallar", cwd=tmp_path, COLUMNS="200").stdout
+
+
+def test_table_json_of_a_file_with_two_audits_is_the_published_tables(tmp_path):
+    import json
+
+    from tests.audits.seed004 import write_answer_file
+    from tests.core.test_audit_answers import SEED_BOENDE, SEED_BOENDE_N, SEED_FAMILJEVARD, SEED_FAMILJEVARD_N
+
+    path = write_answer_file(tmp_path / "svar.csv", spellings=True)
+    shown = egenkontroll("granskning", "tabell", "--svar", path, "--format", "json", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    tables = json.loads(shown.stdout)
+    assert list(tables) == ["familjevard", "tillfalligt_boende"]
+    assert tables["familjevard"]["n"] == SEED_FAMILJEVARD_N and tables["familjevard"]["rows"] == SEED_FAMILJEVARD
+    assert tables["tillfalligt_boende"]["n"] == SEED_BOENDE_N and tables["tillfalligt_boende"]["rows"] == SEED_BOENDE
+    assert tables["tillfalligt_boende"]["answered"]["Pratat med barnen"] == {
+        "Hässelby-Vällingby": 7, "Skarpnäck": 2, "Skärholmen": 7, "Södermalm": 2, "Total": 18}
+    assert tables["familjevard"]["gender"] == {"F": 19, "M": 23}
+
+    text = egenkontroll("granskning", "tabell", "--svar", path, cwd=tmp_path, COLUMNS="250")
+    assert text.returncode == 0, text.stderr
+    assert "Barnperspektiv  Hässelby-Vällingby (n=7)" in text.stdout.replace("        ", "  ").replace("  ", "  ")
+    assert "ryms inom vad slumpen kan ge" in text.stdout
+    workbook = tmp_path / "t.xlsx"
+    written = egenkontroll("granskning", "tabell", "--svar", path, "--format", "xlsx", "--ut", workbook, cwd=tmp_path)
+    assert written.returncode == 0, written.stderr
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(workbook)["familjevard"]
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows[1] == ["Hälsa", "Hägersten-Liljeholmen (n=15)", "Farsta (n=15)", "Norrmalm-Östermalm (n=12)", "Total (n=42)"]
+    assert rows[2] == ["Hälsokort utskickat", "6", "5", "8", "19"]
+
+
+def test_import_checks_a_file_and_writes_its_rejects(tmp_path):
+    from pathlib import Path
+
+    fixture = Path(__file__).parents[1] / "core" / "fixtures" / "granskning_svar.csv"
+    rejects = tmp_path / "avvisade.csv"
+    shown = egenkontroll("granskning", "importera", "--svar", fixture, "--avvisade", rejects, cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines() == ["A: 4 ärenden, 2 frågor, 8 svar", "B: 2 ärenden, 2 frågor, 3 svar"]
+    assert "16 rader lästa, 11 godtagna, 5 avvisade." in shown.stderr
+    assert "-1212" not in shown.stderr and "-1212" not in rejects.read_text(encoding="utf-8")
+    broken = tmp_path / "fel.csv"
+    broken.write_text("audit,case_id\nA,1\n", encoding="utf-8")
+    refused = egenkontroll("granskning", "importera", "--svar", broken, cwd=tmp_path)
+    assert refused.returncode == 1 and "saknas" in refused.stderr
+
+
+def test_the_table_in_docs_audits_md_is_what_the_command_prints(tmp_path):
+    from pathlib import Path
+
+    root = Path(__file__).parents[2]
+    docs = (root / "docs" / "audits.md").read_text(encoding="utf-8")
+    block = docs.split("<!-- granskning tabell: begin -->")[1].split("<!-- granskning tabell: end -->")[0]
+    shown = [line for line in block.splitlines() if line and not line.startswith(("```", "$ "))]
+    printed = egenkontroll("granskning", "tabell", "--svar", root / "docs" / "examples" / "seed004_svar.csv",
+                           cwd=tmp_path, COLUMNS="250")
+    assert printed.returncode == 0, printed.stderr
+    lines = printed.stdout.splitlines()
+    start = lines.index(shown[0])
+    assert lines[start:start + len(shown)] == shown

@@ -26,10 +26,12 @@ def test_shipped_templates_cover_all_six_quality_areas_with_legal_basis():
     for template in templates.values():
         assert template.areas() == list(audits.QUALITY_AREAS), template.id
         assert template.population in audits.POPULATIONS
-        assert all(q.basis for q in template.questions), template.id
+        assert all(q.basis or q.lagrum for q in template.questions if q.kind == "fraga"), template.id
     assert len(audits.QUALITY_AREAS) == 6
     familjevard = templates["familjevard"]
-    assert familjevard.question("overvagande_6m").area == "effektivitet"
+    # Regrouped as the city's inspectors group it (seed 004): övervägande in time is trygghet och säkerhet.
+    assert familjevard.question("overvagande_6m").area == "trygghet_sakerhet"
+    assert familjevard.question("halsokort_utskickat").area == "helhetssyn_samordning"
     assert familjevard.population_title.startswith("Ärenden med en familjehems")
 
 
@@ -55,6 +57,23 @@ HEAD = "templates:\n  - id: t\n    title: T\n    purpose: P\n    population: pla
         (HEAD.replace("    title: T\n", "") + GOOD_QUESTION, "mallen t: 'title' saknas"),
         (HEAD + GOOD_QUESTION + HEAD.removeprefix("templates:\n") + GOOD_QUESTION, "mallen t: id förekommer flera gånger"),
         (HEAD, "'questions' ska vara en icke-tom lista"),
+        # conditions name an earlier question and one of its answers
+        (HEAD + "      - {id: q2, area: effektivitet, text: F?, when: {question: q1}}\n" + GOOD_QUESTION,
+         "frågan q2: villkoret gäller 'q1', som inte är en tidigare fråga"),
+        (HEAD + "      - {id: q1, area: effektivitet, text: F?, answer_type: ja_nej}\n"
+         "      - {id: q2, area: effektivitet, text: F?, when: {question: q1, answers: [ej_aktuellt]}}\n",
+         "frågan q2: villkorets svar ska vara bland ja, nej"),
+        (HEAD + "      - {id: q1, area: effektivitet, text: F?, kind: bakgrundsfakta}\n", "okänt värde för 'kind'"),
+        (HEAD + "      - {id: q1, area: effektivitet, text: F?, answer_type: skala}\n", "okänt värde för 'answer_type'"),
+        # SoL references: both laws with their windows, a paragraph with §, "verifierad" only for a real one
+        (HEAD + "      - {id: q1, area: effektivitet, text: F?, lagrum: [{sfs: '2001:453', paragraf: 6 kap. 8 §, "
+                "till: 2025-06-30}]}\n", "frågan q1: lagrum enligt SoL ska ange både 2001:453"),
+        (HEAD + "      - {id: q1, area: effektivitet, text: F?, lagrum: [{sfs: '2001:453', paragraf: 6 kap. 8 §, "
+                "till: 2025-06-30}, {sfs: '2025:400', paragraf: motsvarande bestämmelse, fran: 2025-07-01}]}\n",
+         "paragrafen 'motsvarande bestämmelse' ska ange kapitel och paragraf"),
+        (HEAD + "      - {id: q1, area: effektivitet, text: F?, lagrum: [{sfs: '2001:453', paragraf: 6 kap. 8 §, "
+                "till: 2025-06-30}, {sfs: '2025:400', paragraf: ej verifierad, fran: 2025-07-01, verifierad: true}]}\n",
+         "'verifierad' ska vara true eller false"),
     ],
 )
 def test_a_broken_templates_file_is_refused_with_the_entry_named(tmp_path, body, message):
@@ -62,6 +81,36 @@ def test_a_broken_templates_file_is_refused_with_the_entry_named(tmp_path, body,
     with pytest.raises(audits.AuditTemplateError, match=message) as raised:
         audits.load_templates(path)
     assert str(path) in str(raised.value)
+
+
+def test_every_sol_reference_has_both_laws_and_the_right_one_applies_by_date():
+    for template in audits.load_templates().values():
+        for q in template.questions:
+            laws = {r.sfs for r in q.lagrum}
+            assert not laws or laws >= {"2001:453", "2025:400"}, (template.id, q.id)
+            for ref in q.lagrum:
+                assert ref.paragraph == "ej verifierad" or "kap." in ref.paragraph, (template.id, q.id)
+    q = audits.load_templates()["familjevard"].question("overvagande_6m")
+    assert [r.text() for r in q.references_on(dt.date(2025, 6, 30))] == [
+        "6 kap. 8 § socialtjänstlagen (2001:453) (till 2025-06-30)"]
+    assert [r.text() for r in q.references_on(dt.date(2025, 7, 1))] == [
+        "22 kap. 13 § första stycket socialtjänstlag (2025:400) (från 2025-07-01)"]
+    unverified = audits.load_templates()["familjevard"].question("enskilt_samtal")
+    assert [r.text() for r in unverified.references_on(dt.date(2024, 1, 1))] == [
+        "6 kap. 7 b § socialtjänstlagen (2001:453) (till 2025-06-30), ej verifierad i lagtexten"]
+    assert [r.text() for r in unverified.references_on(dt.date(2026, 1, 1))] == [
+        "socialtjänstlag (2025:400) (från 2025-07-01): paragrafen ej verifierad"]
+
+
+def test_a_conditional_question_counts_for_completeness_only_when_it_applies():
+    template = audits.load_templates()["tillfalligt_boende"]
+    answered = {q.id: "ja" for q in template.questions}
+    assert template.is_complete(answered)
+    without_children = {**{q.id: "nej" for q in template.questions if not q.when}}
+    assert template.is_complete(without_children)  # no children: the Barnperspektiv questions are not asked
+    assert not template.is_complete({**without_children, "barn_i_hushallet": "ja"})
+    assert template.match("  plan FINNS för boendesituationen ").id == "plan_boende"
+    assert template.match("Finns inte") is None
 
 
 def test_a_municipalitys_own_file_replaces_the_shipped_one(tmp_path, monkeypatch):
@@ -194,15 +243,15 @@ def test_results_share_of_ja_leaves_out_ej_aktuellt_and_unanswered():
         assert hit.height == 1, (district, scope, key, gender)
         return hit.select("ja", "nej", "ej_aktuellt", "obesvarade", "andel_ja").row(0)
 
-    assert row("D1", "area", "trygghet_sakerhet") == (2, 2, 1, 1, 0.5)
+    assert row("D1", "area", "sjalvbestammande_integritet") == (2, 2, 1, 1, 0.5)
     assert row("D1", "question", "besok_regelbundet") == (2, 1, 0, 0, pytest.approx(2 / 3))
     assert row("D1", "question", "besok_regelbundet", "flicka") == (2, 0, 0, 0, 1.0)
     assert row("D1", "question", "besok_regelbundet", "pojke") == (0, 1, 0, 0, 0.0)
-    assert row("D2", "area", "effektivitet") == (0, 0, 1, 0, None)  # nothing to share
-    assert row("ALLA", "area", "trygghet_sakerhet") == (3, 2, 1, 1, 0.6)
+    assert row("D2", "area", "trygghet_sakerhet") == (0, 0, 1, 0, None)  # nothing to share
+    assert row("ALLA", "area", "sjalvbestammande_integritet") == (3, 2, 1, 1, 0.6)
     assert table.filter(pl.col("key") == "tagits_bort").is_empty()
     assert table.filter((pl.col("district_id") == "D2") & (pl.col("gender") != "alla")).is_empty()
     # report order: districts, then all districts; areas before questions, in template order
     assert table["district_id"].unique(maintain_order=True).to_list() == ["D1", "D2", "ALLA"]
     d1 = table.filter((pl.col("district_id") == "D1") & (pl.col("gender") == "alla"))
-    assert d1["key"].to_list()[:2] == ["trygghet_sakerhet", "besok_regelbundet"]
+    assert d1["key"].to_list()[:2] == ["sjalvbestammande_integritet", "besok_regelbundet"]

@@ -90,8 +90,11 @@ class ProtocolForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.template = template
         for q in template.questions:
+            allowed = [(a, ANSWERS[a]) for a in q.answers]
+            if q.when is not None and "ej_aktuellt" not in q.answers:
+                allowed.append(("ej_aktuellt", ANSWERS["ej_aktuellt"]))  # the condition may not be met
             self.fields[answer_field(q.id)] = forms.ChoiceField(
-                label=q.text, choices=[*ANSWERS.items(), ("", UNANSWERED)], required=False, widget=forms.RadioSelect,
+                label=q.text, choices=[*allowed, ("", UNANSWERED)], required=False, widget=forms.RadioSelect,
                 disabled=disabled,
             )
             self.fields[comment_field(q.id)] = forms.CharField(
@@ -102,13 +105,17 @@ class ProtocolForm(forms.Form):
     def groups(self) -> list[dict]:
         """The questions grouped by quality area, in report order, each with its two bound fields."""
         out = []
+        background = [q for q in self.template.questions if q.kind == "bakgrund"]
+        if background:
+            out.append({"area": "bakgrund", "title": "Bakgrundsvariabler", "questions": [self._bound(q) for q in background]})
         for area in self.template.areas():
-            questions = [
-                {"question": q, "answer": self[answer_field(q.id)], "comment": self[comment_field(q.id)]}
-                for q in self.template.questions if q.area == area
-            ]
+            questions = [self._bound(q) for q in self.template.questions if q.area == area and q.kind == "fraga"]
             out.append({"area": area, "title": QUALITY_AREAS[area], "questions": questions})
         return out
+
+    def _bound(self, q) -> dict:
+        extra = getattr(self, "extras", {}).get(q.id, {})
+        return {"question": q, "answer": self[answer_field(q.id)], "comment": self[comment_field(q.id)], **extra}
 
     def answers(self) -> dict[str, tuple[str, str]]:
         """question_id -> (answer or '', comment) from the cleaned data."""
@@ -126,13 +133,19 @@ class FindingForm(forms.Form):
     action = forms.CharField(label="Åtgärd", required=False, max_length=COMMENT_MAX,
                              widget=forms.Textarea(attrs={"rows": 2}))
     responsible_unit = forms.ChoiceField(label="Ansvarig enhet", required=False)
+    owner_role = forms.ChoiceField(label="Ägare av åtgärden (roll)", required=False)
+    question = forms.ChoiceField(label="Gäller frågan", required=False)
     due_date = forms.DateField(label="Klart senast", required=False, widget=DateInput)
 
     def __init__(self, *args, areas: list[str], districts: list[tuple[str, str]], units: list[tuple[str, str]],
-                 whole_audit: bool, **kwargs):
+                 whole_audit: bool, questions: list[tuple[str, str]] = (), **kwargs):
         """`whole_audit`: the user may write a finding for the whole audit (they reach every district)."""
+        from egenkontroll.audits.models import OWNER_ROLES
+
         super().__init__(*args, **kwargs)
         self.whole_audit = whole_audit
+        self.fields["owner_role"].choices = [("", "–"), *OWNER_ROLES.items()]
+        self.fields["question"].choices = [("", "–"), *questions]
         self.fields["area"].choices = [(a, QUALITY_AREAS[a]) for a in areas]
         self.fields["district"].choices = [*([("", WHOLE_AUDIT)] if whole_audit else []), *districts]
         self.fields["responsible_unit"].choices = [("", "–"), *units]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from egenkontroll.core.audits import Question, Template
+from egenkontroll.core.audits import Condition, LegalRef, Question, Template
 
 
 def template_json(template: Template) -> dict:
@@ -24,5 +24,17 @@ def template_from_json(data: dict) -> Template:
     """The `Template` an audit stored with `template_json`."""
     return Template(
         id=data["id"], title=data["title"], purpose=data["purpose"], population=data["population"],
-        questions=tuple(Question(**q) for q in data["questions"]),
+        questions=tuple(_question(q) for q in data["questions"]),
+    )
+
+
+def _question(data: dict) -> Question:
+    """A stored question; snapshots made before conditions and lagrum existed load with the defaults."""
+    fields = dict(data)
+    when = fields.pop("when", None)
+    lagrum = fields.pop("lagrum", None) or ()
+    return Question(
+        **fields,
+        when=Condition(when["question"], tuple(when["answers"])) if when else None,
+        lagrum=tuple(LegalRef(**r) for r in lagrum),
     )

@@ -20,6 +20,12 @@ from egenkontroll.core.audits import ANSWERS, DISTRICT_LEVELS, QUALITY_AREAS
 ID = 128
 LEVEL_LABELS = {"forvaltning": "Förvaltning", "avdelning": "Avdelning", "enhet": "Enhet"}
 FINDING_STATUSES = {"oppen": "Öppen", "atgardad": "Åtgärdad"}
+# Who answers for an action when no named user does: a role at the responsible unit.
+OWNER_ROLES = {
+    "enhetschef": "Enhetschef", "avdelningschef": "Avdelningschef", "verksamhetscontroller": "Verksamhetscontroller",
+    "forvaltningschef": "Förvaltningschef", "kvalitetssamordnare": "Kvalitetssamordnare",
+}
+ANSWER_SOURCES = {"protokoll": "Protokoll", "import": "Importerad svarsfil"}
 
 
 class Audit(models.Model):
@@ -86,6 +92,8 @@ class AuditAnswer(models.Model):
     question_id = models.CharField(max_length=64)
     answer = models.CharField(max_length=16, choices=list(ANSWERS.items()))
     comment = models.TextField(blank=True, default="")
+    # Where the answer came from: the protocol page, or a file of an audit done elsewhere.
+    source = models.CharField(max_length=16, choices=list(ANSWER_SOURCES.items()), default="protokoll")
 
     class Meta:
         verbose_name = "svar"
@@ -107,6 +115,13 @@ class AuditFinding(models.Model):
     text = models.TextField()
     action = models.TextField(blank=True, default="")
     responsible_unit_id = models.CharField(max_length=ID, null=True, blank=True)
+    # The owner of the action: a named user, or else a role at the responsible unit.
+    owner_role = models.CharField(max_length=32, choices=list(OWNER_ROLES.items()), blank=True, default="")
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The question the finding is about (a criterion id of the template): next year's audit is compared on it.
+    question_id = models.CharField(max_length=64, blank=True, default="")
     due_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=list(FINDING_STATUSES.items()), default="oppen")
     closed_at = models.DateTimeField(null=True, blank=True)

@@ -16,7 +16,14 @@ from dataclasses import dataclass
 import polars as pl
 
 from egenkontroll.audits import masking
-from egenkontroll.audits.models import FINDING_STATUSES, Audit, AuditAnswer, AuditCase, AuditFinding
+from egenkontroll.audits.models import (
+    FINDING_STATUSES,
+    OWNER_ROLES,
+    Audit,
+    AuditAnswer,
+    AuditCase,
+    AuditFinding,
+)
 from egenkontroll.core import smallnumbers
 from egenkontroll.core.audits import ALL_DISTRICTS, QUALITY_AREAS, Template, results
 from egenkontroll.overview.tables import MASK_NOTE, Column, Table, format_value
@@ -237,7 +244,8 @@ def findings_table(findings: list[AuditFinding], district_names: dict[str, str],
         caption="Fynd och åtgärder",
         columns=[
             Column("area", "Kvalitetsområde"), Column("district", "Distrikt"), *text_columns,
-            Column("unit", "Ansvarig enhet"), Column("due_date", "Klart senast", "date"),
+            Column("unit", "Ansvarig enhet"), Column("owner", "Ägare"),
+            Column("question", "Fråga", "id"), Column("due_date", "Klart senast", "date"),
             Column("status", "Status"), Column("closed_at", "Åtgärdad", "date"),
         ],
     )
@@ -247,6 +255,8 @@ def findings_table(findings: list[AuditFinding], district_names: dict[str, str],
             "district": district_names.get(f.district_id, f.district_id) if f.district_id else "Hela granskningen",
             **({"text": f.text, "action": f.action} if free_text else {}),
             "unit": district_names.get(f.responsible_unit_id, f.responsible_unit_id) if f.responsible_unit_id else "",
+            "owner": OWNER_ROLES.get(f.owner_role, f.owner_role),
+            "question": f.question_id,
             "due_date": f.due_date,
             "status": FINDING_STATUSES.get(f.status, f.status),
             "closed_at": f.closed_at.date() if f.closed_at else None,

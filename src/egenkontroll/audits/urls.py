@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from egenkontroll.audits.views import detalj, fynd, lista, protokoll, status
+from egenkontroll.audits.views import detalj, fynd, importera, lista, protokoll, status, tabeller
 
 app_name = "audits"
 
@@ -15,4 +15,7 @@ urlpatterns = [
     path("<int:audit_id>/fynd/", fynd.fynd, name="fynd"),
     path("<int:audit_id>/fynd/<int:finding_id>/", fynd.fynd_status, name="fynd-status"),
     path("<int:audit_id>/ladda-ner/<slug:table>.<slug:fmt>", detalj.export, name="export"),
+    path("<int:audit_id>/importera/", importera.importera, name="importera"),
+    path("<int:audit_id>/tabeller/", tabeller.tabeller, name="tabeller"),
+    path("<int:audit_id>/tabeller.<slug:fmt>", tabeller.tabeller_fil, name="tabeller-fil"),
 ]

@@ -44,6 +44,8 @@ POPULATIONS: dict[str, str] = {
     "forhandsbedomning_ej_inleda": "Ärenden där det under perioden beslutades att inte inleda utredning",
     "placering": "Ärenden med en placering (familjehem, nätverkshem, jourhem, HVB, stödboende, SiS) som pågick under perioden",
     "placering_familjehem": "Ärenden med en familjehems- eller nätverkshemsplacering som pågick under perioden",
+    # Cases the interchange format does not carry (adults in ekonomiskt bistånd): drawn elsewhere, answers imported.
+    "extern": "Ärenden utanför Egenkontrolls data: urvalet görs utanför systemet och svaren importeras",
 }
 _PLACEMENT_KINDS = {
     "placering": ("familjehem", "natverkshem", "jourhem", "hvb", "stodboende", "sis"),
@@ -66,6 +68,73 @@ class AuditTemplateError(ValueError):
     """The templates file cannot be used; the message names the file and the entry."""
 
 
+# Answer types a question may have: the answers a reviewer may give.
+ANSWER_TYPES: dict[str, tuple[str, ...]] = {
+    "ja_nej": ("ja", "nej"),
+    "ja_nej_ej_aktuellt": ("ja", "nej", "ej_aktuellt"),
+}
+# What a question is: a quality question (a "ja" is the good answer, shares are compared) or a
+# descriptive variable (bakgrundsvariabel: a fact about the case, counted but never judged).
+QUESTION_KINDS = {"fraga": "Fråga", "bakgrund": "Bakgrundsvariabel"}
+# What the events can answer by themselves (core/audit_prefill.py): the system's answer beside the reviewer's.
+PREFILLS = {
+    "overvagande_i_tid": "Övervägandena gjordes i tid enligt händelserna",
+    "vardplan": "En vårdplan finns bland händelserna",
+    "genomforandeplan": "En genomförandeplan finns bland händelserna",
+    "besok_4_per_ar": "Minst fyra besök per år enligt händelserna",
+}
+SOL_OLD, SOL_NEW = "2001:453", "2025:400"
+SOL_NEW_FROM = "2025-07-01"
+SOL_OLD_TO = "2025-06-30"
+UNVERIFIED = "ej verifierad"
+LAW_NAMES = {SOL_OLD: "socialtjänstlagen (2001:453)", SOL_NEW: "socialtjänstlag (2025:400)"}
+
+
+@dataclass(frozen=True)
+class LegalRef:
+    """One provision a question checks, valid for audited dates in [valid_from, valid_to] (ISO dates, None = open).
+
+    `paragraph` is "ej verifierad" where the paragraph could not be found in the law text as published.
+    """
+
+    sfs: str
+    paragraph: str
+    valid_from: str | None = None
+    valid_to: str | None = None
+    # Read in the law text as published (not only in a guideline or a commentary).
+    checked: bool = False
+
+    @property
+    def verified(self) -> bool:
+        return self.paragraph != UNVERIFIED
+
+    def text(self) -> str:
+        law = LAW_NAMES.get(self.sfs, self.sfs)
+        window = ""
+        if self.valid_from and self.valid_to:
+            window = f" ({self.valid_from}–{self.valid_to})"
+        elif self.valid_from:
+            window = f" (från {self.valid_from})"
+        elif self.valid_to:
+            window = f" (till {self.valid_to})"
+        if not self.verified:
+            return f"{law}{window}: paragrafen ej verifierad"
+        note = "" if self.checked else ", ej verifierad i lagtexten"
+        return f"{self.paragraph} {law}{window}{note}"
+
+    def applies(self, day: dt.date) -> bool:
+        iso = day.isoformat()
+        return (self.valid_from is None or self.valid_from <= iso) and (self.valid_to is None or iso <= self.valid_to)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Ask a question only when an earlier question of the template got one of `answers`."""
+
+    question: str
+    answers: tuple[str, ...] = ("ja",)
+
+
 @dataclass(frozen=True)
 class Question:
     id: str
@@ -73,6 +142,30 @@ class Question:
     text: str
     basis: str | None = None
     guidance: str | None = None
+    # The row label of the city's published table (the seed's short wording), and the table it belongs to.
+    label: str | None = None
+    group: str | None = None
+    kind: str = "fraga"
+    answer_type: str = "ja_nej_ej_aktuellt"
+    when: Condition | None = None
+    lagrum: tuple[LegalRef, ...] = ()
+    prefill: str | None = None
+
+    @property
+    def short(self) -> str:
+        return self.label or self.text
+
+    @property
+    def answers(self) -> tuple[str, ...]:
+        return ANSWER_TYPES[self.answer_type]
+
+    def references_on(self, day: dt.date) -> list[LegalRef]:
+        """The SoL provisions in force on `day` (2001:453 before 2025-07-01, 2025:400 from)."""
+        return [r for r in self.lagrum if r.applies(day)]
+
+    def applies(self, given: dict[str, str | None]) -> bool:
+        """Whether the question is asked, given the case's other answers (question id → answer)."""
+        return self.when is None or given.get(self.when.question) in self.when.answers
 
 
 @dataclass(frozen=True)
@@ -84,8 +177,8 @@ class Template:
     questions: tuple[Question, ...]
 
     def areas(self) -> list[str]:
-        """The quality areas this template asks about, in report order."""
-        used = {q.area for q in self.questions}
+        """The quality areas this template asks about, in report order (descriptive variables left out)."""
+        used = {q.area for q in self.questions if q.kind == "fraga"}
         return [a for a in QUALITY_AREAS if a in used]
 
     def question(self, question_id: str) -> Question:
@@ -97,6 +190,18 @@ class Template:
     @property
     def population_title(self) -> str:
         return POPULATIONS[self.population]
+
+    def is_complete(self, given: dict[str, str | None]) -> bool:
+        """Every question that applies to the case (its condition met) has an answer."""
+        return all(given.get(q.id) for q in self.questions if q.applies(given))
+
+    def match(self, criterion: str) -> Question | None:
+        """The question a criterion written in an answer file means: its id, row label or text (case and spacing ignored)."""
+        wanted = " ".join(criterion.split()).casefold()
+        for q in self.questions:
+            if wanted in {" ".join(name.split()).casefold() for name in (q.id, q.label, q.text) if name}:
+                return q
+        return None
 
 
 # ---------------------------------------------------------------- templates
@@ -150,6 +255,17 @@ def _parse_template(path: Path, raw) -> Template:
     repeated = sorted({i for i in ids if ids.count(i) > 1})
     if repeated:
         raise AuditTemplateError(f"{path}: {where}: fråge-id förekommer flera gånger: {', '.join(repeated)}")
+    for position, q in enumerate(questions):
+        if q.when is None:
+            continue
+        earlier = {p.id: p for p in questions[:position]}
+        if q.when.question not in earlier:
+            raise AuditTemplateError(
+                f"{path}: {where}, frågan {q.id}: villkoret gäller {q.when.question!r}, som inte är en tidigare fråga i mallen"
+            )
+        allowed = earlier[q.when.question].answers
+        if not set(q.when.answers) <= set(allowed):
+            raise AuditTemplateError(f"{path}: {where}, frågan {q.id}: villkorets svar ska vara bland {', '.join(allowed)}")
     return Template(template_id, _text(path, where, raw, "title"), _text(path, where, raw, "purpose"), population,
                     questions)
 
@@ -159,14 +275,81 @@ def _parse_question(path: Path, where: str, raw) -> Question:
         raise AuditTemplateError(f"{path}: {where}: varje fråga ska vara en mappning med id, area, text")
     question_id = _text(path, f"{where}, en fråga", raw, "id")
     here = f"{where}, frågan {question_id}"
-    unknown = set(raw) - {"id", "area", "text", "basis", "guidance"}
+    unknown = set(raw) - {"id", "area", "text", "basis", "guidance", "label", "group", "kind", "answer_type", "when",
+                          "lagrum", "prefill"}
     if unknown:
         raise AuditTemplateError(f"{path}: {here}: okända fält: {', '.join(sorted(unknown))}")
     area = _text(path, here, raw, "area")
     if area not in QUALITY_AREAS:
         raise AuditTemplateError(f"{path}: {here}: okänt kvalitetsområde {area!r} (tillåtna: {', '.join(QUALITY_AREAS)})")
-    return Question(question_id, area, _text(path, here, raw, "text"), _text(path, here, raw, "basis", False),
-                    _text(path, here, raw, "guidance", False))
+    kind = _choice(path, here, raw, "kind", QUESTION_KINDS, "fraga")
+    answer_type = _choice(path, here, raw, "answer_type", ANSWER_TYPES, "ja_nej_ej_aktuellt")
+    prefill = _choice(path, here, raw, "prefill", PREFILLS, None)
+    return Question(
+        question_id, area, _text(path, here, raw, "text"), _text(path, here, raw, "basis", False),
+        _text(path, here, raw, "guidance", False), label=_text(path, here, raw, "label", False),
+        group=_text(path, here, raw, "group", False), kind=kind, answer_type=answer_type,
+        when=_condition(path, here, raw.get("when")), lagrum=_lagrum(path, here, raw.get("lagrum")), prefill=prefill,
+    )
+
+
+def _choice(path: Path, where: str, raw: dict, key: str, allowed, default):
+    value = raw.get(key, default)
+    if value is not None and value not in allowed:
+        raise AuditTemplateError(f"{path}: {where}: okänt värde för '{key}': {value!r} (tillåtna: {', '.join(allowed)})")
+    return value
+
+
+def _condition(path: Path, where: str, raw) -> Condition | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or set(raw) - {"question", "answers"} or not isinstance(raw.get("question"), str):
+        raise AuditTemplateError(f"{path}: {where}: 'when' ska vara en mappning med question och answers")
+    answers = raw.get("answers", ["ja"])
+    if isinstance(answers, str):
+        answers = [answers]
+    if not isinstance(answers, list) or not answers or not set(answers) <= set(ANSWERS):
+        raise AuditTemplateError(f"{path}: {where}: 'when.answers' ska vara en lista av {', '.join(ANSWERS)}")
+    return Condition(raw["question"], tuple(answers))
+
+
+def _lagrum(path: Path, where: str, raw) -> tuple[LegalRef, ...]:
+    """The SoL references with their windows; a question citing 2001:453 must say what applies from 2025-07-01."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw:
+        raise AuditTemplateError(f"{path}: {where}: 'lagrum' ska vara en icke-tom lista")
+    refs = []
+    for item in raw:
+        if not isinstance(item, dict) or set(item) - {"sfs", "paragraf", "fran", "till", "verifierad"}:
+            raise AuditTemplateError(f"{path}: {where}: varje lagrum ska ha sfs, paragraf och ev. fran/till/verifierad")
+        checked = item.get("verifierad", False)
+        if not isinstance(checked, bool) or (checked and str(item.get("paragraf", "")).strip() == UNVERIFIED):
+            raise AuditTemplateError(f"{path}: {where}: 'verifierad' ska vara true eller false (och false när "
+                                     f"paragrafen är '{UNVERIFIED}')")
+        sfs, paragraph = str(item.get("sfs", "")), str(item.get("paragraf", "")).strip()
+        if not sfs or not paragraph:
+            raise AuditTemplateError(f"{path}: {where}: lagrum utan sfs eller paragraf")
+        dates = [None if item.get(k) is None else str(item[k]) for k in ("fran", "till")]
+        for value in dates:
+            if value is not None:
+                try:
+                    dt.date.fromisoformat(value)
+                except ValueError:
+                    raise AuditTemplateError(f"{path}: {where}: ogiltigt datum {value!r} i lagrum") from None
+        if paragraph != UNVERIFIED and "§" not in paragraph:
+            raise AuditTemplateError(f"{path}: {where}: paragrafen {paragraph!r} ska ange kapitel och paragraf "
+                                     f"(eller '{UNVERIFIED}')")
+        refs.append(LegalRef(sfs, paragraph, *dates, checked=checked))
+    by_law = {r.sfs: r for r in refs}
+    if SOL_OLD in by_law or SOL_NEW in by_law:
+        old, new = by_law.get(SOL_OLD), by_law.get(SOL_NEW)
+        if old is None or new is None or old.valid_to != SOL_OLD_TO or new.valid_from != SOL_NEW_FROM:
+            raise AuditTemplateError(
+                f"{path}: {where}: lagrum enligt SoL ska ange både 2001:453 (till {SOL_OLD_TO}) och 2025:400 "
+                f"(från {SOL_NEW_FROM}; '{UNVERIFIED}' om paragrafen inte kunnat kontrolleras)"
+            )
+    return tuple(refs)
 
 
 # ---------------------------------------------------------------- population and sample
@@ -180,6 +363,8 @@ def eligible_cases(events: pl.DataFrame, population: str, period_from: dt.date, 
     """
     if population not in POPULATIONS:
         raise ValueError(f"okänd population {population!r}")
+    if population == "extern":
+        return pl.DataFrame(schema=ELIGIBLE)
     known = events.filter(pl.col("date") <= period_to)
     if population in _PLACEMENT_KINDS:
         placements = link(known.rechunk()).placements

@@ -13,8 +13,9 @@ from django.http import Http404
 from django.urls import reverse
 
 from egenkontroll.access.scoping import aggregate, log_access, request_scope, subtree
-from egenkontroll.audits import tables
+from egenkontroll.audits import followup, tables
 from egenkontroll.audits.forms import FindingForm
+from egenkontroll.audits.frozen_template import template_from_json
 from egenkontroll.audits.models import FINDING_STATUSES, LEVEL_LABELS, Audit, AuditCase
 from egenkontroll.audits.views.common import (
     audit_or_404,
@@ -100,7 +101,18 @@ def finding_form(request, audit: Audit, template: Template, data=None) -> Findin
         districts=[(d, names.get(d, d)) for d in districts],
         units=list(units.values_list("unit_id", "name")),
         whole_audit=may_close_audit(request, audit),
+        questions=[(q.id, q.short) for q in template.questions if q.kind == "fraga"],
     )
+
+
+def _comparison(audit: Audit, template: Template, res: tables.Results, r) -> Table | None:
+    """This audit against the previous one of the same template, question by question (masked like the results)."""
+    earlier = followup.previous_audit(audit)
+    if earlier is None:
+        return None
+    earlier_template = template_from_json(earlier.template_snapshot)
+    earlier_res = tables.compute(earlier, earlier_template, r.exact_counts(earlier.district_ids) and res.exact)
+    return followup.comparison_table(res, earlier_res, template, earlier)
 
 
 @aggregate(page="granskning")
@@ -140,6 +152,10 @@ def detalj(request, audit_id: int):
         "finding_form": finding_form(request, audit, template),
         "sample": _sample_table(request, audit),
         "may_close_audit": may_close_audit(request, audit),
+        "may_import": audit.closed_at is None and any(r.audits_unit(d) for d in audit.district_ids)
+        and request_scope(request).person_level,
+        "agreement": followup.agreement_table(audit, template) if exact else None,
+        "comparison": _comparison(audit, template, res, r),
     }
     return render_audit_page(request, "audits/detalj.html", audit.title, context)
 

@@ -44,6 +44,7 @@ def fynd(request, audit_id: int):
     AuditFinding.objects.create(
         audit=audit, area=data["area"], district_id=data["district"] or None, text=mask(data["text"].strip()),
         action=mask(data["action"].strip()) or "", responsible_unit_id=data["responsible_unit"] or None,
+        owner_role=data.get("owner_role") or "", question_id=data.get("question") or "",
         due_date=data["due_date"], created_by=request.user,
     )
     messages.success(request, "Fyndet sparades.")

@@ -20,10 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from egenkontroll.access.scoping import person_level, scoped_case_or_404
+from egenkontroll.audits.followup import prefilled
 from egenkontroll.audits.forms import NO_PERSONAL_DATA, ProtocolForm, answer_field, comment_field
 from egenkontroll.audits.models import Audit, AuditAnswer, AuditCase
 from egenkontroll.audits.views.common import audit_or_404, render_audit_page, rights, template_of, unit_names
-from egenkontroll.core.audits import Template
+from egenkontroll.core.audits import ANSWERS, PREFILLS, Template
 from egenkontroll.core.identity import mask
 
 
@@ -59,9 +60,29 @@ def _save(request, audit_case: AuditCase, form: ProtocolForm) -> bool:
                 AuditAnswer.objects.filter(audit_case=audit_case, question_id=question_id).delete()
         audit_case.reviewed_by = request.user
         audit_case.reviewed_at = timezone.now()
-        audit_case.complete = all(answer for answer, _ in answers.values())
+        audit_case.complete = form.template.is_complete({q: answer for q, (answer, _) in answers.items()})
         audit_case.save(update_fields=["reviewed_by", "reviewed_at", "complete"])
     return True
+
+
+def _extras(audit: Audit, audit_case: AuditCase, template: Template) -> dict[str, dict]:
+    """Per question: the SoL provisions in force on the audited day, the condition, the events' own answer."""
+    day = audit_case.qualifying_date or audit.period_to
+    system = dict(prefilled(audit, template, [audit_case.case_id]).select("question_id", "answer").iter_rows())
+    questions = {q.id: q for q in template.questions}
+    extras = {}
+    for q in template.questions:
+        condition = None
+        if q.when:
+            asked = " eller ".join(ANSWERS[a].lower() for a in q.when.answers)
+            condition = f"Besvaras när frågan \"{questions[q.when.question].short}\" är {asked}; annars ej aktuellt."
+        extras[q.id] = {
+            "lagrum": [r.text() for r in q.references_on(day)],
+            "condition": condition,
+            "system": ANSWERS.get(system.get(q.id)) if q.id in system else None,
+            "system_source": PREFILLS.get(q.prefill) if q.prefill else None,
+        }
+    return extras
 
 
 def _check_comments(form: ProtocolForm) -> None:
@@ -94,6 +115,7 @@ def protokoll(request, audit_id: int, case_id: str):
             editable, status = False, 409
     if form is None or status == 409:
         form = ProtocolForm(initial=_initial(audit_case, template), template=template, disabled=not editable)
+    form.extras = _extras(audit, audit_case, template)
     names = unit_names([audit_case.district_id])
     return render_audit_page(
         request,
