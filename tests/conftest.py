@@ -21,3 +21,11 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if DB_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("django_db"):
             item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_not_required(settings):
+    """Most tests log users in with `force_login`, which passes no second factor: they test what a
+    signed-in user may see. The second factor itself is tested with EGK_MFA_REQUIRED on, in
+    tests/signin/ (the production default is on)."""
+    settings.EGK_MFA_REQUIRED = False

@@ -8,8 +8,6 @@ from django.contrib.auth import get_user_model
 from egenkontroll.access.models import RoleAssignment
 from egenkontroll.access.scoping import scope_for
 
-# Optional dependency (extra `oidc`); skipped with this reason where it is not installed.
-pytest.importorskip("mozilla_django_oidc", reason="mozilla-django-oidc is not installed")
 
 
 @pytest.fixture
@@ -21,7 +19,7 @@ def backend(settings):
     settings.OIDC_RP_CLIENT_SECRET = "hemligt"
     settings.OIDC_RP_SIGN_ALGO = "RS256"
     settings.OIDC_USERNAME_CLAIM = "preferred_username"
-    from egenkontroll.access.oidc import MunicipalOIDCBackend
+    from egenkontroll.signin.oidc import MunicipalOIDCBackend
 
     return MunicipalOIDCBackend()
 

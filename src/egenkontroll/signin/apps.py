@@ -1,0 +1,10 @@
+"""Django app configuration for `egenkontroll.signin`."""
+
+from django.apps import AppConfig
+
+
+class SigninConfig(AppConfig):
+    name = "egenkontroll.signin"
+    label = "signin"
+    verbose_name = "Inloggning"
+    default_auto_field = "django.db.models.BigAutoField"
