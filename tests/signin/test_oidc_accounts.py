@@ -9,7 +9,6 @@ from egenkontroll.access.models import RoleAssignment
 from egenkontroll.access.scoping import scope_for
 
 
-
 @pytest.fixture
 def backend(settings):
     settings.OIDC_OP_TOKEN_ENDPOINT = "https://idp.example/token"

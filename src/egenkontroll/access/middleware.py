@@ -6,7 +6,8 @@ static files are served by WhiteNoise before any view). It also puts the user's 
 `request.scope`, computed once per request on first use.
 
 `ContentSecurityPolicyMiddleware` forbids inline and foreign scripts: the pages load their small
-scripts from /static/ only. The policy can be replaced with EGK_CSP (settings.EGK_CSP).
+scripts from /static/ only. The policy can be replaced with EGK_CSP (settings.EGK_CSP). With
+OIDC sign-in, `form-action` also names the provider's origin, for the logout there.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLogi
 from django.utils.functional import SimpleLazyObject
 
 from egenkontroll.access.scoping import scope_for
+from egenkontroll.signin.oidc import sso_logout_origin
 
 DEFAULT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -40,5 +42,14 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", self.policy)
+        response.headers.setdefault("Content-Security-Policy", with_logout_target(self.policy))
         return response
+
+
+def with_logout_target(policy: str) -> str:
+    """Let the logout form continue to the OIDC provider's end_session_endpoint (form-action
+    covers the redirect after a form post); nothing else leaves 'self'."""
+    origin = sso_logout_origin()
+    if not origin or "form-action 'self'" not in policy:
+        return policy
+    return policy.replace("form-action 'self'", f"form-action 'self' {origin}", 1)

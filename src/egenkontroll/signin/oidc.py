@@ -14,7 +14,7 @@ matched on the username claim, not on e-mail, which can be shared or reassigned.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import jwt
 from django.conf import settings
@@ -96,6 +96,15 @@ class MunicipalOIDCBackend(OIDCAuthenticationBackend):
             user.save(update_fields=["email"])
         sync_roles(getattr(self, "request", None), user, claims.get(settings.OIDC_GROUPS_CLAIM), "oidc")
         return user
+
+
+def sso_logout_origin() -> str:
+    """scheme://host[:port] of the provider's end_session_endpoint, when OIDC sign-in is on."""
+    endpoint = getattr(settings, "OIDC_OP_END_SESSION_ENDPOINT", "") if getattr(settings, "OIDC_ENABLED", False) else ""
+    parts = urlsplit(endpoint)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def provider_logout_url(request) -> str:

@@ -48,9 +48,17 @@ def sp_config(request=None) -> SPConfig:
 
 @functools.lru_cache(maxsize=8)
 def _sp_config(base, entity_id, metadata_file, metadata_url, key_file, cert_file, _period) -> SPConfig:
-    metadata = {"local": [metadata_file]} if metadata_file else {"remote": [{"url": metadata_url}]}
+    conf = sp_config_dict(base, entity_id, key_file, cert_file)
+    conf["metadata"] = {"local": [metadata_file]} if metadata_file else {"remote": [{"url": metadata_url}]}
+    config = SPConfig()
+    config.load(conf)
+    return config
+
+
+def sp_config_dict(base: str, entity_id: str, key_file: str = "", cert_file: str = "") -> dict:
+    """The SP part of the configuration (what the SP's own metadata says), without the IdP's metadata."""
     signing = {"key_file": key_file, "cert_file": cert_file} if key_file and cert_file else {}
-    conf = {
+    return {
         "xmlsec_binary": shutil.which("xmlsec1") or "/usr/bin/xmlsec1",
         "entityid": entity_id,
         "allow_unknown_attributes": True,
@@ -60,21 +68,15 @@ def _sp_config(base, entity_id, metadata_file, metadata_url, key_file, cert_file
             "name_id_format": NAMEID_FORMAT_UNSPECIFIED,
             "endpoints": {
                 "assertion_consumer_service": [(f"{base}/saml2/acs/", saml2.BINDING_HTTP_POST)],
-                "single_logout_service": [(f"{base}/saml2/ls/", saml2.BINDING_HTTP_REDIRECT)],
             },
             "allow_unsolicited": False,
             "want_assertions_signed": True,
             "want_response_signed": False,
             "authn_requests_signed": bool(signing),
-            "logout_requests_signed": bool(signing),
         }},
-        "metadata": metadata,
         **signing,
         **({"encryption_keypairs": [signing]} if signing else {}),
     }
-    config = SPConfig()
-    config.load(conf)
-    return config
 
 
 def acs_failure(request, exception=None, status=403, **kwargs):

@@ -4,11 +4,15 @@ that the URL table is the same in every installation and nothing answers that is
 from __future__ import annotations
 
 import functools
+import logging
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import SuspiciousOperation
 from django.http import Http404
 from django.views.decorators.csrf import csrf_exempt
+
+logger = logging.getLogger(__name__)
 
 
 def _when(flag: str):
@@ -33,7 +37,17 @@ def oidc_authenticate():
 def oidc_callback():
     from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
-    return OIDCAuthenticationCallbackView.as_view()
+    class CallbackView(OIDCAuthenticationCallbackView):
+        """A token that fails a check ends at the login page with a Swedish message, not a 400."""
+
+        def get(self, request):
+            try:
+                return super().get(request)
+            except SuspiciousOperation as exc:
+                logger.warning("OIDC-inloggning avvisad: %s", exc)
+                return self.login_failure()
+
+    return CallbackView.as_view()
 
 
 @_when("SAML_ENABLED")
