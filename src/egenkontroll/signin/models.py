@@ -14,7 +14,7 @@ import secrets
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
-from django_otp.models import Device, ThrottlingMixin
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed from paper
 CODE_LENGTH = 10
@@ -25,7 +25,7 @@ def normalise_code(code: str) -> str:
     return "".join(ch for ch in str(code).upper() if ch.isalnum())[:64]
 
 
-class RecoveryCodeDevice(ThrottlingMixin, Device):
+class RecoveryCodeDevice(TimestampMixin, ThrottlingMixin, Device):
     """A set of single-use recovery codes (reservkoder), for when the phone or key is lost."""
 
     salt = models.CharField(max_length=32, default="")
@@ -83,7 +83,7 @@ class RecoveryCode(models.Model):
         return f"{self.device_id} {'använd' if self.used_at else 'oanvänd'}"
 
 
-class WebAuthnCredential(Device):
+class WebAuthnCredential(TimestampMixin, Device):
     """A passkey or security key registered through WebAuthn (verified by signin.passkeys)."""
 
     credential_id = models.CharField(max_length=1400, unique=True)  # base64url, the spec allows 1023 bytes
