@@ -69,6 +69,22 @@ def ensure_chromium() -> None:
         say("chromium is not installed: browser tests will be skipped with a reason (failed under CI=true)")
 
 
+def ensure_xmlsec1() -> None:
+    """SAML signatures are checked by pysaml2 through Debian's xmlsec1 (the SAML tests need it too)."""
+    if shutil.which("xmlsec1"):
+        return
+    if shutil.which("apt-get") and os.geteuid() == 0:
+        say("installing Debian's xmlsec1 for SAML sign-in and its tests")
+        subprocess.run(["apt-get", "update", "-qq"], check=False)  # noqa: S607
+        subprocess.run(  # noqa: S603
+            ["apt-get", "install", "-y", "-qq", "xmlsec1"],  # noqa: S607
+            check=False,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+    if not shutil.which("xmlsec1"):
+        say("xmlsec1 is not installed: SAML tests will be skipped with a reason (failed under CI=true)")
+
+
 def postgres_reachable() -> bool:
     code = (
         "import psycopg,sys\n"
@@ -100,6 +116,7 @@ def ensure_postgres() -> bool:
 def cmd_test(extra: list[str]) -> None:
     ensure_venv()
     ensure_chromium()
+    ensure_xmlsec1()
     sh(BIN / "ruff", "check", "src", "tests", "bench", "run.py")
     say("pass 1: the whole suite on SQLite")
     env = {**os.environ}

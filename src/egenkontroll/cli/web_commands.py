@@ -162,6 +162,8 @@ def demo(
     base.mkdir(parents=True, exist_ok=True)
     os.environ["EGK_DATA_DIR"] = str(base)
     os.environ.setdefault("EGK_SECRET_KEY", _secret_file(base / "secret.key", 32).read_text())
+    # Synthetic data on this machine: the demo users sign in with a password only (docs/security.md#mfa).
+    os.environ.setdefault("EGK_MFA_REQUIRED", "0")
     if not os.environ.get("EGK_PSEUDONYM_KEY"):
         os.environ.setdefault("EGK_PSEUDONYM_KEY_FILE", str(_secret_file(base / "pseudonym.key", 32)))
     suffix = f"{scale}-seed{seed}" + (f"-x{size_factor:g}" if size_factor != 1.0 else "")
