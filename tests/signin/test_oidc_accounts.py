@@ -38,3 +38,9 @@ def test_users_are_matched_on_the_username_claim_not_on_email(db, backend):
     found = backend.filter_users_by_claims({"preferred_username": "bo.b", "email": "delad@kommun.example"})
     assert [u.username for u in found] == ["bo.b"]
     assert not backend.verify_claims({"email": "delad@kommun.example"})
+
+
+def test_a_local_account_with_a_password_is_never_signed_into_by_the_provider(db, backend):
+    get_user_model().objects.create_user("it-admin", password="ett-langt-eget-losenord")
+    assert not backend.verify_claims({"preferred_username": "it-admin"})
+    assert backend.verify_claims({"preferred_username": "ny.person"})

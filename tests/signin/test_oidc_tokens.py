@@ -66,3 +66,12 @@ def test_the_backend_checks_audience_where_the_library_does_not(settings):
         backend.verify_token(token(aud="annan-tjanst"), nonce="n1")
     with pytest.raises(SuspiciousOperation, match="Nonce"):
         backend.verify_token(token(nonce="ett-annat"), nonce="n1")
+
+
+def test_userinfo_completes_the_id_token_only_for_the_same_subject():
+    from egenkontroll.signin.oidc import merge_claims
+
+    merged = merge_claims({"sub": "u1", "preferred_username": "anna", "groups": ["g"]}, {"sub": "u1", "email": "a@x"})
+    assert merged == {"sub": "u1", "preferred_username": "anna", "groups": ["g"], "email": "a@x"}
+    with pytest.raises(SuspiciousOperation, match="sub"):
+        merge_claims({"sub": "u1"}, {"sub": "u2", "preferred_username": "admin"})

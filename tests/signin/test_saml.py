@@ -100,3 +100,23 @@ def test_sign_in_through_the_idp_in_the_browser(browser, live_server, saml_setti
         tab.wait_for_timeout(250)
     assert "Inloggad som sara.saml" in tab.inner_text("header")
     context.close()
+
+
+def test_a_local_account_with_a_password_is_not_taken_over(saml_settings):
+    get_user_model().objects.create_user("sara.saml", password="ett-eget-langt-losenord")
+    client = Client()
+    assert client.post("/saml2/acs/", idp_answer(client)).status_code == 403
+    assert "_auth_user_id" not in client.session
+
+
+def test_only_the_configured_idp_is_accepted(saml_settings, saml_idp):
+    saml_settings.SAML_IDP_ENTITY_ID = "https://annan-idp.example/metadata"
+    client = Client()
+    client.get("/saml2/login/")  # the login goes to the configured (here unknown) IdP: nothing to use
+    saml_settings.SAML_IDP_ENTITY_ID = ""
+    answer = idp_answer(client)
+    saml_settings.SAML_IDP_ENTITY_ID = "https://annan-idp.example/metadata"
+    assert client.post("/saml2/acs/", answer).status_code == 403
+    saml_settings.SAML_IDP_ENTITY_ID = f"{saml_idp.url}/metadata"
+    client = Client()
+    assert client.post("/saml2/acs/", idp_answer(client)).status_code == 302

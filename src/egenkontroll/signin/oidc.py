@@ -9,7 +9,8 @@ issuer, and carry `exp` and `iat` that are not past (60 s leeway for clock skew)
 
 The provider says who the user is, never what they may see: a first sign-in creates an account
 with no role and no password; role mapping from groups is optional (`signin.roles`). Users are
-matched on the username claim, not on e-mail, which can be shared or reassigned.
+matched on the username claim, not on e-mail, which can be shared or reassigned; an account
+that has a password of its own is never signed into by the provider.
 """
 
 from __future__ import annotations
@@ -56,6 +57,22 @@ def validate_id_token(token: str, key, *, algorithm: str, client_id: str, issuer
     return claims
 
 
+def merge_claims(id_token_claims: dict, userinfo: dict) -> dict:
+    """The verified ID token's claims, completed by the userinfo response (OIDC Core 5.3.2: its
+    `sub` must be the token's). Entra ID's userinfo lacks `preferred_username` and `groups`,
+    which its ID token carries; other providers put them in userinfo."""
+    if str(userinfo.get("sub", "")) != str(id_token_claims.get("sub", "")):
+        raise SuspiciousOperation("userinfo: sub är inte ID-tokenets")
+    return {**id_token_claims, **userinfo}
+
+
+def is_local_account(user_model, username: str) -> bool:
+    """An account with a password of its own (such as the first administrator) is never taken
+    over by single sign-on, even when the provider names a user the same."""
+    user = user_model.objects.filter(username=username).only("password").first()
+    return user is not None and user.has_usable_password()
+
+
 class MunicipalOIDCBackend(OIDCAuthenticationBackend):
     def _verify_jws(self, payload, key):
         return validate_id_token(
@@ -67,11 +84,15 @@ class MunicipalOIDCBackend(OIDCAuthenticationBackend):
         # Never accept unsigned tokens, whatever OIDC_ALLOW_UNSECURED_JWT says.
         return self._verify_jws(token, key)
 
+    def get_userinfo(self, access_token, id_token, payload):
+        return merge_claims(payload, super().get_userinfo(access_token, id_token, payload))
+
     def _claimed_username(self, claims) -> str:
         return str(claims.get(getattr(settings, "OIDC_USERNAME_CLAIM", "preferred_username")) or "")[:150]
 
     def verify_claims(self, claims) -> bool:
-        return bool(self._claimed_username(claims))
+        username = self._claimed_username(claims)
+        return bool(username) and not is_local_account(self.UserModel, username)
 
     def filter_users_by_claims(self, claims):
         username = self._claimed_username(claims)

@@ -29,6 +29,7 @@ from djangosaml2.backends import Saml2Backend
 from saml2.config import SPConfig
 from saml2.saml import NAMEID_FORMAT_UNSPECIFIED
 
+from egenkontroll.signin.oidc import is_local_account
 from egenkontroll.signin.roles import sync_roles
 
 logger = logging.getLogger(__name__)
@@ -99,3 +100,19 @@ class MunicipalSaml2Backend(Saml2Backend):
 
     def clean_user_main_attribute(self, main_attribute):
         return str(main_attribute)[:150]
+
+    def is_authorized(self, attributes, attribute_mapping, idp_entityid, assertion_info, **kwargs) -> bool:
+        """Only the municipality's IdP, when the metadata (a federation's, e.g. Sambi) names several."""
+        wanted = getattr(settings, "SAML_IDP_ENTITY_ID", "")
+        if wanted and idp_entityid != wanted:
+            logger.warning("SAML-svar från en annan IdP än EGK_SAML_IDP_ENTITY_ID avvisat")
+            return False
+        return True
+
+    def get_or_create_user(self, user_lookup_key, user_lookup_value, create_unknown_user, idp_entityid,
+                           attributes, attribute_mapping, request):
+        if is_local_account(self._user_model, str(user_lookup_value)[:150]):
+            logger.warning("SAML-inloggning till ett lokalt konto med eget lösenord avvisad")
+            return None, False
+        return super().get_or_create_user(user_lookup_key, user_lookup_value, create_unknown_user, idp_entityid,
+                                          attributes, attribute_mapping, request)

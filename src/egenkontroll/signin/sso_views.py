@@ -54,7 +54,16 @@ def oidc_callback():
 def saml_login():
     from djangosaml2.views import LoginView
 
-    return LoginView.as_view()
+    class MunicipalLogin(LoginView):
+        """Straight to the municipality's IdP (EGK_SAML_IDP_ENTITY_ID), never a list of a federation's IdPs."""
+
+        def get(self, request, *args, **kwargs):
+            if settings.SAML_IDP_ENTITY_ID:
+                request.GET = request.GET.copy()
+                request.GET["idp"] = settings.SAML_IDP_ENTITY_ID
+            return super().get(request, *args, **kwargs)
+
+    return MunicipalLogin.as_view()
 
 
 def _acs():
