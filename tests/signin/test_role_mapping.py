@@ -60,3 +60,15 @@ def test_on_the_mapped_roles_follow_the_groups_and_hand_granted_roles_stay(user,
         "rollmappning (saml): tog bort arbetsledare för G1", "rollmappning (saml): tog bort enhetschef för E1",
         "rollmappning (saml): gav inspektor för hela staden",
     ]
+
+
+def test_a_broken_table_is_a_start_up_error(settings):
+    from egenkontroll.signin.checks import role_mapping_table
+
+    settings.EGK_SSO_ROLE_MAPPING, settings.EGK_SSO_GROUP_ROLES = True, "sg=enhetschef"
+    assert [e.id for e in role_mapping_table(None)] == ["egenkontroll.E010"]
+    settings.EGK_SSO_GROUP_ROLES = TABLE
+    assert role_mapping_table(None) == []
+    settings.EGK_SSO_ROLE_MAPPING = False
+    settings.EGK_SSO_GROUP_ROLES = "sg=enhetschef"
+    assert role_mapping_table(None) == []  # off: the table is not used

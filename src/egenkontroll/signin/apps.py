@@ -8,3 +8,6 @@ class SigninConfig(AppConfig):
     label = "signin"
     verbose_name = "Inloggning"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from egenkontroll.signin import checks  # noqa: F401  (registers the start-up checks)
