@@ -1,5 +1,5 @@
-"""Start-up checks of the sign-in settings (run by `check`, `serve` and every management command):
-a broken role-mapping table or a production without a second factor is named before anyone signs in."""
+"""Checks of the sign-in settings (`python -m django check [--deploy]`, and Django runs them before
+migrate): a broken role-mapping table or a production without a second factor is named."""
 
 from __future__ import annotations
 
