@@ -14,7 +14,8 @@ from django_otp.oath import TOTP
 
 from egenkontroll.access.models import RoleAssignment
 from egenkontroll.signin.models import WebAuthnCredential
-from tests.browser.conftest import browser  # noqa: F401  (Debian's Chromium through Playwright)
+from tests.browser.conftest import axe_script, browser  # noqa: F401  (Chromium through Playwright; axe-core)
+from tests.browser.test_pages import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "ett-langt-testlosenord-2026"  # noqa: S105
@@ -95,3 +96,30 @@ def test_totp_then_passkey(tab, live_server, chef):
     tab.wait_for_url(base + "/sok/")
     assert WebAuthnCredential.objects.get(user=chef).last_used_at is not None
     assert not [e for e in tab.errors if re.search(r"Content Security Policy|Refused", e)], tab.errors
+
+
+def test_the_sign_in_pages_have_no_serious_accessibility_violations(browser, live_server, chef, axe_script):  # noqa: F811
+    context = browser.new_context(locale="sv-SE", bypass_csp=True)  # axe is injected inline
+    tab = context.new_page()
+    found = {}
+
+    def check(name):
+        tab.wait_for_load_state("networkidle")
+        violations = axe_violations(tab, axe_script)
+        if violations:
+            found[name] = violations
+
+    password_step(tab, live_server.url)
+    check("totp")
+    secret = base64.b32decode(tab.locator("#totp-nyckel").inner_text().replace(" ", ""))
+    tab.get_by_label("Kod från appen").fill(totp_code(secret))
+    tab.get_by_role("button", name="Koppla appen").click()
+    check("reservkoder")
+    for path in ("/mfa/konto/", "/konto/losenord/"):
+        tab.goto(live_server.url + path)
+        check(path)
+    log_out(tab)
+    password_step(tab, live_server.url)
+    check("mfa")
+    context.close()
+    assert not found, found
