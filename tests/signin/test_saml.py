@@ -120,3 +120,17 @@ def test_only_the_configured_idp_is_accepted(saml_settings, saml_idp):
     saml_settings.SAML_IDP_ENTITY_ID = f"{saml_idp.url}/metadata"
     client = Client()
     assert client.post("/saml2/acs/", idp_answer(client)).status_code == 302
+
+
+def test_federation_metadata_needs_the_municipalitys_idp_named(saml_settings, saml_idp, tmp_path):
+    """A federation's metadata (Sambi) names many IdPs: without EGK_SAML_IDP_ENTITY_ID no login starts."""
+    ours = re.sub(r"^<\?xml[^>]*>", "", saml_idp.metadata_file.read_text("utf-8")).strip()
+    theirs = ours.replace(f'entityID="{saml_idp.url}/metadata"', 'entityID="https://idp.annan-kommun.example/idp"')
+    federation = tmp_path / "federation.xml"
+    federation.write_text('<?xml version="1.0" encoding="utf-8"?><md:EntitiesDescriptor '
+                          f'xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">{ours}{theirs}</md:EntitiesDescriptor>')
+    saml_settings.SAML_IDP_METADATA_FILE = str(federation)
+    assert Client().get("/saml2/login/").status_code == 503
+    saml_settings.SAML_IDP_ENTITY_ID = f"{saml_idp.url}/metadata"
+    client = Client()
+    assert client.post("/saml2/acs/", idp_answer(client)).status_code == 302

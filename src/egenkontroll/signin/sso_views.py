@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404
+from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 
 logger = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ def oidc_callback():
 
 @_when("SAML_ENABLED")
 def saml_login():
+    from djangosaml2.utils import available_idps
     from djangosaml2.views import LoginView
 
     class MunicipalLogin(LoginView):
@@ -61,6 +63,10 @@ def saml_login():
             if settings.SAML_IDP_ENTITY_ID:
                 request.GET = request.GET.copy()
                 request.GET["idp"] = settings.SAML_IDP_ENTITY_ID
+            elif len(available_idps(self.get_sp_config(request))) > 1:
+                logger.error("SAML-metadata med flera IdP:er men EGK_SAML_IDP_ENTITY_ID är inte satt")
+                return render(request, "signin/sso_fel.html", {"page_title": "Inloggningen misslyckades"},
+                              status=503)
             return super().get(request, *args, **kwargs)
 
     return MunicipalLogin.as_view()
