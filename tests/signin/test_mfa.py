@@ -50,7 +50,8 @@ def code(device: TOTPDevice, offset: int = 0) -> str:
 
 def enrol(client: Client) -> tuple[TOTPDevice, list[str]]:
     page = client.get("/mfa/totp/")
-    assert page.status_code == 200
+    assert page.status_code == 200 and page["Cache-Control"] == "no-store"
+    assert re.search(r'<img src="data:image/svg\+xml[^"]+" alt="QR-kod', page.content.decode())
     secret = re.search(r'id="totp-nyckel">([A-Z2-7 ]+)<', page.content.decode()).group(1).replace(" ", "")
     device = TOTPDevice.objects.get(confirmed=False)
     assert base64.b32decode(secret) == device.bin_key

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 
+import segno
 from django.contrib import messages
 from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
@@ -114,10 +115,13 @@ def totp_setup(request):
             return redirect(_next_url(request))
         form.add_error("kod", "Koden stämmer inte. Kontrollera att klockan i telefonen går rätt och försök igen.")
     secret = base64.b32encode(device.bin_key).decode()
-    return _render_page(request, "signin/totp.html", "Koppla en autentiseringsapp", {
+    response = _render_page(request, "signin/totp.html", "Koppla en autentiseringsapp", {
         "form": form, "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
         "config_url": device.config_url, "next": _next_url(request),
+        "qr": segno.make(device.config_url, error="m").svg_data_uri(scale=5),
     })
+    response.headers["Cache-Control"] = "no-store"  # the page shows the secret
+    return response
 
 
 def _show_codes(request):
