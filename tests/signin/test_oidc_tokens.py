@@ -75,3 +75,19 @@ def test_userinfo_completes_the_id_token_only_for_the_same_subject():
     assert merged == {"sub": "u1", "preferred_username": "anna", "groups": ["g"], "email": "a@x"}
     with pytest.raises(SuspiciousOperation, match="sub"):
         merge_claims({"sub": "u1"}, {"sub": "u2", "preferred_username": "admin"})
+
+
+def test_a_callback_with_a_state_this_browser_never_sent_is_refused(db, client, settings):
+    """Login CSRF: a code and state from someone else's sign-in do not sign this browser in."""
+    settings.OIDC_ENABLED, settings.OIDC_RP_CLIENT_ID, settings.OIDC_RP_CLIENT_SECRET = True, CLIENT, "s"
+    settings.OIDC_OP_TOKEN_ENDPOINT = settings.OIDC_OP_USER_ENDPOINT = "http://127.0.0.1:9/unreachable"
+    settings.AUTHENTICATION_BACKENDS = ["egenkontroll.signin.oidc.MunicipalOIDCBackend",
+                                        *settings.AUTHENTICATION_BACKENDS]
+    response = client.get("/oidc/callback/?code=stulen-kod&state=annans-state")
+    assert response.status_code == 302 and response["Location"] == "/login/?sso=misslyckades"
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_sso_endpoints_are_404_while_not_configured(db, client):
+    for path in ("/oidc/authenticate/", "/oidc/callback/", "/saml2/login/", "/saml2/acs/", "/saml2/metadata/"):
+        assert client.get(path).status_code == 404, path
