@@ -4,6 +4,7 @@ assertion, a replayed response and an assertion for another service provider are
 from __future__ import annotations
 
 import re
+import subprocess
 from html import unescape
 
 import pytest
@@ -134,3 +135,17 @@ def test_federation_metadata_needs_the_municipalitys_idp_named(saml_settings, sa
     saml_settings.SAML_IDP_ENTITY_ID = f"{saml_idp.url}/metadata"
     client = Client()
     assert client.post("/saml2/acs/", idp_answer(client)).status_code == 302
+
+
+def test_with_an_sp_key_requests_are_signed_and_the_metadata_carries_the_certificate(saml_settings, tmp_path):
+    key_file, cert_file = tmp_path / "sp.key", tmp_path / "sp.crt"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-sha256", "-days", "2", "-nodes",
+                    "-subj", "/CN=egenkontroll.kommun.example", "-keyout", key_file, "-out", cert_file],
+                   check=True, capture_output=True)
+    saml_settings.SAML_SP_KEY_FILE, saml_settings.SAML_SP_CERT_FILE = str(key_file), str(cert_file)
+    metadata = Client().get("/saml2/metadata/").content.decode()
+    assert 'AuthnRequestsSigned="true"' in metadata and 'use="signing"' in metadata
+    location = Client().get("/saml2/login/")["Location"]
+    assert "Signature=" in location and "SigAlg=" in location
+    client = Client()
+    assert client.post("/saml2/acs/", idp_answer(client)).status_code == 302  # the IdP still answers
