@@ -69,6 +69,7 @@ DEBIAN_TOOLS = {
     Path("/usr/sbin/nginx"): "nginx",
     Path("/usr/bin/pdftotext"): "poppler-utils",  # the report tests read PDFs as laid out
     Path("/usr/bin/npm"): "npm",  # fetches axe-core (the accessibility checker) from the npm registry
+    Path("/usr/bin/xmlsec1"): "xmlsec1",  # SAML sign-in: pysaml2 checks signatures with it
 }
 AXE_VERSION = "4.10.3"  # the same version as tests/browser/conftest.py
 AXE_CACHE = ROOT / ".pytest_cache" / "axe-core" / AXE_VERSION
@@ -76,7 +77,7 @@ AXE_CACHE = ROOT / ".pytest_cache" / "axe-core" / AXE_VERSION
 
 def ensure_debian_tools() -> None:
     """Browser tests drive Debian's Chromium, deployment tests its nginx, PDF tests its poppler,
-    and npm packs axe-core; installed as root."""
+    npm packs axe-core, SAML tests its xmlsec1; installed as root."""
     missing = [package for program, package in DEBIAN_TOOLS.items() if not program.exists()]
     if missing and shutil.which("apt-get") and os.geteuid() == 0:
         say(f"installing Debian's {', '.join(missing)} for the tests")

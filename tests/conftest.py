@@ -27,3 +27,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if DB_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("django_db"):
             item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _second_factor_not_required():
+    """Most tests log users in with `force_login`, which passes no second factor: they test what a
+    signed-in user may see. The second factor itself is tested with EGK_MFA_REQUIRED on, in
+    tests/signin/ (the production default is on). Once per session: core tests pay nothing."""
+    from django.test import override_settings
+
+    with override_settings(EGK_MFA_REQUIRED=False):
+        yield

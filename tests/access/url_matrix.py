@@ -80,6 +80,19 @@ URLS: dict[str, Entry] = {
     "access:roll-ta-bort": Entry(expect(("admin",), ok=405), kwargs={"user_id": "@anna", "assignment_id": 1}),
     "access:logguppfoljning": Entry(expect(LOG_REVIEWERS)),
     "access:logg-kontrollpunkt": Entry(expect(LOG_REVIEWERS)),  # the signed anchor of the log's head
+    # sign-in (egenkontroll.signin): single sign-on endpoints are public and 404 while not configured
+    # (tests/signin/ run them against real providers); the second-factor pages are for every
+    # signed-in user; the JSON endpoints of passkeys and the reset are POST only
+    **{name: Entry(expect("all", ok=404, anonymous=404)) for name in (
+        "oidc_authentication_init", "oidc_authentication_callback", "saml2_login", "saml2_acs", "saml2_metadata")},
+    "signin:mfa": Entry(expect("all", ok=302)),  # no factor yet: sent on to set one up
+    "signin:konto": Entry(expect("all")),
+    "signin:totp": Entry(expect("all")),
+    "signin:losenord": Entry(expect("all")),
+    **{f"signin:{name}": Entry(expect("all", ok=405)) for name in (
+        "reservkoder", "passkey-registrera-alternativ", "passkey-registrera", "passkey-alternativ",
+        "passkey-verifiera")},
+    "signin:mfa-nollstall": Entry(expect(("admin",), ok=405), kwargs={"user_id": "@anna"}),
     # overview (figures and person-level pages; seeded by the access engineer, kept by the web engineer)
     # every role is sent on: figures to Översikt, caseworkers to Arbetslista, the admin to user administration
     "overview:start": Entry(expect((), other=302)),

@@ -19,6 +19,8 @@ def digests(username: str, urls: list[str]) -> dict[str, str]:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "egenkontroll.web.settings")
+    # force_login passes no second factor; the pages, not the sign-in, are compared (tests/conftest.py).
+    os.environ.setdefault("EGK_MFA_REQUIRED", "0")
     django.setup()
     from django.contrib.auth import get_user_model
     from django.test import Client

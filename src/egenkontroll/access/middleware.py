@@ -10,7 +10,8 @@ scripts from /static/ only. The policy can be replaced with EGK_CSP (settings.EG
 
 `PersonLevelNoStoreMiddleware` keeps person-level pages and downloads out of every cache (the
 browser's, a shared proxy's): a response the access log recorded, or one from a `person_level`
-view, gets `Cache-Control: no-store`.
+view, gets `Cache-Control: no-store`. With OIDC sign-in, `form-action` also names the provider's
+origin, for the logout there.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.functional import SimpleLazyObject
 
 from egenkontroll.access.scoping import scope_for
+from egenkontroll.signin.oidc import sso_logout_origin
 
 DEFAULT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -45,7 +47,7 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", self.policy)
+        response.headers.setdefault("Content-Security-Policy", with_logout_target(self.policy))
         return response
 
 
@@ -60,3 +62,10 @@ class PersonLevelNoStoreMiddleware:
         if getattr(request, "egk_no_store", False):
             add_never_cache_headers(response)
         return response
+def with_logout_target(policy: str) -> str:
+    """Let the logout form continue to the OIDC provider's end_session_endpoint (form-action
+    covers the redirect after a form post); nothing else leaves 'self'."""
+    origin = sso_logout_origin()
+    if not origin or "form-action 'self'" not in policy:
+        return policy
+    return policy.replace("form-action 'self'", f"form-action 'self' {origin}", 1)

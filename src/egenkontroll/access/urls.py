@@ -1,7 +1,5 @@
 """URLs of the access pages: login and logout at the top level, the rest in the `access` namespace."""
 
-from django.conf import settings
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from egenkontroll.access import views
@@ -22,13 +20,3 @@ urlpatterns = [
     path("halsa/", views.health, name="halsa"),
     path("", include((access_patterns, "access"))),
 ]
-
-if settings.OIDC_ENABLED:
-    from mozilla_django_oidc import views as oidc_views
-
-    urlpatterns += [
-        path("oidc/authenticate/", login_not_required(oidc_views.OIDCAuthenticationRequestView.as_view()),
-             name="oidc_authentication_init"),
-        path("oidc/callback/", login_not_required(oidc_views.OIDCAuthenticationCallbackView.as_view()),
-             name="oidc_authentication_callback"),
-    ]

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.views import LoginView, LogoutView
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Max, Q
@@ -31,7 +30,6 @@ from egenkontroll.access.forms import (
     PasswordForm,
     PersonSearchForm,
     RoleForm,
-    ThrottledAuthenticationForm,
 )
 from egenkontroll.access.models import ACTION_LABELS, ROLE_LABELS, AccessLog, AccessLogCase, RoleAssignment
 from egenkontroll.access.scoping import (
@@ -47,15 +45,8 @@ from egenkontroll.cases.models import Case, Person
 from egenkontroll.core.identity import InvalidIdentity, Pseudonymizer, load_key
 from egenkontroll.web.menu import menu
 
-login_view = login_not_required(
-    LoginView.as_view(
-        form_class=ThrottledAuthenticationForm,
-        template_name="access/login.html",
-        redirect_authenticated_user=True,
-        extra_context={"oidc_enabled": settings.OIDC_ENABLED, "page_title": "Logga in"},
-    )
-)
-logout_view = LogoutView.as_view(next_page=settings.LOGIN_URL)
+# Login and logout live with the sign-in methods (second factor, single sign-on).
+from egenkontroll.signin.sessions import login_view, logout_view  # noqa: F401
 
 REVIEW_DAYS = 30
 

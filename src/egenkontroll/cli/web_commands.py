@@ -167,6 +167,8 @@ def demo(
     # The demo's data is imported once and never again: no "last night's import did not run" banner.
     os.environ.setdefault("EGK_IMPORT_STALE_HOURS", "0")
     os.environ.setdefault("EGK_SECRET_KEY", _secret_file(base / "secret.key", 32).read_text())
+    # Synthetic data on this machine: the demo users sign in with a password only (docs/security.md#mfa).
+    os.environ.setdefault("EGK_MFA_REQUIRED", "0")
     if not os.environ.get("EGK_PSEUDONYM_KEY"):
         os.environ.setdefault("EGK_PSEUDONYM_KEY_FILE", str(_secret_file(base / "pseudonym.key", 32)))
     suffix = f"{scale}-seed{seed}" + (f"-x{size_factor:g}" if size_factor != 1.0 else "")

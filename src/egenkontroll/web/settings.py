@@ -127,22 +127,71 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = [o for o in envstr("EGK_CSRF_TRUSTED_ORIGINS").split(",") if o]
 
-# Optional single sign-on with the municipality's OpenID Connect provider (mozilla-django-oidc).
+# Sign-in (docs/security.md#sign-in): local accounts with a second factor, and optional single
+# sign-on with the municipality's OpenID Connect or SAML 2.0 identity provider. The sign-in URLs
+# always exist and answer 404 while their method is not configured (egenkontroll.signin).
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "egenkontroll.signin"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "django_otp.middleware.OTPMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("egenkontroll.access.middleware.LoginRequiredMiddleware") + 1,
+                  "egenkontroll.signin.middleware.SecondFactorRequiredMiddleware")
+# A local account whose roles reach person-level data (or administer users) must pass a second factor.
+EGK_MFA_REQUIRED = envbool("EGK_MFA_REQUIRED", True)
+EGK_MFA_ISSUER = envstr("EGK_MFA_ISSUER", "Egenkontroll")
+OTP_TOTP_ISSUER = EGK_MFA_ISSUER
+EGK_WEBAUTHN_RP_ID = envstr("EGK_WEBAUTHN_RP_ID")  # default: the host name of the request
+EGK_WEBAUTHN_ORIGIN = envstr("EGK_WEBAUTHN_ORIGIN")  # default: scheme and host of the request
+
+# Role mapping from the identity provider's groups (off: roles are granted in Egenkontroll only).
+EGK_SSO_ROLE_MAPPING = envbool("EGK_SSO_ROLE_MAPPING", False)
+EGK_SSO_GROUP_ROLES = envstr("EGK_SSO_GROUP_ROLES")
+
 OIDC_ENABLED = bool(envstr("EGK_OIDC_CLIENT_ID"))
+OIDC_RP_CLIENT_ID = envstr("EGK_OIDC_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = envstr("EGK_OIDC_CLIENT_SECRET")
+OIDC_RP_SIGN_ALGO = envstr("EGK_OIDC_SIGN_ALGO", "RS256")
+OIDC_OP_ISSUER = envstr("EGK_OIDC_ISSUER")
+OIDC_OP_AUTHORIZATION_ENDPOINT = envstr("EGK_OIDC_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = envstr("EGK_OIDC_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = envstr("EGK_OIDC_USER_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = envstr("EGK_OIDC_JWKS_ENDPOINT")
+OIDC_OP_END_SESSION_ENDPOINT = envstr("EGK_OIDC_END_SESSION_ENDPOINT")
+OIDC_RP_SCOPES = envstr("EGK_OIDC_SCOPES", "openid email profile")
+OIDC_CREATE_USER = envbool("EGK_OIDC_CREATE_USER", True)
+OIDC_USERNAME_CLAIM = envstr("EGK_OIDC_USERNAME_CLAIM", "preferred_username")
+OIDC_GROUPS_CLAIM = envstr("EGK_OIDC_GROUPS_CLAIM", "groups")
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the logout at the provider
+OIDC_TIMEOUT = 10
+LOGIN_REDIRECT_URL_FAILURE = "/login/?sso=misslyckades"
+
+SAML_IDP_METADATA_URL = envstr("EGK_SAML_IDP_METADATA_URL")
+SAML_IDP_METADATA_FILE = envstr("EGK_SAML_IDP_METADATA_FILE")
+SAML_ENABLED = bool(SAML_IDP_METADATA_URL or SAML_IDP_METADATA_FILE)
+SAML_IDP_ENTITY_ID = envstr("EGK_SAML_IDP_ENTITY_ID")  # required when the metadata names several IdPs
+SAML_SP_BASE_URL = envstr("EGK_SAML_BASE_URL").rstrip("/")
+SAML_SP_ENTITY_ID = envstr("EGK_SAML_ENTITY_ID")
+SAML_SP_KEY_FILE = envstr("EGK_SAML_KEY_FILE")
+SAML_SP_CERT_FILE = envstr("EGK_SAML_CERT_FILE")
+SAML_USERNAME_ATTRIBUTE = envstr("EGK_SAML_USERNAME_ATTRIBUTE", "uid")
+SAML_GROUPS_ATTRIBUTE = envstr("EGK_SAML_GROUPS_ATTRIBUTE", "groups")
+SAML_CREATE_UNKNOWN_USER = envbool("EGK_SAML_CREATE_USER", True)
+SAML_CONFIG_LOADER = "egenkontroll.signin.saml.sp_config"
+SAML_DJANGO_USER_MAIN_ATTRIBUTE = "username"
+SAML_ATTRIBUTE_MAPPING = {SAML_USERNAME_ATTRIBUTE: ("username",), "mail": ("email",)}
+SAML_SESSION_COOKIE_NAME = "egk_saml_session"
+# The IdP posts the assertion from another site: behind TLS the SAML cookie must be SameSite=None.
+SAML_SESSION_COOKIE_SAMESITE = "None" if envbool("EGK_HTTPS", False) else "Lax"
+SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+SAML_ACS_FAILURE_RESPONSE_FUNCTION = "egenkontroll.signin.saml.acs_failure"
+SAML_IGNORE_LOGOUT_ERRORS = True
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
+                  "djangosaml2.middleware.SamlSessionMiddleware")
 if OIDC_ENABLED:
-    INSTALLED_APPS.append("mozilla_django_oidc")
-    AUTHENTICATION_BACKENDS.insert(0, "egenkontroll.access.oidc.MunicipalOIDCBackend")
-    OIDC_RP_CLIENT_ID = envstr("EGK_OIDC_CLIENT_ID")
-    OIDC_RP_CLIENT_SECRET = envstr("EGK_OIDC_CLIENT_SECRET")
-    OIDC_RP_SIGN_ALGO = envstr("EGK_OIDC_SIGN_ALGO", "RS256")
-    OIDC_OP_AUTHORIZATION_ENDPOINT = envstr("EGK_OIDC_AUTHORIZATION_ENDPOINT")
-    OIDC_OP_TOKEN_ENDPOINT = envstr("EGK_OIDC_TOKEN_ENDPOINT")
-    OIDC_OP_USER_ENDPOINT = envstr("EGK_OIDC_USER_ENDPOINT")
-    OIDC_OP_JWKS_ENDPOINT = envstr("EGK_OIDC_JWKS_ENDPOINT")
-    OIDC_RP_SCOPES = envstr("EGK_OIDC_SCOPES", "openid email profile")
-    OIDC_CREATE_USER = envbool("EGK_OIDC_CREATE_USER", True)
-    OIDC_USERNAME_CLAIM = envstr("EGK_OIDC_USERNAME_CLAIM", "preferred_username")
-    LOGIN_REDIRECT_URL_FAILURE = LOGIN_URL
+    AUTHENTICATION_BACKENDS.insert(0, "egenkontroll.signin.oidc.MunicipalOIDCBackend")
+if SAML_ENABLED:
+    AUTHENTICATION_BACKENDS.insert(0, "egenkontroll.signin.saml.MunicipalSaml2Backend")
 
 # Every handler masks anything that looks like a personnummer (egenkontroll.access.logfilter)
 # and writes a 403/404 as one line, without a traceback;

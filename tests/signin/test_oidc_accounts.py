@@ -8,9 +8,6 @@ from django.contrib.auth import get_user_model
 from egenkontroll.access.models import RoleAssignment
 from egenkontroll.access.scoping import scope_for
 
-# Optional dependency (extra `oidc`); skipped with this reason where it is not installed.
-pytest.importorskip("mozilla_django_oidc", reason="mozilla-django-oidc is not installed")
-
 
 @pytest.fixture
 def backend(settings):
@@ -21,7 +18,7 @@ def backend(settings):
     settings.OIDC_RP_CLIENT_SECRET = "hemligt"
     settings.OIDC_RP_SIGN_ALGO = "RS256"
     settings.OIDC_USERNAME_CLAIM = "preferred_username"
-    from egenkontroll.access.oidc import MunicipalOIDCBackend
+    from egenkontroll.signin.oidc import MunicipalOIDCBackend
 
     return MunicipalOIDCBackend()
 
@@ -41,3 +38,9 @@ def test_users_are_matched_on_the_username_claim_not_on_email(db, backend):
     found = backend.filter_users_by_claims({"preferred_username": "bo.b", "email": "delad@kommun.example"})
     assert [u.username for u in found] == ["bo.b"]
     assert not backend.verify_claims({"email": "delad@kommun.example"})
+
+
+def test_a_local_account_with_a_password_is_never_signed_into_by_the_provider(db, backend):
+    get_user_model().objects.create_user("it-admin", password="ett-langt-eget-losenord")
+    assert not backend.verify_claims({"preferred_username": "it-admin"})
+    assert backend.verify_claims({"preferred_username": "ny.person"})
