@@ -60,7 +60,7 @@ def write_catalogue(tmp_path, mutate) -> str:
     [
         (lambda k: k[0].update(colour="red"), "anmalningar): okänt fält colour"),
         (lambda k: k[0].update(id="anmalningar_x"), "okänt id 'anmalningar_x'"),
-        (lambda k: k.pop(), "saknas: arenden_per_handlaggare"),
+        (lambda k: k.pop(), "saknas: markerade_skyldigheter"),
         (lambda k: k[0].update(unit="andel"), "kind 'count' passar inte unit 'andel'"),
         (lambda k: k[2]["numerator"].update(rule=["forhandsbedomning_15d"]), "fb_inom_14d_andel): numerator: okänt värde i rule"),
         (lambda k: k[0]["numerator"].update(period_field="due_date"), "period_field 'due_date' ska vara en av date"),
