@@ -14,14 +14,22 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.db import models
-from django.db.models import CharField, Count, F, Q, QuerySet, Value, When
+from django.db.models import CharField, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 
-from egenkontroll.cases.models import LEVEL_FIELDS, Case, Event, Obligation, OrgUnit, Person
+from egenkontroll.cases.models import LEVEL_FIELDS, Case, Event, Obligation, ObligationMark, OrgUnit, Person
 from egenkontroll.core.rules import load_catalogue
 
 # Work-list urgency on a day: overdue, soon due (within the rule's warning_days), later.
 URGENCIES = {"forsenad": "Försenad", "snart": "Snart förfallen", "kommande": "Kommande"}
+# How far back the default work list shows overdue obligations (days; None = all). Older ones
+# are the "tail": counted and one click away, never hidden silently.
+HORIZONS = {"30": 30, "90": 90, "365": 365, "alla": None}
+DEFAULT_HORIZON = "90"
+# "atgard": what can still be saved first — soon due (soonest first), then overdue (most
+# recently broken first), then later ones (soonest first).
+DEFAULT_SORT = "atgard"
 SORTS = {
+    "atgard": (),
     "frist": ("due_date", "case_id", "rule"),
     "-frist": ("-due_date", "case_id", "rule"),
     "regel": ("rule", "due_date", "case_id"),
@@ -73,21 +81,47 @@ def urgency(today: dt.date) -> models.Case:
     )
 
 
+def active_mark() -> Exists:
+    """Annotation: the obligation has an active mark that still matches it (core/marks.py)."""
+    return Exists(
+        ObligationMark.objects.filter(
+            active=True, case_id=OuterRef("case_id"), rule=OuterRef("rule"),
+            trigger_event_id=OuterRef("trigger_event_id"), trigger_date=OuterRef("trigger_date"),
+            due_date=OuterRef("due_date"),
+        )
+    )
+
+
 @dataclass(frozen=True)
 class WorkListFilter:
     unit_id: str | None = None
     caseworker_id: str | None = None
     rules: tuple[str, ...] = ()
     urgencies: tuple[str, ...] = ()
-    sort: str = "frist"
+    sort: str = DEFAULT_SORT
     include_closed: bool = False  # obligations of closed cases can no longer be acted on
+    horizon: str = DEFAULT_HORIZON  # a key of HORIZONS
+
+
+def _order(sort: str) -> list:
+    if sort != "atgard":
+        return list(SORTS.get(sort, SORTS["frist"]))
+    rank = models.Case(
+        When(urgency="snart", then=Value(0)), When(urgency="forsenad", then=Value(1)), default=Value(2),
+        output_field=IntegerField(),
+    )
+    soonest = models.Case(When(~Q(urgency="forsenad"), then=F("due_date")))
+    latest = models.Case(When(urgency="forsenad", then=F("due_date")))
+    return [rank.asc(), soonest.asc(), latest.desc(), "case_id", "rule"]
 
 
 def work_list(visible: QuerySet, today: dt.date, f: WorkListFilter) -> tuple[QuerySet, dict[str, int]]:
-    """Open obligations (already narrowed to what the user may see), filtered and sorted.
+    """Open, unmarked obligations (already narrowed to what the user may see), filtered and sorted.
 
-    Returns the rows (a values() queryset, lazily evaluated) and the count per urgency over
-    the same filters except the urgency filter itself (one aggregate query).
+    Returns the rows (a values() queryset, lazily evaluated) and, over the same filters except
+    the urgency filter itself, in one aggregate query: the count per urgency (overdue within the
+    horizon only), `aldre` (overdue before the horizon, not shown) and `markerade` (marked,
+    not shown).
     """
     qs = visible.filter(status="open")
     if not f.include_closed:
@@ -98,12 +132,20 @@ def work_list(visible: QuerySet, today: dt.date, f: WorkListFilter) -> tuple[Que
         qs = qs.filter(caseworker_id=f.caseworker_id)
     if f.rules:
         qs = qs.filter(rule__in=f.rules)
-    qs = qs.annotate(urgency=urgency(today))
-    counts = qs.aggregate(**{key: Count("id", filter=Q(urgency=key)) for key in URGENCIES})
+    qs = qs.annotate(urgency=urgency(today), marked=active_mark())
+    days = HORIZONS.get(f.horizon, HORIZONS[DEFAULT_HORIZON])
+    shown = Q(marked=False)
+    figures = {"markerade": Count("id", filter=Q(marked=True))}
+    if days is not None:
+        tail = Q(due_date__lt=today - dt.timedelta(days=days))
+        figures["aldre"] = Count("id", filter=shown & tail)
+        shown &= ~tail
+    counts = {"aldre": 0, **qs.aggregate(**{key: Count("id", filter=Q(urgency=key) & shown) for key in URGENCIES}, **figures)}
+    qs = qs.filter(shown)
     if f.urgencies:
         qs = qs.filter(urgency__in=f.urgencies)
-    rows = qs.order_by(*SORTS.get(f.sort, SORTS["frist"])).values(
-        "case_id", "rule", "trigger_date", "due_date", "urgency", "extended",
+    rows = qs.order_by(*_order(f.sort)).values(
+        "case_id", "rule", "trigger_event_id", "trigger_date", "due_date", "urgency", "extended",
         "unit_id", "caseworker_id",
         unit_name=F("unit__name"), caseworker_name=F("caseworker__name"),
     )

@@ -97,6 +97,7 @@ def nav(request, current: str) -> list[dict]:
     items = []
     if scope.person_level:
         items.append(("arbetslista", "Arbetslista"))
+        items.append(("datakvalitet", "Datakvalitet"))
     if scope.has_figures:
         items += [("oversikt", "Översikt"), ("flode", "Flöde"), ("handlaggare", "Handläggare"), ("nyckeltal", "Nyckeltal")]
     links = [
