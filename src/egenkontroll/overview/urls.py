@@ -3,7 +3,15 @@
 from django.urls import path
 
 from egenkontroll.overview.views import (
-    arbetslista, arende, datakvalitet, flode, handlaggare, markera, nyckeltal, oversikt, start,
+    arbetslista,
+    arende,
+    datakvalitet,
+    flode,
+    handlaggare,
+    markera,
+    nyckeltal,
+    oversikt,
+    start,
 )
 
 app_name = "overview"

@@ -21,8 +21,8 @@ from django.urls import reverse
 from egenkontroll.access.scoping import person_level, record_cases, request_scope
 from egenkontroll.cases.models import Caseworker, Obligation, OrgUnit
 from egenkontroll.overview import periods
-from egenkontroll.overview.periods import query_string
 from egenkontroll.overview.marking import marking_right
+from egenkontroll.overview.periods import query_string
 from egenkontroll.overview.queries import (
     DEFAULT_HORIZON,
     DEFAULT_SORT,
