@@ -19,7 +19,7 @@ PAGES = {
     "/oversikt/?enhet=G2": ("/oversikt/ladda-ner/", ["nyckeltal", "underlag"]),
     "/oversikt/underlag/?nyckeltal=oppna_arenden&enhet=E": ("/oversikt/underlag/ladda-ner/", ["arenden"]),
     "/arbetslista/": ("/arbetslista/ladda-ner/", ["frister"]),
-    "/arende/C3/": ("/arende/C3/ladda-ner/", ["handelser", "frister"]),
+    "/arende/C3/": ("/arende/C3/ladda-ner/", ["frister", "handelser", "avslutade"]),
     "/flode/": ("/flode/ladda-ner/", ["flode", "ko", "inflode"]),
     "/handlaggare/": ("/handlaggare/ladda-ner/", ["handlaggare", "grupper", "fordelning", "personalrorlighet"]),
     "/nyckeltal/": ("/nyckeltal/ladda-ner/", ["katalog"]),

@@ -145,8 +145,9 @@ def items(snap: Snapshot, kpi: kpis.Kpi, part: str, period: Period, node_type: s
     (kpis.ITEM_COLUMNS), so the row count equals the figure's numerator/denominator. The whole
     tree's items are computed once per figure, part and period, and kept (snapshot).
     """
+    _, marks = snap.marked_obligations(period.as_of)
     everyone = snap.frame(
-        "items", (kpi.id, part, period.start, period.end, period.as_of), lambda: all_items(snap, kpi, part, period)
+        "items", (kpi.id, part, period.start, period.end, period.as_of, marks), lambda: all_items(snap, kpi, part, period)
     )
     if node_type == "caseworker":
         return everyone.filter(pl.col("caseworker_id") == node_id)
@@ -158,8 +159,9 @@ def all_items(snap: Snapshot, kpi: kpis.Kpi, part: str, period: Period) -> pl.Da
     if part == "den" and kpi.denominator is None:
         return pl.DataFrame(schema=kpis.ITEM_COLUMNS)
     ev = snap.evaluation(period.as_of)
+    obligations, _ = snap.marked_obligations(period.as_of)
     return kpis.items(
-        snap.events, ev.obligations, snap.org_units, snap.caseworkers, kpi.id, period.start, period.end, period.as_of,
+        snap.events, obligations, snap.org_units, snap.caseworkers, kpi.id, period.start, period.end, period.as_of,
         part="numerator" if part == "num" else "denominator", catalogue=snap.catalogue, links=ev.links,
     )
 

@@ -16,7 +16,16 @@ from functools import lru_cache
 from django.db import models
 from django.db.models import CharField, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 
-from egenkontroll.cases.models import LEVEL_FIELDS, Case, Event, Obligation, ObligationMark, OrgUnit, Person
+from egenkontroll.cases.models import (
+    LEVEL_FIELDS,
+    Case,
+    Event,
+    Obligation,
+    ObligationMark,
+    ObligationMarkEvent,
+    OrgUnit,
+    Person,
+)
 from egenkontroll.core.rules import load_catalogue
 
 # Work-list urgency on a day: overdue, soon due (within the rule's warning_days), later.
@@ -168,11 +177,16 @@ def case_timeline(case: Case, today: dt.date) -> tuple[Person | None, list[dict]
         .with_current_status(today)
         .order_by("due_date", "rule", "trigger_date")
         .values(
-            "rule", "trigger_date", "due_date", "fulfilled_date", "current_status", "extended", "days_late",
-            unit_name=F("unit__name"), caseworker_name=F("caseworker__name"),
+            "rule", "trigger_event_id", "trigger_date", "due_date", "fulfilled_date", "current_status", "extended",
+            "days_late", "unit_id", "caseworker_id", unit_name=F("unit__name"), caseworker_name=F("caseworker__name"),
         )
     )
     return person, events, obligations
+
+
+def case_marks(case_id: str) -> list[ObligationMarkEvent]:
+    """Every step of every mark on the case's obligations, oldest first, with its mark (one query)."""
+    return list(ObligationMarkEvent.objects.filter(mark__case_id=case_id).select_related("mark").order_by("at", "id"))
 
 
 def age_on(person: Person | None, day: dt.date) -> int | None:
