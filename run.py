@@ -53,20 +53,28 @@ def ensure_venv() -> None:
     stamp.write_text(digest)
 
 
-def ensure_chromium() -> None:
-    """Browser tests drive Debian's Chromium; never a downloaded browser build."""
-    if CHROMIUM.exists():
-        return
-    if shutil.which("apt-get") and os.geteuid() == 0:
-        say("installing Debian's chromium for the browser tests")
+# What the tests drive from Debian's packages, never a downloaded build: program → package.
+DEBIAN_TOOLS = {
+    CHROMIUM: "chromium",
+    Path("/usr/sbin/nginx"): "nginx",
+    Path("/usr/bin/pdftotext"): "poppler-utils",  # the report tests read PDFs as laid out
+}
+
+
+def ensure_debian_tools() -> None:
+    """Browser tests drive Debian's Chromium, deployment tests its nginx, PDF tests its poppler; as root."""
+    missing = [package for program, package in DEBIAN_TOOLS.items() if not program.exists()]
+    if missing and shutil.which("apt-get") and os.geteuid() == 0:
+        say(f"installing Debian's {', '.join(missing)} for the tests")
         subprocess.run(["apt-get", "update", "-qq"], check=False)  # noqa: S607
         subprocess.run(  # noqa: S603
-            ["apt-get", "install", "-y", "-qq", "chromium"],  # noqa: S607
+            ["apt-get", "install", "-y", "-qq", *missing],  # noqa: S607
             check=False,
             env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
         )
-    if not CHROMIUM.exists():
-        say("chromium is not installed: browser tests will be skipped with a reason (failed under CI=true)")
+    for program, package in DEBIAN_TOOLS.items():
+        if not program.exists():
+            say(f"{package} is not installed: its tests will be skipped with a reason (failed under CI=true)")
 
 
 def postgres_reachable() -> bool:
@@ -99,7 +107,7 @@ def ensure_postgres() -> bool:
 
 def cmd_test(extra: list[str]) -> None:
     ensure_venv()
-    ensure_chromium()
+    ensure_debian_tools()
     sh(BIN / "ruff", "check", "src", "tests", "bench", "run.py")
     say("pass 1: the whole suite on SQLite")
     env = {**os.environ}

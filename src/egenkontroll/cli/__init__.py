@@ -9,6 +9,7 @@ from egenkontroll.cli import (  # noqa: F401  (each import registers its command
     core_commands,
     db_commands,
     kpi_commands,
+    ops_commands,
     planning_commands,
     synth_commands,
     web_commands,
