@@ -191,6 +191,13 @@ def test_the_mark_is_counted_separately_in_the_figures(city):
     assert (by_node["G1"], by_node["E"], by_node["anna"], by_node["G2"]) == (1, 1, 1, 0)
 
 
+def test_the_cases_behind_the_marked_figure(city):
+    city("anna").post(mark_url("C9", "forhandsbedomning_14d", "c9a"), {"kind": "ej_tillamplig", "reason": REASON})
+    response = city("chef").get("/oversikt/underlag/?nyckeltal=markerade_skyldigheter&enhet=E")
+    (row,) = response.context["tables"][0].rows
+    assert (row["case_id"], row["status"]) == ("C9", "Markerad (registreringsfel eller ej tillämplig)")
+
+
 # ------------------------------------------------------------------ a later import
 
 

@@ -55,6 +55,7 @@ STATUSES = {
     "overdue": "Försenad",
     "void": "Bortfallen",
     "open": "Öppen",
+    "marked": "Markerad (registreringsfel eller ej tillämplig)",
 }
 GENDERS = {"F": "Flicka", "M": "Pojke", "X": "Annat", "U": "Okänt"}
 
