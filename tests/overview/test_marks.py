@@ -191,6 +191,15 @@ def test_the_mark_is_counted_separately_in_the_figures(city):
     assert (by_node["G1"], by_node["E"], by_node["anna"], by_node["G2"]) == (1, 1, 1, 0)
 
 
+def test_the_command_line_figures_from_the_database_apply_the_marks(city):
+    from egenkontroll.cli.kpi_commands import kpi_inputs
+
+    city("anna").post(mark_url("C9", "forhandsbedomning_14d", "c9a"), {"kind": "ej_tillamplig", "reason": REASON})
+    obligations = kpi_inputs(None, M.TODAY, "default").obligations
+    marked = obligations.filter(obligations["status"] == "marked")
+    assert list(zip(marked["case_id"], marked["rule"], strict=True)) == [("C9", "forhandsbedomning_14d")]
+
+
 def test_the_cases_behind_the_marked_figure(city):
     city("anna").post(mark_url("C9", "forhandsbedomning_14d", "c9a"), {"kind": "ej_tillamplig", "reason": REASON})
     response = city("chef").get("/oversikt/underlag/?nyckeltal=markerade_skyldigheter&enhet=E")
