@@ -75,6 +75,21 @@ def test_the_default_view_counts_the_long_overdue_tail_one_click_away(city):
     assert counts(tail)["forsenad"] == 4 and tail.context["older"] == 0
 
 
+def test_a_page_of_the_default_order_can_span_its_segments(city):
+    from egenkontroll.cases.models import Obligation
+    from egenkontroll.overview.queries import WorkListFilter, work_list
+
+    rows, counts = work_list(Obligation.objects.filter(caseworker_id="anna"), M.TODAY, WorkListFilter())
+    assert (counts["snart"], counts["forsenad"], counts["kommande"]) == (2, 1, 2)
+    middle = [(r["case_id"], r["rule"], r["urgency"]) for r in rows[1:4]]
+    assert middle == [
+        ("C5", "forhandsbedomning_14d", "snart"),
+        ("C4", "skyddsbedomning_1d", "forsenad"),
+        ("C4", "forhandsbedomning_10ad", "kommande"),
+    ]
+    assert [r["case_id"] for r in rows[4:100]] == ["C4"] and rows[5:9] == []
+
+
 def test_the_horizon_is_chosen_in_the_query_string(city):
     client = city("anna")
     year = client.get("/arbetslista/?forfallna=365")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.db import models
-from django.db.models import CharField, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 
 from egenkontroll.cases.models import (
     LEVEL_FIELDS,
@@ -38,7 +38,7 @@ DEFAULT_HORIZON = "90"
 # recently broken first), then later ones (soonest first).
 DEFAULT_SORT = "atgard"
 SORTS = {
-    "atgard": (),
+    "atgard": (),  # ACTION_SEGMENTS
     "frist": ("due_date", "case_id", "rule"),
     "-frist": ("-due_date", "case_id", "rule"),
     "regel": ("rule", "due_date", "case_id"),
@@ -112,16 +112,33 @@ class WorkListFilter:
     horizon: str = DEFAULT_HORIZON  # a key of HORIZONS
 
 
-def _order(sort: str) -> list:
-    if sort != "atgard":
-        return list(SORTS.get(sort, SORTS["frist"]))
-    rank = models.Case(
-        When(urgency="snart", then=Value(0)), When(urgency="forsenad", then=Value(1)), default=Value(2),
-        output_field=IntegerField(),
-    )
-    soonest = models.Case(When(~Q(urgency="forsenad"), then=F("due_date")))
-    latest = models.Case(When(urgency="forsenad", then=F("due_date")))
-    return [rank.asc(), soonest.asc(), latest.desc(), "case_id", "rule"]
+# The `atgard` order as segments, each an index range read in due-date order: soon due, then
+# overdue (most recently broken first), then later. One ORDER BY over a CASE would make the
+# database join and sort every open obligation of the scope before the first page.
+ACTION_SEGMENTS = (("snart", "due_date"), ("forsenad", "-due_date"), ("kommande", "due_date"))
+
+
+class SegmentedRows:
+    """The rows in `atgard` order, sliced like a queryset: each segment is queried only for its
+    part of the slice (sizes from the urgency counts, so no extra COUNT)."""
+
+    def __init__(self, qs: QuerySet, today: dt.date, sizes: dict[str, int], values: dict):
+        self.segments = []
+        for key, order in ACTION_SEGMENTS:
+            part = qs.filter(urgency=key)
+            part = part.filter(due_date__lt=today) if key == "forsenad" else part.filter(due_date__gte=today)
+            self.segments.append((sizes.get(key, 0), part.order_by(order, "case_id", "rule").values(*values["fields"], **values["named"])))
+
+    def __getitem__(self, wanted: slice) -> list[dict]:
+        start, stop = wanted.start or 0, wanted.stop
+        out: list[dict] = []
+        offset = 0
+        for size, rows in self.segments:
+            lo, hi = max(start - offset, 0), size if stop is None else min(stop - offset, size)
+            if lo < hi:
+                out += list(rows[lo:hi])
+            offset += size
+        return out
 
 
 def work_list(visible: QuerySet, today: dt.date, f: WorkListFilter) -> tuple[QuerySet, dict[str, int]]:
@@ -153,11 +170,15 @@ def work_list(visible: QuerySet, today: dt.date, f: WorkListFilter) -> tuple[Que
     qs = qs.filter(shown)
     if f.urgencies:
         qs = qs.filter(urgency__in=f.urgencies)
-    rows = qs.order_by(*_order(f.sort)).values(
-        "case_id", "rule", "trigger_event_id", "trigger_date", "due_date", "urgency", "extended",
-        "unit_id", "caseworker_id",
-        unit_name=F("unit__name"), caseworker_name=F("caseworker__name"),
-    )
+    values = {
+        "fields": ("case_id", "rule", "trigger_event_id", "trigger_date", "due_date", "urgency", "extended",
+                   "unit_id", "caseworker_id"),
+        "named": {"unit_name": F("unit__name"), "caseworker_name": F("caseworker__name")},
+    }
+    if f.sort == "atgard":
+        sizes = {key: counts[key] for key in URGENCIES if not f.urgencies or key in f.urgencies}
+        return SegmentedRows(qs, today, sizes, values), counts
+    rows = qs.order_by(*SORTS.get(f.sort, SORTS["frist"])).values(*values["fields"], **values["named"])
     return rows, counts
 
 
