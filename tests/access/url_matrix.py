@@ -118,6 +118,16 @@ URLS: dict[str, Entry] = {
         expect(FIGURES), kwargs={"kpi_id": "anmalningar", "table": "trend", "fmt": "csv"}
     ),
     "overview:arbetslista_export": Entry(expect(PERSON_LEVEL), kwargs={"table": "frister", "fmt": "xlsx"}),
+    # marking an obligation of bo's case C3 in G1 (the confirmation page; POST marks): those
+    # responsible — arbetsledare of G1, enhetschef of E1 (and bo himself) — may; the
+    # verksamhetscontroller of A1 sees the case but does not mark (403); anna and A2's head: 404
+    "overview:markera": Entry(
+        expect(("arbetsledare", "enhetschef"), handlaggare=404, avdelningschef=404),
+        kwargs={"case_id": "C3", "rule": "skyddsbedomning", "trigger_event_id": "EC3"},
+    ),
+    # Datakvalitet: the marks of the user's person-level scope, and its download
+    "overview:datakvalitet": Entry(expect(PERSON_LEVEL)),
+    "overview:datakvalitet_export": Entry(expect(PERSON_LEVEL), kwargs={"table": "markeringar", "fmt": "csv"}),
     # the cases behind a number of group G1: outside department A2 (404), person level only (403)
     "overview:underlag": Entry(expect(PERSON_LEVEL, avdelningschef=404), query="?nyckeltal=anmalningar&enhet=G1"),
     "overview:underlag_export": Entry(

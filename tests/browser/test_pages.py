@@ -19,6 +19,8 @@ PAGES = [
     "/oversikt/underlag/?nyckeltal=oppna_arenden&enhet=E",
     "/arbetslista/",
     "/arende/C3/",
+    "/arende/C4/markera/skyddsbedomning_1d/c4a/",
+    "/datakvalitet/",
     "/flode/",
     "/handlaggare/",
     "/nyckeltal/",
@@ -73,6 +75,38 @@ def test_work_list_filters_and_download(page):
     assert text.count("\n") == 3
 
 
+def test_marking_an_obligation_from_the_work_list(page):
+    log_in(page, "anna")
+    rows = page.locator("#tabell-frister tbody tr")
+    assert rows.count() == 5
+    skydd = rows.filter(has_text="Skyddsbedömning")
+    skydd.get_by_role("link", name="Markera…").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_role("heading", level=1).inner_text() == "Markera skyldighet"
+    assert "tas bort från arbetslistan" in page.inner_text("main")
+    # Sent without a reason: the form says what is missing and nothing is marked.
+    page.get_by_label("Registreringsfel").check()
+    page.get_by_role("button", name="Markera skyldigheten").click()
+    page.wait_for_load_state("networkidle")
+    assert "Skriv en motivering." in page.get_by_role("alert").inner_text()
+    page.get_by_label("Registreringsfel").check()
+    page.get_by_label("Motivering").fill("Bedömd samma dag, registrerad i fel ärende.")
+    page.get_by_role("button", name="Markera skyldigheten").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/arbetslista/")
+    assert "är markerad som registreringsfel" in page.get_by_role("status").inner_text()
+    assert rows.count() == 4
+    assert rows.filter(has_text="Skyddsbedömning").count() == 0
+    page.get_by_role("link", name="1 markerade som registreringsfel eller ej tillämpliga").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_role("heading", level=1).inner_text() == "Datakvalitet"
+    marked = page.locator("#tabell-markeringar tbody tr")
+    assert marked.count() == 1
+    assert "anna (handläggare)" in marked.first.inner_text()
+    assert "registrerad i fel ärende" in marked.first.inner_text()
+    assert page.errors == []
+
+
 def test_keyboard_reaches_the_content_through_the_skip_link(page):
     log_in(page, "chef")
     page.goto(page.base + "/oversikt/")
@@ -110,7 +144,7 @@ def test_no_serious_accessibility_violations(browser, live_server, city, axe_scr
     log_in(page, user)
     found = {}
     pages = ["/login/"] if user == "namnd" else []
-    pages += [p for p in PAGES if user != "namnd" or not p.startswith(("/arbetslista", "/arende", "/oversikt/underlag", "/oversikt/?handlaggare"))]
+    pages += [p for p in PAGES if user != "namnd" or not p.startswith(("/arbetslista", "/arende", "/datakvalitet", "/oversikt/underlag", "/oversikt/?handlaggare"))]
     for path in pages:
         if path == "/login/":
             continue

@@ -27,15 +27,16 @@ def test_a_caseworker_lands_on_their_own_work_list(login):
     # C4: protection assessment overdue since 03-06, both assessments due 03-19 (later);
     # C5: both assessments due 03-11, within their 3 and 2 warning days. C2 is fulfilled.
     assert counts(response) == {"forsenad": 1, "snart": 2, "kommande": 2}
+    # What can still be saved first: soon due, then overdue (most recently broken first), then later.
     assert rows(response) == [
-        ("C4", "Skyddsbedömning genast (samma eller nästa dag)", "Försenad"),
         ("C5", "Förhandsbedömning inom 10 arbetsdagar", "Snart förfallen"),
         ("C5", "Förhandsbedömning inom 14 dagar", "Snart förfallen"),
+        ("C4", "Skyddsbedömning genast (samma eller nästa dag)", "Försenad"),
         ("C4", "Förhandsbedömning inom 10 arbetsdagar", "Kommande"),
         ("C4", "Förhandsbedömning inom 14 dagar", "Kommande"),
     ]
-    first = response.context["tables"][0].rows[0]
-    assert first["days_left"] == -4  # due 03-06, today 03-10
+    overdue = response.context["tables"][0].rows[2]
+    assert overdue["days_left"] == -4  # due 03-06, today 03-10
     log = AccessLog.objects.filter(page="arbetslista").latest("id")
     assert (log.action, sorted(json.loads(log.case_ids))) == ("list", ["C4", "C5"])
 
@@ -98,9 +99,10 @@ def test_pages_of_a_long_list(login, monkeypatch):
 
 
 def test_query_count_is_bounded(login, django_assert_max_num_queries):
-    """Four queries for the page (urgency counts, one page of rows, unit and caseworker choices)
-    whatever the number of rows; the rest is session, user, roles, the hash-chained access log and
-    the two of the page frame's data freshness ("Data t.o.m.", cases/status.py)."""
+    """Six queries for the page (urgency counts, one page of rows, unit and caseworker choices, the
+    user's marking grants and their units) whatever the number of rows; the rest is session, user,
+    roles, the hash-chained access log and the two of the page frame's data freshness ("Data t.o.m.",
+    cases/status.py)."""
     client = login("chef")
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(21):
         assert client.get("/arbetslista/?enhet=E&regel=utredning_4m").status_code == 200

@@ -15,13 +15,16 @@ pytestmark = pytest.mark.django_db
 def test_case_timeline_with_events_and_deadlines(login):
     response = login("bo").get("/arende/C3/")
     assert response.status_code == 200
-    events, obligations = response.context["tables"]
+    open_obligations, events, done = response.context["tables"]
+    # Open obligations come first, then the events, then what is fulfilled or void.
+    assert [t.id for t in response.context["tables"]] == ["frister", "handelser", "avslutade"]
+    assert {r["status"] for r in open_obligations.rows} <= {"Pågående", "Försenad"}
     assert [r["event"] for r in events.rows] == [
         "Anmälan", "Skyddsbedömning", "Förhandsbedömning", "Utredning inledd", "Utredning avslutad",
         "Insats påbörjad", "Vårdplan", "Genomförandeplan", "Besök hos placerat barn",
     ]
     assert events.rows[5]["detail"] == "Familjehem, SoL"
-    by_rule = {(r["rule"], r["due_date"].isoformat()): r["status"] for r in obligations.rows}
+    by_rule = {(r["rule"], r["due_date"].isoformat()): r["status"] for r in [*open_obligations.rows, *done.rows]}
     # The investigation 10-08 → 01-20 was due 2026-02-09 (02-08 a Sunday, 1930:173).
     assert by_rule[("Utredning avslutad inom fyra månader", "2026-02-09")] == "Uppfylld i tid"
     # Visits every three months: 01-26 → due 04-26, done 02-20; the next is due 05-20.
@@ -42,7 +45,7 @@ def test_no_personnummer_anywhere_on_the_page(login):
 
 def test_an_overdue_deadline_counts_days_late_to_today(login):
     response = login("anna").get("/arende/C4/")
-    rows = {r["rule"]: r for r in response.context["tables"][1].rows}
+    rows = {r["rule"]: r for r in response.context["tables"][0].rows}
     skydd = rows["Skyddsbedömning genast (samma eller nästa dag)"]
     assert (skydd["status"], skydd["days_late"]) == ("Försenad", 4)
     assert response.context["overdue_count"] == 1
@@ -62,10 +65,11 @@ def test_viewing_a_case_is_logged(login):
 
 
 def test_query_count_is_bounded(login, django_assert_max_num_queries):
-    """Six queries for the case (scope, person, events, obligations, unit and caseworker names)
-    however long its history; the rest is session, user, roles and the access log."""
+    """Nine queries for the case (scope, person, events, obligations, unit and caseworker names,
+    the marks' history, the user's marking grants and their units) however long its history; the
+    rest is session, user, roles and the access log."""
     client = login("chef")
-    with django_assert_max_num_queries(21):  # +2: the page frame's data freshness (cases/status.py)
+    with django_assert_max_num_queries(24):  # +2: the page frame's data freshness (cases/status.py)
         assert client.get("/arende/C3/").status_code == 200
 
 
@@ -75,8 +79,8 @@ def test_each_deadline_shows_the_paragraph_in_force_on_its_trigger_date(login):
 
     from egenkontroll.overview.queries import reference_shown
 
-    obligations = login("bo").get("/arende/C3/").context["tables"][1]
-    by_rule = {r["rule"]: r["reference"] for r in obligations.rows}
+    tables = login("bo").get("/arende/C3/").context["tables"]
+    by_rule = {r["rule"]: r["reference"] for t in tables for r in t.rows if "reference" in r}
     assert by_rule["Utredning avslutad inom fyra månader"].startswith("Socialtjänstlagen (2025:400) 20 kap. 3 §")
     assert "ej verifierad" not in by_rule["Utredning avslutad inom fyra månader"]
     # the day before the new act: the old paragraph, said plainly to be unverified

@@ -38,6 +38,22 @@ class PersonSearchForm(forms.Form):
     )
 
 
+class CaseSearchForm(forms.Form):
+    arende = forms.CharField(
+        label="Ärendenummer",
+        max_length=128,
+        help_text="Hela numret eller dess början, som i verksamhetssystemet. Sökningen loggas.",
+        error_messages={"max_length": "Ärendenumret får vara högst 128 tecken.", "required": "Skriv ett ärendenummer."},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def clean_arende(self):
+        value = self.cleaned_data["arende"].strip()
+        if not value:
+            raise forms.ValidationError("Skriv ett ärendenummer.")
+        return value
+
+
 class NewUserForm(forms.Form):
     username = forms.CharField(label="Användarnamn", max_length=150)
     first_name = forms.CharField(label="Förnamn", max_length=150, required=False)

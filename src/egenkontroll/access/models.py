@@ -37,7 +37,7 @@ ROLE_LABELS = {
     "admin": "Administratör (användare och inställningar)",
 }
 
-ACTIONS = ("view", "list", "export", "search", "denied", "admin")
+ACTIONS = ("view", "list", "export", "search", "denied", "admin", "mark")
 ACTION_LABELS = {
     "view": "visade",
     "list": "listade",
@@ -45,6 +45,7 @@ ACTION_LABELS = {
     "search": "sökte",
     "denied": "nekades",
     "admin": "administrerade",
+    "mark": "markerade",
 }
 
 

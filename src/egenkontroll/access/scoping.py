@@ -297,7 +297,8 @@ def person_level(page: str, action: str | None = None):
     """A view showing person-level data: 403 without person-level access; logs what was shown.
 
     The action is `view` when the URL has a `case_id`, `list` otherwise (or as given, e.g.
-    `export`). The cases logged are `record_cases(...)` plus the URL's case_id. A 404 or 403
+    `export`; a view that changed something sets `request.egk_action`, e.g. `mark`, and may say
+    what in `request.egk_detail`). The cases logged are `record_cases(...)` plus the URL's case_id. A 404 or 403
     raised by the view for a case id is logged as a denied attempt.
     """
 
@@ -313,12 +314,13 @@ def person_level(page: str, action: str | None = None):
             try:
                 response = view(request, *args, **kwargs)
             except (Http404, PermissionDenied):
-                if url_case:
+                if url_case and not getattr(request, "egk_denied_logged", False):
                     _denied(request, page, url_case, "ärendet finns inte i användarens behörighet")
                 raise
             if response.status_code < 400:
                 cases = [*url_case, *getattr(request, "egk_case_ids", [])]
-                log_access(request, action=action or ("view" if url_case else "list"), case_ids=cases, page=page)
+                done = getattr(request, "egk_action", None) or action or ("view" if url_case else "list")
+                log_access(request, action=done, case_ids=cases, page=page, detail=getattr(request, "egk_detail", ""))
             return response
 
         wrapped.egk_access = ("person_level", page)

@@ -25,7 +25,7 @@ import polars as pl
 from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
-from egenkontroll.cases import derive, profiles, rejects
+from egenkontroll.cases import derive, marks, profiles, rejects
 from egenkontroll.cases.bulk import execute, read_frame, temp_keys, write_frame
 from egenkontroll.cases.checks import CheckError, run_checks
 from egenkontroll.cases.models import ImportRun
@@ -86,6 +86,7 @@ class ImportSummary:
     rejected_caseworkers: int = 0
     affected_cases: int = 0
     obligations: int = 0
+    marks_lapsed: int = 0  # marks on obligations the new data contradicts (cases/marks.py)
     checks: dict[str, int] = field(default_factory=dict)
     run_id: int | None = None
     status: str = "ok"
@@ -257,6 +258,7 @@ def _store(
         write_frame(using, "cases_caseworker", caseworkers, conflict="caseworker_id")
         _write_events(using, new, changed, record.pk, _count(using, "cases_event"), reporter)
         link_rejects, summary.obligations = _recompute_cases(using, kept, new, changed, reporter)
+        summary.marks_lapsed = marks.lapse_contradicted(using, affected.to_list(), record.pk)
         summary.link_rejected = rejects.distinct_rows(link_rejects, "events.csv", by="event_id")
         refused = pl.concat([refused, rejects.staged(link_rejects, "link")])
         reporter.phase("Datakontroller")

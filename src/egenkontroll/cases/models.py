@@ -309,3 +309,83 @@ class EventRevision(models.Model):
 
     def __str__(self) -> str:
         return self.event_id
+
+
+class MarkHistoryError(RuntimeError):
+    """Raised when code tries to change or remove a row of a mark's history."""
+
+
+class ObligationMark(models.Model):
+    """Staff's mark on an obligation: registreringsfel or ej tillämplig (core/marks.py).
+
+    One row per obligation identity (case_id, rule, trigger_event_id), which survives
+    re-imports (obligation rows are rewritten, their ids are not stable). The row holds the
+    current state; every change is also a row of `ObligationMarkEvent` (append-only), so the
+    history of a mark — who marked, why, and when an import made it lapse — is never lost.
+    `unit_id`/`caseworker_id` are the obligation's when it was marked, for scoping.
+    """
+
+    KINDS = (("registreringsfel", "Registreringsfel"), ("ej_tillamplig", "Ej tillämplig"))
+
+    case_id = models.CharField(max_length=ID, db_index=True)
+    rule = models.CharField(max_length=64)
+    trigger_event_id = models.CharField(max_length=ID)
+    trigger_date = models.DateField()
+    due_date = models.DateField()
+    kind = models.CharField(max_length=24, choices=KINDS)
+    reason = models.TextField()
+    active = models.BooleanField(default=True)
+    unit_id = models.CharField(max_length=ID, null=True, blank=True, db_index=True)
+    caseworker_id = models.CharField(max_length=ID, null=True, blank=True)
+    marked_by_user_id = models.BigIntegerField(null=True, blank=True)
+    marked_by = models.CharField(max_length=150)
+    marked_role = models.CharField(max_length=32)
+    marked_at = models.DateTimeField()
+    lapsed_at = models.DateTimeField(null=True, blank=True)
+    lapse_reason = models.TextField(blank=True, default="")
+
+    class Meta:
+        verbose_name = "markerad skyldighet"
+        verbose_name_plural = "markerade skyldigheter"
+        constraints = [
+            models.UniqueConstraint(fields=["case_id", "rule", "trigger_event_id"], name="mark_unique_obligation"),
+        ]
+        indexes = [models.Index(fields=["active", "case_id"], name="mark_active_case")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.case_id} {self.rule}"
+
+
+class ObligationMarkEvent(models.Model):
+    """One step in a mark's history (append-only): marked, or lapsed after an import."""
+
+    ACTIONS = (("markerad", "Markerad"), ("upphavd", "Upphävd efter import"))
+
+    mark = models.ForeignKey(ObligationMark, on_delete=models.PROTECT, related_name="history")
+    action = models.CharField(max_length=16, choices=ACTIONS)
+    kind = models.CharField(max_length=24)
+    reason = models.TextField(blank=True, default="")
+    trigger_date = models.DateField()
+    due_date = models.DateField()
+    at = models.DateTimeField()
+    user_id = models.BigIntegerField(null=True, blank=True)
+    username = models.CharField(max_length=150, blank=True, default="")
+    role = models.CharField(max_length=32, blank=True, default="")
+    import_run_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "händelse för markering"
+        verbose_name_plural = "händelser för markeringar"
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.mark_id} {self.action} {self.at:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise MarkHistoryError("en markerings historik kan inte ändras")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise MarkHistoryError("en markerings historik kan inte raderas")

@@ -172,6 +172,8 @@ def print_summary(summary, rejects: Path | None) -> None:
     }
     lines += [f"  {label:<22} {n:>9}" for label, n in extra.items() if n]
     lines.append(f"Skyldigheter omräknade för {summary.affected_cases} ärenden: {summary.obligations}")
+    if summary.marks_lapsed:
+        lines.append(f"Markeringar som importen upphävde: {summary.marks_lapsed} (se sidan Datakvalitet)")
     if summary.all_rejected:
         lines.append(f"Avvisade rader finns i {rejects}" if rejects else "Avvisade rader: ange --rejects FIL för en lista")
     if summary.loss_line:

@@ -42,7 +42,14 @@ def kpi_inputs(data: Path | None, as_of: dt.date, db: str | None = None) -> KpiI
     events, org_units, caseworkers, rejects = load_source(data, db)
     evaluation = evaluate(events, as_of)
     write_rejects(pl.concat([rejects, evaluation.rejects]), None)
-    return KpiInputs(events, evaluation.obligations, org_units, caseworkers, evaluation.links)
+    obligations = evaluation.obligations
+    if db is not None:  # staff's marks live in the database, as on the web pages (core/marks.py)
+        from egenkontroll.cases.marks import active_marks
+        from egenkontroll.cases.store import connect
+        from egenkontroll.core.marks import apply_marks
+
+        obligations = apply_marks(obligations, active_marks(connect(db) if "://" in db else db))
+    return KpiInputs(events, obligations, org_units, caseworkers, evaluation.links)
 
 
 def subtree_rows(figures: pl.DataFrame, unit: str) -> pl.DataFrame:

@@ -55,7 +55,7 @@ KPI_IDS = (
     "anmalningar", "aktualiseringar", "anmalan_inledd_andel", "fb_inom_14d_andel", "fb_inom_10ad_andel", "fb_dagar_median",
     "fb_forsenade", "utr_inom_4m_andel", "utr_forlangning_andel", "utr_dagar_median", "utr_forsenade",
     "overvagande_i_tid_andel", "besok_i_tid_andel", "placerade_barn", "oppna_arenden",
-    "arenden_per_handlaggare",
+    "arenden_per_handlaggare", "markerade_skyldigheter",
 )
 # The contract rule ids of shared/spec/rules.md that a selection may name.
 RULE_IDS = (

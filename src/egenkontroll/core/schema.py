@@ -69,7 +69,19 @@ OBLIGATIONS = {
 }
 OBLIGATION_CSV_COLUMNS = list(OBLIGATIONS)[:11]
 
-STATUSES = ("fulfilled_on_time", "fulfilled_late", "pending", "overdue", "void")
+STATUSES = ("fulfilled_on_time", "fulfilled_late", "pending", "overdue", "void", "marked")
+
+# An obligation marked by staff as registreringsfel or ej tillämplig (core/marks.py): the
+# identity of the obligation it names and the dates it was marked with. Never from the rules
+# engine itself; `marks.apply_marks` turns a matching open obligation's status into `marked`.
+MARKS = {
+    "case_id": pl.Utf8,
+    "rule": pl.Utf8,
+    "trigger_event_id": pl.Utf8,
+    "trigger_date": pl.Date,
+    "due_date": pl.Date,
+    "kind": pl.Utf8,
+}
 
 EVENT_TYPES = (
     "anmalan", "skyddsbedomning", "forhandsbedomning", "utredning_inledd", "utredning_forlangd",

@@ -155,21 +155,23 @@ def items(snap: Snapshot, kpi: kpis.Kpi, part: str, period: Period, node_type: s
     (kpis.ITEM_COLUMNS), so the row count equals the figure's numerator/denominator. The whole
     tree's items are computed once per figure, part and period, and kept (snapshot).
     """
+    obligations, marks = snap.marked_obligations(period.as_of)
     everyone = snap.frame(
-        "items", (kpi.id, part, period.start, period.end, period.as_of), lambda: all_items(snap, kpi, part, period)
+        "items", (kpi.id, part, period.start, period.end, period.as_of, marks),
+        lambda: all_items(snap, kpi, part, period, obligations),
     )
     if node_type == "caseworker":
         return everyone.filter(pl.col("caseworker_id") == node_id)
     return in_subtree(snap, everyone, node_id)
 
 
-def all_items(snap: Snapshot, kpi: kpis.Kpi, part: str, period: Period) -> pl.DataFrame:
-    """`items` for the whole tree."""
+def all_items(snap: Snapshot, kpi: kpis.Kpi, part: str, period: Period, obligations: pl.DataFrame) -> pl.DataFrame:
+    """`items` for the whole tree, from the obligations with staff's marks applied."""
     if part == "den" and kpi.denominator is None:
         return pl.DataFrame(schema=kpis.ITEM_COLUMNS)
     ev = snap.evaluation(period.as_of)
     return kpis.items(
-        snap.events, ev.obligations, snap.org_units, snap.caseworkers, kpi.id, period.start, period.end, period.as_of,
+        snap.events, obligations, snap.org_units, snap.caseworkers, kpi.id, period.start, period.end, period.as_of,
         part="numerator" if part == "num" else "denominator", catalogue=snap.catalogue, links=ev.links,
     )
 

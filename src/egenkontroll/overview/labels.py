@@ -61,6 +61,7 @@ STATUSES = {
     "overdue": "Försenad",
     "void": "Bortfallen",
     "open": "Öppen",
+    "marked": "Markerad (registreringsfel eller ej tillämplig)",
 }
 GENDERS = {"F": "Flicka", "M": "Pojke", "X": "Annat", "U": "Okänt"}
 # How the committee learned of the child (the kind of an anmalan row, issue 11).

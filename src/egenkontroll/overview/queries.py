@@ -14,14 +14,31 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.db import models
-from django.db.models import CharField, Count, F, Q, QuerySet, Value, When
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 
-from egenkontroll.cases.models import LEVEL_FIELDS, Case, Event, Obligation, OrgUnit, Person
+from egenkontroll.cases.models import (
+    LEVEL_FIELDS,
+    Case,
+    Event,
+    Obligation,
+    ObligationMark,
+    ObligationMarkEvent,
+    OrgUnit,
+    Person,
+)
 from egenkontroll.core.rules import load_catalogue
 
 # Work-list urgency on a day: overdue, soon due (within the rule's warning_days), later.
 URGENCIES = {"forsenad": "Försenad", "snart": "Snart förfallen", "kommande": "Kommande"}
+# How far back the default work list shows overdue obligations (days; None = all). Older ones
+# are the "tail": counted and one click away, never hidden silently.
+HORIZONS = {"30": 30, "90": 90, "365": 365, "alla": None}
+DEFAULT_HORIZON = "90"
+# "atgard": what can still be saved first — soon due (soonest first), then overdue (most
+# recently broken first), then later ones (soonest first).
+DEFAULT_SORT = "atgard"
 SORTS = {
+    "atgard": (),  # ACTION_SEGMENTS
     "frist": ("due_date", "case_id", "rule"),
     "-frist": ("-due_date", "case_id", "rule"),
     "regel": ("rule", "due_date", "case_id"),
@@ -79,21 +96,64 @@ def urgency(today: dt.date) -> models.Case:
     )
 
 
+def active_mark() -> Exists:
+    """Annotation: the obligation has an active mark that still matches it (core/marks.py)."""
+    return Exists(
+        ObligationMark.objects.filter(
+            active=True, case_id=OuterRef("case_id"), rule=OuterRef("rule"),
+            trigger_event_id=OuterRef("trigger_event_id"), trigger_date=OuterRef("trigger_date"),
+            due_date=OuterRef("due_date"),
+        )
+    )
+
+
 @dataclass(frozen=True)
 class WorkListFilter:
     unit_id: str | None = None
     caseworker_id: str | None = None
     rules: tuple[str, ...] = ()
     urgencies: tuple[str, ...] = ()
-    sort: str = "frist"
+    sort: str = DEFAULT_SORT
     include_closed: bool = False  # obligations of closed cases can no longer be acted on
+    horizon: str = DEFAULT_HORIZON  # a key of HORIZONS
+
+
+# The `atgard` order as segments, each an index range read in due-date order: soon due, then
+# overdue (most recently broken first), then later. One ORDER BY over a CASE would make the
+# database join and sort every open obligation of the scope before the first page.
+ACTION_SEGMENTS = (("snart", "due_date"), ("forsenad", "-due_date"), ("kommande", "due_date"))
+
+
+class SegmentedRows:
+    """The rows in `atgard` order, sliced like a queryset: each segment is queried only for its
+    part of the slice (sizes from the urgency counts, so no extra COUNT)."""
+
+    def __init__(self, qs: QuerySet, today: dt.date, sizes: dict[str, int], values: dict):
+        self.segments = []
+        for key, order in ACTION_SEGMENTS:
+            part = qs.filter(urgency=key)
+            part = part.filter(due_date__lt=today) if key == "forsenad" else part.filter(due_date__gte=today)
+            self.segments.append((sizes.get(key, 0), part.order_by(order, "case_id", "rule").values(*values["fields"], **values["named"])))
+
+    def __getitem__(self, wanted: slice) -> list[dict]:
+        start, stop = wanted.start or 0, wanted.stop
+        out: list[dict] = []
+        offset = 0
+        for size, rows in self.segments:
+            lo, hi = max(start - offset, 0), size if stop is None else min(stop - offset, size)
+            if lo < hi:
+                out += list(rows[lo:hi])
+            offset += size
+        return out
 
 
 def work_list(visible: QuerySet, today: dt.date, f: WorkListFilter) -> tuple[QuerySet, dict[str, int]]:
-    """Open obligations (already narrowed to what the user may see), filtered and sorted.
+    """Open, unmarked obligations (already narrowed to what the user may see), filtered and sorted.
 
-    Returns the rows (a values() queryset, lazily evaluated) and the count per urgency over
-    the same filters except the urgency filter itself (one aggregate query).
+    Returns the rows (a values() queryset, lazily evaluated) and, over the same filters except
+    the urgency filter itself, in one aggregate query: the count per urgency (overdue within the
+    horizon only), `aldre` (overdue before the horizon, not shown) and `markerade` (marked,
+    not shown).
     """
     qs = visible.filter(status="open")
     if not f.include_closed:
@@ -104,15 +164,27 @@ def work_list(visible: QuerySet, today: dt.date, f: WorkListFilter) -> tuple[Que
         qs = qs.filter(caseworker_id=f.caseworker_id)
     if f.rules:
         qs = qs.filter(rule__in=f.rules)
-    qs = qs.annotate(urgency=urgency(today))
-    counts = qs.aggregate(**{key: Count("id", filter=Q(urgency=key)) for key in URGENCIES})
+    qs = qs.annotate(urgency=urgency(today), marked=active_mark())
+    days = HORIZONS.get(f.horizon, HORIZONS[DEFAULT_HORIZON])
+    shown = Q(marked=False)
+    figures = {"markerade": Count("id", filter=Q(marked=True))}
+    if days is not None:
+        tail = Q(due_date__lt=today - dt.timedelta(days=days))
+        figures["aldre"] = Count("id", filter=shown & tail)
+        shown &= ~tail
+    counts = {"aldre": 0, **qs.aggregate(**{key: Count("id", filter=Q(urgency=key) & shown) for key in URGENCIES}, **figures)}
+    qs = qs.filter(shown)
     if f.urgencies:
         qs = qs.filter(urgency__in=f.urgencies)
-    rows = qs.order_by(*SORTS.get(f.sort, SORTS["frist"])).values(
-        "case_id", "rule", "trigger_date", "due_date", "urgency", "extended",
-        "unit_id", "caseworker_id",
-        unit_name=F("unit__name"), caseworker_name=F("caseworker__name"),
-    )
+    values = {
+        "fields": ("case_id", "rule", "trigger_event_id", "trigger_date", "due_date", "urgency", "extended",
+                   "unit_id", "caseworker_id"),
+        "named": {"unit_name": F("unit__name"), "caseworker_name": F("caseworker__name")},
+    }
+    if f.sort == "atgard":
+        sizes = {key: counts[key] for key in URGENCIES if not f.urgencies or key in f.urgencies}
+        return SegmentedRows(qs, today, sizes, values), counts
+    rows = qs.order_by(*SORTS.get(f.sort, SORTS["frist"])).values(*values["fields"], **values["named"])
     return rows, counts
 
 
@@ -132,11 +204,16 @@ def case_timeline(case: Case, today: dt.date) -> tuple[Person | None, list[dict]
         .with_current_status(today)
         .order_by("due_date", "rule", "trigger_date")
         .values(
-            "rule", "trigger_date", "due_date", "fulfilled_date", "current_status", "extended", "days_late",
-            unit_name=F("unit__name"), caseworker_name=F("caseworker__name"),
+            "rule", "trigger_event_id", "trigger_date", "due_date", "fulfilled_date", "current_status", "extended",
+            "days_late", "unit_id", "caseworker_id", unit_name=F("unit__name"), caseworker_name=F("caseworker__name"),
         )
     )
     return person, events, obligations
+
+
+def case_marks(case_id: str) -> list[ObligationMarkEvent]:
+    """Every step of every mark on the case's obligations, oldest first, with its mark (one query)."""
+    return list(ObligationMarkEvent.objects.filter(mark__case_id=case_id).select_related("mark").order_by("at", "id"))
 
 
 def age_on(person: Person | None, day: dt.date) -> int | None:

@@ -31,6 +31,7 @@ from pathlib import Path
 import polars as pl
 
 from egenkontroll.core import kpis, orgtree
+from egenkontroll.core.marks import apply_marks
 from egenkontroll.core.obligations import Evaluation, evaluate
 from egenkontroll.web.env import envint, envstr
 
@@ -110,6 +111,22 @@ class Snapshot:
     def evaluation(self, as_of: dt.date) -> Evaluation:
         return self._evaluations.get(as_of, lambda: evaluate(self.events, as_of))
 
+    def marked_obligations(self, as_of: dt.date) -> tuple[pl.DataFrame, int]:
+        """The obligations on as_of with staff's marks applied (core/marks.py), and the marks' version.
+
+        Marks change between imports, so they are not part of the evaluation: the few active
+        marks are read (once per version) and applied to the cached evaluation; every frame
+        made from the result has the version in its key.
+        """
+        from egenkontroll.cases.marks import active_marks, marks_version
+
+        version = marks_version(self.alias)
+        obligations = self.evaluation(as_of).obligations
+        if version == 0:
+            return obligations, version
+        found = self.frame("marks", (version,), lambda: active_marks(self.alias))
+        return apply_marks(obligations, found), version
+
     def frame(self, name: str, key: tuple, make: Callable[[], pl.DataFrame]) -> pl.DataFrame:
         """A computed frame, from memory, else from the disk cache, else made (and kept in both)."""
         full = (name, *key)
@@ -142,14 +159,16 @@ class Snapshot:
     ) -> pl.DataFrame:
         """`core.kpis.compute` for the whole tree (every unit and caseworker, every figure)."""
 
+        obligations, marks = self.marked_obligations(as_of)
+
         def make():
             ev = self.evaluation(as_of)
             return kpis.compute(
-                self.events, ev.obligations, self.org_units, self.caseworkers, period_from, period_to, as_of,
+                self.events, obligations, self.org_units, self.caseworkers, period_from, period_to, as_of,
                 breakdown=breakdown, catalogue=self.catalogue, links=ev.links,
             )
 
-        return self.frame("figures", (period_from, period_to, as_of, breakdown), make)
+        return self.frame("figures", (period_from, period_to, as_of, breakdown, marks), make)
 
     # ------------------------------------------------------------------ the tree
 

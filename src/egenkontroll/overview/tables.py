@@ -66,6 +66,8 @@ class Table:
     targets: dict[tuple[int, str], float] = field(default_factory=dict)
     note: str = ""
     display_limit: int | None = None
+    # Columns only on the page (a link to act on the row); the download is built without them.
+    page_only: tuple[str, ...] = ()
     # (label, url) of the CSV/XLSX downloads, filled in when the page is rendered.
     downloads: list[tuple[str, str]] = field(default_factory=list)
 

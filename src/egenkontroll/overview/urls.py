@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from egenkontroll.overview.views import arbetslista, arende, flode, handlaggare, nyckeltal, oversikt, start
+from egenkontroll.overview.views import (
+    arbetslista,
+    arende,
+    datakvalitet,
+    flode,
+    handlaggare,
+    markera,
+    nyckeltal,
+    oversikt,
+    start,
+)
 
 app_name = "overview"
 
@@ -17,8 +27,12 @@ urlpatterns = [
     path(f"oversikt/underlag/{DOWNLOAD}", oversikt.underlag_export, name="underlag_export"),
     path("arbetslista/", arbetslista.arbetslista, name="arbetslista"),
     path(f"arbetslista/{DOWNLOAD}", arbetslista.arbetslista_export, name="arbetslista_export"),
+    # markera before the case page: a case id may hold "/" (path:), and would swallow the rest
+    path("arende/<path:case_id>/markera/<slug:rule>/<str:trigger_event_id>/", markera.markera, name="markera"),
     path("arende/<path:case_id>/", arende.arende, name="arende"),
     path(f"arende/<path:case_id>/{DOWNLOAD}", arende.arende_export, name="arende_export"),
+    path("datakvalitet/", datakvalitet.datakvalitet, name="datakvalitet"),
+    path(f"datakvalitet/{DOWNLOAD}", datakvalitet.datakvalitet_export, name="datakvalitet_export"),
     path("flode/", flode.flode, name="flode"),
     path(f"flode/{DOWNLOAD}", flode.flode_export, name="flode_export"),
     path("handlaggare/", handlaggare.handlaggare, name="handlaggare"),
