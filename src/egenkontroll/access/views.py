@@ -44,10 +44,10 @@ from egenkontroll.access.scoping import (
 )
 from egenkontroll.cases.models import Case
 from egenkontroll.core.identity import InvalidIdentity, Pseudonymizer, load_key
-from egenkontroll.web.menu import menu
 
 # Login and logout live with the sign-in methods (second factor, single sign-on).
 from egenkontroll.signin.sessions import login_view, logout_view  # noqa: F401
+from egenkontroll.web.menu import menu
 
 REVIEW_DAYS = 30
 
