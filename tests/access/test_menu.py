@@ -17,9 +17,12 @@ from tests.access.url_matrix import LOGGED_IN, URLS
 pytestmark = pytest.mark.django_db
 
 # A page: a URL without arguments a user reaches by navigation (not a download, POST or detail).
+# Not the API (called with a key by programs, docs/api.md) nor the user's own sign-in pages, which
+# the header's "Inloggning och säkerhet" link opens (tests/signin).
 PAGES = {
     name: entry for name, entry in URLS.items()
-    if not entry.kwargs and not entry.query and name not in ("login", "logout", "halsa", "overview:start")
+    if not entry.kwargs and not entry.query and not entry.token and not name.startswith("signin:")
+    and name not in ("login", "logout", "halsa", "overview:start", "access:logg-kontrollpunkt")  # a download
 }
 MENU = re.compile(r'<nav aria-label="Huvudmeny">(.*?)</nav>', re.S)
 
