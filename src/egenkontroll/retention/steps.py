@@ -47,6 +47,17 @@ def case_hash(case_id: str, key: bytes) -> str:
     return hmac.new(key, b"retired-case:" + case_id.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+def retired_case_ids(using: str, case_ids, key: bytes) -> set[str]:
+    """Which of `case_ids` gallring removed (the import skips their events); one query when none were."""
+    from egenkontroll.retention.models import RetiredCase
+
+    if not RetiredCase.objects.using(using).exists():
+        return set()
+    by_hash = {case_hash(c, key): c for c in set(case_ids)}
+    found = RetiredCase.objects.using(using).filter(case_hash__in=list(by_hash)).values_list("case_hash", flat=True)
+    return {by_hash[h] for h in found.iterator(chunk_size=10_000)}
+
+
 class Gallring:
     """All steps for one database and one day; `dry_run` counts without changing anything."""
 
