@@ -186,3 +186,16 @@ def test_the_access_log_may_not_be_kept_shorter_than_five_years(tmp_path):
     bad.write_text(text)
     with pytest.raises(retention.RetentionError, match="atkomstlogg.*kortare än minimum"):
         retention.load(bad)
+
+
+def test_the_next_full_export_does_not_bring_a_removed_case_back(imported, tmp_path):
+    Gallring("default", TODAY, key=KEY).carry_out()
+    events_after = Event.objects.count()
+    old = renamed(city(6, dt.date(2019, 1, 2)), "O")
+    young = renamed(city(6, dt.date(2025, 1, 2)), "Y")
+    summary = run_import(write_dataset(tmp_path / "again", [*old, *young]))
+    assert summary.retired == len(old) and summary.imported == 0
+    assert summary.rows_read == summary.imported + summary.updated + summary.unchanged + summary.rejected + summary.retired
+    assert Event.objects.count() == events_after
+    assert not Case.objects.filter(case_id__in=imported["old"]).exists()
+    assert ImportRun.objects.order_by("-id").first().retired == len(old)

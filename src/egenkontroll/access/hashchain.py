@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
-from egenkontroll.access.models import AccessLog, AccessLogCase, AccessLogHead
+from egenkontroll.access.models import AccessLog, AccessLogBase, AccessLogCase, AccessLogHead
 
 KEY_ENV = "EGK_ACCESS_LOG_KEY"
 GENESIS = "0" * 64
@@ -128,7 +128,7 @@ def verify(using: str = "default", key: bytes | None = None, limit: int = 50) ->
     key = chain_key() if key is None else key
     problems: list[Problem] = []
     index = _case_index(using)
-    expected_seq, prev = 1, GENESIS
+    expected_seq, prev = start(using)
     rows = 0
     fields = [*HASHED_FIELDS, "id", "prev_hash", "hash", "case_count"]
     for row in AccessLog.objects.using(using).order_by("seq", "id").values(*fields).iterator(chunk_size=2000):
@@ -142,6 +142,12 @@ def verify(using: str = "default", key: bytes | None = None, limit: int = 50) ->
         problems += _check_head(using, expected_seq - 1, prev)
     head = AccessLogHead.objects.using(using).filter(pk=1).first()
     return Verification(rows, head.seq if head else 0, head.hash if head else GENESIS, problems[:limit])
+
+
+def start(using: str = "default") -> tuple[int, str]:
+    """The first seq expected and the hash it chains onto: after the newest gallring base, else 1 and genesis."""
+    base = AccessLogBase.objects.using(using).order_by("-seq").values_list("seq", "hash").first()
+    return (base[0] + 1, base[1]) if base else (1, GENESIS)
 
 
 def _case_index(using: str) -> dict[int, list[str]]:

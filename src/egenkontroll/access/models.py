@@ -172,6 +172,27 @@ class AccessLogHead(models.Model):
         return f"{self.seq} {self.hash[:12]}"
 
 
+class AccessLogBase(models.Model):
+    """Where the chain starts after gallring removed its oldest rows (docs/retention.md).
+
+    Gallring records the last removed row's seq and hash here, then removes the rows at or below
+    it; verify-log starts from the newest base instead of the genesis. On PostgreSQL the database
+    itself allows deleting log rows only at or below the newest base, and never changes a base.
+    """
+
+    seq = models.BigIntegerField(unique=True)
+    hash = models.CharField(max_length=64)
+    removed = models.IntegerField()
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "åtkomstloggens gallringsgräns"
+        verbose_name_plural = "åtkomstloggens gallringsgränser"
+
+    def __str__(self) -> str:
+        return f"{self.seq} {self.hash[:12]}"
+
+
 class LoginFailure(models.Model):
     """A failed login, counted per username and client address for throttling (see `throttle`)."""
 

@@ -87,6 +87,7 @@ class ImportSummary:
     affected_cases: int = 0
     obligations: int = 0
     marks_lapsed: int = 0  # marks on obligations the new data contradicts (cases/marks.py)
+    retired: int = 0  # rows of cases that gallring removed (docs/retention.md): skipped, not imported
     checks: dict[str, int] = field(default_factory=dict)
     run_id: int | None = None
     status: str = "ok"
@@ -246,6 +247,7 @@ def _store(
     with transaction.atomic(using=using):
         record = _open_run(using, run, dataset)
         summary.run_id = record.pk
+        events, summary.retired = _without_retired(using, events)
         reporter.phase("Jämför med databasen")
         new, changed, unchanged = _diff(using, events)
         summary.imported, summary.updated, summary.unchanged = new.height, changed.height, unchanged
@@ -309,8 +311,20 @@ def _lost_units(refused: pl.DataFrame, rejected_unit_ids: set[str]) -> dict[str,
     return dict(lost.iter_rows())
 
 
+def _without_retired(using: str, events: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """The events minus those of cases gallring removed (a full export still carries them)."""
+    from egenkontroll.core.identity import load_key
+    from egenkontroll.retention.steps import retired_case_ids
+
+    retired = retired_case_ids(using, events["case_id"].unique().to_list(), load_key())
+    if not retired:
+        return events, 0
+    kept = events.filter(~pl.col("case_id").is_in(list(retired)))
+    return kept, events.height - kept.height
+
+
 def _check_accounting(summary: ImportSummary) -> None:
-    accounted = summary.imported + summary.updated + summary.unchanged + summary.rejected
+    accounted = summary.imported + summary.updated + summary.unchanged + summary.rejected + summary.retired
     if accounted != summary.rows_read:
         raise ImportFailed(
             f"räkningen går inte ihop: {summary.rows_read} rader lästa men {accounted} redovisade"
@@ -333,7 +347,7 @@ def _open_run(using: str, run: _RunInfo, dataset: Dataset) -> ImportRun:
 
 def _close_run(record: ImportRun, summary: ImportSummary) -> None:
     for name in (
-        "rows_read", "imported", "updated", "unchanged", "rejected", "link_rejected",
+        "rows_read", "imported", "updated", "unchanged", "rejected", "link_rejected", "retired",
         "affected_cases", "obligations", "checks", "status", "duration_seconds", "warnings",
     ):
         setattr(record, name, getattr(summary, name))

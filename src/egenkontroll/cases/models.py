@@ -259,6 +259,7 @@ class ImportRun(models.Model):
     unchanged = models.IntegerField(default=0)
     rejected = models.IntegerField(default=0)
     link_rejected = models.IntegerField(default=0)
+    retired = models.IntegerField(default=0)  # rows of gallrade cases, skipped (docs/retention.md)
     affected_cases = models.IntegerField(default=0)
     obligations = models.IntegerField(default=0)
     checks = models.JSONField(default=dict)

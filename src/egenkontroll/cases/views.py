@@ -29,7 +29,8 @@ def _runs_table(runs) -> Table:
         Column("started", "Start"), Column("status", "Status"), Column("source", "Fil"),
         Column("duration", "Tid (s)", "ratio"), Column("rows_read", "Rader lästa", "int"),
         Column("imported", "Nya", "int"), Column("updated", "Ändrade", "int"), Column("unchanged", "Oförändrade", "int"),
-        Column("rejected", "Avvisade", "int"), Column("affected", "Berörda ärenden", "int"),
+        Column("rejected", "Avvisade", "int"), Column("retired", "Gallrade", "int"),
+        Column("affected", "Berörda ärenden", "int"),
         Column("obligations", "Skyldigheter omräknade", "int"), Column("message", "Meddelande"),
     ])
     for index, run in enumerate(runs):
@@ -39,7 +40,7 @@ def _runs_table(runs) -> Table:
             "source": PurePath(run.source).name,
             "duration": run.duration_seconds,
             "rows_read": run.rows_read, "imported": run.imported, "updated": run.updated, "unchanged": run.unchanged,
-            "rejected": run.rejected + run.link_rejected, "affected": run.affected_cases,
+            "rejected": run.rejected + run.link_rejected, "retired": run.retired, "affected": run.affected_cases,
             "obligations": run.obligations, "message": run.message,
         })
         if run.rejected + run.link_rejected:

@@ -164,6 +164,8 @@ def print_summary(summary, rejects: Path | None) -> None:
         f"  oförändrade    {summary.unchanged:>9}",
         f"  avvisade       {summary.rejected:>9}",
     ]
+    if summary.retired:
+        lines.append(f"  gallrade       {summary.retired:>9}  (ärenden som gallringen tagit bort; hoppas över)")
     extra = {
         "ej kopplade (ref)": summary.link_rejected,
         "avvisade enheter": summary.rejected_org_units,

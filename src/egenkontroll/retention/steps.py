@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,6 +46,17 @@ class StepResult:
 def case_hash(case_id: str, key: bytes) -> str:
     """The keyed hash a removed case is remembered by (never its id)."""
     return hmac.new(key, b"retired-case:" + case_id.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def retired_case_ids(using: str, case_ids, key: bytes) -> set[str]:
+    """Which of `case_ids` gallring removed (the import skips their events); one query when none were."""
+    from egenkontroll.retention.models import RetiredCase
+
+    if not RetiredCase.objects.using(using).exists():
+        return set()
+    by_hash = {case_hash(c, key): c for c in set(case_ids)}
+    found = RetiredCase.objects.using(using).filter(case_hash__in=list(by_hash)).values_list("case_hash", flat=True)
+    return {by_hash[h] for h in found.iterator(chunk_size=10_000)}
 
 
 class Gallring:
@@ -82,7 +94,8 @@ class Gallring:
         return results
 
     def _steps(self):
-        return (self.cases, self.rejected_rows, self.inbox_files, self.audit_protocols, self.deviation_texts)
+        return (self.cases, self.rejected_rows, self.inbox_files, self.audit_protocols, self.deviation_texts,
+                self.access_log)
 
     def _result(self, kind: str) -> StepResult:
         return StepResult(kind, self.periods[kind].title, self.cutoffs[kind])
@@ -221,4 +234,50 @@ class Gallring:
         result.counts["avvikelser"] = closed.update(
             title=GALLRAD, description=GALLRAD, investigation_summary="", conclusion="",
         )
+        return result
+
+    # -- the access log --------------------------------------------------------------------------
+
+    def access_log(self, dry_run: bool) -> StepResult:
+        """Rows older than the period, after the chain is verified and its new base recorded.
+
+        Only with an anchor outside the database (EGK_ACCESS_LOG_ANCHOR_FILE or _SYSLOG): the
+        run writes a fresh anchor right after, so the shorter log is the anchored truth and any
+        later removal is caught by verify-log. Without one the log is kept whole.
+        """
+        from egenkontroll.access import anchor, hashchain
+        from egenkontroll.access.models import AccessLog, AccessLogBase, AccessLogCase
+        from egenkontroll.web.env import envbool
+
+        result = self._result("atkomstlogg")
+        start = timezone.make_aware(dt.datetime.combine(result.cutoff, dt.time.min))
+        old = AccessLog.objects.using(self.alias).filter(at__lt=start)
+        last = old.order_by("-seq").values_list("seq", "hash").first()
+        result.counts["rader"] = old.count() if last else 0
+        anchor_file = os.environ.get(anchor.FILE_ENV) or None
+        to_syslog = envbool(anchor.SYSLOG_ENV, False)
+        if not (anchor_file or to_syslog):
+            result.note = "ingen ankarfil eller syslog för loggen (EGK_ACCESS_LOG_ANCHOR_FILE): loggen behålls hel"
+            if not dry_run:
+                result.counts["rader"] = 0
+            return result
+        if dry_run or not last:
+            return result
+        verification = hashchain.verify(using=self.alias)
+        if not verification.ok:
+            raise ValueError(f"åtkomstloggen är inte hel ({verification.problems[0]}): ingen gallring av loggen")
+        seq, row_hash = last
+        with transaction.atomic(using=self.alias):
+            AccessLogBase.objects.using(self.alias).create(seq=seq, hash=row_hash, removed=result.counts["rader"],
+                                                           at=timezone.now())
+            AccessLogCase.objects.using(self.alias).filter(entry__seq__lte=seq)._raw_delete(self.alias)
+            AccessLog.objects.using(self.alias).filter(seq__lte=seq)._raw_delete(self.alias)
+            hashchain.append(user_id=None, username=self.ran_by, roles="", action="admin", page="gallring",
+                             case_ids=(), detail=f"gallrade {result.counts['rader']} loggrader t.o.m. seq={seq}",
+                             client="cli")
+        line = anchor.signed_line(anchor.current(self.alias, source="gallring"))
+        if anchor_file:
+            anchor.append_to_file(line, anchor_file)
+        if to_syslog:
+            anchor.send_to_syslog(line)
         return result
