@@ -248,7 +248,7 @@ def placement_episodes(links_placements: pl.DataFrame, events: pl.DataFrame) -> 
 def _band_at(day: pl.Expr, top_age: int) -> pl.Expr:
     """The age band label of the child on `day` (null at or past top_age)."""
     expr = pl.when(pl.col("birth_date").is_null()).then(pl.lit(UNKNOWN_AGE))
-    for label, lo, hi in BANDS:
+    for label, _lo, hi in BANDS:
         if hi > top_age:
             break
         expr = expr.when(day < pl.col("birth_date").dt.offset_by(f"{hi}y")).then(pl.lit(label))
@@ -363,22 +363,33 @@ def _add(target: np.ndarray, index: dict, frame: pl.DataFrame, label: str, days:
 
 
 def _rates(states, exposure, exits, moves, stock):
-    """Occurrence ÷ exposure per state; empty states take their type's pooled rates (see module)."""
+    """Occurrence ÷ exposure per state; empty states take their type's pooled rates (see module).
+
+    Pooled moves keep the age band: a pooled jourhem → familjehem rate moves an empty state's
+    children to familjehem in their own band.
+    """
     k = len(states)
+    index = {s: i for i, s in enumerate(states)}
+    kinds = list(dict.fromkeys(t for _, t in states))
     move_p, exit_p, warnings = np.zeros((k, k)), np.zeros(k), []
-    types = {t for _, t in states}
     pooled = {}
-    for kind in types:
+    for kind in kinds:
         idx = [i for i, (_, t) in enumerate(states) if t == kind]
         weeks = exposure[idx].sum()
-        pooled[kind] = (exits[idx].sum() / weeks if weeks else 0.0, moves[idx].sum(axis=0) / weeks if weeks else np.zeros(k))
+        to_type = {
+            other: moves[np.ix_(idx, [j for j, (_, t) in enumerate(states) if t == other])].sum() / weeks if weeks else 0.0
+            for other in kinds
+        }
+        pooled[kind] = (exits[idx].sum() / weeks if weeks else 0.0, to_type)
     for i, (b, t) in enumerate(states):
         if exposure[i] > 0:
             exit_p[i], move_p[i] = exits[i] / exposure[i], moves[i] / exposure[i]
             if exits[i] == 0 and moves[i].sum() == 0 and stock[i] > 0:
                 warnings.append(f"{t} {b}: inga avslut under referensperioden, placeringarna antas bestå.")
         else:
-            exit_p[i], move_p[i] = pooled[t]
+            exit_p[i], to_type = pooled[t]
+            for other, rate in to_type.items():
+                move_p[i, index[(b, other)]] += rate
             if stock[i] > 0:
                 warnings.append(f"{t} {b}: ingen placeringstid under referensperioden, typens takt används.")
     return move_p, exit_p, warnings
