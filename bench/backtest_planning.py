@@ -95,7 +95,7 @@ def backtest(data: Path, as_of: dt.date, surge: tuple[dt.date, dt.date] | None, 
             coverage[kind] = float(((actual >= low) & (actual <= high)).mean())
         model_break = planning.first_breaks(outcome.queue)["fb_14d_bryts"]
         out.append({
-            "as_of": as_of, "scenario": name, "coverage": coverage, "model_break": model_break,
+            "as_of": as_of, "unit": unit, "scenario": name, "coverage": coverage, "model_break": model_break,
             "seen_break": seen_break,
             "mean_abs_error_all": float(np.abs(frame.filter(pl.col("placement") == "alla").sort("week")["mean"].to_numpy()
                                                - seen["alla"]).mean()),
@@ -114,18 +114,18 @@ def table(results: list[dict], command: str) -> str:
         f"Written by `bench/backtest_planning.py` ({dt.date.today().isoformat()}): `{command}`. Data: "
         "`egenkontroll generate --scale city --seed 1 --start 2023-01-01 --surge` (surge September–December 2023). "
         f"Calibration: 26 weeks (queues) and 52 weeks (placements) up to *as_of*; {WEEKS} weeks projected; "
-        "500 runs, seed 1; whole city. *Coverage*: share of the weeks the observed number placed lay inside the "
+        "500 runs, seed 1. *Coverage*: share of the weeks the observed number placed lay inside the "
         "95 % band (a well-calibrated band: ≈ 95 %). *Break week*: first week the 14-day limit breaks, model vs data "
         "(data: mean days from report to decision of the week's reports > 14); – = not within 26 weeks.",
         "",
-        "| as_of | scenario | " + " | ".join(kinds) + " | placed at start → week 26 seen / model | mean abs. error (all) | break week model / data / error |",
-        "|---|---|" + "---|" * len(kinds) + "---|---|---|",
+        "| unit | as_of | scenario | " + " | ".join(kinds) + " | placed at start → week 26 seen / model | mean abs. error (all) | break week model / data / error |",
+        "|---|---|---|" + "---|" * len(kinds) + "---|---|---|",
     ]
     for r in results:
         mb, sb = r["model_break"], r["seen_break"]
         error = f"{mb - sb:+d}" if mb is not None and sb is not None else "–"
         lines.append(
-            f"| {r['as_of']} | {r['scenario']} | " + " | ".join(f"{r['coverage'][k]:.0%}" for k in kinds)
+            f"| {r['unit']} | {r['as_of']} | {r['scenario']} | " + " | ".join(f"{r['coverage'][k]:.0%}" for k in kinds)
             + f" | {r['start_all']} → {r['end_seen_all']} / {r['end_model_all']:.0f} | {r['mean_abs_error_all']:.1f} | "
             f"{mb if mb is not None else '–'} / {sb if sb is not None else '–'} / {error} |"
         )
@@ -148,13 +148,14 @@ def main() -> None:
     parser.add_argument("--per", action="append", required=True, help="as_of, YYYY-MM-DD (repeatable)")
     parser.add_argument("--surge", default="2023-09-01:2023-12-31", help="the data's surge window FROM:TO")
     parser.add_argument("--runs", type=int, default=500)
-    parser.add_argument("--enhet", default=None)
+    parser.add_argument("--enhet", action="append", default=None, help="unit_id (repeatable; default the root)")
     parser.add_argument("--write", type=Path, default=None, help="put the section into this Markdown file")
     args = parser.parse_args()
     surge = tuple(dt.date.fromisoformat(x) for x in args.surge.split(":")) if args.surge else None
     results = []
-    for day in args.per:
-        results += backtest(args.data, dt.date.fromisoformat(day), surge, args.runs, args.enhet)
+    for unit in args.enhet or [None]:
+        for day in args.per:
+            results += backtest(args.data, dt.date.fromisoformat(day), surge, args.runs, unit)
     command = "python bench/backtest_planning.py " + " ".join(a if " " not in a else repr(a) for a in sys.argv[1:])
     section = table(results, command)
     print(section)
