@@ -35,7 +35,9 @@ def test_the_page_shows_the_baseline_the_breaks_and_both_charts(login):
     assert (b.unit_id, b.reports, b.decisions, b.undecided, b.open_investigations, b.caseworkers) == ("E", 5, 3, 2, 1, 3)
     assert b.caseworker_weeks == pytest.approx(626 / 7)
     assert response.context["sentences"][0] == "Fristen för förhandsbedömning (14 dagar) bryts vecka 2026-12 (v. 1 från nu)."
-    assert [c.id for c in response.context["charts"]] == ["frist14", "frist4m"]
+    assert [c.id for c in response.context["charts"]] == [
+        "frist14", "frist4m", "placeringar", "placeringstyper", "kostnad", "handlaggare",
+    ]
     fb = response.context["charts"][0].figure
     assert fb["layout"]["shapes"][0]["y0"] == 14
     assert response.context["charts"][1].figure["layout"]["shapes"][0]["y0"] == 122
@@ -77,7 +79,7 @@ def test_the_committee_sees_when_limits_break_but_no_counts_or_rates(login):
     page = response.content.decode()
     for hidden in ("Anmälningar per vecka", "Beslut per handläggarvecka", "Handläggarveckor", "Väntar på förhandsbedömning"):
         assert hidden not in page
-    for chart in response.context["charts"]:
+    for chart in response.context["charts"][:2]:
         assert [c.key for c in chart.table.columns][2:] in (["wait_days", "fb_14d_bryts"],
                                                             ["investigation_days", "utr_4m_bryts"])
         assert len(chart.figure["data"]) == 1  # the expected time only, no queue line
@@ -104,3 +106,53 @@ def test_the_weekly_table_downloads_as_csv_and_xlsx(login):
 def test_the_menu_offers_planering_to_roles_with_figures(login):
     labels = [item["label"] for item in login("anna").get("/oversikt/").context["nav"]]
     assert "Planering" in labels
+
+
+def test_placements_and_cost_come_with_bands_and_the_page_says_how_to_read_them(login):
+    response = login("chef").get("/planering/?veckor=4")
+    charts = {c.id: c for c in response.context["charts"]}
+    placed = charts["placeringar"]
+    # Each series: low, high (filled to the low), mean — base and scenario.
+    assert [t["name"] for t in placed.figure["data"]] == [
+        "Bas, 95 %-band låg", "Bas, 95 %-band hög", "Bas", "Scenario, 95 %-band låg", "Scenario, 95 %-band hög", "Scenario",
+    ]
+    assert placed.figure["data"][1]["fill"] == "tonexty"
+    rows = placed.table.rows
+    assert len(rows) == 4 and all(r["scenario_low"] <= r["scenario_high"] for r in rows)
+    # C3 is placed on as_of and no placement ended in the reference window: the child stays (low = 1)
+    # and a rare new placement (one in the last 52 weeks) lifts the mean a little above 1.
+    assert [r["bas_low"] for r in rows] == [1.0, 1.0, 1.0, 1.0]
+    assert all(1.0 <= r["bas_mean"] < 1.2 for r in rows)
+    assert "Så läser du banden" in response.content.decode()
+    assert "exempelpriser" in response.content.decode()
+    assert len(response.context["cost_sentences"]) == 2
+    json.dumps(charts["kostnad"].figure, allow_nan=False)
+
+
+def test_the_band_columns_download_as_csv(login):
+    response = login("chef").get("/planering/ladda-ner/placeringar.csv?veckor=2")
+    assert response.status_code == 200
+    header = next(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert header[2:] == ["Bas: medel", "Bas: 95 %-band låg", "Bas: 95 %-band hög", "Scenario: medel",
+                          "Scenario: 95 %-band låg", "Scenario: 95 %-band hög"]
+    assert login("chef").get("/planering/ladda-ner/kostnad.xlsx?veckor=2").status_code == 200
+
+
+def test_the_2015_example_fills_the_unaccompanied_surge(login):
+    response = login("chef").get("/planering/?exempel=2015")
+    assert response.context["result"] is True
+    rows = table(response, "veckor").rows
+    assert len(rows) == 52  # the example's 52 weeks
+
+
+def test_the_committee_sees_small_placement_counts_masked_and_no_caseworker_need(login):
+    response = login("namnd").get("/planering/?enhet=E&veckor=2")
+    ids = [c.id for c in response.context["charts"]]
+    assert "handlaggare" not in ids and "placeringar" in ids
+    placed = next(c for c in response.context["charts"] if c.id == "placeringar")
+    assert {r["bas_mean"] for r in placed.table.rows} == {"<5"}  # one child: masked
+    assert all(y is None for trace in placed.figure["data"] for y in trace["y"])
+    cost = next(c for c in response.context["charts"] if c.id == "kostnad")
+    assert {r["scenario_mean"] for r in cost.table.rows} == {"<5"}  # a price times one child: masked too
+    assert response.context["placement_warnings"] == []
+    assert login("namnd").get("/planering/ladda-ner/handlaggare.csv?enhet=E&veckor=2").status_code == 404

@@ -11,6 +11,7 @@ a multiplication away. The weekly table, the baseline and each chart's table dow
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import polars as pl
@@ -18,7 +19,8 @@ from django.http import Http404
 from django.urls import reverse
 
 from egenkontroll.access.scoping import aggregate, request_scope
-from egenkontroll.core import planning
+from egenkontroll.core import costs, planning, surge_plan
+from egenkontroll.core.smallnumbers import PRIMARY_TEXT
 from egenkontroll.overview import charts, periods, snapshot
 from egenkontroll.overview.tables import Column, Table
 from egenkontroll.overview.views.common import (
@@ -33,6 +35,19 @@ from egenkontroll.overview.views.common import export as export_table
 from egenkontroll.planning.forms import ScenarioForm
 
 PAGE = "planering"
+RUNS = 300  # simulations behind each band on the page (the CLI's --korningar defaults to 500)
+SMALL = 5  # the masking threshold of the nämnd's figures (core.smallnumbers: "<5")
+BAND_NOTE = (
+    "Så läser du banden: linjen är medelvärdet av {runs} simuleringar och det skuggade fältet runt den "
+    "visar var veckans värde hamnade i 95 av 100 simuleringar (2,5- och 97,5-percentilerna). Bandet visar "
+    "slumpen i vilka barn som kommer och går med den takt referensperioden visade – inte osäkerheten i "
+    "takten själv eller ett ändrat beteende – så verkligheten kan hamna utanför. Köerna och handläggarbehovet "
+    "räknas utan slump och har därför inget band."
+)
+KIND_NAMES = {
+    "familjehem": "Familjehem", "natverkshem": "Nätverkshem", "jourhem": "Jourhem", "hvb": "HVB",
+    "stodboende": "Stödboende", "sis": "SiS", "alla": "Alla placeringar",
+}
 NOTE = " Modellens värden är genomsnitt per vecka, inte antal enskilda ärenden."
 # The weekly table: column, header, kind (not shown to the nämnd).
 WEEKLY = (
@@ -96,12 +111,26 @@ def build(request) -> PageData:
     as_of = form.cleaned_data.get("per") or periods.today()
     baseline = baseline_of(snap, unit_id, as_of, form.value("underlag"))
     frame = planning.simulate(baseline, scenario)
+    try:
+        prices = costs.load_prices()
+    except costs.PriceListError as exc:
+        form.add_error(None, f"Prislistan kan inte användas: {exc}")
+        return data
+    window_start = as_of - dt.timedelta(days=7 * form.value("referens") - 1)
+    calibration = surge_plan.calibrate_placements(snap.evaluation(as_of).links, snap.org_units, unit_id,
+                                                  window_start, as_of)
+    result = surge_plan.plan(baseline, calibration, scenario, prices, runs=RUNS, seed=1)
     context |= {
         "result": True,
         "as_of": as_of,
         "baseline": baseline,
         "sentences": planning.describe_breaks(frame, norm),
         "warnings": baseline.warnings(),
+        "placement_warnings": [] if masked else list(calibration.warnings),
+        "cost_sentences": _cost_sentences(result),
+        "prices_example": prices.example,
+        "band_note": BAND_NOTE.format(runs=RUNS),
+        "calibration": calibration,
     }
     # The nämnd sees when the limits break and the expected times, never the counts and rates
     # behind them: with rates, caseworkers and times shown, a masked count is a multiplication away.
@@ -118,8 +147,130 @@ def build(request) -> PageData:
             days=("investigation_days", "Förväntad utredningstid (dagar)"),
             limit=planning.UTR_LIMIT_DAYS, flag="utr_4m_bryts",
         ),
+        _placements_chart(result, masked),
+        _types_chart(result, masked),
+        _cost_chart(result, masked),
     ]
+    # Caseworker counts stay from the nämnd, as the staffing in the tables above does.
+    if not masked:
+        data.charts.append(_staff_chart(result))
     return data
+
+
+def _cost_sentences(result: surge_plan.Plan) -> list[str]:
+    lines = []
+    for label, outcome in (("Scenariot", result.scenario), ("Basen", result.base)):
+        t = outcome.totals
+        lines.append(
+            f"{label}: placeringarna kostar {_mkr(t['period_mean'])} mkr under perioden (95 %-band "
+            f"{_mkr(t['period_low'])}–{_mkr(t['period_high'])} mkr), i årstakt {_mkr(t['year_mean'])} mkr "
+            f"({_mkr(t['year_low'])}–{_mkr(t['year_high'])} mkr)."
+        )
+    return lines
+
+
+def _mkr(value: float) -> str:
+    return f"{value / 1e6:.1f}".replace(".", ",")
+
+
+def _mask(values, masked: bool, floor=None) -> list:
+    """Values as the chart shows them: the nämnd gets a gap where the count (or `floor`) is under 5."""
+    floor = values if floor is None else floor
+    return [None if masked and f < SMALL else round(float(v), 1) for v, f in zip(values, floor, strict=True)]
+
+
+def _cells(values, masked: bool, floor=None) -> list:
+    floor = values if floor is None else floor
+    return [PRIMARY_TEXT if masked and f < SMALL else float(v) for v, f in zip(values, floor, strict=True)]
+
+
+def _band_columns(prefix: str, label: str, masked: bool) -> list[Column]:
+    kind = "text" if masked else "ratio"
+    return [Column(f"{prefix}_mean", f"{label}: medel", kind), Column(f"{prefix}_low", f"{label}: 95 %-band låg", kind),
+            Column(f"{prefix}_high", f"{label}: 95 %-band hög", kind)]
+
+
+def _band_chart(chart_id: str, title: str, starts: list, series: list, y_title: str, masked: bool, note: str) -> Chart:
+    """series: (prefix, label, mean, low, high, floor); the table has mean and band of each, as the chart."""
+    columns = _week_columns()
+    for prefix, label, *_ in series:
+        columns += _band_columns(prefix, label, masked)
+    table = Table(id=chart_id, caption=title, columns=columns, note=note)
+    cells = {}
+    for prefix, _, mean, low, high, floor in series:
+        for key, values in (("mean", mean), ("low", low), ("high", high)):
+            cells[f"{prefix}_{key}"] = _cells(values, masked, floor)
+    for t, start in enumerate(starts):
+        table.add({"week": f"{planning.week_label(start)} (v. {t + 1})", "week_start": start}
+                  | {k: v[t] for k, v in cells.items()})
+    x = [d.isoformat() for d in starts]
+    figure = charts.bands(x, [(label, _mask(mean, masked, floor), _mask(low, masked, floor), _mask(high, masked, floor))
+                              for _, label, mean, low, high, floor in series], y_title)
+    return Chart(chart_id, title, figure, table)
+
+
+def _rows(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
+    return frame.filter(pl.col("placement") == kind).sort("week")
+
+
+def _placements_chart(result: surge_plan.Plan, masked: bool) -> Chart:
+    base, scen = _rows(result.base.placements, "alla"), _rows(result.scenario.placements, "alla")
+    return _band_chart(
+        "placeringar", "Placerade barn: bas och scenario med 95 %-band", base["week_start"].to_list(),
+        [("bas", "Bas", base["mean"], base["low"], base["high"], base["low"]),
+         ("scenario", "Scenario", scen["mean"], scen["low"], scen["high"], scen["low"])],
+        "Placerade barn", masked, " Antal barn i placering i slutet av veckan; medel och band av simuleringarna.",
+    )
+
+
+def _types_chart(result: surge_plan.Plan, masked: bool) -> Chart:
+    frame = result.scenario.placements
+    kinds = [k for k in dict.fromkeys(frame["placement"]) if k != "alla"]
+    series = []
+    for kind in kinds:
+        rows = _rows(frame, kind)
+        series.append((kind, KIND_NAMES[kind], rows["mean"], rows["low"], rows["high"], rows["low"]))
+    starts = _rows(frame, "alla")["week_start"].to_list()
+    return _band_chart("placeringstyper", "Scenariot: placerade barn per placeringsform med 95 %-band", starts, series,
+                       "Placerade barn", masked, " Antal barn per placeringsform i slutet av veckan.")
+
+
+def _cost_chart(result: surge_plan.Plan, masked: bool) -> Chart:
+    base, scen = result.base.cost, result.scenario.cost
+    # The nämnd: no cost for a week with under 5 placed (a price list times a small count).
+    base_floor, scen_floor = (_rows(o.placements, "alla")["low"] for o in (result.base, result.scenario))
+    note = " Kronor per vecka för alla placeringar." + (" Exempelpriser, inte kommunens egna." if result.prices.example else "")
+    return _band_chart(
+        "kostnad", "Placeringskostnad per vecka: bas och scenario med 95 %-band", base["week_start"].to_list(),
+        [("bas", "Bas", base["mean"], base["low"], base["high"], base_floor),
+         ("scenario", "Scenario", scen["mean"], scen["low"], scen["high"], scen_floor)],
+        "Kronor per vecka", masked, note,
+    )
+
+
+def _staff_chart(result: surge_plan.Plan) -> Chart:
+    staff, base = result.scenario.staff, result.base.staff
+    title = "Handläggare: bemanningsplanen och behovet för att hålla fristerna"
+    columns = _week_columns() + [
+        Column("planned", "Bemanningsplan", "ratio"), Column("by_limits", "Behov för fristerna (scenario)", "ratio"),
+        Column("by_norm", "Behov enligt riktmärket (scenario)", "ratio"), Column("base", "Behov för fristerna (bas)", "ratio"),
+    ]
+    table = Table(id="handlaggare", caption=title, columns=columns,
+                  note=" Behovet räknas utan slump (köernas medelvärden); tomt: ingen bemanning räcker.")
+    for row, b in zip(staff.iter_rows(named=True), base.iter_rows(named=True), strict=True):
+        table.add({"week": f"{row['iso_week']} (v. {row['week']})", "week_start": row["week_start"],
+                   "planned": row["planned"], "by_limits": _shown_need(row["by_limits"]), "by_norm": row["by_norm"],
+                   "base": _shown_need(b["by_limits"])})
+    x = [d.isoformat() for d in staff["week_start"]]
+    figure = charts.lines(x, [("Bemanningsplan", staff["planned"].to_list()),
+                              ("Behov för fristerna (scenario)", staff["by_limits"].to_list()),
+                              ("Behov enligt riktmärket (scenario)", staff["by_norm"].to_list()),
+                              ("Behov för fristerna (bas)", base["by_limits"].to_list())], "Handläggare")
+    return Chart("handlaggare", title, figure, table)
+
+
+def _shown_need(value):
+    return "–" if value is None else value
 
 
 def _shown(value):
