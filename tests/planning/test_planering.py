@@ -156,3 +156,28 @@ def test_the_committee_sees_small_placement_counts_masked_and_no_caseworker_need
     assert {r["scenario_mean"] for r in cost.table.rows} == {"<5"}  # a price times one child: masked too
     assert response.context["placement_warnings"] == []
     assert login("namnd").get("/planering/ladda-ner/handlaggare.csv?enhet=E&veckor=2").status_code == 404
+
+
+def test_a_scenario_is_saved_by_name_listed_and_opened_again(login):
+    client = login("chef")
+    response = client.post("/planering/spara/", {"namn": "Som 2015", "scenario": "enhet=G1&exempel=2015&personal=%2B2%404"})
+    assert response.status_code == 302
+    href = "/planering/?enhet=G1&exempel=2015&personal=%2B2%404"
+    assert response["Location"] == href
+    page = client.get("/planering/")
+    assert [(s["name"], s["href"]) for s in page.context["saved"]] == [("Som 2015", href)]
+    opened = client.get(page.context["saved"][0]["href"])
+    assert len(table(opened, "veckor").rows) == 52 and table(opened, "veckor").rows[3]["caseworkers"] > 0
+    # The same name again replaces the scenario; a name is required; a bad scenario is not saved.
+    client.post("/planering/spara/", {"namn": "Som 2015", "scenario": "enhet=G1&veckor=3"})
+    assert [s["href"] for s in client.get("/planering/").context["saved"]] == ["/planering/?enhet=G1&veckor=3"]
+    client.post("/planering/spara/", {"namn": "", "scenario": "enhet=G1"})
+    client.post("/planering/spara/", {"namn": "Fel", "scenario": "enhet=G1&personal=tre"})
+    assert len(client.get("/planering/").context["saved"]) == 1
+
+
+def test_saving_is_refused_to_the_committee_and_outside_the_scope(login):
+    assert login("namnd").post("/planering/spara/", {"namn": "x", "scenario": "enhet=E"}).status_code == 403
+    assert login("anna").post("/planering/spara/", {"namn": "x", "scenario": "enhet=G2"}).status_code == 404
+    assert login("chef").get("/planering/spara/").status_code == 405
+    assert login("namnd").get("/planering/?enhet=E").context["save_form"] is None

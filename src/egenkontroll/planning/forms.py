@@ -104,3 +104,10 @@ class ScenarioForm(forms.Form):
             caseload_norm=norm,
             unaccompanied=unaccompanied,
         )
+
+
+class SaveScenarioForm(forms.Form):
+    """The name a scenario is saved under (the scenario itself is the page's query string)."""
+
+    QUERY_MAX = 1000
+    namn = forms.CharField(label="Spara scenariot som", max_length=80, strip=True)

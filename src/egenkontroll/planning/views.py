@@ -15,8 +15,13 @@ import datetime as dt
 import math
 
 import polars as pl
-from django.http import Http404
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.http import Http404, QueryDict
+from django.shortcuts import redirect
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from egenkontroll.access.scoping import aggregate, request_scope
 from egenkontroll.core import costs, planning, surge_plan
@@ -32,7 +37,8 @@ from egenkontroll.overview.views.common import (
     visible_tops,
 )
 from egenkontroll.overview.views.common import export as export_table
-from egenkontroll.planning.forms import ScenarioForm
+from egenkontroll.planning.forms import SaveScenarioForm, ScenarioForm
+from egenkontroll.planning.models import SavedScenario
 
 PAGE = "planering"
 RUNS = 300  # simulations behind each band on the page (the CLI's --korningar defaults to 500)
@@ -97,7 +103,8 @@ def build(request) -> PageData:
     choices = unit_choices(request, snap)
     form = ScenarioForm({**request.GET.dict(), "enhet": unit_id}, choices)
     name = snap.unit_names.get(unit_id, unit_id)
-    context = {"form": form, "name": name, "masked": masked, "result": False}
+    context = {"form": form, "name": name, "masked": masked, "result": False,
+               "saved": _saved(choices), "save_form": None if masked else SaveScenarioForm()}
     data = PageData(template="planning/planering.html", title=f"Planering – {name}", filename=f"planering-{unit_id}",
                     context=context)
     if not form.is_valid():
@@ -360,6 +367,14 @@ def _limit_chart(chart_id, title, frame, queue, days, limit, flag) -> Chart:
     return Chart(chart_id, title, figure, table)
 
 
+def _saved(choices: list[tuple[str, str]]) -> list[dict]:
+    """The saved scenarios of the units the user may plan for, each as a link to the page."""
+    names = dict(choices)
+    rows = SavedScenario.objects.filter(unit_id__in=list(names)).order_by("unit_id", "name")[:200]
+    return [{"name": s.name, "unit": names[s.unit_id].strip(), "href": f"{reverse('planning:planering')}?{s.query}"}
+            for s in rows]
+
+
 def _render(request, data: PageData):
     query = request.GET.urlencode()
     for table in [*data.tables, *(c.table for c in data.charts)]:
@@ -382,3 +397,36 @@ def export(request, table: str, fmt: str):
     if not data.context["result"]:
         raise Http404("Scenariot är inte giltigt.")
     return export_table(data, table, fmt)
+
+
+@aggregate(page=PAGE)
+@require_POST
+def spara(request):
+    """Save the scenario of the query string under a name (not the nämnd: it reads, it does not plan)."""
+    if request_scope(request).masked:
+        raise PermissionDenied
+    snap = snapshot.current()
+    choices = unit_choices(request, snap)
+    save = SaveScenarioForm(request.POST)
+    query = QueryDict(request.POST.get("scenario", "")[: SaveScenarioForm.QUERY_MAX])
+    unit_id = query.get("enhet") or next(iter(visible_tops(request, snap)), None)
+    form = ScenarioForm({**query.dict(), "enhet": unit_id}, choices)
+    if unit_id not in dict(choices):
+        raise Http404("Enheten finns inte i din behörighet.")
+    if not save.is_valid() or not form.is_valid():
+        messages.error(request, "Scenariot kunde inte sparas: ge det ett namn (högst 80 tecken) och rätta scenariot först.")
+        return redirect(f"{reverse('planning:planering')}?{query.urlencode()}")
+    kept = {k: v for k, v in query.items() if k in form.fields and v != ""} | {"enhet": unit_id}
+    encoded = QueryDict(mutable=True)
+    encoded.update(kept)
+    try:
+        with transaction.atomic():
+            SavedScenario.objects.update_or_create(
+                unit_id=unit_id, name=save.cleaned_data["namn"],
+                defaults={"query": encoded.urlencode(), "created_by": request.user},
+            )
+    except IntegrityError:
+        messages.error(request, "Scenariot kunde inte sparas.")
+    else:
+        messages.success(request, f"Scenariot ”{save.cleaned_data['namn']}” är sparat.")
+    return redirect(f"{reverse('planning:planering')}?{encoded.urlencode()}")
