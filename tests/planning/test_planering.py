@@ -181,3 +181,9 @@ def test_saving_is_refused_to_the_committee_and_outside_the_scope(login):
     assert login("anna").post("/planering/spara/", {"namn": "x", "scenario": "enhet=G2"}).status_code == 404
     assert login("chef").get("/planering/spara/").status_code == 405
     assert login("namnd").get("/planering/?enhet=E").context["save_form"] is None
+
+
+def test_the_save_form_carries_the_scenario_on_screen(login):
+    page = login("chef").get("/planering/?veckor=3&topp=2").content.decode()
+    assert 'name="scenario" value="veckor=3&amp;topp=2"' in page
+    assert 'action="/planering/spara/"' in page and "csrfmiddlewaretoken" in page
