@@ -95,6 +95,7 @@ def test_text_adds_placements_staff_and_cost_with_bands_and_how_to_read_them(dat
     assert "Handläggare: planerat och behov" in out
     assert "Scenariot: placeringskostnad" in out and "Basen: placeringskostnad" in out
     assert "exempelpriser" in out and "Så läser du banden" in out
+    assert "Med slumpen i inflödet bryts 14-dagarsfristen i 95 av 100 simuleringar mellan v. 1 och v. 1." in out
 
 
 def test_json_gives_base_and_scenario_with_bands_reproducibly(dataset):
@@ -113,6 +114,9 @@ def test_json_gives_base_and_scenario_with_bands_reproducibly(dataset):
     assert all(r["low"] - 1e-6 <= r["mean"] <= r["high"] + 1e-6 for r in scenario["kostnad_per_vecka"])
     assert {"planned", "by_limits", "by_norm"} <= set(scenario["handlaggare"][0])
     assert body["underlag"]["unit_id"] == "S"
+    # The 14 days break at once (see the module docstring) in every run: week 1 both ends.
+    assert body["fristernas_band"]["brytvecka"]["fb_14d_bryts"] == {"tidigast": 1, "senast": 1}
+    assert len(body["fristernas_band"]["vantetid_hog"]) == 52
 
 
 def test_an_unknown_example_and_a_broken_price_list_are_told_in_swedish(dataset, tmp_path):

@@ -6,6 +6,7 @@ import datetime as dt
 import math
 from dataclasses import replace
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -267,3 +268,24 @@ def test_the_unaccompanied_surge_multiplies_only_their_share_of_the_reports():
     base = replace(CALM, unaccompanied_reports=52)
     frame = P.simulate(base, P.Scenario(weeks=4, unaccompanied=P.Surge(6, 2, 2)))
     assert frame["inflow"].to_list() == pytest.approx([10.0, 20.0, 20.0, 10.0])
+
+
+def test_chance_in_the_inflow_gives_a_band_around_the_wait_and_the_break_week():
+    # CALM with a doubled inflow from week 3 breaks the 14 days in week 4 on average (above);
+    # Poisson arrivals move it by a week or so either way — never before the surge starts.
+    scenario = P.Scenario(weeks=20, surge=P.Surge(factor=2, from_week=3, weeks=10))
+    bands = P.simulate_bands(CALM, scenario, runs=400, seed=2)
+    mean = P.simulate(CALM, scenario)
+    early, late = bands["breaks"]["fb_14d_bryts"]
+    assert 3 <= early <= 4 <= late <= 6
+    assert (bands["wait_low"] <= mean["wait_days"].to_numpy() + 1e-9).all()
+    assert (mean["wait_days"].to_numpy() <= bands["wait_high"] + 1e-9).all()
+    again = P.simulate_bands(CALM, scenario, runs=400, seed=2)
+    assert np.array_equal(again["wait_high"], bands["wait_high"])  # seeded: reproducible
+    assert P.describe_break_bands(bands["breaks"], 20)[0].startswith("Med slumpen i inflödet bryts 14-dagarsfristen")
+
+
+def test_a_calm_unit_holds_in_every_run():
+    bands = P.simulate_bands(CALM, P.Scenario(weeks=10), runs=200)
+    assert bands["breaks"]["utr_4m_bryts"] == (None, None)
+    assert "håller 4-månadersfristen hela perioden" in P.describe_break_bands(bands["breaks"], 10)[1]

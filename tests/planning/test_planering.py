@@ -80,14 +80,15 @@ def test_the_committee_sees_when_limits_break_but_no_counts_or_rates(login):
     for hidden in ("Anmälningar per vecka", "Beslut per handläggarvecka", "Handläggarveckor", "Väntar på förhandsbedömning"):
         assert hidden not in page
     for chart in response.context["charts"][:2]:
-        assert [c.key for c in chart.table.columns][2:] in (["wait_days", "fb_14d_bryts"],
-                                                            ["investigation_days", "utr_4m_bryts"])
-        assert len(chart.figure["data"]) == 1  # the expected time only, no queue line
+        assert [c.key for c in chart.table.columns][2:] in (["wait_days", "band_low", "band_high", "fb_14d_bryts"],
+                                                            ["investigation_days", "band_low", "band_high",
+                                                             "utr_4m_bryts"])
+        assert len(chart.figure["data"]) == 3  # the expected time and its band only, no queue line
     assert login("namnd").get("/planering/ladda-ner/veckor.csv?enhet=E&veckor=2").status_code == 404
     assert login("namnd").get("/planering/ladda-ner/frist14.csv?enhet=E&veckor=2").status_code == 200
     chef = login("chef").get("/planering/?enhet=E&veckor=2")
     assert [t.id for t in chef.context["tables"]] == ["underlag", "veckor"]
-    assert len(chef.context["charts"][0].figure["data"]) == 2
+    assert len(chef.context["charts"][0].figure["data"]) == 4  # band (2 traces), time, queue
 
 
 def test_the_weekly_table_downloads_as_csv_and_xlsx(login):

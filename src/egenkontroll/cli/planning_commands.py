@@ -159,7 +159,7 @@ def _iso(day: dt.date) -> str:
     return week_label(day)
 
 
-def json_text(baseline, frame: pl.DataFrame, result) -> str:
+def json_text(baseline, frame: pl.DataFrame, result, queue_bands: dict) -> str:
     """Everything the text says, as JSON: the baseline, the queue weeks, and base and scenario."""
 
     def records(df: pl.DataFrame) -> list[dict]:
@@ -180,6 +180,14 @@ def json_text(baseline, frame: pl.DataFrame, result) -> str:
         "priser": {"kr_per_dygn": result.prices.prices, "exempel": result.prices.example},
         "simuleringar": result.runs, "fro": result.seed, "band": "2,5 och 97,5 percentilerna",
         "bas": outcome(result.base), "scenario": outcome(result.scenario),
+        "fristernas_band": {
+            "vantetid_lag": [_plain(float(v)) for v in queue_bands["wait_low"]],
+            "vantetid_hog": [_plain(float(v)) for v in queue_bands["wait_high"]],
+            "utredningstid_lag": [_plain(float(v)) for v in queue_bands["investigation_low"]],
+            "utredningstid_hog": [_plain(float(v)) for v in queue_bands["investigation_high"]],
+            "brytvecka": {flag: {"tidigast": early, "senast": late}
+                          for flag, (early, late) in queue_bands["breaks"].items()},
+        },
     }
     return json.dumps(body, ensure_ascii=False, allow_nan=False, indent=1) + "\n"
 
@@ -292,11 +300,14 @@ def planera(
             evaluation.links, org_units, unit, window_start, day
         )
         result = surge_plan.plan(baseline, calibration, scenario, prices, runs=runs, seed=seed)
+        queue_bands = planning.simulate_bands(baseline, scenario, runs=runs, seed=seed)
     except (ValueError, orgtree.OrgTreeError) as exc:
         err.print(f"[red]egenkontroll: {escape(str(exc))}[/red]", highlight=False)
         raise typer.Exit(1) from None
     if fmt == "json":
-        sys.stdout.write(json_text(baseline, frame, result))
+        sys.stdout.write(json_text(baseline, frame, result, queue_bands))
         return
     text_report(baseline, frame, scenario.caseload_norm)
+    for line in planning.describe_break_bands(queue_bands["breaks"], scenario.weeks):
+        typer.echo(line)
     placement_report(result, Console(width=max(Console().width, 160)))

@@ -47,8 +47,8 @@ BAND_NOTE = (
     "Så läser du banden: linjen är medelvärdet av {runs} simuleringar och det skuggade fältet runt den "
     "visar var veckans värde hamnade i 95 av 100 simuleringar (2,5- och 97,5-percentilerna). Bandet visar "
     "slumpen i vilka barn som kommer och går med den takt referensperioden visade – inte osäkerheten i "
-    "takten själv eller ett ändrat beteende – så verkligheten kan hamna utanför. Köerna och handläggarbehovet "
-    "räknas utan slump och har därför inget band."
+    "takten själv eller ett ändrat beteende – så verkligheten kan hamna utanför. Väntetidernas band kommer av "
+    "slumpen i hur många anmälningar som kommer varje vecka; handläggarbehovet räknas utan slump och har inget band."
 )
 KIND_NAMES = {
     "familjehem": "Familjehem", "natverkshem": "Nätverkshem", "jourhem": "Jourhem", "hvb": "HVB",
@@ -127,11 +127,13 @@ def build(request) -> PageData:
     calibration = surge_plan.calibrate_placements(snap.evaluation(as_of).links, snap.org_units, unit_id,
                                                   window_start, as_of)
     result = surge_plan.plan(baseline, calibration, scenario, prices, runs=RUNS, seed=1)
+    queue_bands = planning.simulate_bands(baseline, scenario, runs=RUNS, seed=1)
     context |= {
         "result": True,
         "as_of": as_of,
         "baseline": baseline,
-        "sentences": planning.describe_breaks(frame, norm),
+        "sentences": planning.describe_breaks(frame, norm)
+        + planning.describe_break_bands(queue_bands["breaks"], scenario.weeks),
         "warnings": baseline.warnings(),
         "placement_warnings": [] if masked else list(calibration.warnings),
         "cost_sentences": _cost_sentences(result),
@@ -147,12 +149,14 @@ def build(request) -> PageData:
             "frist14", "Förhandsbedömning: kö och förväntad väntetid mot 14 dagar", frame,
             queue=None if masked else ("undecided", "Väntar på förhandsbedömning"),
             days=("wait_days", "Förväntad väntetid (dagar)"), limit=planning.FB_LIMIT_DAYS, flag="fb_14d_bryts",
+            band=(queue_bands["wait_low"], queue_bands["wait_high"]),
         ),
         _limit_chart(
             "frist4m", "Utredning: pågående och förväntad utredningstid mot 4 månader", frame,
             queue=None if masked else ("open_investigations", "Pågående utredningar"),
             days=("investigation_days", "Förväntad utredningstid (dagar)"),
             limit=planning.UTR_LIMIT_DAYS, flag="utr_4m_bryts",
+            band=(queue_bands["investigation_low"], queue_bands["investigation_high"]),
         ),
         _placements_chart(result, masked),
         _types_chart(result, masked),
@@ -337,20 +341,28 @@ def _weekly_table(frame: pl.DataFrame) -> Table:
     return table
 
 
-def _limit_chart(chart_id, title, frame, queue, days, limit, flag) -> Chart:
-    """The expected time against the limit (left axis, dashed line) and, unless `queue` is None,
-    the queue behind it (right axis). Expected times are whole days."""
+def _limit_chart(chart_id, title, frame, queue, days, limit, flag, band) -> Chart:
+    """The expected time against the limit (left axis, dashed line) with its 95 % band from chance in
+    the inflow (core.planning.simulate_bands) and, unless `queue` is None, the queue behind it
+    (right axis). Expected times are whole days."""
     days_key, days_label = days
-    columns = _week_columns() + [Column(days_key, days_label, "days"), Column(flag, "Bryts", "text")]
+    low, high = band
+    columns = _week_columns() + [
+        Column(days_key, days_label, "days"), Column("band_low", "95 %-band låg (dagar)", "days"),
+        Column("band_high", "95 %-band hög (dagar)", "days"), Column(flag, "Bryts", "text"),
+    ]
     if queue is not None:
         columns.insert(2, Column(queue[0], queue[1], "ratio"))
     table = Table(id=chart_id, caption=title, columns=columns, note=NOTE)
-    keys = [c.key for c in columns[2:]]
-    for row in frame.iter_rows(named=True):
-        table.add(_week_row(row) | {k: _shown(row[k]) for k in keys})
+    keys = [c.key for c in columns[2:] if not c.key.startswith("band_")]
+    for t, row in enumerate(frame.iter_rows(named=True)):
+        table.add(_week_row(row) | {k: _shown(row[k]) for k in keys}
+                  | {"band_low": _shown(float(low[t])), "band_high": _shown(float(high[t]))})
     x = [d.isoformat() for d in frame["week_start"]]
     finite = [None if math.isinf(v) else round(v) for v in frame[days_key]]
     figure = charts.lines(x, [(days_label, finite)], "Dagar", reference=limit)
+    shade = charts.bands(x, [(days_label, finite, _whole_days(low), _whole_days(high))], "Dagar")
+    figure["data"] = shade["data"][:2] + figure["data"]
     if queue is not None:
         queue_key, queue_label = queue
         figure["data"].append(
@@ -373,6 +385,11 @@ def _saved(choices: list[tuple[str, str]]) -> list[dict]:
     rows = SavedScenario.objects.filter(unit_id__in=list(names)).order_by("unit_id", "name")[:200]
     return [{"name": s.name, "unit": names[s.unit_id].strip(), "href": f"{reverse('planning:planering')}?{s.query}"}
             for s in rows]
+
+
+def _whole_days(values) -> list:
+    """Days rounded for a chart; a queue nobody works on (inf) is a gap."""
+    return [round(float(v)) if math.isfinite(v) else None for v in values]
 
 
 def _render(request, data: PageData):
