@@ -188,3 +188,15 @@ def test_the_save_form_carries_the_scenario_on_screen(login):
     page = login("chef").get("/planering/?veckor=3&topp=2").content.decode()
     assert 'name="scenario" value="veckor=3&amp;topp=2"' in page
     assert 'action="/planering/spara/"' in page and "csrfmiddlewaretoken" in page
+
+
+def test_one_small_placement_type_hides_another_too_for_the_committee():
+    """Means add up to "alla": with one type under 5 shown as <5, "alla" minus the rest would give it back."""
+    import polars as pl
+
+    from egenkontroll.planning.views import _type_floors
+
+    rows = [(1, kind, low) for kind, low in (("familjehem", 40.0), ("hvb", 12.0), ("sis", 2.0), ("alla", 54.0))]
+    frame = pl.DataFrame(rows, schema=["week", "placement", "low"], orient="row")
+    floors = _type_floors(frame)
+    assert {k: float(v[0]) for k, v in floors.items()} == {"familjehem": 40.0, "hvb": 0.0, "sis": 2.0}

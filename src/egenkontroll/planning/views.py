@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import numpy as np
 import polars as pl
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -234,13 +235,27 @@ def _placements_chart(result: surge_plan.Plan, masked: bool) -> Chart:
     )
 
 
+def _type_floors(frame: pl.DataFrame) -> dict[str, np.ndarray]:
+    """Per type and week the value the nämnd's masking looks at (the band's low end), with secondary
+    suppression: the means add up to "alla", so a week with exactly one type under 5 also hides the
+    smallest other type — else the hidden one is "alla" minus the rest."""
+    kinds = [k for k in dict.fromkeys(frame["placement"]) if k != "alla"]
+    floors = np.vstack([_rows(frame, k)["low"].to_numpy() for k in kinds])
+    for t in range(floors.shape[1]):
+        small = floors[:, t] < SMALL
+        if small.sum() == 1:
+            others = np.where(~small)[0]
+            floors[others[np.argmin(floors[others, t])], t] = 0.0
+    return dict(zip(kinds, floors, strict=True))
+
+
 def _types_chart(result: surge_plan.Plan, masked: bool) -> Chart:
     frame = result.scenario.placements
-    kinds = [k for k in dict.fromkeys(frame["placement"]) if k != "alla"]
+    floors = _type_floors(frame)
     series = []
-    for kind in kinds:
+    for kind, floor in floors.items():
         rows = _rows(frame, kind)
-        series.append((kind, KIND_NAMES[kind], rows["mean"], rows["low"], rows["high"], rows["low"]))
+        series.append((kind, KIND_NAMES[kind], rows["mean"], rows["low"], rows["high"], floor))
     starts = _rows(frame, "alla")["week_start"].to_list()
     return _band_chart("placeringstyper", "Scenariot: placerade barn per placeringsform med 95 %-band", starts, series,
                        "Placerade barn", masked, " Antal barn per placeringsform i slutet av veckan.")
@@ -248,8 +263,10 @@ def _types_chart(result: surge_plan.Plan, masked: bool) -> Chart:
 
 def _cost_chart(result: surge_plan.Plan, masked: bool) -> Chart:
     base, scen = result.base.cost, result.scenario.cost
-    # The nämnd: no cost for a week with under 5 placed (a price list times a small count).
-    base_floor, scen_floor = (_rows(o.placements, "alla")["low"] for o in (result.base, result.scenario))
+    # The nämnd: no cost for a week in which any type is masked — a price list times the types' counts,
+    # beside "alla", would give the hidden counts back.
+    base_floor, scen_floor = (np.vstack(list(_type_floors(o.placements).values())).min(axis=0)
+                              for o in (result.base, result.scenario))
     note = " Kronor per vecka för alla placeringar." + (" Exempelpriser, inte kommunens egna." if result.prices.example else "")
     return _band_chart(
         "kostnad", "Placeringskostnad per vecka: bas och scenario med 95 %-band", base["week_start"].to_list(),
