@@ -226,14 +226,14 @@ def planera(
     unaccompanied: float = typer.Option(
         None, "--ensamkommande", min=0, max=20, help="Inflödet av ensamkommande barn gånger denna faktor …"
     ),
-    unaccompanied_from: int = typer.Option(None, "--ensamkommande-fran", min=1, help="… från denna vecka (standard 1) …"),
-    unaccompanied_weeks: int = typer.Option(None, "--ensamkommande-veckor", min=0, help="… i så här många veckor (standard 13)."),
+    unaccompanied_from: int = typer.Option(None, "--ensamkommande-fran", min=1, max=156, help="… från denna vecka (standard 1) …"),
+    unaccompanied_weeks: int = typer.Option(None, "--ensamkommande-veckor", min=0, max=156, help="… i så här många veckor (standard 13)."),
     example: str = typer.Option(None, "--exempel", help="Ett namngivet exempelscenario, till exempel 2015 (se docs/planning.md)."),
     reference_from: str = typer.Option(
         None, "--referens-fran", help="Placeringsmodellens referensperiod börjar denna dag (standard: 52 veckor före --per)."
     ),
     runs: int = typer.Option(500, "--korningar", min=1, max=2000, help="Antal simuleringar för osäkerhetsbanden."),
-    seed: int = typer.Option(1, "--fro", help="Slumpfrö: samma frö ger samma band."),
+    seed: int = typer.Option(1, "--fro", min=0, max=2**32 - 1, help="Slumpfrö: samma frö ger samma band."),
     price_file: Path = typer.Option(None, "--prislista", help="Egen prislista (YAML, kr per dygn); standard: EGK_PLACEMENT_PRICES_FILE eller exemplet."),
 ) -> None:
     """Planera för en topp: när bryts fristerna, hur många placeringar, handläggare och kronor behövs?"""
