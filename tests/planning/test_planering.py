@@ -200,3 +200,9 @@ def test_one_small_placement_type_hides_another_too_for_the_committee():
     frame = pl.DataFrame(rows, schema=["week", "placement", "low"], orient="row")
     floors = _type_floors(frame)
     assert {k: float(v[0]) for k, v in floors.items()} == {"familjehem": 40.0, "hvb": 0.0, "sis": 2.0}
+
+
+def test_an_overlong_scenario_is_not_saved(login):
+    client = login("chef")
+    client.post("/planering/spara/", {"namn": "Lång", "scenario": "enhet=G1&personal=" + "%2B1%402," * 150})
+    assert client.get("/planering/").context["saved"] == []

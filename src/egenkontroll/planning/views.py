@@ -447,7 +447,7 @@ def spara(request):
     form = ScenarioForm({**query.dict(), "enhet": unit_id}, choices)
     if unit_id not in dict(choices):
         raise Http404("Enheten finns inte i din behörighet.")
-    if not save.is_valid() or not form.is_valid():
+    if not save.is_valid() or not form.is_valid() or len(query.urlencode()) > SaveScenarioForm.QUERY_MAX:
         messages.error(request, "Scenariot kunde inte sparas: ge det ett namn (högst 80 tecken) och rätta scenariot först.")
         return redirect(f"{reverse('planning:planering')}?{query.urlencode()}")
     kept = {k: v for k, v in query.items() if k in form.fields and v != ""} | {"enhet": unit_id}
