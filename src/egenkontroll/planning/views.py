@@ -442,12 +442,14 @@ def spara(request):
     snap = snapshot.current()
     choices = unit_choices(request, snap)
     save = SaveScenarioForm(request.POST)
-    query = QueryDict(request.POST.get("scenario", "")[: SaveScenarioForm.QUERY_MAX])
+    raw = request.POST.get("scenario", "")
+    too_long = len(raw) > SaveScenarioForm.QUERY_MAX
+    query = QueryDict("" if too_long else raw)
     unit_id = query.get("enhet") or next(iter(visible_tops(request, snap)), None)
     form = ScenarioForm({**query.dict(), "enhet": unit_id}, choices)
     if unit_id not in dict(choices):
         raise Http404("Enheten finns inte i din behörighet.")
-    if not save.is_valid() or not form.is_valid() or len(query.urlencode()) > SaveScenarioForm.QUERY_MAX:
+    if not save.is_valid() or not form.is_valid() or too_long:
         messages.error(request, "Scenariot kunde inte sparas: ge det ett namn (högst 80 tecken) och rätta scenariot först.")
         return redirect(f"{reverse('planning:planering')}?{query.urlencode()}")
     kept = {k: v for k, v in query.items() if k in form.fields and v != ""} | {"enhet": unit_id}
