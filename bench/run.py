@@ -15,6 +15,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import shlex
 import sys
 import time
@@ -28,6 +29,7 @@ from egkbench import machine, report, suite, web  # noqa: E402
 from egkbench.measure import run_step  # noqa: E402
 
 SCALES = ("small", "city", "national")
+KEPT_SECTION = re.compile(r"<!-- (\w+):begin -->.*?<!-- \1:end -->\n", re.S)
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 
 
@@ -61,7 +63,7 @@ def main(argv: list[str]) -> int:
     args = parse(argv)
     if args.render:
         results = json.loads(args.render.read_text(encoding="utf-8"))
-        args.results.write_text(report.render(results), encoding="utf-8")
+        args.results.write_text(report.render(results) + _kept_sections(args.results), encoding="utf-8")
         print(f"[bench] wrote {args.results}")
         return 0
     os.nice(args.nice)
@@ -101,9 +103,18 @@ def main(argv: list[str]) -> int:
 def _save(results: dict, args: argparse.Namespace) -> None:
     results.setdefault("finished", "(running)")
     (args.out / "results.json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
-    args.results.write_text(report.render(results), encoding="utf-8")
+    args.results.write_text(report.render(results) + _kept_sections(args.results), encoding="utf-8")
     if results["finished"] == "(running)":
         del results["finished"]
+
+
+def _kept_sections(path: Path) -> str:
+    """Sections other scripts write into RESULTS.md between their own markers (the planning backtest,
+    bench/backtest_planning.py), carried over so a new benchmark run does not drop them."""
+    if not path.exists():
+        return ""
+    text = path.read_text(encoding="utf-8")
+    return "".join("\n" + m.group(0) for m in KEPT_SECTION.finditer(text))
 
 
 if __name__ == "__main__":

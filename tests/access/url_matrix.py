@@ -190,6 +190,9 @@ URLS: dict[str, Entry] = {
     # planering: figures only (no case, no person) for every role with figures, the nämnd masked;
     # a unit outside the figure scope (G3 in department A2) is 404 for everyone who does not reach it
     "planning:planering": Entry(expect(FIGURES)),
+    # saving a scenario (POST only): every role with figures; a POST by the nämnd is 403 (it reads,
+    # it does not plan: tests/planning)
+    "planning:spara": Entry(expect(FIGURES, ok=405)),
     "planning:export": Entry(
         # the nämnd: no weekly table (counts and rates could undo the masking), only the limit charts
         expect(FIGURES, handlaggare=404, arbetsledare=404, enhetschef=404, verksamhetscontroller=404, namnd=404),

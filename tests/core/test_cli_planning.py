@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 from typer.testing import CliRunner
@@ -82,5 +83,46 @@ def test_mistakes_are_told_in_swedish(dataset):
     assert bad.exit_code != 0 and "ändring@vecka" in bad.output
     unknown = run("--data", str(dataset), "--enhet", "NOPE")
     assert unknown.exit_code == 1 and "okänd enhet: NOPE" in unknown.output
-    wrong = run("--data", str(dataset), "--format", "json")
-    assert wrong.exit_code != 0 and "text eller csv" in wrong.output
+    wrong = run("--data", str(dataset), "--format", "xml")
+    assert wrong.exit_code != 0 and "text, csv eller json" in wrong.output
+
+
+def test_text_adds_placements_staff_and_cost_with_bands_and_how_to_read_them(dataset):
+    result = run("--data", str(dataset), "--per", "2026-03-10", "--veckor", "3", "--korningar", "50")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Placerade barn per vecka i scenariot: medel (95 %-band)" in out
+    assert "Handläggare: planerat och behov" in out
+    assert "Scenariot: placeringskostnad" in out and "Basen: placeringskostnad" in out
+    assert "exempelpriser" in out and "Så läser du banden" in out
+    assert "Med slumpen i inflödet bryts 14-dagarsfristen i 95 av 100 simuleringar mellan v. 1 och v. 1." in out
+
+
+def test_json_gives_base_and_scenario_with_bands_reproducibly(dataset):
+    args = ("--data", str(dataset), "--per", "2026-03-10", "--exempel", "2015", "--korningar", "40", "--format", "json")
+    first, again = run(*args), run(*args)
+    assert first.exit_code == 0, first.output
+    assert first.stdout == again.stdout  # the same seed gives the same bands
+    body = json.loads(first.stdout)
+    assert body["simuleringar"] == 40 and body["priser"]["exempel"] is True
+    scenario = body["scenario"]
+    assert len(scenario["koer"]) == 52  # the 2015 example runs 52 weeks
+    kinds = {r["placement"] for r in scenario["placeringar"]}
+    assert kinds == {"familjehem", "natverkshem", "jourhem", "hvb", "stodboende", "sis", "alla"}
+    assert len(scenario["placeringar"]) == 52 * 7
+    assert all(r["low"] - 1e-9 <= r["mean"] <= r["high"] + 1e-9 for r in scenario["placeringar"])
+    assert all(r["low"] - 1e-6 <= r["mean"] <= r["high"] + 1e-6 for r in scenario["kostnad_per_vecka"])
+    assert {"planned", "by_limits", "by_norm"} <= set(scenario["handlaggare"][0])
+    assert body["underlag"]["unit_id"] == "S"
+    # The 14 days break at once (see the module docstring) in every run: week 1 both ends.
+    assert body["fristernas_band"]["brytvecka"]["fb_14d_bryts"] == {"tidigast": 1, "senast": 1}
+    assert len(body["fristernas_band"]["vantetid_hog"]) == 52
+
+
+def test_an_unknown_example_and_a_broken_price_list_are_told_in_swedish(dataset, tmp_path):
+    unknown = run("--data", str(dataset), "--exempel", "1999")
+    assert unknown.exit_code != 0 and "okänt exempel" in unknown.output
+    broken = tmp_path / "priser.yaml"
+    broken.write_text("prices: {jourhem: 1}", encoding="utf-8")
+    bad = run("--data", str(dataset), "--per", "2026-03-10", "--prislista", str(broken))
+    assert bad.exit_code == 1 and "pris saknas för familjehem" in bad.output

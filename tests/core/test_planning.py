@@ -6,6 +6,7 @@ import datetime as dt
 import math
 from dataclasses import replace
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -249,3 +250,54 @@ def test_staffing_notation_and_the_sentences():
         # Week 6: 44 waiting and 37 open investigations, (44 + 37) / 4 > 20.
         "Riktmärket 20 ärenden per handläggare överskrids vecka 15 2026 (om 6 veckor).",
     ]
+
+
+def test_the_caseworkers_needed_to_keep_both_limits_worked_by_hand():
+    # CALM: 10 reports a week, 3 decisions and 1.5 conclusions per caseworker-week, half open an
+    # investigation; 10 undecided and 40 open investigations today.
+    # Week 1 with N: decided = min(10, 3N), waiting = 20 − decided; wait = 7 × waiting ÷ 3N ≤ 14
+    # ⇔ waiting ≤ 6N. N = 2: 6 decided, 14 waiting > 12 — breaks. N = 3: 9 decided, 11 ≤ 18;
+    # investigations 40 + 4.5 − 4.5 = 40, 7 × 40 ÷ 4.5 = 62 days ≤ 122 — holds: 3.
+    # Week 2 from 11 waiting: N = 2: 15 > 12 breaks; N = 3: 12 ≤ 18 holds: 3 again.
+    need = P.staff_needed(CALM, P.Scenario(weeks=2))
+    assert need["by_limits"].to_list() == [3, 3]
+    assert need["planned"].to_list() == [4.0, 4.0]
+    # By the norm (20): the plan's queues in week 1 are 10 waiting + 39 investigations → ⌈49 ÷ 20⌉ = 3.
+    assert need["by_norm"][0] == 3
+
+
+def test_a_surge_needs_more_caseworkers_and_no_throughput_means_no_answer():
+    calm = P.staff_needed(CALM, P.Scenario(weeks=8))["by_limits"].to_list()
+    surge = P.staff_needed(CALM, P.Scenario(weeks=8, surge=P.Surge(3, 1, 8)))["by_limits"].to_list()
+    assert all(s > c for s, c in zip(surge[2:], calm[2:], strict=True))
+    idle = replace(CALM, decisions=0, concluded=0)
+    assert P.staff_needed(idle, P.Scenario(weeks=2))["by_limits"].to_list() == [None, None]
+
+
+def test_the_unaccompanied_surge_multiplies_only_their_share_of_the_reports():
+    # 260 reports, 52 of them about unaccompanied children (u = 0.2): ×6 of those in weeks 2–3
+    # gives 10 × (0.8 + 0.2 × 6) = 20 reports a week.
+    base = replace(CALM, unaccompanied_reports=52)
+    frame = P.simulate(base, P.Scenario(weeks=4, unaccompanied=P.Surge(6, 2, 2)))
+    assert frame["inflow"].to_list() == pytest.approx([10.0, 20.0, 20.0, 10.0])
+
+
+def test_chance_in_the_inflow_gives_a_band_around_the_wait_and_the_break_week():
+    # CALM with a doubled inflow from week 3 breaks the 14 days in week 4 on average (above);
+    # Poisson arrivals move it by a week or so either way — never before the surge starts.
+    scenario = P.Scenario(weeks=20, surge=P.Surge(factor=2, from_week=3, weeks=10))
+    bands = P.simulate_bands(CALM, scenario, runs=400, seed=2)
+    mean = P.simulate(CALM, scenario)
+    early, late = bands["breaks"]["fb_14d_bryts"]
+    assert 3 <= early <= 4 <= late <= 6
+    assert (bands["wait_low"] <= mean["wait_days"].to_numpy() + 1e-9).all()
+    assert (mean["wait_days"].to_numpy() <= bands["wait_high"] + 1e-9).all()
+    again = P.simulate_bands(CALM, scenario, runs=400, seed=2)
+    assert np.array_equal(again["wait_high"], bands["wait_high"])  # seeded: reproducible
+    assert P.describe_break_bands(bands["breaks"], 20)[0].startswith("Med slumpen i inflödet bryts 14-dagarsfristen")
+
+
+def test_a_calm_unit_holds_in_every_run():
+    bands = P.simulate_bands(CALM, P.Scenario(weeks=10), runs=200)
+    assert bands["breaks"]["utr_4m_bryts"] == (None, None)
+    assert "håller 4-månadersfristen hela perioden" in P.describe_break_bands(bands["breaks"], 10)[1]

@@ -35,7 +35,9 @@ def test_the_page_shows_the_baseline_the_breaks_and_both_charts(login):
     assert (b.unit_id, b.reports, b.decisions, b.undecided, b.open_investigations, b.caseworkers) == ("E", 5, 3, 2, 1, 3)
     assert b.caseworker_weeks == pytest.approx(626 / 7)
     assert response.context["sentences"][0] == "Fristen för förhandsbedömning (14 dagar) bryts vecka 12 2026 (om 1 vecka)."
-    assert [c.id for c in response.context["charts"]] == ["frist14", "frist4m"]
+    assert [c.id for c in response.context["charts"]] == [
+        "frist14", "frist4m", "placeringar", "placeringstyper", "kostnad", "handlaggare",
+    ]
     fb = response.context["charts"][0].figure
     limit = next(t for t in fb["data"] if t["name"].startswith("Frist"))
     assert limit["name"] == "Frist (14 dagar)" and set(limit["y"]) == {14}
@@ -80,16 +82,17 @@ def test_the_committee_sees_when_limits_break_but_no_counts_or_rates(login):
     page = response.content.decode()
     for hidden in ("Anmälningar per vecka", "Beslut per handläggarvecka", "Handläggarveckor", "Väntar på förhandsbedömning"):
         assert hidden not in page
-    for chart in response.context["charts"]:
-        assert [c.key for c in chart.table.columns][2:] in (["wait_days", "fb_14d_bryts"],
-                                                            ["investigation_days", "utr_4m_bryts"])
-        # the expected time and the limit only, no queue line
-        assert [t["name"].split(" ")[0] for t in chart.figure["data"]] == ["Förväntad", "Frist"]
+    for chart in response.context["charts"][:2]:
+        assert [c.key for c in chart.table.columns][2:] in (["wait_days", "band_low", "band_high", "fb_14d_bryts"],
+                                                            ["investigation_days", "band_low", "band_high",
+                                                             "utr_4m_bryts"])
+        # the band (two traces), the expected time and the limit only, no queue line
+        assert [t["name"].split(" ")[0] for t in chart.figure["data"][2:]] == ["Förväntad", "Frist"]
     assert login("namnd").get("/planering/ladda-ner/veckor.csv?enhet=E&veckor=2").status_code == 404
     assert login("namnd").get("/planering/ladda-ner/frist14.csv?enhet=E&veckor=2").status_code == 200
     chef = login("chef").get("/planering/?enhet=E&veckor=2")
     assert [t.id for t in chef.context["tables"]] == ["underlag", "veckor"]
-    assert len(chef.context["charts"][0].figure["data"]) == 3  # expected time, limit, queue
+    assert len(chef.context["charts"][0].figure["data"]) == 5  # band (2 traces), expected time, limit, queue
 
 
 def test_the_weekly_table_downloads_as_csv_and_xlsx(login):
@@ -108,3 +111,103 @@ def test_the_weekly_table_downloads_as_csv_and_xlsx(login):
 def test_the_menu_offers_planering_to_roles_with_figures(login):
     labels = [item["label"] for item in login("anna").get("/oversikt/").context["nav"]]
     assert "Planering" in labels
+
+
+def test_placements_and_cost_come_with_bands_and_the_page_says_how_to_read_them(login):
+    response = login("chef").get("/planering/?veckor=4")
+    charts = {c.id: c for c in response.context["charts"]}
+    placed = charts["placeringar"]
+    # Each series: low, high (filled to the low), mean — base and scenario.
+    assert [t["name"] for t in placed.figure["data"]] == [
+        "Bas, 95 %-band låg", "Bas, 95 %-band hög", "Bas", "Scenario, 95 %-band låg", "Scenario, 95 %-band hög", "Scenario",
+    ]
+    assert placed.figure["data"][1]["fill"] == "tonexty"
+    rows = placed.table.rows
+    assert len(rows) == 4 and all(r["scenario_low"] <= r["scenario_high"] for r in rows)
+    # C3 is placed on as_of and no placement ended in the reference window: the child stays (low = 1)
+    # and a rare new placement (one in the last 52 weeks) lifts the mean a little above 1.
+    assert [r["bas_low"] for r in rows] == [1.0, 1.0, 1.0, 1.0]
+    assert all(1.0 <= r["bas_mean"] < 1.2 for r in rows)
+    assert "Så läser du banden" in response.content.decode()
+    assert "exempelpriser" in response.content.decode()
+    assert len(response.context["cost_sentences"]) == 2
+    json.dumps(charts["kostnad"].figure, allow_nan=False)
+
+
+def test_the_band_columns_download_as_csv(login):
+    response = login("chef").get("/planering/ladda-ner/placeringar.csv?veckor=2")
+    assert response.status_code == 200
+    header = next(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))  # Swedish Excel CSV
+    assert header[2:] == ["Bas: medel", "Bas: 95 %-band låg", "Bas: 95 %-band hög", "Scenario: medel",
+                          "Scenario: 95 %-band låg", "Scenario: 95 %-band hög"]
+    assert login("chef").get("/planering/ladda-ner/kostnad.xlsx?veckor=2").status_code == 200
+
+
+def test_the_2015_example_fills_the_unaccompanied_surge(login):
+    response = login("chef").get("/planering/?exempel=2015")
+    assert response.context["result"] is True
+    rows = table(response, "veckor").rows
+    assert len(rows) == 52  # the example's 52 weeks
+
+
+def test_the_committee_sees_small_placement_counts_masked_and_no_caseworker_need(login):
+    response = login("namnd").get("/planering/?enhet=E&veckor=2")
+    ids = [c.id for c in response.context["charts"]]
+    assert "handlaggare" not in ids and "placeringar" in ids
+    placed = next(c for c in response.context["charts"] if c.id == "placeringar")
+    assert {r["bas_mean"] for r in placed.table.rows} == {"<5"}  # one child: masked
+    assert all(y is None for trace in placed.figure["data"] for y in trace["y"])
+    cost = next(c for c in response.context["charts"] if c.id == "kostnad")
+    assert {r["scenario_mean"] for r in cost.table.rows} == {"<5"}  # a price times one child: masked too
+    assert response.context["placement_warnings"] == []
+    assert login("namnd").get("/planering/ladda-ner/handlaggare.csv?enhet=E&veckor=2").status_code == 404
+
+
+def test_a_scenario_is_saved_by_name_listed_and_opened_again(login):
+    client = login("chef")
+    response = client.post("/planering/spara/", {"namn": "Som 2015", "scenario": "enhet=G1&exempel=2015&personal=%2B2%404"})
+    assert response.status_code == 302
+    href = "/planering/?enhet=G1&exempel=2015&personal=%2B2%404"
+    assert response["Location"] == href
+    page = client.get("/planering/")
+    assert [(s["name"], s["href"]) for s in page.context["saved"]] == [("Som 2015", href)]
+    opened = client.get(page.context["saved"][0]["href"])
+    assert len(table(opened, "veckor").rows) == 52 and table(opened, "veckor").rows[3]["caseworkers"] > 0
+    # The same name again replaces the scenario; a name is required; a bad scenario is not saved.
+    client.post("/planering/spara/", {"namn": "Som 2015", "scenario": "enhet=G1&veckor=3"})
+    assert [s["href"] for s in client.get("/planering/").context["saved"]] == ["/planering/?enhet=G1&veckor=3"]
+    client.post("/planering/spara/", {"namn": "", "scenario": "enhet=G1"})
+    client.post("/planering/spara/", {"namn": "Fel", "scenario": "enhet=G1&personal=tre"})
+    assert len(client.get("/planering/").context["saved"]) == 1
+
+
+def test_saving_is_refused_to_the_committee_and_outside_the_scope(login):
+    assert login("namnd").post("/planering/spara/", {"namn": "x", "scenario": "enhet=E"}).status_code == 403
+    assert login("anna").post("/planering/spara/", {"namn": "x", "scenario": "enhet=G2"}).status_code == 404
+    assert login("chef").get("/planering/spara/").status_code == 405
+    assert login("namnd").get("/planering/?enhet=E").context["save_form"] is None
+
+
+def test_the_save_form_carries_the_scenario_on_screen(login):
+    page = login("chef").get("/planering/?veckor=3&topp=2").content.decode()
+    assert 'name="scenario" value="veckor=3&amp;topp=2"' in page
+    assert 'action="/planering/spara/"' in page and "csrfmiddlewaretoken" in page
+
+
+def test_one_small_placement_type_hides_another_too_for_the_committee():
+    """Means add up to "alla": with one type under 5 shown as <5, "alla" minus the rest would give it back."""
+    import polars as pl
+
+    from egenkontroll.planning.views import _type_floors
+
+    rows = [(1, kind, low) for kind, low in (("familjehem", 40.0), ("hvb", 12.0), ("sis", 2.0), ("alla", 54.0))]
+    frame = pl.DataFrame(rows, schema=["week", "placement", "low"], orient="row")
+    floors = _type_floors(frame)
+    assert {k: float(v[0]) for k, v in floors.items()} == {"familjehem": 40.0, "hvb": 0.0, "sis": 2.0}
+
+
+def test_an_overlong_scenario_is_not_saved(login):
+    client = login("chef")
+    # a scenario longer than 1000 characters is refused whole, not cut and saved
+    client.post("/planering/spara/", {"namn": "Lång", "scenario": "enhet=G1&veckor=3&x=" + "y" * 990})
+    assert client.get("/planering/").context["saved"] == []

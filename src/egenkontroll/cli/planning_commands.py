@@ -8,7 +8,11 @@ limits are in core.planning and docs/planning.md; this is a thin shell over it.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import math
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import polars as pl
@@ -74,6 +78,128 @@ def _cell(value, digits: int | None) -> str:
     return f"{value:.{digits}f}"
 
 
+def _band(mean: float, low: float, high: float, digits: int = 0) -> str:
+    return f"{mean:.{digits}f} ({low:.{digits}f}–{high:.{digits}f})"
+
+
+def _mkr(value: float) -> str:
+    return f"{value / 1e6:.1f}"
+
+
+def placement_report(result, console: Console) -> None:
+    """Placements per type, caseworkers needed and costs, each with its 95 % band, base beside scenario."""
+    cal = result.calibration
+    console.print(
+        escape(
+            f"Placeringar: referensperiod {cal.window_start}–{cal.as_of}: {cal.episodes} placeringar, "
+            f"{cal.entries} nya, {cal.moves} byten, {cal.exits} avslut; åldersgräns {cal.top_age} år; "
+            f"{result.runs} simuleringar (frö {result.seed})."
+        ),
+        highlight=False,
+    )
+    for warning in cal.warnings:
+        console.print(f"[yellow]Obs: {escape(warning)}[/yellow]", highlight=False)
+    frame = result.scenario.placements
+    kinds = list(dict.fromkeys(frame["placement"]))
+    table = Table(title="Placerade barn per vecka i scenariot: medel (95 %-band)")
+    for header in ["Vecka", *kinds, "Kostnad tkr/v", "Bas: alla"]:
+        table.add_column(header, justify="right")
+    base_all = result.base.placements.filter(pl.col("placement") == "alla")
+    cost = result.scenario.cost
+    for week in range(1, frame["week"].max() + 1):
+        cells = frame.filter(pl.col("week") == week)
+        by_kind = {r["placement"]: r for r in cells.iter_rows(named=True)}
+        c = cost.row(week - 1, named=True)
+        b = base_all.row(week - 1, named=True)
+        table.add_row(
+            _iso(c["week_start"]),
+            *(_band(by_kind[k]["mean"], by_kind[k]["low"], by_kind[k]["high"]) for k in kinds),
+            _band(c["mean"] / 1e3, c["low"] / 1e3, c["high"] / 1e3),
+            _band(b["mean"], b["low"], b["high"]),
+        )
+    console.print(table)
+    staff = Table(title="Handläggare: planerat och behov")
+    for header in ("Vecka", "Planerat", "Behov för fristerna", "Behov enligt riktmärket", "Bas: behov för fristerna"):
+        staff.add_column(header, justify="right")
+    for row, base in zip(result.scenario.staff.iter_rows(named=True), result.base.staff.iter_rows(named=True), strict=True):
+        staff.add_row(row["iso_week"], f"{row['planned']:.0f}", _need(row["by_limits"]), str(row["by_norm"]),
+                      _need(base["by_limits"]))
+    console.print(staff)
+    for label, outcome in (("Scenariot", result.scenario), ("Basen", result.base)):
+        t = outcome.totals
+        console.print(
+            escape(
+                f"{label}: placeringskostnad {_mkr(t['period_mean'])} mkr för perioden "
+                f"(95 %-band {_mkr(t['period_low'])}–{_mkr(t['period_high'])}), i årstakt {_mkr(t['year_mean'])} mkr "
+                f"({_mkr(t['year_low'])}–{_mkr(t['year_high'])}); {t['aged_out_mean']:.0f} barn åldras ut "
+                f"({t['aged_out_low']:.0f}–{t['aged_out_high']:.0f})."
+            ),
+            highlight=False,
+        )
+    if result.prices.example:
+        console.print("[yellow]Obs: kostnaderna bygger på exempelpriser, inte kommunens egna "
+                      "(sätt EGK_PLACEMENT_PRICES_FILE eller --prislista).[/yellow]", highlight=False)
+    console.print(escape(BAND_NOTE), highlight=False)
+
+
+BAND_NOTE = (
+    "Så läser du banden: siffran före parentesen är medelvärdet av simuleringarna; i 95 av 100 simuleringar "
+    "hamnade veckans värde inom parentesens intervall. Bandet visar slumpen i vilka barn som kommer och går "
+    "med den takt referensperioden visade, inte om takten själv ändras, så verkligheten kan hamna utanför."
+)
+
+
+def _need(value) -> str:
+    return "–" if value is None else str(value)
+
+
+def _iso(day: dt.date) -> str:
+    from egenkontroll.core.planning import week_label
+
+    return week_label(day)
+
+
+def json_text(baseline, frame: pl.DataFrame, result, queue_bands: dict) -> str:
+    """Everything the text says, as JSON: the baseline, the queue weeks, and base and scenario."""
+
+    def records(df: pl.DataFrame) -> list[dict]:
+        return [{k: _plain(v) for k, v in row.items()} for row in df.iter_rows(named=True)]
+
+    def outcome(o) -> dict:
+        return {"koer": records(o.queue), "handlaggare": records(o.staff), "placeringar": records(o.placements),
+                "kostnad_per_vecka": records(o.cost), "summor": o.totals}
+
+    cal = result.calibration
+    body = {
+        "underlag": {k: _plain(v) for k, v in asdict(baseline).items()},
+        "placeringar_underlag": {
+            "referens_fran": cal.window_start.isoformat(), "per": cal.as_of.isoformat(), "aldersgrans": cal.top_age,
+            "placeringar": cal.episodes, "nya": cal.entries, "byten": cal.moves, "avslut": cal.exits,
+            "varningar": list(cal.warnings),
+        },
+        "priser": {"kr_per_dygn": result.prices.prices, "exempel": result.prices.example},
+        "simuleringar": result.runs, "fro": result.seed, "band": "2,5 och 97,5 percentilerna",
+        "bas": outcome(result.base), "scenario": outcome(result.scenario),
+        "fristernas_band": {
+            "vantetid_lag": [_plain(float(v)) for v in queue_bands["wait_low"]],
+            "vantetid_hog": [_plain(float(v)) for v in queue_bands["wait_high"]],
+            "utredningstid_lag": [_plain(float(v)) for v in queue_bands["investigation_low"]],
+            "utredningstid_hog": [_plain(float(v)) for v in queue_bands["investigation_high"]],
+            "brytvecka": {flag: {"tidigast": early, "senast": late}
+                          for flag, (early, late) in queue_bands["breaks"].items()},
+        },
+    }
+    return json.dumps(body, ensure_ascii=False, allow_nan=False, indent=1) + "\n"
+
+
+def _plain(value):
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def csv_text(frame: pl.DataFrame) -> str:
     return frame.with_columns(pl.col(pl.Float64).round(2)).write_csv(date_format="%Y-%m-%d")
 
@@ -84,7 +210,7 @@ def planera(
     db: str = typer.Option(None, "--db", help="Databas-URL (sqlite:///… eller postgresql://…) i stället för --data."),
     unit: str = typer.Option(None, "--enhet", help="Enhet (unit_id) med allt under den. Standard: hela staden."),
     as_of: str = typer.Option(None, "--per", help="Läget per denna dag (ÅÅÅÅ-MM-DD). Standard: datamängdens sista dag."),
-    weeks: int = typer.Option(26, "--veckor", min=1, max=156, help="Antal veckor framåt."),
+    weeks: int = typer.Option(None, "--veckor", min=1, max=156, help="Antal veckor framåt (standard 26)."),
     history: int = typer.Option(26, "--underlag", min=1, max=156, help="Antal veckor bakåt som takten räknas från."),
     inflow: float = typer.Option(1.0, "--inflode", min=0, help="Inflödet som faktor av det vanliga (1.0 = som nu)."),
     surge: float = typer.Option(None, "--topp", min=0, help="En topp: inflödet gånger denna faktor …"),
@@ -94,13 +220,42 @@ def planera(
     share: float = typer.Option(
         None, "--andel-utredning", min=0, max=1, help="Andel av arbetstiden på utredningar (standard: som under underlaget)."
     ),
-    fmt: str = typer.Option("text", "--format", help="text (tabell och slutsatser) eller csv (en rad per vecka)."),
+    fmt: str = typer.Option(
+        "text", "--format", help="text (tabeller och slutsatser), csv (köerna, en rad per vecka) eller json (allt)."
+    ),
+    unaccompanied: float = typer.Option(
+        None, "--ensamkommande", min=0, max=20, help="Inflödet av ensamkommande barn gånger denna faktor …"
+    ),
+    unaccompanied_from: int = typer.Option(None, "--ensamkommande-fran", min=1, max=156, help="… från denna vecka (standard 1) …"),
+    unaccompanied_weeks: int = typer.Option(None, "--ensamkommande-veckor", min=0, max=156, help="… i så här många veckor (standard 13)."),
+    example: str = typer.Option(None, "--exempel", help="Ett namngivet exempelscenario, till exempel 2015 (se docs/planning.md)."),
+    reference_from: str = typer.Option(
+        None, "--referens-fran", help="Placeringsmodellens referensperiod börjar denna dag (standard: 52 veckor före --per)."
+    ),
+    runs: int = typer.Option(500, "--korningar", min=1, max=2000, help="Antal simuleringar för osäkerhetsbanden."),
+    seed: int = typer.Option(1, "--fro", min=0, max=2**32 - 1, help="Slumpfrö: samma frö ger samma band."),
+    price_file: Path = typer.Option(None, "--prislista", help="Egen prislista (YAML, kr per dygn); standard: EGK_PLACEMENT_PRICES_FILE eller exemplet."),
 ) -> None:
-    """Planera för en topp: vilken vecka bryts 14-dagarsfristen och 4-månadersfristen?"""
-    from egenkontroll.core import kpis, orgtree, planning
+    """Planera för en topp: när bryts fristerna, hur många placeringar, handläggare och kronor behövs?"""
+    from egenkontroll.core import costs, kpis, orgtree, planning, surge_plan
 
-    if fmt not in {"text", "csv"}:
-        raise typer.BadParameter("--format ska vara text eller csv")
+    if fmt not in {"text", "csv", "json"}:
+        raise typer.BadParameter("--format ska vara text, csv eller json")
+    if example is not None:
+        known = surge_plan.examples()
+        if example not in known:
+            raise typer.BadParameter(f"okänt exempel {example!r} (finns: {', '.join(known)})", param_hint="--exempel")
+        fields = known[example].fields
+        weeks = weeks if weeks is not None else fields.get("veckor")
+        given = fields.get("ensamkommande") or {}
+        if unaccompanied is None and given:
+            unaccompanied = float(given["faktor"])
+            unaccompanied_from = unaccompanied_from or int(given.get("fran", 1))
+            unaccompanied_weeks = unaccompanied_weeks if unaccompanied_weeks is not None else int(given.get("veckor", 13))
+        top = fields.get("topp") or {}
+        if surge is None and top:
+            surge, surge_from, surge_weeks = float(top["faktor"]), int(top.get("fran", 1)), int(top.get("veckor", 12))
+    weeks = weeks or 26
     try:
         changes = planning.parse_staffing(staff)
     except ValueError as exc:
@@ -126,8 +281,11 @@ def planera(
             staffing=changes,
             investigation_share=share,
             caseload_norm=planning.norm_from(catalogue),
+            unaccompanied=planning.Surge(unaccompanied, unaccompanied_from or 1, 13 if unaccompanied_weeks is None
+                                         else unaccompanied_weeks) if unaccompanied is not None else None,
         )
-        baseline = planning.calibrate(events, caseworkers, org_units, unit, day, history)
+        evaluation = planning.evaluate(events, day, list(planning.BACKLOG_RULES))
+        baseline = planning.calibrate(events, caseworkers, org_units, unit, day, history, evaluation=evaluation)
     except (ValueError, orgtree.OrgTreeError) as exc:
         err.print(f"[red]egenkontroll: {escape(str(exc))}[/red]", highlight=False)
         raise typer.Exit(1) from None
@@ -135,4 +293,21 @@ def planera(
     if fmt == "csv":
         sys.stdout.write(csv_text(frame))
         return
+    try:
+        window_start = parse_date(reference_from, "--referens-fran") or day - dt.timedelta(days=7 * 52 - 1)
+        prices = costs.load_prices(price_file)
+        calibration = surge_plan.calibrate_placements(
+            evaluation.links, org_units, unit, window_start, day
+        )
+        result = surge_plan.plan(baseline, calibration, scenario, prices, runs=runs, seed=seed)
+        queue_bands = planning.simulate_bands(baseline, scenario, runs=runs, seed=seed)
+    except (ValueError, orgtree.OrgTreeError) as exc:
+        err.print(f"[red]egenkontroll: {escape(str(exc))}[/red]", highlight=False)
+        raise typer.Exit(1) from None
+    if fmt == "json":
+        sys.stdout.write(json_text(baseline, frame, result, queue_bands))
+        return
     text_report(baseline, frame, scenario.caseload_norm)
+    for line in planning.describe_break_bands(queue_bands["breaks"], scenario.weeks):
+        typer.echo(line)
+    placement_report(result, Console(width=max(Console().width, 160)))

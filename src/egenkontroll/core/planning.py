@@ -84,6 +84,11 @@ class Baseline:
     caseworkers: int
     caseworker_weeks: float
     investigation_share: float
+    unaccompanied_reports: int = 0  # of `reports`: those about a child marked unaccompanied
+
+    @property
+    def unaccompanied_share(self) -> float:
+        return self.unaccompanied_reports / self.reports if self.reports else 0.0
 
     @property
     def reports_per_week(self) -> float:
@@ -149,6 +154,7 @@ class Scenario:
     staffing: tuple[StaffChange, ...] = field(default_factory=tuple)
     investigation_share: float | None = None  # None: the baseline's
     caseload_norm: float = DEFAULT_NORM
+    unaccompanied: Surge | None = None  # inflow of unaccompanied children × factor in its weeks
 
     def __post_init__(self):
         if self.weeks < 1:
@@ -157,6 +163,9 @@ class Scenario:
             raise ValueError("inflödet kan inte vara negativt")
         if self.surge and (self.surge.from_week < 1 or self.surge.weeks < 0):
             raise ValueError("toppen börjar tidigast vecka 1 och varar minst 0 veckor")
+        u = self.unaccompanied
+        if u and (u.factor < 0 or u.from_week < 1 or u.weeks < 0):
+            raise ValueError("inflödet av ensamkommande: faktor minst 0, från vecka 1, minst 0 veckor")
         if any(c.from_week < 1 for c in self.staffing):
             raise ValueError("en personalförändring gäller tidigast från vecka 1")
         if self.investigation_share is not None and not 0 <= self.investigation_share <= 1:
@@ -259,6 +268,7 @@ def calibrate(
         caseworkers=staff.filter(_active_on(as_of)).height,
         caseworker_weeks=_days_inside(staff, "start_date", "end_date", start, as_of) / 7,
         investigation_share=_investigation_share(links, ev, inside, start, as_of),
+        unaccompanied_reports=reports.filter(pl.col("unaccompanied").fill_null(False)).height,
     )
 
 
@@ -339,14 +349,28 @@ def week_label(day: dt.date) -> str:
     return f"{iso.year}-{iso.week:02d}"
 
 
-def inflow_factors(scenario: Scenario) -> np.ndarray:
-    """The inflow multiplier of each week 1 … weeks."""
+def inflow_factors(scenario: Scenario, unaccompanied_share: float = 0.0) -> np.ndarray:
+    """The inflow multiplier of each week 1 … weeks.
+
+    The unaccompanied surge multiplies only the unaccompanied share u of the reports: the
+    total then is × (1 − u + u × factor) in its weeks (on top of `inflow` and `surge`).
+    """
     week = np.arange(1, scenario.weeks + 1)
     factors = np.full(scenario.weeks, scenario.inflow, dtype=float)
     if scenario.surge is not None:
         s = scenario.surge
         factors[(week >= s.from_week) & (week < s.from_week + s.weeks)] *= s.factor
+    factors *= 1 - unaccompanied_share + unaccompanied_share * stream_factors(scenario.unaccompanied, scenario.weeks)
     return factors
+
+
+def stream_factors(surge: Surge | None, weeks: int) -> np.ndarray:
+    """1 every week, `surge.factor` in the surge's weeks (the unaccompanied stream's multiplier)."""
+    week = np.arange(1, weeks + 1)
+    out = np.ones(weeks)
+    if surge is not None:
+        out[(week >= surge.from_week) & (week < surge.from_week + surge.weeks)] = surge.factor
+    return out
 
 
 def staffing(baseline: Baseline, scenario: Scenario) -> np.ndarray:
@@ -375,7 +399,7 @@ def simulate(baseline: Baseline, scenario: Scenario) -> pl.DataFrame:
     are whole arrays.
     """
     n = scenario.weeks
-    inflow = baseline.reports_per_week * inflow_factors(scenario)
+    inflow = baseline.reports_per_week * inflow_factors(scenario, baseline.unaccompanied_share)
     staff = staffing(baseline, scenario)
     assess, investigate = _time_factors(baseline, scenario)
     decision_cap = staff * baseline.decisions_per_caseworker_week * assess
@@ -383,11 +407,9 @@ def simulate(baseline: Baseline, scenario: Scenario) -> pl.DataFrame:
     decisions, undecided, opened, concluded, open_inv = (np.zeros(n) for _ in range(5))
     backlog, investigations = float(baseline.undecided), float(baseline.open_investigations)
     for t in range(n):
-        decisions[t] = min(backlog, decision_cap[t])
-        backlog += inflow[t] - decisions[t]
-        opened[t] = decisions[t] * baseline.inleda_share
-        concluded[t] = min(investigations, conclusion_cap[t])
-        investigations += opened[t] - concluded[t]
+        decisions[t], opened[t], concluded[t], backlog, investigations = _step(
+            backlog, investigations, inflow[t], decision_cap[t], conclusion_cap[t], baseline.inleda_share
+        )
         undecided[t], open_inv[t] = backlog, investigations
     wait = _days_to_clear(undecided, decision_cap)
     duration = _days_to_clear(open_inv, conclusion_cap)
@@ -420,6 +442,139 @@ def simulate(baseline: Baseline, scenario: Scenario) -> pl.DataFrame:
         utr_4m_bryts=pl.col("investigation_days") > UTR_LIMIT_DAYS,
         caseload_over_norm=pl.col("cases_per_caseworker") > scenario.caseload_norm,
     )
+
+
+def _step(backlog, investigations, inflow, decision_cap, conclusion_cap, inleda_share):
+    """One week of the fluid queue: (decisions, opened, concluded, backlog, open investigations)."""
+    decided = min(backlog, decision_cap)
+    backlog += inflow - decided
+    opened = decided * inleda_share
+    concluded = min(investigations, conclusion_cap)
+    return decided, opened, concluded, backlog, investigations + opened - concluded
+
+
+MAX_STAFF = 100_000
+
+
+def staff_needed(baseline: Baseline, scenario: Scenario) -> pl.DataFrame:
+    """Caseworkers needed each week: by the limits (queue model) and by the caseload norm.
+
+    `by_limits`: week by week, the smallest whole number of caseworkers that keeps that week's
+    expected wait ≤ 14 days and expected investigation time ≤ 122 days, given the queues left by
+    the weeks before staffed the same way (a greedy search: more staff never lengthens either
+    time, so a binary search finds the smallest). Null when no number will do — the baseline
+    shows no throughput per caseworker. It starts from today's queues, so an existing backlog may
+    need many caseworkers in week 1.
+    `by_norm`: (other open cases + undecided + open investigations) ÷ the norm, rounded up, with the
+    queues of the scenario's own staffing plan (`simulate`); `planned` is that plan.
+    """
+    inflow = baseline.reports_per_week * inflow_factors(scenario, baseline.unaccompanied_share)
+    assess, investigate = _time_factors(baseline, scenario)
+    per_decide = baseline.decisions_per_caseworker_week * assess
+    per_conclude = baseline.conclusions_per_caseworker_week * investigate
+    backlog, investigations = float(baseline.undecided), float(baseline.open_investigations)
+    needed: list[int | None] = []
+
+    def keeps(staff: int, arriving: float) -> tuple[bool, tuple]:
+        out = _step(backlog, investigations, arriving, staff * per_decide, staff * per_conclude, baseline.inleda_share)
+        wait = _days_to_clear(np.array([out[3]]), np.array([staff * per_decide]))[0]
+        duration = _days_to_clear(np.array([out[4]]), np.array([staff * per_conclude]))[0]
+        return wait <= FB_LIMIT_DAYS and duration <= UTR_LIMIT_DAYS, out
+
+    for arriving in inflow:
+        hi = max(1, baseline.caseworkers)
+        while not keeps(hi, arriving)[0] and hi < MAX_STAFF:
+            hi *= 2
+        ok, out = keeps(hi, arriving)
+        if not ok:
+            needed.append(None)
+            backlog, investigations = out[3], out[4]
+            continue
+        lo = -1  # keeps(lo) is false or lo is below zero
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if keeps(mid, arriving)[0]:
+                hi = mid
+            else:
+                lo = mid
+        needed.append(hi)
+        backlog, investigations = keeps(hi, arriving)[1][3:5]
+    plan = simulate(baseline, scenario)
+    by_norm = np.ceil(
+        (baseline.other_open_cases + plan["undecided"].to_numpy() + plan["open_investigations"].to_numpy())
+        / scenario.caseload_norm
+    )
+    return pl.DataFrame(
+        {
+            "week": plan["week"], "week_start": plan["week_start"], "iso_week": plan["iso_week"],
+            "planned": plan["caseworkers"], "by_limits": pl.Series(needed, dtype=pl.Int64),
+            "by_norm": by_norm.astype(np.int64),
+        }
+    )
+
+
+def simulate_bands(baseline: Baseline, scenario: Scenario, runs: int = 300, seed: int = 1) -> dict:
+    """The queue model with chance in the inflow: N seeded runs with a Poisson number of reports a
+    week (mean as in `simulate`), capacity as in `simulate`. Returns per week the 2.5 and 97.5
+    percentiles of the expected wait and investigation time (`wait_low`, `wait_high`,
+    `investigation_low`, `investigation_high`, days; a queue nobody works on is inf) and, per limit,
+    the 2.5/97.5 % points of the first week it breaks over the runs (None = holds in that share of
+    runs): `breaks = {"fb_14d_bryts": (early, late), "utr_4m_bryts": (early, late)}`.
+
+    Only the arrivals are random; the band says how much the break week moves with the chance of
+    who reports when, not with the error of the calibrated rates.
+    """
+    if not 1 <= runs <= 2000:
+        raise ValueError("antalet körningar ska vara mellan 1 och 2000")
+    n = scenario.weeks
+    rng = np.random.default_rng(seed)
+    inflow = rng.poisson(baseline.reports_per_week * inflow_factors(scenario, baseline.unaccompanied_share), (runs, n))
+    staff = staffing(baseline, scenario)
+    assess, investigate = _time_factors(baseline, scenario)
+    decision_cap = staff * baseline.decisions_per_caseworker_week * assess
+    conclusion_cap = staff * baseline.conclusions_per_caseworker_week * investigate
+    backlog = np.full(runs, float(baseline.undecided))
+    investigations = np.full(runs, float(baseline.open_investigations))
+    undecided, open_inv = np.zeros((runs, n)), np.zeros((runs, n))
+    for t in range(n):
+        decided = np.minimum(backlog, decision_cap[t])
+        backlog = backlog + inflow[:, t] - decided
+        concluded = np.minimum(investigations, conclusion_cap[t])
+        investigations = investigations + decided * baseline.inleda_share - concluded
+        undecided[:, t], open_inv[:, t] = backlog, investigations
+    wait = np.vstack([_days_to_clear(undecided[r], decision_cap) for r in range(runs)])
+    duration = np.vstack([_days_to_clear(open_inv[r], conclusion_cap) for r in range(runs)])
+    # "nearest": a run's value, never an interpolation between two infinite waits (NaN)
+    out = {
+        "wait_low": np.percentile(wait, 2.5, axis=0, method="nearest"),
+        "wait_high": np.percentile(wait, 97.5, axis=0, method="nearest"),
+        "investigation_low": np.percentile(duration, 2.5, axis=0, method="nearest"),
+        "investigation_high": np.percentile(duration, 97.5, axis=0, method="nearest"),
+    }
+    breaks = {}
+    for flag, days, limit in (("fb_14d_bryts", wait, FB_LIMIT_DAYS), ("utr_4m_bryts", duration, UTR_LIMIT_DAYS)):
+        over = days > limit
+        first = np.where(over.any(axis=1), over.argmax(axis=1) + 1, n + 1)  # n + 1: holds
+        early, late = (int(v) for v in np.percentile(first, [2.5, 97.5], method="nearest"))
+        breaks[flag] = (early if early <= n else None, late if late <= n else None)
+    out["breaks"] = breaks
+    return out
+
+
+def describe_break_bands(breaks: dict, weeks: int) -> list[str]:
+    """One sentence per limit on how the break week moves with chance (simulate_bands)."""
+    subjects = {"fb_14d_bryts": "14-dagarsfristen", "utr_4m_bryts": "4-månadersfristen"}
+    lines = []
+    for flag, subject in subjects.items():
+        early, late = breaks[flag]
+        if early is None:
+            lines.append(f"Med slumpen i inflödet håller {subject} hela perioden i minst 97,5 % av simuleringarna.")
+        elif late is None:
+            lines.append(f"Med slumpen i inflödet bryts {subject} tidigast v. {early} (2,5 %); i minst 2,5 % av "
+                         f"simuleringarna håller den hela perioden ({weeks} veckor).")
+        else:
+            lines.append(f"Med slumpen i inflödet bryts {subject} i 95 av 100 simuleringar mellan v. {early} och v. {late}.")
+    return lines
 
 
 def _days_to_clear(queue: np.ndarray, capacity: np.ndarray) -> np.ndarray:

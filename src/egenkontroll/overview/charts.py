@@ -149,3 +149,24 @@ def _hline(y) -> dict:
         "type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": y, "y1": y,
         "line": {"color": REFERENCE_COLOUR, "width": 2, "dash": "dash"},
     }
+
+
+def bands(x: list, series: list[tuple[str, list, list, list]], y_title: str) -> dict:
+    """One line per series with its uncertainty band (a shaded area between low and high).
+
+    Each series is (name, mean, low, high); the band's traces stay out of the legend and the
+    hover box names them "… 95 %-band låg/hög", so the table and the chart say the same.
+    """
+    data = []
+    for i, (name, mean, low, high) in enumerate(series):
+        colour = PALETTE[i % len(PALETTE)]
+        fill = "rgba({},{},{},0.18)".format(*(int(colour[k : k + 2], 16) for k in (1, 3, 5)))
+        data += [
+            {"type": "scatter", "mode": "lines", "name": f"{name}, 95 %-band låg", "x": x, "y": low,
+             "line": {"width": 0, "color": colour}, "showlegend": False},
+            {"type": "scatter", "mode": "lines", "name": f"{name}, 95 %-band hög", "x": x, "y": high,
+             "line": {"width": 0, "color": colour}, "fill": "tonexty", "fillcolor": fill, "showlegend": False},
+            {"type": "scatter", "mode": "lines", "name": name, "x": x, "y": mean,
+             "line": {"color": colour, "width": 2}},
+        ]
+    return {"data": data, "layout": _layout(y_title)}

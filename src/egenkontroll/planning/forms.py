@@ -9,8 +9,12 @@ from __future__ import annotations
 from django import forms
 
 from egenkontroll.core.planning import Scenario, StaffChange, Surge, parse_staffing
+from egenkontroll.core.surge_plan import examples
 
-DEFAULTS = {"veckor": 26, "underlag": 26, "inflode": 1.0, "topp_fran": 1, "topp_veckor": 12}
+DEFAULTS = {
+    "veckor": 26, "underlag": 26, "inflode": 1.0, "topp_fran": 1, "topp_veckor": 12, "ensamkommande_fran": 1,
+    "ensamkommande_veckor": 13, "referens": 52,
+}
 
 
 class ScenarioForm(forms.Form):
@@ -31,9 +35,42 @@ class ScenarioForm(forms.Form):
         help_text="Tomt: som under underlaget.",
     )
 
+    ensamkommande = forms.FloatField(
+        label="Ensamkommande: faktor", min_value=0, max_value=20, required=False,
+        help_text="Inflödet av ensamkommande barn gånger faktorn (påverkar både anmälningar och placeringar).",
+    )
+    ensamkommande_fran = forms.IntegerField(label="Ensamkommande från vecka", min_value=1, max_value=104, required=False)
+    ensamkommande_veckor = forms.IntegerField(
+        label="Ensamkommande: antal veckor", min_value=0, max_value=104, required=False
+    )
+    referens = forms.IntegerField(
+        label="Placeringar: veckor bakåt (referensperiod)", min_value=8, max_value=260, required=False,
+        help_text="Perioden placeringarnas takt räknas från. Standard 52 veckor.",
+    )
+    exempel = forms.ChoiceField(label="Exempelscenario", required=False, help_text="Fyller i de fält du lämnat tomma.")
+
     def __init__(self, data, units: list[tuple[str, str]]):
         super().__init__(data)
         self.fields["enhet"].choices = units
+        self.fields["exempel"].choices = [("", "Inget")] + [(n, f"{n}: {e.description}") for n, e in examples().items()]
+
+    def clean(self):
+        """An example fills the fields left empty (the CLI's --exempel does the same)."""
+        data = super().clean()
+        name = data.get("exempel")
+        if name:
+            fields = examples()[name].fields
+            if data.get("veckor") is None and "veckor" in fields:
+                data["veckor"] = int(fields["veckor"])
+            for key, prefix in (("ensamkommande", "ensamkommande"), ("topp", "topp")):
+                given = fields.get(key) or {}
+                if given and data.get(prefix) is None:
+                    data[prefix] = float(given["faktor"])
+                    data.setdefault(f"{prefix}_fran", None)
+                    data[f"{prefix}_fran"] = data[f"{prefix}_fran"] or int(given.get("fran", 1))
+                    if data.get(f"{prefix}_veckor") is None:
+                        data[f"{prefix}_veckor"] = int(given.get("veckor", DEFAULTS[f"{prefix}_veckor"]))
+        return data
 
     def clean_personal(self) -> tuple[StaffChange, ...]:
         try:
@@ -54,6 +91,10 @@ class ScenarioForm(forms.Form):
         if self.cleaned_data.get("topp") is not None:
             surge = Surge(self.cleaned_data["topp"], self.value("topp_fran"), self.value("topp_veckor"))
         share = self.cleaned_data.get("andel")
+        unaccompanied = None
+        if self.cleaned_data.get("ensamkommande") is not None:
+            unaccompanied = Surge(self.cleaned_data["ensamkommande"], self.value("ensamkommande_fran"),
+                                  self.value("ensamkommande_veckor"))
         return Scenario(
             weeks=self.value("veckor"),
             inflow=self.value("inflode"),
@@ -61,4 +102,12 @@ class ScenarioForm(forms.Form):
             staffing=self.cleaned_data.get("personal") or (),
             investigation_share=None if share is None else share / 100,
             caseload_norm=norm,
+            unaccompanied=unaccompanied,
         )
+
+
+class SaveScenarioForm(forms.Form):
+    """The name a scenario is saved under (the scenario itself is the page's query string)."""
+
+    QUERY_MAX = 1000
+    namn = forms.CharField(label="Spara scenariot som", max_length=80, strip=True)

@@ -9,5 +9,6 @@ app_name = "planning"
 
 urlpatterns = [
     path("", views.planering, name="planering"),
+    path("spara/", views.spara, name="spara"),
     path("ladda-ner/<slug:table>.<slug:fmt>", views.export, name="export"),
 ]

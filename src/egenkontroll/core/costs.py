@@ -1,0 +1,97 @@
+"""Placement costs: what the projected placements cost a week and a year, with the same bands.
+
+Why it exists: in 2015 the placements of the surge were bought at short notice at HVB prices;
+a planner needs the bill beside the places. The prices are data (placement_prices.yaml, an
+example shipped; the municipality's own with EGK_PLACEMENT_PRICES_FILE), in kronor per dygn
+and child per placement type. The cost of a week is Σ children in the type × price × 7, taken
+run by run from core.placements' simulation, so the band of the cost is the band of the runs —
+not the band of each type added up (which would be too wide).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from egenkontroll.core.datafiles import configured_path, load_data_file
+from egenkontroll.core.placements import WEEKS_PER_YEAR, Chain, band
+from egenkontroll.core.schema import PLACEMENTS
+
+PRICES_ENV = "EGK_PLACEMENT_PRICES_FILE"
+SHIPPED = Path(__file__).with_name("placement_prices.yaml")
+MAX_PRICE = 100_000
+
+
+class PriceListError(ValueError):
+    """A price file that cannot be used, said in Swedish with the file named."""
+
+
+@dataclass(frozen=True)
+class PriceList:
+    prices: dict[str, float]  # kronor per dygn and child
+    example: bool
+    source: str
+
+    def weekly(self, chain: Chain) -> np.ndarray:
+        """Kronor a week for one child in each state of the chain."""
+        return np.array([7 * self.prices[t] for _, t in chain.states])
+
+
+def load_prices(path: str | Path | None = None) -> PriceList:
+    """The price list from `path`, else EGK_PLACEMENT_PRICES_FILE, else the shipped example
+    (core.datafiles: parsed once per file version, failures name the file)."""
+    return load_data_file(configured_path(path, PRICES_ENV, SHIPPED), _parse, PriceListError, "prislistan")
+
+
+def _parse(path: Path, data) -> PriceList:
+    name = path.name
+    if not isinstance(data, dict) or not isinstance(data.get("prices"), dict):
+        raise PriceListError(f"{name}: saknar avsnittet prices")
+    prices = data["prices"]
+    unknown = sorted(set(map(str, prices)) - set(PLACEMENTS))
+    missing = [t for t in PLACEMENTS if t not in prices]
+    if unknown:
+        raise PriceListError(f"{name}: okänd placeringstyp {', '.join(unknown)} (kända: {', '.join(PLACEMENTS)})")
+    if missing:
+        raise PriceListError(f"{name}: pris saknas för {', '.join(missing)}")
+    out = {}
+    for kind in PLACEMENTS:
+        value = prices[kind]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= MAX_PRICE:
+            raise PriceListError(f"{name}: priset för {kind} ska vara ett tal mellan 0 och {MAX_PRICE} kr per dygn")
+        out[kind] = float(value)
+    return PriceList(out, bool(data.get("example", False)), str(path))
+
+
+def weekly_cost(chain: Chain, stock: np.ndarray, prices: PriceList) -> np.ndarray:
+    """Kronor per week: stock (… × states) → (…), e.g. runs × weeks → runs × weeks."""
+    return stock @ prices.weekly(chain)
+
+
+def cost_frame(chain: Chain, runs_stock: np.ndarray, expected: np.ndarray, prices: PriceList,
+               week_starts: list) -> pl.DataFrame:
+    """Week, week_start, expected cost (exact mean), simulated mean, 2.5 % and 97.5 % points (kr)."""
+    per_run = weekly_cost(chain, runs_stock, prices)
+    mean, low, high = band(per_run)
+    return pl.DataFrame(
+        {
+            "week": np.arange(1, len(week_starts) + 1), "week_start": week_starts,
+            "expected": weekly_cost(chain, expected, prices), "mean": mean, "low": low, "high": high,
+        },
+        schema_overrides={"week": pl.Int32, "week_start": pl.Date},
+    )
+
+
+def totals(chain: Chain, runs_stock: np.ndarray, prices: PriceList) -> dict[str, float]:
+    """The whole period's cost and the rate per year (period × 52.18 ÷ weeks), mean and band."""
+    total = weekly_cost(chain, runs_stock, prices).sum(axis=1)
+    weeks = runs_stock.shape[1]
+    mean, low, high = (float(v) for v in band(total))
+    per_year = WEEKS_PER_YEAR / weeks
+    return {
+        "period_mean": mean, "period_low": low, "period_high": high,
+        "year_mean": mean * per_year, "year_low": low * per_year, "year_high": high * per_year,
+    }
