@@ -228,6 +228,6 @@ def test_the_namnd_sees_counts_with_the_late_anmalan_but_no_role_or_name(as_user
     assert "dubbel" not in page and "Enhetschef" not in page and "bedömd" not in page
     assert "Lex Sarah 1" not in page and "senast" not in page
     months = client.get(reverse("deviations:export", kwargs={"table": "manad_kategori", "fmt": "csv"}))
-    march = months.content.decode("utf-8-sig").splitlines()[3].split(",")
+    march = months.content.decode("utf-8-sig").splitlines()[3].split(";")  # Swedish Excel CSV
     assert march[:2] == ["mar", "6"]  # six lex Sarah reports: shown, not masked
     assert client.get(reverse("deviations:detalj", args=[deviation.pk])).status_code in (403, 404)
