@@ -131,7 +131,7 @@ def test_a_caseworker_marks_her_own_obligation_after_confirming(city):
     assert list(mark.history.values_list("action", flat=True)) == ["markerad"]
     # It has left the work list and is counted beside it.
     after = client.get("/arbetslista/")
-    assert ("C4", "Skyddsbedömning samma eller nästa dag") not in rows(after)
+    assert ("C4", "Skyddsbedömning genast (samma eller nästa dag)") not in rows(after)
     assert counts(after)["forsenad"] == 0 and after.context["marked"] == 1
     # In the access log as a mark, without the reason (staff free text never goes to the log).
     logged = AccessLog.objects.filter(action="mark").get()
@@ -251,7 +251,7 @@ def test_the_mark_lapses_and_the_obligation_returns_when_its_trigger_changes(cit
     assert not mark.active
     assert mark.lapse_reason == "utlösande datum har ändrats från 2026-03-05 till 2026-03-04"
     back = client.get("/arbetslista/")
-    assert ("C4", "Skyddsbedömning samma eller nästa dag") in rows(back)
+    assert ("C4", "Skyddsbedömning genast (samma eller nästa dag)") in rows(back)
     assert back.context["marked"] == 0
     # The case page keeps the whole history visible.
     history = client.get("/arende/C4/").context["tables"][-1]
@@ -315,7 +315,7 @@ def test_the_case_page_shows_the_mark_and_who_made_it(city):
     client.post(mark_url("C4", "skyddsbedomning_1d", "c4a"), {"kind": "registreringsfel", "reason": REASON})
     response = client.get("/arende/C4/")
     open_rows = {r["rule"]: r for r in response.context["tables"][0].rows}
-    marked = open_rows["Skyddsbedömning samma eller nästa dag"]
+    marked = open_rows["Skyddsbedömning genast (samma eller nästa dag)"]
     assert (marked["status"], marked["days_late"], marked["mark"]) == ("Markerad: registreringsfel", None, "")
     assert open_rows["Förhandsbedömning inom 14 dagar"]["mark"] == "Markera…"
     history = response.context["tables"][-1]
