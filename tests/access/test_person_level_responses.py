@@ -95,4 +95,5 @@ def test_a_case_id_with_a_slash_opens_with_its_download(db, client):
     exported = client.get(download)
     assert exported.status_code == 200 and b"skyddsbed" in exported.content.lower()
     assert AccessLog.objects.filter(action="view", cases__case_id=case_id).exists()
-    assert client.get(reverse("overview:arbetslista")).content.decode().count(page) >= 1
+    # long overdue: in the work list's tail, one click away from its default view (issue 13)
+    assert client.get(reverse("overview:arbetslista") + "?forfallna=alla").content.decode().count(page) >= 1
