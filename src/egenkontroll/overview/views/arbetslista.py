@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.urls import reverse
 
-from egenkontroll.access.scoping import person_level, record_cases, request_scope
+from egenkontroll.access.scoping import request_scope
 from egenkontroll.cases.models import Caseworker, Obligation, OrgUnit
 from egenkontroll.overview import periods
 from egenkontroll.overview.marking import marking_right
@@ -35,7 +35,7 @@ from egenkontroll.overview.queries import (
     work_list,
 )
 from egenkontroll.overview.tables import Column, Table
-from egenkontroll.overview.views.common import PageData, export, render_page
+from egenkontroll.overview.views.common import PageData, person_level_page
 
 PAGE_ROWS = 100
 CHOICES = 400  # caseworkers offered in the filter
@@ -238,15 +238,4 @@ def _page_links(request, page: PageInfo) -> dict[str, str]:
     return out
 
 
-@person_level(page="arbetslista")
-def arbetslista(request):
-    data, case_ids = build(request)
-    record_cases(request, case_ids)
-    return render_page(request, data, "arbetslista", "arbetslista_export")
-
-
-@person_level(page="arbetslista", action="export")
-def arbetslista_export(request, table: str, fmt: str):
-    data, case_ids = build(request, for_export=True)
-    record_cases(request, case_ids)
-    return export(data, table, fmt, request)
+arbetslista, arbetslista_export = person_level_page("arbetslista", build)

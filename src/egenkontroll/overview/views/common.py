@@ -14,7 +14,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
-from egenkontroll.access.scoping import aggregate, request_scope
+from egenkontroll.access.scoping import aggregate, person_level, record_cases, request_scope
 from egenkontroll.overview import downloads
 from egenkontroll.overview.periods import query_string
 from egenkontroll.overview.tables import Table
@@ -137,6 +137,25 @@ def aggregate_page(page: str, build):
     @aggregate(page=page)
     def download(request, table: str, fmt: str):
         return export(build(request), table, fmt, request)
+
+    return view, download
+
+
+def person_level_page(page: str, build):
+    """A person-level page and its downloads from one `build(request, for_export) -> (PageData, case ids)`;
+    both log the cases shown, and the download honours the chosen CSV dialect like every other."""
+
+    @person_level(page=page)
+    def view(request):
+        data, case_ids = build(request)
+        record_cases(request, case_ids)
+        return render_page(request, data, page, f"{page}_export")
+
+    @person_level(page=page, action="export")
+    def download(request, table: str, fmt: str):
+        data, case_ids = build(request, for_export=True)
+        record_cases(request, case_ids)
+        return export(data, table, fmt, request)
 
     return view, download
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.timezone import localtime
 
-from egenkontroll.access.scoping import person_level, record_cases, request_scope
+from egenkontroll.access.scoping import request_scope
 from egenkontroll.cases.models import ObligationMark, OrgUnit
 from egenkontroll.core import marks as core_marks
 from egenkontroll.overview import periods
 from egenkontroll.overview.queries import rule_titles, subtree_q
 from egenkontroll.overview.tables import Column, Table
-from egenkontroll.overview.views.common import ROLE_LABELS, PageData, export, render_page
+from egenkontroll.overview.views.common import ROLE_LABELS, PageData, person_level_page
 
 SHOW = {"aktiva": "Gällande markeringar", "alla": "Alla, även upphävda"}
 PAGE_ROWS = 1000
@@ -104,15 +104,4 @@ def _table(rows: list[ObligationMark], names: dict[str, str]) -> Table:
 
 
 
-@person_level(page="datakvalitet")
-def datakvalitet(request):
-    data, case_ids = build(request)
-    record_cases(request, case_ids)
-    return render_page(request, data, "datakvalitet", "datakvalitet_export")
-
-
-@person_level(page="datakvalitet", action="export")
-def datakvalitet_export(request, table: str, fmt: str):
-    data, case_ids = build(request, for_export=True)
-    record_cases(request, case_ids)
-    return export(data, table, fmt)
+datakvalitet, datakvalitet_export = person_level_page("datakvalitet", build)
