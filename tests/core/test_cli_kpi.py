@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 import egenkontroll.cli.kpi_commands  # noqa: F401  (registers the command)
 from egenkontroll.cli.app import app
-from egenkontroll.core.kpis import KPI_IDS
+from egenkontroll.core.kpi_catalogue import KPI_IDS
 from tests.core import kpicity as city
 from tests.core.eventtable import d
 

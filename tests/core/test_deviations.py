@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from egenkontroll.core import deviations as D
-from egenkontroll.core import kpis
+from egenkontroll.core import kpi_catalogue, kpis
 
 JAN, DEC, NOV, OCT, SEP, AUG = (dt.date(2026, 1, 1), dt.date(2025, 12, 1), dt.date(2025, 11, 1),
                                 dt.date(2025, 10, 1), dt.date(2025, 9, 1), dt.date(2025, 8, 1))
@@ -37,7 +37,7 @@ def frame(figures: dict[tuple[str, str], tuple[int, int | None, float | None]], 
 
 @pytest.fixture
 def catalogue():
-    return kpis.load_catalogue()
+    return kpi_catalogue.load_catalogue()
 
 
 def month_of_january():
@@ -76,7 +76,7 @@ def test_city_level_reads_the_root(catalogue):
 
 
 def test_a_figure_without_a_target_never_deviates(catalogue):
-    without = kpis.load_catalogue(targets={"targets": {"fb_dagar_median": None, "fb_forsenade": None}})
+    without = kpi_catalogue.load_catalogue(targets={"targets": {"fb_dagar_median": None, "fb_forsenade": None}})
     out = D.deviations({JAN: month_of_january()}, JAN, without, "forvaltning")
     assert out["kpi"].to_list() == ["fb_inom_14d_andel"]
 
@@ -132,7 +132,7 @@ def test_the_rule_is_the_pages_rule(catalogue):
         .to_series()
         .to_list()
     )
-    expected = [kpis.target_status(catalogue[k], None if v is not None and v != v else v) for k, v in rows]
+    expected = [kpi_catalogue.target_status(catalogue[k], None if v is not None and v != v else v) for k, v in rows]
     assert got == expected
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from egenkontroll.core import kpis
+from egenkontroll.core import kpi_catalogue, kpis
 from egenkontroll.core.obligations import evaluate
 from egenkontroll.core.orgtree import OrgTreeError
 from tests.core import kpicity as city
@@ -37,8 +37,8 @@ def fig(frame: pl.DataFrame, node: str, kpi: str, category: str | None = None, n
 
 
 def test_catalogue_has_exactly_the_contract_ids_in_order():
-    catalogue = kpis.load_catalogue()
-    assert tuple(catalogue) == kpis.KPI_IDS
+    catalogue = kpi_catalogue.load_catalogue()
+    assert tuple(catalogue) == kpi_catalogue.KPI_IDS
     assert catalogue["fb_inom_14d_andel"].unit == "andel" and catalogue["fb_inom_14d_andel"].better == "higher"
     assert catalogue["arenden_per_handlaggare"].target == 20.0
     assert catalogue["fb_dagar_median"].numerator.days == ("trigger_date", "fulfilled_date")
@@ -48,7 +48,7 @@ def test_catalogue_has_exactly_the_contract_ids_in_order():
 def write_catalogue(tmp_path, mutate) -> str:
     import yaml
 
-    data = yaml.safe_load(kpis.CATALOGUE_PATH.read_text(encoding="utf-8"))
+    data = yaml.safe_load(kpi_catalogue.CATALOGUE_PATH.read_text(encoding="utf-8"))
     mutate(data["kpis"])
     path = tmp_path / "kpis.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
@@ -72,8 +72,8 @@ def write_catalogue(tmp_path, mutate) -> str:
 )
 def test_a_broken_catalogue_is_refused_naming_file_and_entry(tmp_path, mutate, message):
     path = write_catalogue(tmp_path, mutate)
-    with pytest.raises(kpis.KpiCatalogueError) as exc:
-        kpis.load_catalogue(path)
+    with pytest.raises(kpi_catalogue.KpiCatalogueError) as exc:
+        kpi_catalogue.load_catalogue(path)
     assert message in str(exc.value)
     assert str(exc.value).startswith(path)
 
@@ -81,11 +81,11 @@ def test_a_broken_catalogue_is_refused_naming_file_and_entry(tmp_path, mutate, m
 def test_a_municipality_overrides_targets_from_its_own_file(tmp_path):
     path = tmp_path / "mal.yaml"
     path.write_text("targets:\n  fb_inom_10ad_andel: 0.95\n  arenden_per_handlaggare: 18\n", encoding="utf-8")
-    catalogue = kpis.load_catalogue(targets=path)
+    catalogue = kpi_catalogue.load_catalogue(targets=path)
     assert catalogue["fb_inom_10ad_andel"].target == 0.95
     assert catalogue["arenden_per_handlaggare"].target == 18.0
     assert catalogue["fb_inom_14d_andel"].target == 1.0
-    assert kpis.load_catalogue()["fb_inom_10ad_andel"].target == 1.0  # the default is untouched
+    assert kpi_catalogue.load_catalogue()["fb_inom_10ad_andel"].target == 1.0  # the default is untouched
 
 
 @pytest.mark.parametrize(
@@ -98,34 +98,34 @@ def test_a_municipality_overrides_targets_from_its_own_file(tmp_path):
     ],
 )
 def test_bad_targets_are_refused(targets, message):
-    with pytest.raises(kpis.KpiCatalogueError, match=message):
-        kpis.load_catalogue(targets=targets)
+    with pytest.raises(kpi_catalogue.KpiCatalogueError, match=message):
+        kpi_catalogue.load_catalogue(targets=targets)
 
 
 def test_the_configured_catalogue_takes_the_targets_file_from_the_environment(tmp_path, monkeypatch):
-    monkeypatch.delenv(kpis.TARGETS_ENV, raising=False)
-    assert kpis.configured_catalogue()["fb_inom_10ad_andel"].target == 1.0
+    monkeypatch.delenv(kpi_catalogue.TARGETS_ENV, raising=False)
+    assert kpi_catalogue.configured_catalogue()["fb_inom_10ad_andel"].target == 1.0
     path = tmp_path / "mal.yaml"
     path.write_text("targets:\n  fb_inom_10ad_andel: 0.9\n", encoding="utf-8")
-    monkeypatch.setenv(kpis.TARGETS_ENV, str(path))
-    assert kpis.configured_catalogue()["fb_inom_10ad_andel"].target == 0.9
+    monkeypatch.setenv(kpi_catalogue.TARGETS_ENV, str(path))
+    assert kpi_catalogue.configured_catalogue()["fb_inom_10ad_andel"].target == 0.9
     path.write_text("targets:\n  fb_snabba: 1\n", encoding="utf-8")
-    with pytest.raises(kpis.KpiCatalogueError) as exc:
-        kpis.configured_catalogue()
+    with pytest.raises(kpi_catalogue.KpiCatalogueError) as exc:
+        kpi_catalogue.configured_catalogue()
     assert str(exc.value).startswith(f"EGK_KPI_TARGETS_FILE: {path}: okänt nyckeltal 'fb_snabba'")
-    monkeypatch.setenv(kpis.TARGETS_ENV, str(tmp_path / "saknas.yaml"))
-    with pytest.raises(kpis.KpiCatalogueError, match="saknas.yaml: kan inte läsas"):
-        kpis.configured_catalogue()
+    monkeypatch.setenv(kpi_catalogue.TARGETS_ENV, str(tmp_path / "saknas.yaml"))
+    with pytest.raises(kpi_catalogue.KpiCatalogueError, match="saknas.yaml: kan inte läsas"):
+        kpi_catalogue.configured_catalogue()
 
 
 def test_target_status_follows_the_direction():
-    catalogue = kpis.load_catalogue()
-    assert kpis.target_status(catalogue["fb_inom_14d_andel"], 1.0) == "ok"
-    assert kpis.target_status(catalogue["fb_inom_14d_andel"], 0.99) == "miss"
-    assert kpis.target_status(catalogue["arenden_per_handlaggare"], 20.0) == "ok"
-    assert kpis.target_status(catalogue["arenden_per_handlaggare"], 20.5) == "miss"
-    assert kpis.target_status(catalogue["oppna_arenden"], 3) is None
-    assert kpis.target_status(catalogue["fb_inom_14d_andel"], None) is None
+    catalogue = kpi_catalogue.load_catalogue()
+    assert kpi_catalogue.target_status(catalogue["fb_inom_14d_andel"], 1.0) == "ok"
+    assert kpi_catalogue.target_status(catalogue["fb_inom_14d_andel"], 0.99) == "miss"
+    assert kpi_catalogue.target_status(catalogue["arenden_per_handlaggare"], 20.0) == "ok"
+    assert kpi_catalogue.target_status(catalogue["arenden_per_handlaggare"], 20.5) == "miss"
+    assert kpi_catalogue.target_status(catalogue["oppna_arenden"], 3) is None
+    assert kpi_catalogue.target_status(catalogue["fb_inom_14d_andel"], None) is None
 
 
 # ------------------------------------------------------------------ figures by hand
@@ -195,7 +195,7 @@ def test_every_numerator_and_denominator_is_exactly_the_sum_of_the_children(figu
         pl.col("numerator").sum().alias("child_num"), pl.col("denominator").sum().alias("child_den")
     )
     joined = units.join(children, left_on=["node_id", "kpi"], right_on=["parent_id", "kpi"])
-    assert joined.height == 4 * len(kpis.KPI_IDS)  # S, D1, E1, D2 have children
+    assert joined.height == 4 * len(kpi_catalogue.KPI_IDS)  # S, D1, E1, D2 have children
     assert (joined["numerator"] == joined["child_num"]).all()
     shares = joined.filter(pl.col("denominator").is_not_null())
     assert (shares["denominator"] == shares["child_den"]).all()
@@ -225,7 +225,7 @@ def test_caseworker_rows_carry_their_unit_and_name(figures):
 def test_the_engines_own_obligations_give_the_same_figures():
     ev = city.city_events()
     evaluation = evaluate(ev, city.AS_OF, city.ENGINE_RULES)
-    ids = [k for k in kpis.KPI_IDS if k.startswith(("fb_", "utr_"))]
+    ids = [k for k in kpi_catalogue.KPI_IDS if k.startswith(("fb_", "utr_"))]
     args = (city.ORG_UNITS, city.CASEWORKERS, *city.PERIOD, city.AS_OF)
     by_engine = kpis.compute(ev, evaluation.obligations, *args, kpi_ids=ids, links=evaluation.links)
     by_hand = kpis.compute(ev, city.city_obligations(), *args, kpi_ids=ids)
@@ -394,7 +394,7 @@ def test_breakdowns_by_hand():
     assert fig(by_gender, "S", "fb_dagar_median", "M") == (1, None, 20.0)  # c2 20 days (c7b owes none)
     by_age = breakdown("age_band")
     # c2 3 y; c1 11 y and c4 8 y; c7 14 y; c5 without birth date.
-    assert [fig(by_age, "S", "anmalningar", b)[0] for b in kpis.BREAKDOWNS["age_band"]] == [1, 2, 1, 0, 1]
+    assert [fig(by_age, "S", "anmalningar", b)[0] for b in kpi_catalogue.BREAKDOWNS["age_band"]] == [1, 2, 1, 0, 1]
     # On as_of c3 is 17 (born 2007-03-15), placed.
     assert fig(by_age, "S", "placerade_barn", "13-17")[0] == 1
     by_unaccompanied = breakdown("unaccompanied")
@@ -402,14 +402,14 @@ def test_breakdowns_by_hand():
     assert fig(by_unaccompanied, "S", "oppna_arenden", "nej")[0] == 5
 
 
-@pytest.mark.parametrize("name", list(kpis.BREAKDOWNS))
+@pytest.mark.parametrize("name", list(kpi_catalogue.BREAKDOWNS))
 def test_breakdowns_add_up_to_the_totals(figures, name):
     split = breakdown(name)
-    assert set(split["category"].unique()) == set(kpis.BREAKDOWNS[name])
+    assert set(split["category"].unique()) == set(kpi_catalogue.BREAKDOWNS[name])
     sums = split.group_by("node_type", "node_id", "kpi").agg(
         pl.col("numerator").sum().alias("num"), pl.col("denominator").sum().alias("den")
     )
-    offered = [k.id for k in kpis.load_catalogue().values() if name in k.breakdowns]
+    offered = [k.id for k in kpi_catalogue.load_catalogue().values() if name in k.breakdowns]
     figures = figures.filter(pl.col("kpi").is_in(offered))
     joined = figures.join(sums, on=["node_type", "node_id", "kpi"])
     assert joined.height == figures.height
@@ -427,7 +427,7 @@ def test_age_is_counted_in_whole_years_on_the_event_day():
     )
     frame = kpis.compute(evs, city.city_obligations([]), small_org(), city.CASEWORKERS, d("2022-01-01"),
                          d("2024-03-31"), kpi_ids=["anmalningar"], breakdown="age_band")
-    counts = [fig(frame, "G1", "anmalningar", b)[0] for b in kpis.BREAKDOWNS["age_band"]]
+    counts = [fig(frame, "G1", "anmalningar", b)[0] for b in kpi_catalogue.BREAKDOWNS["age_band"]]
     assert counts == [1, 0, 1, 1, 1]
 
 
@@ -443,7 +443,7 @@ def test_tree_json_nests_the_whole_city(figures):
     assert [g["unit_id"] for g in e1["children"]] == ["G1", "G2"]
     assert tree["kpis"]["oppna_arenden"] == {"numerator": 6, "denominator": None, "value": 6}
     assert tree["kpis"]["fb_inom_14d_andel"] == {"numerator": 2, "denominator": 3, "value": 2 / 3}
-    assert list(tree["kpis"]) == list(kpis.KPI_IDS)
+    assert list(tree["kpis"]) == list(kpi_catalogue.KPI_IDS)
     sub = kpis.build_tree(figures, root="D2")
     assert sub["unit_id"] == "D2" and sub["children"][0]["unit_id"] == "G3"
 
@@ -482,7 +482,7 @@ def test_every_figure_is_documented_in_its_own_words():
     from pathlib import Path
 
     doc = (Path(__file__).parents[2] / "docs" / "key-figures.md").read_text(encoding="utf-8")
-    for kpi in kpis.load_catalogue().values():
+    for kpi in kpi_catalogue.load_catalogue().values():
         assert f"### `{kpi.id}` — {kpi.title}" in doc
         assert kpi.description in doc
 
@@ -521,7 +521,7 @@ def test_items_are_exactly_what_every_figure_counts_for_every_node():
         if row["kpi"].endswith("_median") and row["numerator"]:
             assert found["days"].median() == row["value"]
     assert checked > 150
-    assert frame.filter(pl.col("node_id") == kpis.UNKNOWN_UNIT).height == len(kpis.KPI_IDS)
+    assert frame.filter(pl.col("node_id") == kpis.UNKNOWN_UNIT).height == len(kpi_catalogue.KPI_IDS)
 
 
 def test_items_by_hand():
@@ -577,6 +577,6 @@ def test_anmalningar_count_anmalningar_only_and_aktualiseringar_every_kind():
     assert by_kind["kpi"].unique().to_list() == ["aktualiseringar"]  # anmalningar has no kind breakdown
     assert [fig(by_kind, "G1", "aktualiseringar", k)[0] for k in ("anmalan", "ansokan", "information")] == [2, 2, 1]
     by_source = kpis.compute(*args, kpi_ids=ids, breakdown="source")
-    counted = {c: fig(by_source, "G1", "aktualiseringar", c)[0] for c in kpis.BREAKDOWNS["source"]}
+    counted = {c: fig(by_source, "G1", "aktualiseringar", c)[0] for c in kpi_catalogue.BREAKDOWNS["source"]}
     assert {c: n for c, n in counted.items() if n} == {"polis": 1, "skola": 1, "enskild": 1, "anhorig": 1, "okand": 1}
     assert fig(by_source, "G1", "anmalningar", "polis")[0] == 1 and fig(by_source, "G1", "anmalningar", "okand")[0] == 0

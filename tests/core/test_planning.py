@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from egenkontroll.core import planning as P
-from egenkontroll.core.kpis import load_catalogue
+from egenkontroll.core.kpi_catalogue import load_catalogue
 from egenkontroll.core.schema import CASEWORKERS, ORG_UNITS, conform
 from tests.core.eventtable import d, events
 

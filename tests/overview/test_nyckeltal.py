@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from egenkontroll.core.kpis import load_catalogue
+from egenkontroll.core.kpi_catalogue import load_catalogue
 
 pytestmark = pytest.mark.django_db
 # The test municipality's day is 2026-03-10: March is not over, and says so.

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from openpyxl import load_workbook
 
-from egenkontroll.core.kpis import KPI_IDS
+from egenkontroll.core.kpi_catalogue import KPI_IDS
 from egenkontroll.overview import snapshot
 from egenkontroll.reports import document as docs
 from egenkontroll.reports.models import FINAL, DeviationAnalysis, MonthlyReport, ReportFrozenError

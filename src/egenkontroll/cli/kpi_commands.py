@@ -80,7 +80,7 @@ def kpi_command(
     fmt: str = typer.Option("json", "--format", help="json (trädet) eller csv (en rad per nod och nyckeltal)."),
 ) -> None:
     """Nyckeltal för varje nivå i organisationen, från grupp och handläggare upp till staden."""
-    from egenkontroll.core import kpis
+    from egenkontroll.core import kpi_catalogue, kpis
     from egenkontroll.core.orgtree import OrgTreeError
 
     if fmt not in {"json", "csv"}:
@@ -90,8 +90,8 @@ def kpi_command(
     if start > end:
         raise typer.BadParameter(f"perioden börjar {start} efter att den slutar {end}", param_hint="--from")
     try:
-        catalogue = kpis.configured_catalogue()
-    except kpis.KpiCatalogueError as exc:
+        catalogue = kpi_catalogue.configured_catalogue()
+    except kpi_catalogue.KpiCatalogueError as exc:
         err.print(f"[red]egenkontroll: {escape(str(exc))}[/red]", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     inputs = kpi_inputs(data, day, db)

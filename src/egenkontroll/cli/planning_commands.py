@@ -237,7 +237,7 @@ def planera(
     price_file: Path = typer.Option(None, "--prislista", help="Egen prislista (YAML, kr per dygn); standard: EGK_PLACEMENT_PRICES_FILE eller exemplet."),
 ) -> None:
     """Planera för en topp: när bryts fristerna, hur många placeringar, handläggare och kronor behövs?"""
-    from egenkontroll.core import costs, kpis, orgtree, planning, surge_plan
+    from egenkontroll.core import costs, kpi_catalogue, orgtree, planning, surge_plan
 
     if fmt not in {"text", "csv", "json"}:
         raise typer.BadParameter("--format ska vara text, csv eller json")
@@ -273,7 +273,7 @@ def planera(
             raise typer.BadParameter(f"ange --enhet (flera toppenheter: {', '.join(roots)})")
         unit = roots[0]
     try:
-        catalogue = kpis.configured_catalogue()
+        catalogue = kpi_catalogue.configured_catalogue()
         scenario = planning.Scenario(
             weeks=weeks,
             inflow=inflow,

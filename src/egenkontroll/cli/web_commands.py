@@ -58,7 +58,7 @@ def _check_targets() -> None:
     """Refuse to start with a broken targets file (EGK_KPI_TARGETS_FILE) or audit templates file
     (EGK_AUDIT_TEMPLATES_FILE) rather than fail on the first page."""
     from egenkontroll.core.audits import AuditTemplateError, load_templates
-    from egenkontroll.core.kpis import KpiCatalogueError, configured_catalogue
+    from egenkontroll.core.kpi_catalogue import KpiCatalogueError, configured_catalogue
 
     try:
         configured_catalogue()

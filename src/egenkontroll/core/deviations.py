@@ -2,7 +2,7 @@
 
 Why it exists: every month the social services report to the nämnd by exception — only the
 figures that miss their target, each with a written analysis. Deciding what a deviation is must
-be one rule, the same as the coloured cells of the pages (`core.kpis.target_status`), applied to
+be one rule, the same as the coloured cells of the pages (`core.kpi_catalogue.target_status`), applied to
 the engine's own figures (`core.kpis.compute`, one frame per month, `as_of` = the month's last
 day), never to arithmetic of its own. This module is pure polars, without Django, so the rule is
 tested on hand-made frames.
@@ -20,7 +20,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from egenkontroll.core.kpis import Kpi
+from egenkontroll.core.kpi_catalogue import Kpi
 
 # The report covers a stadsdelsförvaltning or the whole city.
 REPORT_LEVELS = ("forvaltning", "stad")
@@ -83,7 +83,7 @@ def catalogue_frame(catalogue: Mapping[str, Kpi]) -> pl.DataFrame:
 
 
 def status_expr(value: pl.Expr, target: pl.Expr, better: pl.Expr) -> pl.Expr:
-    """'ok', 'miss' or null: `core.kpis.target_status` over whole columns."""
+    """'ok', 'miss' or null: `core.kpi_catalogue.target_status` over whole columns."""
     judged = value.is_not_null() & value.is_not_nan() & target.is_not_null() & (better != "neutral")
     meets = pl.when(better == "higher").then(value >= target).otherwise(value <= target)
     return pl.when(judged).then(pl.when(meets).then(pl.lit("ok")).otherwise(pl.lit("miss"))).otherwise(None)

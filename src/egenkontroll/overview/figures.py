@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from egenkontroll.core import kpis, smallnumbers
+from egenkontroll.core import kpi_catalogue, kpis, smallnumbers
 from egenkontroll.overview import labels
 from egenkontroll.overview.periods import Period
 from egenkontroll.overview.snapshot import Snapshot
@@ -76,14 +76,14 @@ def caseworkers_of(frame: pl.DataFrame, unit_id: str) -> list[tuple[str, str]]:
     return [(cid, name or cid) for cid, name in rows.iter_rows()]
 
 
-def status(kpi: kpis.Kpi, value) -> str:
+def status(kpi: kpi_catalogue.Kpi, value) -> str:
     """CSS class for a value against its target: 'mal-ok', 'mal-miss' or ''."""
     if not isinstance(value, int | float):
         return ""
-    return {"ok": "mal-ok", "miss": "mal-miss"}.get(kpis.target_status(kpi, value), "")
+    return {"ok": "mal-ok", "miss": "mal-miss"}.get(kpi_catalogue.target_status(kpi, value), "")
 
 
-def shown_value(kpi: kpis.Kpi, fig: Figure | None):
+def shown_value(kpi: kpi_catalogue.Kpi, fig: Figure | None):
     """The value a page shows: counts as integers, others as computed; None without data."""
     if fig is None:
         return None
@@ -95,7 +95,7 @@ def shown_value(kpi: kpis.Kpi, fig: Figure | None):
 # ---------------------------------------------------------------- small numbers (the nämnd)
 
 
-def masked_values(kpi: kpis.Kpi, total: Figure | None, parts: list[Figure | None]) -> tuple[object, list[object]]:
+def masked_values(kpi: kpi_catalogue.Kpi, total: Figure | None, parts: list[Figure | None]) -> tuple[object, list[object]]:
     """The node's and its parts' values as shown outside the unit (kpis.md "Small numbers").
 
     Counts: 1–4 → "<5", and a second cell hidden ("x") wherever a hidden one could be
@@ -131,7 +131,7 @@ def _count_cell(text: str):
     return int(text) if text.isdigit() else text
 
 
-def small_base(kpi: kpis.Kpi, fig: Figure | None):
+def small_base(kpi: kpi_catalogue.Kpi, fig: Figure | None):
     """A share, ratio or median resting on 1–4 items as "<5"; otherwise the value (counts too)."""
     if fig is None:
         return None
@@ -148,7 +148,7 @@ def masked_series(values: list[int]) -> list[object]:
 
 # ---------------------------------------------------------------- the items behind a number
 
-def items(snap: Snapshot, kpi: kpis.Kpi, part: str, period: Period, node_type: str, node_id: str) -> pl.DataFrame:
+def items(snap: Snapshot, kpi: kpi_catalogue.Kpi, part: str, period: Period, node_type: str, node_id: str) -> pl.DataFrame:
     """The items a figure's numerator (`part='num'`) or denominator ('den') counted for one node.
 
     `core.kpis.items` over the same evaluated frames as the figures: one row per counted item
@@ -165,7 +165,7 @@ def items(snap: Snapshot, kpi: kpis.Kpi, part: str, period: Period, node_type: s
     return in_subtree(snap, everyone, node_id)
 
 
-def all_items(snap: Snapshot, kpi: kpis.Kpi, part: str, period: Period, obligations: pl.DataFrame) -> pl.DataFrame:
+def all_items(snap: Snapshot, kpi: kpi_catalogue.Kpi, part: str, period: Period, obligations: pl.DataFrame) -> pl.DataFrame:
     """`items` for the whole tree, from the obligations with staff's marks applied."""
     if part == "den" and kpi.denominator is None:
         return pl.DataFrame(schema=kpis.ITEM_COLUMNS)

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import polars as pl
 
-from egenkontroll.core import kpis, orgtree
+from egenkontroll.core import kpi_catalogue, kpis, orgtree
 from egenkontroll.core.marks import apply_marks
 from egenkontroll.core.obligations import Evaluation, evaluate
 from egenkontroll.web.env import envint, envstr
@@ -85,7 +85,7 @@ class Snapshot:
         self.version = version
         self.org_units = org_units
         self.caseworkers = caseworkers
-        self.catalogue = kpis.configured_catalogue()
+        self.catalogue = kpi_catalogue.configured_catalogue()
         self.flat = orgtree.flatten(org_units)
         self.unit_names = dict(zip(self.flat["unit_id"], self.flat["name"], strict=True))
         self.unit_levels = dict(zip(self.flat["unit_id"], self.flat["level"], strict=True))
@@ -245,7 +245,7 @@ def data_version(alias: str = "default") -> tuple:
     )
     settings = connections[alias].settings_dict
     where = (settings.get("ENGINE"), str(settings.get("NAME")), settings.get("HOST"), settings.get("PORT"))
-    return (*where, *(latest or (None, None)), kpis.targets_file())
+    return (*where, *(latest or (None, None)), kpi_catalogue.targets_file())
 
 
 def current(alias: str = "default") -> Snapshot:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from egenkontroll.core.kpis import BREAKDOWNS
+from egenkontroll.core.kpi_catalogue import BREAKDOWNS
 from egenkontroll.overview import figures, flow, periods, snapshot
 from egenkontroll.overview.views.nyckeltal import months
 

@@ -16,7 +16,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from egenkontroll.access.scoping import aggregate, request_scope
-from egenkontroll.core import kpis
+from egenkontroll.core import kpi_catalogue
 from egenkontroll.core.dates_sv import month_is_partial, partial_month_text, short_month_text
 from egenkontroll.overview import charts, periods, snapshot
 from egenkontroll.overview import figures as F
@@ -124,14 +124,14 @@ def build_detail(request, kpi_id: str) -> PageData:
     )
 
 
-def _format(kpi: kpis.Kpi, value) -> str:
+def _format(kpi: kpi_catalogue.Kpi, value) -> str:
     target = judged_target(kpi)
     if target is not None and isinstance(value, int | float):
         return format_against(value, target, F.KIND_OF_UNIT[kpi.unit])
     return format_value(value, F.KIND_OF_UNIT[kpi.unit])
 
 
-def _trend_chart(snap, kpi: kpis.Kpi, unit_id: str, period: Period, total, masked: bool) -> Chart:
+def _trend_chart(snap, kpi: kpi_catalogue.Kpi, unit_id: str, period: Period, total, masked: bool) -> Chart:
     kind = F.KIND_OF_UNIT[kpi.unit]
     spans = months(period)
     figs = [
@@ -161,7 +161,7 @@ def _trend_chart(snap, kpi: kpis.Kpi, unit_id: str, period: Period, total, maske
     return Chart("trend", f"{kpi.title} per månad", figure, table)
 
 
-def _masked_trend(kpi: kpis.Kpi, figs: list, total) -> list:
+def _masked_trend(kpi: kpi_catalogue.Kpi, figs: list, total) -> list:
     """Monthly counts of a flow add up to the period's count, so they are masked against it."""
     if kpi.kind == "count" and kpi.numerator.period_field != "as_of":
         whole = int(total.numerator) if total else 0
@@ -169,7 +169,7 @@ def _masked_trend(kpi: kpis.Kpi, figs: list, total) -> list:
     return [F.small_base(kpi, f) for f in figs]
 
 
-def _breakdown_chart(snap, kpi: kpis.Kpi, unit_id: str, period: Period, breakdown: str, total, masked: bool) -> Chart:
+def _breakdown_chart(snap, kpi: kpi_catalogue.Kpi, unit_id: str, period: Period, breakdown: str, total, masked: bool) -> Chart:
     frame = snap.figures(period.start, period.end, period.as_of, breakdown=breakdown)
     rows = frame.filter(
         (pl.col("node_type") == "unit") & (pl.col("node_id") == unit_id) & (pl.col("kpi") == kpi.id)

@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from egenkontroll.access.scoping import person_level, record_cases, request_scope
 from egenkontroll.cases.models import Caseworker
-from egenkontroll.core import kpis
+from egenkontroll.core import kpi_catalogue, kpis
 from egenkontroll.overview import figures as F
 from egenkontroll.overview import labels, periods, snapshot
 from egenkontroll.overview.periods import Period, query_string
@@ -199,7 +199,7 @@ def _figure_table(snap, period, node, children, by_kind, masked, links) -> Table
 TARGET_FLAGS = {"mal-ok": "når målet", "mal-miss": "når inte målet"}
 
 
-def _values(kpi: kpis.Kpi, figs: list, has_total: bool, masked: bool) -> list:
+def _values(kpi: kpi_catalogue.Kpi, figs: list, has_total: bool, masked: bool) -> list:
     """The shown values of one figure across the columns; masked: the node is the parts' total."""
     if not masked:
         return [F.shown_value(kpi, f) for f in figs]
@@ -209,7 +209,7 @@ def _values(kpi: kpis.Kpi, figs: list, has_total: bool, masked: bool) -> list:
     return [F.small_base(kpi, f) for f in figs]
 
 
-def target_text(kpi: kpis.Kpi) -> str:
+def target_text(kpi: kpi_catalogue.Kpi) -> str:
     """"≥ 80 %", "≤ 20,0" … or '' for a figure without a target (volumes)."""
     if kpi.target is None or kpi.better == "neutral":
         return ""
@@ -217,12 +217,12 @@ def target_text(kpi: kpis.Kpi) -> str:
     return f"{sign}{SPACE}{format_target(kpi.target, F.KIND_OF_UNIT[kpi.unit])}"
 
 
-def judged_target(kpi: kpis.Kpi) -> float | None:
+def judged_target(kpi: kpi_catalogue.Kpi) -> float | None:
     """The target a value of this figure is judged against (None: no verdict, shown as usual)."""
     return None if kpi.better == "neutral" else kpi.target
 
 
-def _underlag_url(kpi: kpis.Kpi, node: Node, period: Period) -> str:
+def _underlag_url(kpi: kpi_catalogue.Kpi, node: Node, period: Period) -> str:
     return reverse("overview:underlag") + query_string(nyckeltal=kpi.id, **node_params(node), **period.params())
 
 
@@ -306,7 +306,7 @@ def build_underlag(request, limit: int | None = None) -> tuple[PageData, list[st
     return data, listed["case_id"].drop_nulls().unique(maintain_order=True).to_list()
 
 
-def _items_table(snap, kpi: kpis.Kpi, items: pl.DataFrame, period: Period) -> Table:
+def _items_table(snap, kpi: kpi_catalogue.Kpi, items: pl.DataFrame, period: Period) -> Table:
     rules = rule_titles()
     source = kpi.numerator.source
     date_header = {"events": "Datum", "obligations": "Utlöst"}.get(source, "Per")
