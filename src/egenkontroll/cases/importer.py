@@ -15,7 +15,6 @@ import datetime as dt
 import getpass
 import logging
 import socket
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -25,12 +24,12 @@ import polars as pl
 from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
-from egenkontroll.cases import derive, marks, profiles, rejects
+from egenkontroll.cases import derive, marks, rejects
 from egenkontroll.cases.bulk import execute, read_frame, temp_keys, write_frame
 from egenkontroll.cases.checks import CheckError, run_checks
 from egenkontroll.cases.models import ImportRun
 from egenkontroll.cases.store import DatabaseUnavailable, load_events, prepare_database
-from egenkontroll.core import import_limits, schema
+from egenkontroll.core import import_limits, profiles, schema
 from egenkontroll.core.bounded_input import printable
 from egenkontroll.core.import_limits import ImportLimits, LimitError
 from egenkontroll.core.interchange import UNKNOWN_UNIT, Dataset, InterchangeError, read_dataset
@@ -205,19 +204,7 @@ def _read(
     """
     if profile is None:
         return read_dataset(path, key=key, limits=limits), None
-    conversion = profiles.convert(profiles.load_profile(profile), path, limits)
-    with tempfile.TemporaryDirectory(prefix="egk-profile-") as directory:
-        profiles.write_v1(conversion, Path(directory))
-        dataset = read_dataset(directory, key=key, limits=limits)
-    origin = conversion.origins["events"].with_row_index("row", offset=2).with_columns(pl.col("row").cast(pl.Int64))
-    dataset.events = (
-        dataset.events.join(origin, on="row", how="left")
-        .with_columns(pl.col("source_row").alias("row"))
-        .select(list(schema.EVENTS))
-    )
-    dataset.files, dataset.encodings = conversion.files, conversion.encodings
-    dataset.warnings = conversion.warnings + dataset.warnings
-    return dataset, conversion
+    return profiles.read_export(profile, path, key=key, limits=limits)
 
 
 def _store(
@@ -243,7 +230,7 @@ def _store(
         files=dataset.files, warnings=dataset.warnings,
     )
     if conversion is not None:
-        refused = rejects.to_source(refused, conversion)
+        refused = profiles.to_source(refused, conversion)
     with transaction.atomic(using=using):
         record = _open_run(using, run, dataset)
         summary.run_id = record.pk

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import polars as pl
 
-from egenkontroll.cases import profiles
 from egenkontroll.cases.bulk import write_frame
 from egenkontroll.cases.models import ID
 from egenkontroll.core import schema
@@ -25,24 +24,6 @@ ID_COLUMNS = {
     "caseworkers": ("caseworker_id", "unit_id"),
 }
 TOO_LONG = f"värdet är för långt (högst {ID} tecken)"
-
-
-def to_source(rejects: pl.DataFrame, conversion: profiles.Conversion) -> pl.DataFrame:
-    """Name the export's file and row in rejects, not the converted v1 file's."""
-    origins = pl.concat(
-        [
-            o.with_row_index("row", offset=2).with_columns(
-                pl.col("row").cast(pl.Int64), pl.lit(f"{table}.csv").alias("v1_file")
-            )
-            for table, o in conversion.origins.items()
-        ]
-    )
-    joined = rejects.join(origins, left_on=["file", "row"], right_on=["v1_file", "row"], how="left")
-    return joined.select(
-        pl.coalesce("file_right", "file").alias("file"),
-        pl.coalesce("source_row", "row").alias("row"),
-        *[c for c in rejects.columns if c not in ("file", "row")],
-    )
 
 
 def too_long(frame: pl.DataFrame, table: str) -> tuple[pl.DataFrame, pl.DataFrame]:

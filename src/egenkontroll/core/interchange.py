@@ -338,7 +338,22 @@ def read_dataset(
     row-level problems become `Dataset.rejects`.
     """
     limits = limits or import_limits.from_env()
-    raw = read_tables(path, limits)
+    return validate(read_tables(path, limits), key=key, reference_date=reference_date, limits=limits)
+
+
+def validate(
+    raw: Tables,
+    *,
+    key: bytes | None = None,
+    reference_date: dt.date | None = None,
+    limits: ImportLimits | None = None,
+) -> Dataset:
+    """Validate and pseudonymise tables already read: a v1 dataset's, or an export's through a profile.
+
+    The same checks whatever the tables came from (core/profiles.py hands its conversion here),
+    so a profile can never let through what a v1 file could not. Arguments as `read_dataset`.
+    """
+    limits = limits or import_limits.from_env()
     warnings = list(raw.warnings)
     tables = _v1_tables(raw, warnings)
     if tables["events"].is_empty():

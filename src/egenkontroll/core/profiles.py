@@ -6,6 +6,10 @@ names, value maps, date formats, one file or several) and, for a *wide* export w
 row per case and a dated column per step, which events each row holds. The conversion is
 vectorised over whole tables; the result is validated by the ordinary v1 reader, so a
 profile can never let through what a v1 file could not. Format: docs/import-profiles.md.
+
+A file flows one way: this module reads the export (`interchange.read_tables`), maps it onto
+v1 and hands the tables to `interchange.validate`; the importer (cases/importer.py) stores the
+result. Pure polars, no Django: a profile is tested on its own (tests/core/test_profiles.py).
 """
 
 from __future__ import annotations
@@ -17,10 +21,10 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from egenkontroll.core import interchange
+from egenkontroll.core import import_limits, interchange, schema
 from egenkontroll.core.import_limits import ImportLimits
 
-SHIPPED = Path(__file__).resolve().parent.parent / "profiles"
+SHIPPED = Path(__file__).resolve().with_name("import_profiles")
 V1_TABLES = {
     "org_units": interchange.ORG_COLUMNS,
     "caseworkers": interchange.CASEWORKER_COLUMNS,
@@ -237,7 +241,53 @@ def _wide_ref(ref: str | None, case_id: pl.Expr, frame: pl.DataFrame, events: li
     return pl.when(pl.col(date_col).is_not_null()).then(case_id + f":{ref}").otherwise(None)
 
 
-def write_v1(conversion: Conversion, directory: Path) -> None:
-    """Write the converted tables as a v1 CSV dataset (UTF-8, comma, header)."""
-    for table, frame in conversion.tables.items():
-        frame.write_csv(directory / f"{table}.csv")
+def read_export(
+    profile: str | Path, path: str | Path, *, key: bytes | None = None, limits: ImportLimits | None = None
+) -> tuple[interchange.Dataset, Conversion]:
+    """Read the export at `path` through `profile` and validate it as a v1 dataset.
+
+    Events carry the export's row numbers; the conversion is returned so that rejects can
+    name the export's files and rows too (`to_source`).
+    """
+    limits = limits or import_limits.from_env()
+    conversion = convert(load_profile(profile), path, limits)
+    dataset = interchange.validate(_as_v1(conversion), key=key, limits=limits)
+    origin = conversion.origins["events"].with_row_index("row", offset=2).with_columns(pl.col("row").cast(pl.Int64))
+    dataset.events = (
+        dataset.events.join(origin, on="row", how="left")
+        .with_columns(pl.col("source_row").alias("row"))
+        .select(list(schema.EVENTS))
+    )
+    return dataset, conversion
+
+
+def _as_v1(conversion: Conversion) -> interchange.Tables:
+    """The converted tables as the v1 reader holds a file: rows numbered from 2, values trimmed, empty as null."""
+    tables = {
+        table: frame.with_row_index(interchange.ROW, offset=2).select(
+            pl.col(interchange.ROW).cast(pl.Int64),
+            *[pl.col(c).str.strip_chars().replace("", None) for c in frame.columns],
+        )
+        for table, frame in conversion.tables.items()
+    }
+    return interchange.Tables(
+        tables=tables, encodings=conversion.encodings, files=conversion.files, warnings=list(conversion.warnings)
+    )
+
+
+def to_source(rejects: pl.DataFrame, conversion: Conversion) -> pl.DataFrame:
+    """Name the export's file and row in rejects, not the converted v1 file's."""
+    origins = pl.concat(
+        [
+            o.with_row_index("row", offset=2).with_columns(
+                pl.col("row").cast(pl.Int64), pl.lit(f"{table}.csv").alias("v1_file")
+            )
+            for table, o in conversion.origins.items()
+        ]
+    )
+    joined = rejects.join(origins, left_on=["file", "row"], right_on=["v1_file", "row"], how="left")
+    return joined.select(
+        pl.coalesce("file_right", "file").alias("file"),
+        pl.coalesce("source_row", "row").alias("row"),
+        *[c for c in rejects.columns if c not in ("file", "row")],
+    )
