@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from egenkontroll.overview import snapshot
+from egenkontroll.pages import snapshot
 
 
 @pytest.fixture(autouse=True)

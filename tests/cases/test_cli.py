@@ -78,7 +78,7 @@ def _server_cache_folder(url: str, cwd) -> str:
     """The cache folder a server on `url` would read, computed in a process of its own as a server's is."""
     code = (
         "from egenkontroll.cases.store import connect\n"
-        "from egenkontroll.overview import snapshot\n"
+        "from egenkontroll.pages import snapshot\n"
         f"alias = connect({url!r})\n"
         "print(snapshot._version_dir(snapshot.data_version(alias)))\n"
     )
@@ -139,7 +139,7 @@ def test_server_reads_the_events_the_import_cached(tmp_path):
     assert len(cached) == 1
     probe = (
         "from egenkontroll.cases.store import connect, load_events\n"
-        "from egenkontroll.overview import snapshot\n"
+        "from egenkontroll.pages import snapshot\n"
         f"alias = connect({url!r})\n"
         "print(snapshot.current(alias).events.height, load_events(alias).height)\n"
     )

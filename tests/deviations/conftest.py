@@ -17,7 +17,7 @@ TODAY = dt.date(2026, 6, 26)
 @pytest.fixture
 def today(monkeypatch):
     """The pages' today: Friday 26 June 2026, the week after midsommar."""
-    monkeypatch.setattr("egenkontroll.overview.periods.today", lambda: TODAY)
+    monkeypatch.setattr("egenkontroll.pages.periods.today", lambda: TODAY)
     return TODAY
 
 

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 
 from egenkontroll.access.models import RoleAssignment
 from egenkontroll.cases.importer import run_import
-from egenkontroll.overview import periods
+from egenkontroll.pages import periods
 from tests.cases.factory import write_dataset
 from tests.overview import municipality as M
 from tests.webfixtures import fast_password_hasher, fresh_snapshot  # noqa: F401  (autouse fixtures)

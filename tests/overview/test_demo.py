@@ -66,8 +66,8 @@ def test_demo_prepares_everything_and_serve_serves_it(tmp_path):
     assert finished[:4] == ("familjevard", 5, 2027, 1) and finished[4] == finished[5] > 0 and finished[6] > 0
     assert statuses == {"rapporterad", "under_utredning", "atgardad", "avslutad"}
     assert reports == [("faststalld", 3, districts + 1), ("utkast", 1, districts + 1)]
-    assert (tmp_path / "static/overview/vendor/plotly.min.js").is_file()
-    assert (tmp_path / "static/overview/vendor/plotly.min.js.gz").is_file()
+    assert (tmp_path / "static/pages/vendor/plotly.min.js").is_file()
+    assert (tmp_path / "static/pages/vendor/plotly.min.js.gz").is_file()
     assert any((tmp_path / "cache").rglob("figures-*.parquet"))
     assert oct((tmp_path / "pseudonym.key").stat().st_mode & 0o777) == "0o600"
 
@@ -86,7 +86,7 @@ def test_demo_prepares_everything_and_serve_serves_it(tmp_path):
         login = wait_for(f"http://127.0.0.1:{port}/login/")
         assert login.status == 200 and "Logga in" in login.read().decode()
         request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/static/overview/vendor/plotly.min.js", headers={"Accept-Encoding": "gzip"}
+            f"http://127.0.0.1:{port}/static/pages/vendor/plotly.min.js", headers={"Accept-Encoding": "gzip"}
         )
         with urllib.request.urlopen(request, timeout=10) as plotly:  # noqa: S310
             assert plotly.status == 200 and plotly.headers["Content-Encoding"] == "gzip"

@@ -12,8 +12,8 @@ import pytest
 from openpyxl import load_workbook
 
 from egenkontroll.access.models import AccessLog
-from egenkontroll.overview.downloads import PLAIN_CSV, neutralise, to_csv, to_xlsx
-from egenkontroll.overview.tables import Column, Table
+from egenkontroll.pages.downloads import PLAIN_CSV, neutralise, to_csv, to_xlsx
+from egenkontroll.pages.tables import Column, Table
 from tests.overview.municipality import DAN
 
 PAGES = {

@@ -63,7 +63,7 @@ def test_charts_are_json_for_the_static_script(login):
     html = login("chef").get("/flode/").content.decode()
     assert '<script id="figur-flode" type="application/json">' in html
     assert "<script>" not in html  # no inline script (Content-Security-Policy)
-    assert "/static/overview/vendor/plotly.min.js" in html
+    assert "/static/pages/vendor/plotly.min.js" in html
     start = html.index('<script id="figur-ko" type="application/json">') + len('<script id="figur-ko" type="application/json">')
     figure = json.loads(html[start : html.index("</script>", start)])
     assert figure["data"][0]["name"] == "Anmälningar som väntar på förhandsbedömning"

@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from egenkontroll.overview.downloads import to_xlsx
-from egenkontroll.overview.tables import Column, Table, format_against, format_target, format_value
+from egenkontroll.pages.downloads import to_xlsx
+from egenkontroll.pages.tables import Column, Table, format_against, format_target, format_value
 from egenkontroll.reports import presentation as P
 
 NBSP = "\u00a0"
@@ -95,7 +95,7 @@ def test_committee_report_summary_shows_the_deviation_below_the_target():
 
 
 def test_thousands_are_separated_by_a_no_break_space_in_tables_and_text():
-    from egenkontroll.overview.templatetags.tal import tal
+    from egenkontroll.pages.templatetags.tal import tal
 
     assert format_value(1234567, "int") == f"1{NBSP}234{NBSP}567"
     assert format_value(1234.5, "ratio") == f"1{NBSP}234,5"

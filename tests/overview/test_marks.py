@@ -18,7 +18,7 @@ import pytest
 from egenkontroll.access.models import AccessLog
 from egenkontroll.cases.importer import run_import
 from egenkontroll.cases.models import ObligationMark, ObligationMarkEvent
-from egenkontroll.overview import snapshot
+from egenkontroll.pages import snapshot
 from tests.cases.factory import event, personnummer, write_dataset
 from tests.overview import municipality as M
 

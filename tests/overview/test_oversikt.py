@@ -7,7 +7,7 @@ import json
 import pytest
 
 from egenkontroll.access.models import AccessLog
-from egenkontroll.overview import snapshot
+from egenkontroll.pages import snapshot
 from tests.overview.municipality import DAN
 
 pytestmark = pytest.mark.django_db

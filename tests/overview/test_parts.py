@@ -6,10 +6,11 @@ import datetime as dt
 
 import polars as pl
 
-from egenkontroll.overview import flow, periods, staffing
-from egenkontroll.overview.figures import mask_counts, masked_series
-from egenkontroll.overview.staticfinders import STATIC_PATH, PlotlyFinder
-from egenkontroll.overview.tables import format_value
+from egenkontroll.overview import flow, staffing
+from egenkontroll.pages import periods
+from egenkontroll.pages.figures import mask_counts, masked_series
+from egenkontroll.pages.staticfinders import STATIC_PATH, PlotlyFinder
+from egenkontroll.pages.tables import format_value
 
 D = dt.date
 
@@ -89,12 +90,12 @@ def test_plotly_is_found_in_the_installed_package():
     found = finder.find(STATIC_PATH)
     assert found and found.endswith("plotly/package_data/plotly.min.js")
     assert [path for path, _ in finder.list([])] == ["plotly.min.js"]
-    assert finder.find("overview/vendor/other.js") is None
+    assert finder.find("pages/vendor/other.js") is None
     assert finder.check() == []
 
 
 def test_table_rows_are_escaped_html():
-    from egenkontroll.overview.tables import Column, Table
+    from egenkontroll.pages.tables import Column, Table
 
     table = Table("t", "T", [Column("name", "Namn"), Column("n", "Antal", "int")])
     table.add({"name": '<script>alert("x")</script>', "n": 1234}, links={"n": "/a?b=1&c=2"}, flags={"n": "når målet"})

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from egenkontroll.cases.models import OrgUnit
-from egenkontroll.overview import snapshot
+from egenkontroll.pages import snapshot
 from egenkontroll.reports import document as docs
 from egenkontroll.reports.models import MonthlyReport
 

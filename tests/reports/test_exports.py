@@ -7,8 +7,8 @@ import io
 from openpyxl import load_workbook
 
 from egenkontroll.cases.models import ImportRun
-from egenkontroll.overview import downloads
-from egenkontroll.overview.tables import Column, Table
+from egenkontroll.pages import downloads
+from egenkontroll.pages.tables import Column, Table
 from egenkontroll.reports import document as docs
 from egenkontroll.reports import exports
 from egenkontroll.reports.models import MonthlyReport

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from egenkontroll.core.kpi_catalogue import KPI_IDS
-from egenkontroll.overview import snapshot
+from egenkontroll.pages import snapshot
 from egenkontroll.reports import document as docs
 from egenkontroll.reports.models import FINAL, DeviationAnalysis, MonthlyReport, ReportFrozenError
 from tests.overview import municipality as M
@@ -53,7 +53,7 @@ def test_the_draft_lists_januarys_deviations(login):
     # the summary has every figure, the volumes without a target
     assert "Anmälningar" in html and "inget mål" in html
     # a six-month trend per deviation, August to January, and a chart drawn with the local Plotly
-    assert "augusti 2025" in html and "/static/overview/vendor/plotly.min.js" in html
+    assert "augusti 2025" in html and "/static/pages/vendor/plotly.min.js" in html
     assert "återkommande" not in text(response)  # December had no decisions
 
 

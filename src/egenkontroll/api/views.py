@@ -16,9 +16,9 @@ from egenkontroll.api import problems
 from egenkontroll.api.endpoint import endpoint, page_of, paging
 from egenkontroll.api.openapi import document
 from egenkontroll.cases.models import Obligation, OrgUnit
-from egenkontroll.overview import periods, snapshot
 from egenkontroll.overview.queries import URGENCIES, rule_titles, subtree_q, urgency
 from egenkontroll.overview.views import oversikt
+from egenkontroll.pages import periods, snapshot
 
 PERIOD = ("enhet", "fran", "till", "per")
 PAGED = ("limit", "offset")

@@ -37,7 +37,7 @@ def demo_period(last_event: dt.date) -> tuple[dt.date, dt.date]:
 
 def create_demo_audit(alias: str = "default") -> Audit | None:
     """Create the demo audit once (None when one exists, or no inspektor or case qualifies)."""
-    from egenkontroll.overview import snapshot
+    from egenkontroll.pages import snapshot
 
     inspector = get_user_model().objects.filter(username="inspektor").first()
     if inspector is None or Audit.objects.using(alias).exists():
@@ -57,7 +57,7 @@ def create_demo_audit(alias: str = "default") -> Audit | None:
 
 def create_finished_demo_audit(alias: str = "default") -> Audit | None:
     """The half-year before the started audit, every protocol answered, then closed (once)."""
-    from egenkontroll.overview import snapshot
+    from egenkontroll.pages import snapshot
 
     inspector = get_user_model().objects.filter(username="inspektor").first()
     if inspector is None or Audit.objects.using(alias).exclude(closed_at=None).exists():

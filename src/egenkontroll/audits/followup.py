@@ -3,7 +3,7 @@
 Why it exists: the inspectors want to know where the case system already answers a question
 (and how often the reviewers agree with it), and whether the districts improved since the last
 audit of the same theme — question by question, by the same template and question ids. Both are
-aggregated tables (no case ids) built with `overview.tables.Table`; the pre-filled answers of
+aggregated tables (no case ids) built with `pages.tables.Table`; the pre-filled answers of
 single cases are shown on the protocol page, which is person-level and logged.
 """
 
@@ -17,7 +17,7 @@ from egenkontroll.audits.models import Audit, AuditCase
 from egenkontroll.audits.tables import Results, answers_frame
 from egenkontroll.core.audit_prefill import agreement, system_answers
 from egenkontroll.core.audits import ALL_DISTRICTS, PREFILLS, Template
-from egenkontroll.overview.tables import Column, Table
+from egenkontroll.pages.tables import Column, Table
 
 
 def prefilled(audit: Audit, template: Template, case_ids: list[str] | None = None) -> pl.DataFrame:

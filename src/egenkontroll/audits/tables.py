@@ -1,7 +1,7 @@
 """An audit's stored answers → `core.audits.results` → the tables its page shows and downloads.
 
 Why it exists: the page and the CSV/XLSX downloads must show the same numbers, so both are
-built here as `overview.tables.Table` objects. Counts are exact for a viewer whose figure scope
+built here as `pages.tables.Table` objects. Counts are exact for a viewer whose figure scope
 covers every district of the audit; for everyone else (the nämnd always) the counts are
 masked by `masking` — one linked table per question (districts × genders × answers, so "alla",
 the other genders and the "Alla distrikt" row cannot be combined to undo a hidden count), areas
@@ -26,7 +26,7 @@ from egenkontroll.audits.models import (
 )
 from egenkontroll.core import smallnumbers
 from egenkontroll.core.audits import ALL_DISTRICTS, QUALITY_AREAS, Template, results
-from egenkontroll.overview.tables import MASK_NOTE, Column, Table, format_value
+from egenkontroll.pages.tables import MASK_NOTE, Column, Table, format_value
 
 COUNTS = ("ja", "nej", "ej_aktuellt", "obesvarade")
 ALL_LABEL = "Alla distrikt"

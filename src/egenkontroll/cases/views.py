@@ -16,9 +16,9 @@ from django.utils import timezone
 from egenkontroll.access.scoping import import_reviewer_required, log_access
 from egenkontroll.cases.models import ImportRun, RejectedRow
 from egenkontroll.cases.status import import_status
-from egenkontroll.overview import downloads
-from egenkontroll.overview.tables import Column, Table
-from egenkontroll.overview.views.common import download_links, render_app_page
+from egenkontroll.pages import downloads
+from egenkontroll.pages.frame import download_links, render_app_page
+from egenkontroll.pages.tables import Column, Table
 
 RUNS_SHOWN = 60
 STATUS_LABELS = {"ok": "Klar", "rejects": "Klar, med avvisade rader", "failed": "Misslyckades", "running": "Pågår"}

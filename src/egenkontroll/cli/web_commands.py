@@ -48,7 +48,7 @@ def _secret_file(path: Path, nbytes: int) -> Path:
 
 
 def _cache_dir() -> None:
-    """The pages' computed tables on disk, shared by the server's processes (overview/snapshot.py)."""
+    """The pages' computed tables on disk, shared by the server's processes (pages/snapshot.py)."""
     from egenkontroll.web.env import data_dir
 
     os.environ.setdefault("EGK_WEB_CACHE_DIR", str(data_dir() / "cache"))
@@ -198,7 +198,7 @@ def _demo_content(alias: str) -> None:
     """Audits, reports and deviations, so every role's pages show their purpose at first sight."""
     from egenkontroll.audits.demo import create_demo_audit, create_finished_demo_audit
     from egenkontroll.deviations.demo import create_demo_deviations
-    from egenkontroll.overview import periods, snapshot
+    from egenkontroll.pages import periods, snapshot
     from egenkontroll.reports.demo import create_demo_reports
 
     with err.status("Skapar granskningar, nämndrapporter och avvikelser för demon …"):

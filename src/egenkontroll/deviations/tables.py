@@ -25,7 +25,7 @@ from django.db.models import Min
 from egenkontroll.core import smallnumbers
 from egenkontroll.core.deviation_rules import DeviationRules, LimitState
 from egenkontroll.deviations.models import Deviation, DeviationEvent
-from egenkontroll.overview.tables import MASK_NOTE, Column, Table
+from egenkontroll.pages.tables import MASK_NOTE, Column, Table
 
 MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 NO_FORVALTNING = "Utan förvaltning"

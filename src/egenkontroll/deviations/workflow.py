@@ -26,7 +26,7 @@ from egenkontroll.deviations.models import (
     DeviationAction,
     DeviationEvent,
 )
-from egenkontroll.overview import periods
+from egenkontroll.pages import periods
 
 NUMBER_ATTEMPTS = 5
 

@@ -23,8 +23,8 @@ import numpy as np
 import polars as pl
 
 from egenkontroll.core.linking import report_kind
-from egenkontroll.overview.periods import Period
-from egenkontroll.overview.snapshot import Snapshot
+from egenkontroll.pages.periods import Period
+from egenkontroll.pages.snapshot import Snapshot
 
 INSATS_WITHIN = dt.timedelta(days=90)
 DECISIONS = ("inleda", "ansokan", "ej_inleda", "tillfors_utredning", "ej_beslutad")

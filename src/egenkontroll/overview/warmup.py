@@ -14,8 +14,9 @@ import datetime as dt
 from collections.abc import Callable
 
 from egenkontroll.core.kpi_catalogue import BREAKDOWNS
-from egenkontroll.overview import figures, flow, periods, snapshot
+from egenkontroll.overview import flow
 from egenkontroll.overview.views.nyckeltal import months
+from egenkontroll.pages import figures, periods, snapshot
 
 
 def default_steps(day: dt.date) -> list[tuple[str, Callable[[snapshot.Snapshot], object]]]:

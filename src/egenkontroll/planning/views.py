@@ -28,9 +28,8 @@ from egenkontroll.access.scoping import aggregate, request_scope
 from egenkontroll.core import costs, planning, surge_plan
 from egenkontroll.core.dates_sv import week_text, weeks_ahead
 from egenkontroll.core.smallnumbers import PRIMARY_TEXT
-from egenkontroll.overview import charts, periods, snapshot
-from egenkontroll.overview.tables import Column, Table
-from egenkontroll.overview.views.common import (
+from egenkontroll.pages import charts, periods, snapshot
+from egenkontroll.pages.frame import (
     Chart,
     PageData,
     chosen_unit,
@@ -38,7 +37,8 @@ from egenkontroll.overview.views.common import (
     render_app_page,
     visible_tops,
 )
-from egenkontroll.overview.views.common import export as export_table
+from egenkontroll.pages.frame import export as export_table
+from egenkontroll.pages.tables import Column, Table
 from egenkontroll.planning.forms import SaveScenarioForm, ScenarioForm
 from egenkontroll.planning.models import SavedScenario
 

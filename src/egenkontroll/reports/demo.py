@@ -31,7 +31,7 @@ DEMO_ACTIONS = (
 
 def create_demo_reports(last_event: dt.date) -> list[MonthlyReport]:
     """The demo reports (once: nothing is made when any report exists)."""
-    from egenkontroll.overview import snapshot
+    from egenkontroll.pages import snapshot
 
     users = get_user_model().objects
     writer, approver = users.filter(username="enhetschef").first(), users.filter(username="verksamhetscontroller").first()

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from egenkontroll.core import deviations as D
 from egenkontroll.core.identity import mask
-from egenkontroll.overview import snapshot
+from egenkontroll.pages import snapshot
 from egenkontroll.reports import masking
 from egenkontroll.reports.models import DRAFT, FINAL, DeviationAnalysis, MonthlyReport
 from egenkontroll.reports.rights import EDIT_ROLES, FINALIZE_ROLES, role_title

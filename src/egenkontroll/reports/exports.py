@@ -4,7 +4,7 @@ Why it exists: the nämnd's papers are PDFs, and controllers keep figures in Exc
 rendered from a print template with its stylesheet inline and every URL fetch refused, so it
 never reaches out to a network (a page about children's services must not) and looks the same
 on any server. The workbook has one sheet with every figure and one with the deviations and
-their analyses, written like every download (`overview.downloads`): text cells that a
+their analyses, written like every download (`pages.downloads`): text cells that a
 spreadsheet would run as a formula are neutralised.
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from django.template.loader import render_to_string
 
-from egenkontroll.overview import downloads
-from egenkontroll.overview.tables import Table
+from egenkontroll.pages import downloads
+from egenkontroll.pages.tables import Table
 
 PDF_TYPE = "application/pdf"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -22,18 +22,8 @@ SHEETS = ("Nyckeltal", "Avvikelser")
 WRAP_OVER = 40
 
 
-def _no_fetching():
-    """A URL fetcher that fetches nothing but inline data: URLs."""
-    from weasyprint.urls import URLFetcher
-
-    return URLFetcher(allowed_protocols=("data",), timeout=1)
-
-
 def to_pdf(context: dict) -> bytes:
-    from weasyprint import HTML
-
-    html = render_to_string("reports/rapport_pdf.html", context)
-    return HTML(string=html, base_url="data:,", url_fetcher=_no_fetching()).write_pdf()
+    return downloads.to_pdf(render_to_string("reports/rapport_pdf.html", context))
 
 
 def to_xlsx(tables: list[Table]) -> bytes:

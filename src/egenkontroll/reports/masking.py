@@ -3,7 +3,7 @@
 Why it exists: the nämnd reads the city's report and every förvaltning's report of a month. With
 primary suppression alone ("<5" for 1–4) a hidden förvaltning count is the city's count minus
 the other förvaltningar's. Översikt hides such a complementary cell too ("x", secondary
-suppression over the city and its förvaltningar: `overview.figures.masked_values`). So the
+suppression over the city and its förvaltningar: `pages.figures.masked_values`). So the
 report masks every figure exactly as the nämnd's Översikt page of the city shows it for the
 same month (period = the month, `as_of` = its last day): the city as the total, each förvaltning
 as a column. Every report of the month then shows the same cells, no report can be subtracted
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from egenkontroll.overview import figures as F
+from egenkontroll.pages import figures as F
 
 
 def _units(frame: pl.DataFrame) -> pl.DataFrame:

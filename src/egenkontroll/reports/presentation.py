@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from egenkontroll.overview import charts
-from egenkontroll.overview import figures as F
-from egenkontroll.overview.tables import (
+from egenkontroll.pages import charts
+from egenkontroll.pages import figures as F
+from egenkontroll.pages.frame import Chart
+from egenkontroll.pages.tables import (
     MASK_NOTE,
     SPACE,
     Column,
@@ -27,7 +28,6 @@ from egenkontroll.overview.tables import (
     format_target,
     format_value,
 )
-from egenkontroll.overview.views.common import Chart
 from egenkontroll.reports.masking import is_hidden
 
 MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",

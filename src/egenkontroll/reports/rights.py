@@ -32,7 +32,7 @@ from egenkontroll.access.models import RoleAssignment
 from egenkontroll.access.scoping import FIGURE_ROLES, Scope, grant_reach, request_scope, user_grants
 from egenkontroll.cases.models import OrgUnit
 from egenkontroll.core.deviations import REPORT_LEVELS
-from egenkontroll.overview.views.common import ROLE_LABELS
+from egenkontroll.pages.frame import ROLE_LABELS
 from egenkontroll.reports.models import MonthlyReport
 
 READ_FINAL_ROLES = FIGURE_ROLES

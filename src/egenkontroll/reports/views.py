@@ -22,10 +22,10 @@ from django.urls import reverse
 
 from egenkontroll.access.scoping import request_scope
 from egenkontroll.core import deviations as D
-from egenkontroll.overview import periods, snapshot
-from egenkontroll.overview.downloads import ascii_filename
-from egenkontroll.overview.tables import MASK_NOTE, Column, Table
-from egenkontroll.overview.views.common import confirmation, confirmed, render_app_page
+from egenkontroll.pages import periods, snapshot
+from egenkontroll.pages.downloads import ascii_filename
+from egenkontroll.pages.frame import confirmation, confirmed, render_app_page
+from egenkontroll.pages.tables import MASK_NOTE, Column, Table
 from egenkontroll.reports import document as docs
 from egenkontroll.reports import exports
 from egenkontroll.reports import presentation as P

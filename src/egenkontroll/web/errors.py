@@ -13,7 +13,7 @@ from django.template import loader
 
 from egenkontroll.web.menu import menu
 
-TEMPLATE = "overview/fel.html"
+TEMPLATE = "pages/fel.html"
 
 
 def _menu_or_nothing(request) -> list[dict]:

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "egenkontroll.cases",
     "egenkontroll.access",
+    "egenkontroll.pages",
     "egenkontroll.overview",
     "egenkontroll.audits",
     "egenkontroll.reports",
@@ -83,11 +84,11 @@ WHITENOISE_USE_FINDERS = DEBUG
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    "egenkontroll.overview.staticfinders.PlotlyFinder",
+    "egenkontroll.pages.staticfinders.PlotlyFinder",
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "egenkontroll.overview.staticfinders.GzipStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "egenkontroll.pages.staticfinders.GzipStaticFilesStorage"},
 }
 
 SESSION_COOKIE_AGE = envint("EGK_SESSION_SECONDS", 30 * 60)

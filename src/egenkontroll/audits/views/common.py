@@ -9,7 +9,7 @@ from egenkontroll.audits.frozen_template import template_from_json
 from egenkontroll.audits.models import Audit
 from egenkontroll.audits.rights import AuditRights, rights_for
 from egenkontroll.core.audits import Template
-from egenkontroll.overview.views.common import download_links, render_app_page, unit_names  # noqa: F401  (re-exported to the views)
+from egenkontroll.pages.frame import download_links, render_app_page, unit_names  # noqa: F401  (re-exported to the views)
 
 
 def rights(request) -> AuditRights:

@@ -28,8 +28,8 @@ from egenkontroll.audits.views.common import (
 from egenkontroll.audits.views.status import may_close_audit
 from egenkontroll.cases.models import Case, OrgUnit
 from egenkontroll.core.audits import Template
-from egenkontroll.overview import downloads
-from egenkontroll.overview.tables import Column, Table
+from egenkontroll.pages import downloads
+from egenkontroll.pages.tables import Column, Table
 
 EXPORTS = ("resultat", "fynd")
 

@@ -24,7 +24,7 @@ from egenkontroll.core.audit_answers import (
     AnswerFileError,
     read_answer_bytes,
 )
-from egenkontroll.overview.tables import Column, Table
+from egenkontroll.pages.tables import Column, Table
 
 MAX_REJECTS_SHOWN = 500
 

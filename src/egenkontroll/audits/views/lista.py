@@ -24,7 +24,7 @@ from egenkontroll.audits.models import LEVEL_LABELS, Audit
 from egenkontroll.audits.views.common import render_audit_page, rights, unit_names
 from egenkontroll.cases.models import OrgUnit
 from egenkontroll.core.audits import DISTRICT_LEVELS, eligible_cases, load_templates
-from egenkontroll.overview import periods, snapshot
+from egenkontroll.pages import periods, snapshot
 
 
 def district_choices(request) -> dict[str, list[tuple[str, str]]]:

@@ -22,7 +22,7 @@ from django.utils import timezone
 from egenkontroll.access.scoping import aggregate
 from egenkontroll.audits.models import Audit
 from egenkontroll.audits.views.common import audit_or_404, rights
-from egenkontroll.overview.views.common import confirmation, confirmed
+from egenkontroll.pages.frame import confirmation, confirmed
 
 STATUSES = ("avslutad", "pagaende")
 

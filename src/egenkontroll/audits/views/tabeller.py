@@ -21,8 +21,9 @@ from egenkontroll.audits.tables import answers_frame
 from egenkontroll.audits.views.common import audit_or_404, render_audit_page, rights, template_of, unit_names
 from egenkontroll.core.audit_render import printed, workbook
 from egenkontroll.core.audit_tables import layout
-from egenkontroll.overview.downloads import ascii_filename
-from egenkontroll.overview.tables import Column, Table
+from egenkontroll.pages import downloads
+from egenkontroll.pages.downloads import ascii_filename
+from egenkontroll.pages.tables import Column, Table
 
 PDF_TYPE = "application/pdf"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -60,15 +61,6 @@ def _exact_or_403(request, audit) -> None:
         raise PermissionDenied("Tabellerna med antal per distrikt visas bara för den som ser exakta antal.")
 
 
-def _pdf(html: str) -> bytes:
-    """WeasyPrint with every URL fetch refused, as the nämndrapport (reports/exports.py)."""
-    from weasyprint import HTML
-
-    from egenkontroll.reports.exports import _no_fetching
-
-    return HTML(string=html, base_url="data:,", url_fetcher=_no_fetching()).write_pdf()
-
-
 @aggregate(page="granskning")
 def tabeller(request, audit_id: int):
     audit = audit_or_404(audit_id)
@@ -97,7 +89,7 @@ def tabeller_fil(request, audit_id: int, fmt: str):
     else:
         html = render_to_string("audits/tabeller_pdf.html", {"audit": audit, "template": template,
                                                               "tables": _tables(audit, template)})
-        body, content_type = _pdf(html), PDF_TYPE
+        body, content_type = downloads.to_pdf(html), PDF_TYPE
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response

@@ -11,7 +11,7 @@ from egenkontroll.access.scoping import log_access, request_scope
 from egenkontroll.core.deviation_rules import DeviationRules, load_rules
 from egenkontroll.deviations.models import Deviation
 from egenkontroll.deviations.rights import DeviationRights, rights_for
-from egenkontroll.overview.views.common import download_links, render_app_page, unit_names  # noqa: F401  (re-exported to the views)
+from egenkontroll.pages.frame import download_links, render_app_page, unit_names  # noqa: F401  (re-exported to the views)
 
 PAGE = "avvikelse"
 

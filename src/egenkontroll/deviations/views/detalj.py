@@ -43,8 +43,8 @@ from egenkontroll.deviations.workflow import (
     save_investigation,
     set_action_status,
 )
-from egenkontroll.overview import periods
-from egenkontroll.overview.tables import Column, Table
+from egenkontroll.pages import periods
+from egenkontroll.pages.tables import Column, Table
 
 
 def _ivo(deviation: Deviation) -> bool:

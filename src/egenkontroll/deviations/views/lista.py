@@ -32,9 +32,9 @@ from egenkontroll.deviations.views.common import (
     unit_names,
 )
 from egenkontroll.deviations.workflow import WorkflowError, create_deviation
-from egenkontroll.overview import downloads, periods
-from egenkontroll.overview.periods import query_string
-from egenkontroll.overview.tables import Table
+from egenkontroll.pages import downloads, periods
+from egenkontroll.pages.periods import query_string
+from egenkontroll.pages.tables import Table
 
 
 @dataclass

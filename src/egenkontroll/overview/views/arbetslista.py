@@ -20,9 +20,7 @@ from django.urls import reverse
 
 from egenkontroll.access.scoping import request_scope
 from egenkontroll.cases.models import Caseworker, Obligation, OrgUnit
-from egenkontroll.overview import periods
 from egenkontroll.overview.marking import marking_right
-from egenkontroll.overview.periods import query_string
 from egenkontroll.overview.queries import (
     DEFAULT_HORIZON,
     DEFAULT_SORT,
@@ -34,8 +32,10 @@ from egenkontroll.overview.queries import (
     subtree_q,
     work_list,
 )
-from egenkontroll.overview.tables import Column, Table
-from egenkontroll.overview.views.common import PageData, person_level_page
+from egenkontroll.pages import periods
+from egenkontroll.pages.frame import PageData, person_level_page
+from egenkontroll.pages.periods import query_string
+from egenkontroll.pages.tables import Column, Table
 
 PAGE_ROWS = 100
 CHOICES = 400  # caseworkers offered in the filter

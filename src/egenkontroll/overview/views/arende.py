@@ -15,12 +15,12 @@ from django.utils.timezone import localtime
 
 from egenkontroll.access.scoping import person_level, scoped_case_or_404
 from egenkontroll.core import marks as core_marks
-from egenkontroll.overview import labels, periods
 from egenkontroll.overview.marking import marking_right
 from egenkontroll.overview.queries import age_on, case_marks, case_timeline, reference_shown, rule_titles
-from egenkontroll.overview.tables import Column, Table
 from egenkontroll.overview.views.arbetslista import mark_url
-from egenkontroll.overview.views.common import ROLE_LABELS, PageData, export, render_page
+from egenkontroll.pages import labels, periods
+from egenkontroll.pages.frame import ROLE_LABELS, PageData, export, render_page
+from egenkontroll.pages.tables import Column, Table
 
 STATUS_CSS = {"overdue": "status-forsenad", "fulfilled_late": "status-sen", "fulfilled_on_time": "status-ok"}
 OPEN = ("pending", "overdue")

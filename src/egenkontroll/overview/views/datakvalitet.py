@@ -15,10 +15,10 @@ from django.utils.timezone import localtime
 from egenkontroll.access.scoping import request_scope
 from egenkontroll.cases.models import ObligationMark, OrgUnit
 from egenkontroll.core import marks as core_marks
-from egenkontroll.overview import periods
 from egenkontroll.overview.queries import rule_titles, subtree_q
-from egenkontroll.overview.tables import Column, Table
-from egenkontroll.overview.views.common import ROLE_LABELS, PageData, person_level_page
+from egenkontroll.pages import periods
+from egenkontroll.pages.frame import ROLE_LABELS, PageData, person_level_page
+from egenkontroll.pages.tables import Column, Table
 
 SHOW = {"aktiva": "Gällande markeringar", "alla": "Alla, även upphävda"}
 PAGE_ROWS = 1000

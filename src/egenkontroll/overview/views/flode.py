@@ -13,11 +13,10 @@ from django.urls import reverse
 
 from egenkontroll.access.scoping import request_scope
 from egenkontroll.core.dates_sv import week_text
-from egenkontroll.overview import charts, flow, labels, periods, snapshot
-from egenkontroll.overview import figures as F
-from egenkontroll.overview.periods import query_string
-from egenkontroll.overview.tables import MASK_NOTE, Column, Table
-from egenkontroll.overview.views.common import (
+from egenkontroll.overview import flow
+from egenkontroll.pages import charts, labels, periods, snapshot
+from egenkontroll.pages import figures as F
+from egenkontroll.pages.frame import (
     Chart,
     PageData,
     aggregate_page,
@@ -25,6 +24,8 @@ from egenkontroll.overview.views.common import (
     unit_crumbs,
     visible_tops,
 )
+from egenkontroll.pages.periods import query_string
+from egenkontroll.pages.tables import MASK_NOTE, Column, Table
 
 SERIES = (
     ("fb_open", "Anmälningar som väntar på förhandsbedömning"),

@@ -18,12 +18,11 @@ from django.urls import reverse
 from egenkontroll.access.scoping import request_scope
 from egenkontroll.cases.models import Caseworker
 from egenkontroll.core import smallnumbers
-from egenkontroll.overview import charts, periods, snapshot, staffing
-from egenkontroll.overview import figures as F
-from egenkontroll.overview.periods import query_string
+from egenkontroll.overview import staffing
 from egenkontroll.overview.queries import subtree_q
-from egenkontroll.overview.tables import MASK_NOTE, Column, Table
-from egenkontroll.overview.views.common import (
+from egenkontroll.pages import charts, periods, snapshot
+from egenkontroll.pages import figures as F
+from egenkontroll.pages.frame import (
     Chart,
     PageData,
     aggregate_page,
@@ -31,6 +30,8 @@ from egenkontroll.overview.views.common import (
     unit_crumbs,
     visible_tops,
 )
+from egenkontroll.pages.periods import query_string
+from egenkontroll.pages.tables import MASK_NOTE, Column, Table
 
 NORM_KPI = "arenden_per_handlaggare"
 CASEWORKER_ROWS = 300  # the most loaded first; the download has everyone

@@ -23,10 +23,10 @@ from egenkontroll.cases.marks import mark_obligation
 from egenkontroll.cases.models import Obligation, ObligationMark
 from egenkontroll.core import marks as core_marks
 from egenkontroll.core.identity import mask
-from egenkontroll.overview import periods
 from egenkontroll.overview.marking import marking_right
 from egenkontroll.overview.queries import rule_titles
-from egenkontroll.overview.views.common import render_app_page
+from egenkontroll.pages import periods
+from egenkontroll.pages.frame import render_app_page
 
 PAGE = "markera"
 RETURN_PAGES = ("/arbetslista/", "/arende/")

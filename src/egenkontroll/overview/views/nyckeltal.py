@@ -18,11 +18,10 @@ from django.urls import reverse
 from egenkontroll.access.scoping import aggregate, request_scope
 from egenkontroll.core import kpi_catalogue
 from egenkontroll.core.dates_sv import month_is_partial, partial_month_text, short_month_text
-from egenkontroll.overview import charts, periods, snapshot
-from egenkontroll.overview import figures as F
-from egenkontroll.overview.periods import Period, query_string
-from egenkontroll.overview.tables import MASK_NOTE, Column, Table, format_against, format_value
-from egenkontroll.overview.views.common import (
+from egenkontroll.overview.views.oversikt import judged_target, target_text
+from egenkontroll.pages import charts, periods, snapshot
+from egenkontroll.pages import figures as F
+from egenkontroll.pages.frame import (
     Chart,
     PageData,
     aggregate_page,
@@ -32,7 +31,8 @@ from egenkontroll.overview.views.common import (
     unit_crumbs,
     visible_tops,
 )
-from egenkontroll.overview.views.oversikt import judged_target, target_text
+from egenkontroll.pages.periods import Period, query_string
+from egenkontroll.pages.tables import MASK_NOTE, Column, Table, format_against, format_value
 
 MAX_MONTHS = 24
 

@@ -19,12 +19,10 @@ from django.urls import reverse
 from egenkontroll.access.scoping import person_level, record_cases, request_scope
 from egenkontroll.cases.models import Caseworker
 from egenkontroll.core import kpi_catalogue, kpis
-from egenkontroll.overview import figures as F
-from egenkontroll.overview import labels, periods, snapshot
-from egenkontroll.overview.periods import Period, query_string
 from egenkontroll.overview.queries import rule_titles, visible_cases
-from egenkontroll.overview.tables import MASK_NOTE, SPACE, Column, Table, format_target
-from egenkontroll.overview.views.common import (
+from egenkontroll.pages import figures as F
+from egenkontroll.pages import labels, periods, snapshot
+from egenkontroll.pages.frame import (
     PageData,
     aggregate_page,
     chosen_unit,
@@ -33,6 +31,8 @@ from egenkontroll.overview.views.common import (
     unit_crumbs,
     visible_tops,
 )
+from egenkontroll.pages.periods import Period, query_string
+from egenkontroll.pages.tables import MASK_NOTE, SPACE, Column, Table, format_target
 
 # An Underlag page shows this many rows; the download has them all.
 UNDERLAG_ROWS = 500

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.shortcuts import redirect, render
 
 from egenkontroll.access.scoping import request_scope
-from egenkontroll.overview.views.common import nav
+from egenkontroll.pages.frame import nav
 
 
 def start(request):

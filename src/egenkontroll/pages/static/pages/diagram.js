@@ -10,7 +10,7 @@
       if (!source) { return; }
       var figure = JSON.parse(source.textContent);
       window.Plotly.newPlot(el, figure.data, figure.layout, {
-        locale: "sv",  /* overview/vendor/plotly-locale-sv.js: Swedish month and day names */
+        locale: "sv",  /* pages/vendor/plotly-locale-sv.js: Swedish month and day names */
         responsive: true,
         displaylogo: false,
         modeBarButtonsToRemove: ["select2d", "lasso2d", "sendDataToCloud"]

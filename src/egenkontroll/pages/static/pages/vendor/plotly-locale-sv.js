@@ -1,6 +1,6 @@
 /* Plotly's Swedish locale ("sv"), from the npm package plotly.js-locales 3.7.0 (sv.js),
    MIT licence, (c) Plotly, Inc. Vendored unchanged but for this wrapper, which registers it with
-   the Plotly served from the plotly Python package (overview/staticfinders.py), so month and day
+   the Plotly served from the plotly Python package (pages/staticfinders.py), so month and day
    names on date axes are Swedish without any request to a CDN. Loaded from /static/ after
    plotly.min.js: the Content-Security-Policy allows scripts from 'self' only. */
 (function () {

@@ -15,9 +15,9 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from egenkontroll.access.scoping import aggregate, person_level, record_cases, request_scope
-from egenkontroll.overview import downloads
-from egenkontroll.overview.periods import query_string
-from egenkontroll.overview.tables import Table
+from egenkontroll.pages import downloads
+from egenkontroll.pages.periods import query_string
+from egenkontroll.pages.tables import Table
 from egenkontroll.web.menu import menu
 
 ROLE_LABELS = {
@@ -99,13 +99,17 @@ def nav(request, current: str) -> list[dict]:
 
 
 def render_page(request, data: PageData, current: str, export_name: str, export_kwargs: dict | None = None):
-    """Render the page; every table and chart table gets its CSV/XLSX links (same query string)."""
+    """Render the page; every table and chart table gets its CSV/XLSX links (same query string).
+
+    `export_name` is the download view's URL name in the page's own app (its URL namespace).
+    """
     query = request.GET.urlencode()
+    namespace = request.resolver_match.namespace
     for table in [*data.tables, *(c.table for c in data.charts)]:
         table.downloads = [
             (
                 label,
-                reverse(f"overview:{export_name}", kwargs={**(export_kwargs or {}), "table": table.id, "fmt": fmt})
+                reverse(f"{namespace}:{export_name}", kwargs={**(export_kwargs or {}), "table": table.id, "fmt": fmt})
                 + (f"?{query}" if query else ""),
             )
             for fmt, label in DOWNLOAD_LABELS
@@ -161,7 +165,7 @@ def person_level_page(page: str, build):
 
 
 def render_app_page(request, template: str, title: str, context: dict, current: str, status: int = 200):
-    """A page of an app outside overview (audits, reports, deviations) in the same frame and menu."""
+    """A page rendered from its own context (audits, reports, deviations, planning) in the same frame and menu."""
     scope = request_scope(request)
     return render(
         request,
@@ -188,7 +192,7 @@ def confirmation(request, *, title: str, question: str, frozen: list[str], confi
                  cancel_url: str, current: str, hidden: list[tuple[str, str]] = ()):
     """The page that asks before an act that freezes something: it says what, and repeats the POST.
     An empty `confirm_label` offers no confirmation (the act would be refused), only the way back."""
-    return render_app_page(request, "overview/bekrafta.html", title, {
+    return render_app_page(request, "pages/bekrafta.html", title, {
         "question": question, "frozen": frozen, "confirm_label": confirm_label, "cancel_url": cancel_url,
         "action": request.path, "hidden": list(hidden),
     }, current)

@@ -18,7 +18,7 @@ from django.core.checks import Error
 from django.core.files.storage import FileSystemStorage
 from whitenoise.storage import CompressedStaticFilesStorage
 
-PREFIX = "overview/vendor"
+PREFIX = "pages/vendor"
 FILE = "plotly.min.js"
 STATIC_PATH = f"{PREFIX}/{FILE}"
 
@@ -30,7 +30,7 @@ def plotly_dir() -> Path:
 
 
 class PlotlyFinder(BaseFinder):
-    """Finds `overview/vendor/plotly.min.js` in the installed plotly package."""
+    """Finds `pages/vendor/plotly.min.js` in the installed plotly package."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -39,7 +39,7 @@ class PlotlyFinder(BaseFinder):
 
     def check(self, **kwargs):
         if not (plotly_dir() / FILE).is_file():
-            return [Error(f"{FILE} saknas i plotly-paketet ({plotly_dir()}): installera om plotly", id="overview.E001")]
+            return [Error(f"{FILE} saknas i plotly-paketet ({plotly_dir()}): installera om plotly", id="pages.E001")]
         return []
 
     def find(self, path, find_all=False, **kwargs):

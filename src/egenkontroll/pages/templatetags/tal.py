@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django import template
 
-from egenkontroll.overview.tables import number_text
+from egenkontroll.pages.tables import number_text
 
 register = template.Library()
 

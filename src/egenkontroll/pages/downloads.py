@@ -10,6 +10,8 @@ holds as a number (-3, -0,5) is written as a number, never neutralised; only tex
 CSV comes in two variants (docs/web.md): for Swedish Excel (the default: `;` between cells,
 decimal comma, a UTF-8 byte order mark) and, with `?format=csv-maskin`, for machines (`,`,
 decimal point, no byte order mark). This module is the one writer every download goes through.
+PDFs (the nämndrapport, the audit tables) are rendered with every URL fetch refused (`to_pdf`),
+so a printed page never reaches out to a network.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 
-from egenkontroll.overview.tables import Table
+from egenkontroll.pages.tables import Table
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -163,3 +165,12 @@ def ascii_filename(name: str) -> str:
     """A file name safe in a header: Swedish letters folded, anything else a dash."""
     folded = name.translate(str.maketrans("åäöÅÄÖé", "aaoAAOe"))
     return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "-" for ch in folded)
+
+
+def to_pdf(html: str) -> bytes:
+    """HTML (stylesheet inline) as a PDF by WeasyPrint, fetching nothing but inline data: URLs."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    fetcher = URLFetcher(allowed_protocols=("data",), timeout=1)
+    return HTML(string=html, base_url="data:,", url_fetcher=fetcher).write_pdf()

@@ -16,9 +16,9 @@ import numpy as np
 import polars as pl
 
 from egenkontroll.core import kpi_catalogue, kpis, smallnumbers
-from egenkontroll.overview import labels
-from egenkontroll.overview.periods import Period
-from egenkontroll.overview.snapshot import Snapshot
+from egenkontroll.pages import labels
+from egenkontroll.pages.periods import Period
+from egenkontroll.pages.snapshot import Snapshot
 
 # The table column kind of each catalogue unit (tables.KINDS).
 KIND_OF_UNIT = {"antal": "int", "andel": "share", "dagar": "days", "kvot": "ratio"}

@@ -1,0 +1,1 @@
+"""What every page shares: the frame, navigation, period form, tables, downloads, charts, the computed figures."""
