@@ -10,21 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
 from egkbench.measure import Measurement, StepFailed, run_command
-from egkbench.steps import BENCH_KEY_HEX
+from egkbench.program import BENCH_KEY_HEX, cli
 
 PG_ADMIN_DB = "postgres"
-
-
-def cli() -> list[str]:
-    """The egenkontroll console script beside this interpreter (the .venv's)."""
-    script = Path(sys.executable).with_name("egenkontroll")
-    if not script.is_file():
-        raise StepFailed(f"{script} not found: install the package into the environment (pip install -e .)")
-    return [str(script)]
 
 
 def sqlite_url(work: Path) -> str:

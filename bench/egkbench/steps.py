@@ -21,9 +21,8 @@ from types import SimpleNamespace
 import polars as pl
 
 from egkbench import reference as R
+from egkbench.program import BENCH_KEY_HEX
 
-# A fixed pseudonym key: benchmark data is synthetic, and a fixed key keeps runs comparable.
-BENCH_KEY_HEX = "6567656e6b6f6e74726f6c6c2d62656e63686d61726b2d6b65792d3332627974"
 PARSED = ("events", "org_units", "caseworkers")
 
 

@@ -28,7 +28,7 @@ import urllib.parse
 from pathlib import Path
 
 from egkbench.measure import StepFailed, run_step
-from egkbench.steps import BENCH_KEY_HEX
+from egkbench.program import BENCH_KEY_HEX, cli
 
 TIMED_ROLES = ("inspektor", "handlaggare")  # the whole city at person level; one caseworker's own cases
 MAX_ROUTES = 40
@@ -202,8 +202,6 @@ def _free_port() -> int:
 
 def _serve_argv(url: str, port: int) -> list[str] | None:
     """`egenkontroll serve` bound to loopback, or None when the command does not exist yet."""
-    from egkbench.databases import cli
-
     argv = [*cli(), "serve"]
     probe = subprocess.run([*argv, "--help"], capture_output=True, text=True, env={**os.environ, **env(url)})
     if probe.returncode != 0:
