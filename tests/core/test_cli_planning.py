@@ -126,3 +126,13 @@ def test_an_unknown_example_and_a_broken_price_list_are_told_in_swedish(dataset,
     broken.write_text("prices: {jourhem: 1}", encoding="utf-8")
     bad = run("--data", str(dataset), "--as-of", "2026-03-10", "--price-list", str(broken))
     assert bad.exit_code == 1 and "pris saknas för familjehem" in bad.output
+
+
+def test_the_old_name_with_its_swedish_options_gives_the_same_plan(dataset):
+    new = run("--data", str(dataset), "--as-of", "2026-03-10", "--weeks", "4", "--format", "csv",
+              "--surge", "3", "--surge-from", "2", "--surge-weeks", "1", "--staffing", "+3@2,-1@4")
+    old = runner.invoke(app, ["planera", "--data", str(dataset), "--per", "2026-03-10", "--veckor", "4", "--format", "csv",
+                              "--topp", "3", "--topp-fran", "2", "--topp-veckor", "1", "--personal", "+3@2,-1@4"])
+    assert new.exit_code == old.exit_code == 0, old.output
+    assert old.stdout == new.stdout and len(rows(new.stdout)) == 4
+    assert "använd `egenkontroll plan`" in old.stderr and new.stderr == ""
