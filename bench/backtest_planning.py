@@ -2,7 +2,7 @@
 """Backtest of Planering: calibrate on the data up to a day, project 26 weeks, compare with what followed.
 
     PYTHONPATH=$PWD/src .venv/bin/python bench/backtest_planning.py --data /tmp/pl-city \
-        --per 2023-08-31 --per 2024-08-31 [--write bench/RESULTS.md]
+        --as-of 2023-08-31 --as-of 2024-08-31 [--write bench/RESULTS.md]
 
 The data: `egenkontroll generate --scale city --seed 1 --start 2023-01-01 --surge --out DIR`
 (the 2015-like surge of unaccompanied children runs September–December 2023). For each as_of and
@@ -145,16 +145,19 @@ def write_section(path: Path, section: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--per", action="append", required=True, help="as_of, YYYY-MM-DD (repeatable)")
+    # --per and --enhet: the older Swedish names, as `egenkontroll planera` had them (docs/cli.md).
+    parser.add_argument("--as-of", "--per", dest="as_of", action="append", required=True,
+                        help="as_of, YYYY-MM-DD (repeatable)")
     parser.add_argument("--surge", default="2023-09-01:2023-12-31", help="the data's surge window FROM:TO")
     parser.add_argument("--runs", type=int, default=500)
-    parser.add_argument("--enhet", action="append", default=None, help="unit_id (repeatable; default the root)")
+    parser.add_argument("--unit", "--enhet", dest="unit", action="append", default=None,
+                        help="unit_id (repeatable; default the root)")
     parser.add_argument("--write", type=Path, default=None, help="put the section into this Markdown file")
     args = parser.parse_args()
     surge = tuple(dt.date.fromisoformat(x) for x in args.surge.split(":")) if args.surge else None
     results = []
-    for unit in args.enhet or [None]:
-        for day in args.per:
+    for unit in args.unit or [None]:
+        for day in args.as_of:
             results += backtest(args.data, dt.date.fromisoformat(day), surge, args.runs, unit)
     command = "python bench/backtest_planning.py " + " ".join(a if " " not in a else repr(a) for a in sys.argv[1:])
     section = table(results, command)

@@ -1,4 +1,4 @@
-"""The access log is append-only and hash-chained: tampering in the database is detected by verify-log."""
+"""The access log is append-only and hash-chained: tampering in the database is detected by `egenkontroll log verify`."""
 
 from __future__ import annotations
 
@@ -149,18 +149,18 @@ def test_a_different_key_fails_every_row(db):
 def test_verify_log_command_exit_codes(db):
     runner = CliRunner()
     write_chain(3)
-    ok = runner.invoke(app, ["verify-log"])
+    ok = runner.invoke(app, ["log", "verify"])
     assert ok.exit_code == 0, ok.output
     assert "Åtkomstloggen är hel: 3 rader, sista seq=3" in ok.output
     raw("UPDATE access_accesslog SET detail = 'x' WHERE seq = 2")
-    broken = runner.invoke(app, ["verify-log", "--format", "json"])
+    broken = runner.invoke(app, ["log", "verify", "--format", "json"])
     assert broken.exit_code == 1
     report = json.loads(broken.stdout)
     assert (report["ok"], report["rows"], [p["seq"] for p in report["problems"]]) == (False, 3, [2])
 
 
 def test_verify_log_on_a_missing_database_exits_2(db, tmp_path):
-    result = CliRunner().invoke(app, ["verify-log", "--db", f"sqlite:///{tmp_path}/none.sqlite3"])
+    result = CliRunner().invoke(app, ["log", "verify", "--db", f"sqlite:///{tmp_path}/none.sqlite3"])
     assert result.exit_code == 2
     assert not (tmp_path / "none.sqlite3").exists()
 

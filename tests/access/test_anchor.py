@@ -29,13 +29,13 @@ def anchored(db, tmp_path):
     """Five rows, anchored in an anchor file; returns its path."""
     write_chain(5)
     path = tmp_path / "logankare.jsonl"
-    result = runner.invoke(app, ["log-anchor", "--file", str(path)])
+    result = runner.invoke(app, ["log", "anchor", "--file", str(path)])
     assert result.exit_code == 0, result.output
     return path
 
 
 def verify_log(path) -> tuple[int, str]:
-    result = runner.invoke(app, ["verify-log", "--anchor", str(path)])
+    result = runner.invoke(app, ["log", "verify", "--anchor", str(path)])
     return result.exit_code, " ".join(result.output.split())
 
 
@@ -52,7 +52,7 @@ def test_normal_growth_after_an_anchor_passes_and_anchors_are_appended(anchored)
     code, output = verify_log(anchored)
     assert code == 0, output
     assert "Åtkomstloggen är hel: 8 rader" in output and "Stämmer med ankaret" in output
-    assert runner.invoke(app, ["log-anchor", "--file", str(anchored)]).exit_code == 0
+    assert runner.invoke(app, ["log", "anchor", "--file", str(anchored)]).exit_code == 0
     lines = anchored.read_text(encoding="utf-8").splitlines()
     assert [anchor.parse(line).rows for line in lines] == [5, 8]
     assert anchor.latest(anchored).seq == 8
@@ -118,7 +118,7 @@ def test_a_missing_anchor_file_fails_and_no_anchor_warns(db, tmp_path):
     write_chain(1)
     code, output = verify_log(tmp_path / "finns-inte.jsonl")
     assert code == 1 and "finns inte" in output
-    plain = runner.invoke(app, ["verify-log"])
+    plain = runner.invoke(app, ["log", "verify"])
     assert plain.exit_code == 0
     assert "inget ankare angivet" in plain.stderr
 
@@ -126,18 +126,18 @@ def test_a_missing_anchor_file_fails_and_no_anchor_warns(db, tmp_path):
 def test_log_anchor_refuses_a_broken_chain_or_one_that_contradicts_the_last_anchor(anchored):
     raw("DELETE FROM access_accesslogcase WHERE entry_id IN (SELECT id FROM access_accesslog WHERE seq = 5)")
     raw("DELETE FROM access_accesslog WHERE seq = 5")
-    result = runner.invoke(app, ["log-anchor", "--file", str(anchored)])
+    result = runner.invoke(app, ["log", "anchor", "--file", str(anchored)])
     assert result.exit_code == 1
     assert "inget nytt ankare skrivs" in result.stderr
     assert len(anchored.read_text(encoding="utf-8").splitlines()) == 1
 
 
 def test_log_anchor_needs_a_destination_and_a_real_key(db, tmp_path, monkeypatch):
-    result = runner.invoke(app, ["log-anchor"])
+    result = runner.invoke(app, ["log", "anchor"])
     assert result.exit_code == 1 and "ange var ankaret ska skrivas" in result.stderr
     monkeypatch.delenv("EGK_ACCESS_LOG_KEY")
     monkeypatch.delenv("EGK_SECRET_KEY", raising=False)
-    result = runner.invoke(app, ["log-anchor", "--file", str(tmp_path / "a.jsonl")])
+    result = runner.invoke(app, ["log", "anchor", "--file", str(tmp_path / "a.jsonl")])
     assert result.exit_code == 1 and "utvecklingsnyckeln" in result.stderr
     assert not (tmp_path / "a.jsonl").exists()
 
@@ -147,7 +147,7 @@ def test_log_anchor_to_syslog(db, monkeypatch):
     monkeypatch.setattr(anchor, "send_to_syslog", sent.append)
     write_chain(2)
     monkeypatch.setenv("EGK_ACCESS_LOG_ANCHOR_SYSLOG", "1")
-    result = runner.invoke(app, ["log-anchor"])
+    result = runner.invoke(app, ["log", "anchor"])
     assert result.exit_code == 0, result.output
     assert anchor.parse(sent[0]).seq == 2
 

@@ -241,10 +241,10 @@ def test_the_command_line_fills_an_audit_with_the_same_checks_and_logs_it(users,
     path = tmp_path / "svar.csv"
     path.write_text(SMALL_FILE, encoding="utf-8")
     rejects = tmp_path / "avvisade.csv"
-    base = ["granskning", "importera", "--svar", str(path), "--granskning", str(audit.pk)]
-    refused = CliRunner().invoke(app, [*base, "--anvandare", "namnd"])
+    base = ["audit", "import", "--answers", str(path), "--audit", str(audit.pk)]
+    refused = CliRunner().invoke(app, [*base, "--user", "namnd"])
     assert refused.exit_code == 1 and "får inte fylla i granskningen" in refused.output
-    done = CliRunner().invoke(app, [*base, "--anvandare", "controller", "--avvisade", str(rejects)])
+    done = CliRunner().invoke(app, [*base, "--user", "controller", "--rejects", str(rejects)])
     assert done.exit_code == 0, done.output
     assert "6 svar i 3 ärenden importerades till granskning" in done.output  # A1 only: the controller's reach
     assert set(AuditAnswer.objects.values_list("audit_case__case_id", flat=True)) == {"K1", "K2", "K3"}

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from egenkontroll.reports.models import DeviationAnalysis, MonthlyReport
+from egenkontroll.reports.models import MonthlyReport, TargetMissAnalysis
 from tests.browser.accesscity import open_as
 from tests.browser.conftest import log_in
 
@@ -54,7 +54,7 @@ def test_fastställ_asks_first_and_the_analyses_are_one_form(browser, live_serve
     page.get_by_role("button", name="Spara analyserna").first.click()
     page.wait_for_load_state("networkidle")
     assert "Analyserna är sparade" in page.inner_text("main")
-    assert DeviationAnalysis.objects.filter(report=draft).count() == causes.count()  # every section kept
+    assert TargetMissAnalysis.objects.filter(report=draft).count() == causes.count()  # every section kept
     page.get_by_role("button", name="Fastställ …").click()
     page.wait_for_load_state("networkidle")
     main = page.inner_text("main")

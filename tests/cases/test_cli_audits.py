@@ -1,4 +1,4 @@
-"""`egenkontroll granskningsmallar` and `stickprov` as a user runs them: the same sample from files and database."""
+"""`egenkontroll audit …` as a user runs it: the same sample from files and database; the old names still work."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ PERIOD = ("--from", "2023-01-01", "--to", "2023-12-31")
 
 
 def test_templates_are_listed_and_a_broken_file_refused(tmp_path):
-    shown = egenkontroll("granskningsmallar", cwd=tmp_path, COLUMNS="200")
+    shown = egenkontroll("audit", "templates", cwd=tmp_path, COLUMNS="200")
     assert shown.returncode == 0, shown.stderr
     assert "Familjevård – hälsa, umgänge och delaktighet (familjevard)" in shown.stdout
     assert "Självbestämmande och integritet" in shown.stdout and "6 kap. 7 b § SoL" in shown.stdout
     broken = tmp_path / "mallar.yaml"
     broken.write_text("templates:\n  - id: t\n    title: T\n    purpose: P\n    population: alla\n", encoding="utf-8")
-    refused = egenkontroll("granskningsmallar", "--file", broken, cwd=tmp_path, COLUMNS="200")
+    refused = egenkontroll("audit", "templates", "--file", broken, cwd=tmp_path, COLUMNS="200")
     assert refused.returncode == 1
     assert "okänd population 'alla'" in refused.stderr
 
@@ -27,7 +27,7 @@ def test_sample_from_files_and_from_the_database_is_the_same_for_a_seed(tmp_path
     data = write_dataset(tmp_path / "d", city(40))
     url = f"sqlite:///{tmp_path / 's.sqlite3'}"
     assert egenkontroll("import", data, "--db", url, "--no-warm-up", cwd=tmp_path).returncode == 0
-    args = ("stickprov", "--mall", "barnavardsutredning", *PERIOD, "--antal", "15", "--seed", "11")
+    args = ("audit", "sample", "--template", "barnavardsutredning", *PERIOD, "--per-unit", "15", "--seed", "11")
     from_files = egenkontroll(*args, "--data", data, cwd=tmp_path)
     from_db = egenkontroll(*args, "--db", url, cwd=tmp_path)
     assert from_files.returncode == from_db.returncode == 0, from_files.stderr + from_db.stderr
@@ -39,7 +39,7 @@ def test_sample_from_files_and_from_the_database_is_the_same_for_a_seed(tmp_path
     assert "15 ärenden, frö 11" in from_files.stderr
 
     # family homes: every third case was placed in 2023; per enhet, no cap reached
-    homes = egenkontroll("stickprov", "--mall", "familjevard", *PERIOD, "--niva", "enhet", "--antal", "50",
+    homes = egenkontroll("audit", "sample", "--template", "familjevard", *PERIOD, "--level", "enhet", "--per-unit", "50",
                          "--data", data, cwd=tmp_path)
     assert homes.returncode == 0, homes.stderr
     placed = list(csv.DictReader(io.StringIO(homes.stdout)))
@@ -49,24 +49,28 @@ def test_sample_from_files_and_from_the_database_is_the_same_for_a_seed(tmp_path
 
 def test_sample_refuses_an_unknown_template_and_level(tmp_path):
     data = write_dataset(tmp_path / "d", city(3))
-    unknown = egenkontroll("stickprov", "--mall", "okand", *PERIOD, "--data", data, cwd=tmp_path)
+    unknown = egenkontroll("audit", "sample", "--template", "okand", *PERIOD, "--data", data, cwd=tmp_path)
     assert unknown.returncode == 2 and "okänd mall 'okand'" in unknown.stderr
-    level = egenkontroll("stickprov", "--mall", "familjevard", *PERIOD, "--niva", "grupp", "--data", data, cwd=tmp_path)
+    level = egenkontroll("audit", "sample", "--template", "familjevard", *PERIOD, "--level", "grupp", "--data", data,
+                         cwd=tmp_path)
     assert level.returncode == 2 and "okänd nivå 'grupp'" in level.stderr
 
 
-def test_the_audit_commands_are_grouped_and_the_old_names_are_aliases(tmp_path):
-    for args in (("granskning", "--help"), ("granskning", "mallar", "--help"), ("granskning", "stickprov", "--help"),
-                 ("granskning", "tabell", "--help"), ("granskning", "importera", "--help"),
-                 ("granskningsmallar", "--help"), ("stickprov", "--help")):
-        shown = egenkontroll(*args, cwd=tmp_path, COLUMNS="200")
-        assert shown.returncode == 0, (args, shown.stderr)
-    assert "Alias för `egenkontroll granskning mallar`" in egenkontroll("granskningsmallar", "--help", cwd=tmp_path,
-                                                                       COLUMNS="200").stdout
-    assert "Alias för `egenkontroll granskning stickprov`" in egenkontroll("stickprov", "--help", cwd=tmp_path,
-                                                                          COLUMNS="200").stdout
-    grouped = egenkontroll("granskning", "mallar", cwd=tmp_path, COLUMNS="200")
-    assert grouped.stdout == egenkontroll("granskningsmallar", cwd=tmp_path, COLUMNS="200").stdout
+def test_the_old_swedish_names_still_work_and_say_which_name_to_use(tmp_path):
+    data = write_dataset(tmp_path / "d", city(40))
+    new = egenkontroll("audit", "sample", "--template", "familjevard", *PERIOD, "--level", "enhet", "--per-unit", "50",
+                       "--seed", "3", "--data", data, cwd=tmp_path)
+    for old in (("stickprov",), ("granskning", "stickprov")):
+        shown = egenkontroll(*old, "--mall", "familjevard", *PERIOD, "--niva", "enhet", "--antal", "50", "--seed", "3",
+                             "--data", data, cwd=tmp_path)
+        assert shown.returncode == new.returncode == 0, shown.stderr
+        assert shown.stdout == new.stdout
+        assert f"`egenkontroll {' '.join(old)}` är ett äldre namn" in shown.stderr
+        assert "använd `egenkontroll audit sample`" in shown.stderr
+    templates = egenkontroll("audit", "templates", cwd=tmp_path, COLUMNS="200").stdout
+    for old in (("granskningsmallar",), ("granskning", "mallar")):
+        shown = egenkontroll(*old, cwd=tmp_path, COLUMNS="200")
+        assert shown.stdout == templates and "använd `egenkontroll audit templates`" in shown.stderr
 
 
 def test_table_json_of_a_file_with_two_audits_is_the_published_tables(tmp_path):
@@ -76,7 +80,7 @@ def test_table_json_of_a_file_with_two_audits_is_the_published_tables(tmp_path):
     from tests.core.test_audit_answers import SEED_BOENDE, SEED_BOENDE_N, SEED_FAMILJEVARD, SEED_FAMILJEVARD_N
 
     path = write_answer_file(tmp_path / "svar.csv", spellings=True)
-    shown = egenkontroll("granskning", "tabell", "--svar", path, "--format", "json", cwd=tmp_path)
+    shown = egenkontroll("audit", "table", "--answers", path, "--format", "json", cwd=tmp_path)
     assert shown.returncode == 0, shown.stderr
     tables = json.loads(shown.stdout)
     assert list(tables) == ["familjevard", "tillfalligt_boende"]
@@ -86,12 +90,12 @@ def test_table_json_of_a_file_with_two_audits_is_the_published_tables(tmp_path):
         "Hässelby-Vällingby": 7, "Skarpnäck": 2, "Skärholmen": 7, "Södermalm": 2, "Total": 18}
     assert tables["familjevard"]["gender"] == {"F": 19, "M": 23}
 
-    text = egenkontroll("granskning", "tabell", "--svar", path, cwd=tmp_path, COLUMNS="250")
+    text = egenkontroll("audit", "table", "--answers", path, cwd=tmp_path, COLUMNS="250")
     assert text.returncode == 0, text.stderr
     assert "Barnperspektiv  Hässelby-Vällingby (n=7)" in text.stdout.replace("        ", "  ").replace("  ", "  ")
     assert "ryms inom vad slumpen kan ge" in text.stdout
     workbook = tmp_path / "t.xlsx"
-    written = egenkontroll("granskning", "tabell", "--svar", path, "--format", "xlsx", "--ut", workbook, cwd=tmp_path)
+    written = egenkontroll("audit", "table", "--answers", path, "--format", "xlsx", "--out", workbook, cwd=tmp_path)
     assert written.returncode == 0, written.stderr
     import openpyxl
 
@@ -106,14 +110,14 @@ def test_import_checks_a_file_and_writes_its_rejects(tmp_path):
 
     fixture = Path(__file__).parents[1] / "core" / "fixtures" / "granskning_svar.csv"
     rejects = tmp_path / "avvisade.csv"
-    shown = egenkontroll("granskning", "importera", "--svar", fixture, "--avvisade", rejects, cwd=tmp_path)
+    shown = egenkontroll("audit", "import", "--answers", fixture, "--rejects", rejects, cwd=tmp_path)
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.splitlines() == ["A: 4 ärenden, 2 frågor, 8 svar", "B: 2 ärenden, 2 frågor, 3 svar"]
     assert "16 rader lästa, 11 godtagna, 5 avvisade." in shown.stderr
     assert "-1212" not in shown.stderr and "-1212" not in rejects.read_text(encoding="utf-8")
     broken = tmp_path / "fel.csv"
     broken.write_text("audit,case_id\nA,1\n", encoding="utf-8")
-    refused = egenkontroll("granskning", "importera", "--svar", broken, cwd=tmp_path)
+    refused = egenkontroll("audit", "import", "--answers", broken, cwd=tmp_path)
     assert refused.returncode == 1 and "saknas" in refused.stderr
 
 
@@ -122,9 +126,9 @@ def test_the_table_in_docs_audits_md_is_what_the_command_prints(tmp_path):
 
     root = Path(__file__).parents[2]
     docs = (root / "docs" / "audits.md").read_text(encoding="utf-8")
-    block = docs.split("<!-- granskning tabell: begin -->")[1].split("<!-- granskning tabell: end -->")[0]
+    block = docs.split("<!-- audit table: begin -->")[1].split("<!-- audit table: end -->")[0]
     shown = [line for line in block.splitlines() if line and not line.startswith(("```", "$ "))]
-    printed = egenkontroll("granskning", "tabell", "--svar", root / "docs" / "examples" / "seed004_svar.csv",
+    printed = egenkontroll("audit", "table", "--answers", root / "docs" / "examples" / "seed004_svar.csv",
                            cwd=tmp_path, COLUMNS="250")
     assert printed.returncode == 0, printed.stderr
     lines = printed.stdout.splitlines()

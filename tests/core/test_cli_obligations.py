@@ -63,7 +63,7 @@ def test_rejected_rows_go_to_stderr_and_file_never_with_the_number(tmp_path):
 
 
 def test_rules_lists_the_catalogue_with_references():
-    result = runner.invoke(app, ["rules", "--lagrum"], env={"COLUMNS": "400"})
+    result = runner.invoke(app, ["rules", "--references"], env={"COLUMNS": "400"})
     assert result.exit_code == 0, result.output
     for rule_id in ("forhandsbedomning_14d", "utredning_4m", "vardplan_placering", "besok_3m"):
         assert rule_id in result.stdout

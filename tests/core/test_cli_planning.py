@@ -1,4 +1,4 @@
-"""`egenkontroll planera` as a user runs it, on the page tests' municipality written as CSV files.
+"""`egenkontroll plan` as a user runs it, on the page tests' municipality written as CSV files.
 
 On 2026-03-10, over the 26 weeks before (2025-09-10 – 2026-03-10, 182 days), the city S had:
 5 reports, 3 decisions (2 "inleda"), 1 investigation concluded (C3); 2 reports undecided (C4, C5),
@@ -35,7 +35,7 @@ def key(monkeypatch):
 
 
 def run(*args: str):
-    return runner.invoke(app, ["planera", *args])
+    return runner.invoke(app, ["plan", *args])
 
 
 def rows(output: str) -> list[dict]:
@@ -43,7 +43,7 @@ def rows(output: str) -> list[dict]:
 
 
 def test_text_gives_the_baseline_the_weeks_and_one_sentence_per_limit(dataset):
-    result = run("--data", str(dataset), "--per", "2026-03-10", "--veckor", "8")
+    result = run("--data", str(dataset), "--as-of", "2026-03-10", "--weeks", "8")
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "Anmälningar per vecka 0.2; andel som leder till utredning 67%." in out
@@ -58,8 +58,8 @@ def test_text_gives_the_baseline_the_weeks_and_one_sentence_per_limit(dataset):
 
 def test_csv_has_one_row_per_week_with_the_scenario_applied(dataset):
     result = run(
-        "--data", str(dataset), "--per", "2026-03-10", "--veckor", "4", "--format", "csv",
-        "--topp", "3", "--topp-fran", "2", "--topp-veckor", "1", "--personal", "+3@2,-1@4",
+        "--data", str(dataset), "--as-of", "2026-03-10", "--weeks", "4", "--format", "csv",
+        "--surge", "3", "--surge-from", "2", "--surge-weeks", "1", "--staffing", "+3@2,-1@4",
     )
     assert result.exit_code == 0, result.output
     table = rows(result.stdout)
@@ -72,23 +72,23 @@ def test_csv_has_one_row_per_week_with_the_scenario_applied(dataset):
 
 
 def test_the_default_day_is_the_last_in_the_data_and_a_unit_can_be_chosen(dataset):
-    result = run("--data", str(dataset), "--enhet", "G2", "--veckor", "1", "--format", "csv")
+    result = run("--data", str(dataset), "--unit", "G2", "--weeks", "1", "--format", "csv")
     assert result.exit_code == 0, result.output
     # The last event is 2026-03-05 (a Thursday): week 1 starts on Monday 03-09.
     assert rows(result.stdout)[0]["week_start"] == "2026-03-09"
 
 
 def test_mistakes_are_told_in_swedish(dataset):
-    bad = run("--data", str(dataset), "--personal", "tre@fyra")
+    bad = run("--data", str(dataset), "--staffing", "tre@fyra")
     assert bad.exit_code != 0 and "ändring@vecka" in bad.output
-    unknown = run("--data", str(dataset), "--enhet", "NOPE")
+    unknown = run("--data", str(dataset), "--unit", "NOPE")
     assert unknown.exit_code == 1 and "okänd enhet: NOPE" in unknown.output
     wrong = run("--data", str(dataset), "--format", "xml")
     assert wrong.exit_code != 0 and "text, csv eller json" in wrong.output
 
 
 def test_text_adds_placements_staff_and_cost_with_bands_and_how_to_read_them(dataset):
-    result = run("--data", str(dataset), "--per", "2026-03-10", "--veckor", "3", "--korningar", "50")
+    result = run("--data", str(dataset), "--as-of", "2026-03-10", "--weeks", "3", "--runs", "50")
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "Placerade barn per vecka i scenariot: medel (95 %-band)" in out
@@ -99,7 +99,7 @@ def test_text_adds_placements_staff_and_cost_with_bands_and_how_to_read_them(dat
 
 
 def test_json_gives_base_and_scenario_with_bands_reproducibly(dataset):
-    args = ("--data", str(dataset), "--per", "2026-03-10", "--exempel", "2015", "--korningar", "40", "--format", "json")
+    args = ("--data", str(dataset), "--as-of", "2026-03-10", "--example", "2015", "--runs", "40", "--format", "json")
     first, again = run(*args), run(*args)
     assert first.exit_code == 0, first.output
     assert first.stdout == again.stdout  # the same seed gives the same bands
@@ -120,9 +120,19 @@ def test_json_gives_base_and_scenario_with_bands_reproducibly(dataset):
 
 
 def test_an_unknown_example_and_a_broken_price_list_are_told_in_swedish(dataset, tmp_path):
-    unknown = run("--data", str(dataset), "--exempel", "1999")
+    unknown = run("--data", str(dataset), "--example", "1999")
     assert unknown.exit_code != 0 and "okänt exempel" in unknown.output
     broken = tmp_path / "priser.yaml"
     broken.write_text("prices: {jourhem: 1}", encoding="utf-8")
-    bad = run("--data", str(dataset), "--per", "2026-03-10", "--prislista", str(broken))
+    bad = run("--data", str(dataset), "--as-of", "2026-03-10", "--price-list", str(broken))
     assert bad.exit_code == 1 and "pris saknas för familjehem" in bad.output
+
+
+def test_the_old_name_with_its_swedish_options_gives_the_same_plan(dataset):
+    new = run("--data", str(dataset), "--as-of", "2026-03-10", "--weeks", "4", "--format", "csv",
+              "--surge", "3", "--surge-from", "2", "--surge-weeks", "1", "--staffing", "+3@2,-1@4")
+    old = runner.invoke(app, ["planera", "--data", str(dataset), "--per", "2026-03-10", "--veckor", "4", "--format", "csv",
+                              "--topp", "3", "--topp-fran", "2", "--topp-veckor", "1", "--personal", "+3@2,-1@4"])
+    assert new.exit_code == old.exit_code == 0, old.output
+    assert old.stdout == new.stdout and len(rows(new.stdout)) == 4
+    assert "använd `egenkontroll plan`" in old.stderr and new.stderr == ""

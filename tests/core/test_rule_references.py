@@ -110,7 +110,7 @@ def test_an_older_catalogue_with_one_reference_text_loads_as_unverified(tmp_path
 
 
 def test_rules_lagrum_lists_the_unverified_references():
-    result = runner.invoke(app, ["rules", "--lagrum"], env={"COLUMNS": "400"})
+    result = runner.invoke(app, ["rules", "--references"], env={"COLUMNS": "400"})
     assert result.exit_code == 0, result.output
     listing = result.stdout.split("Ej verifierade lagrum", 1)[1]
     expected = {r.id for r, _ in load_catalogue(DEFAULT_FILE).unverified()}
@@ -123,12 +123,12 @@ def test_rules_lagrum_lists_the_unverified_references():
 
 
 def test_rules_on_a_date_shows_the_paragraph_in_force():
-    before = runner.invoke(app, ["rules", "--datum", "2025-06-30"], env={"COLUMNS": "400"})
-    after = runner.invoke(app, ["rules", "--datum", "2025-07-01"], env={"COLUMNS": "400"})
+    before = runner.invoke(app, ["rules", "--date", "2025-06-30"], env={"COLUMNS": "400"})
+    after = runner.invoke(app, ["rules", "--date", "2025-07-01"], env={"COLUMNS": "400"})
     assert before.exit_code == 0 and after.exit_code == 0, before.output + after.output
     assert "11 kap. 2 §" in before.stdout and "20 kap. 3 §" not in before.stdout
     assert "20 kap. 3 §" in after.stdout and "11 kap. 2 §" not in after.stdout
-    bad = runner.invoke(app, ["rules", "--datum", "30/6"])
+    bad = runner.invoke(app, ["rules", "--date", "30/6"])
     assert bad.exit_code == 2 and "ÅÅÅÅ-MM-DD" in bad.output
 
 

@@ -65,17 +65,17 @@ def test_restore_gives_identical_pages_tables_and_a_verifying_log(database_url, 
     assert backup_file.stat().st_mode & 0o077 == 0
     assert json.loads((tmp_path / "kopior" / "egk.backup.json").read_text())["sha256"] in made.stdout
 
-    original = json.loads(cli("verify-log", "--db", database_url, "--format", "json", cwd=tmp_path).stdout)
+    original = json.loads(cli("log", "verify", "--db", database_url, "--format", "json", cwd=tmp_path).stdout)
     restored = cli("restore", backup_file, "--db", empty_twin, cwd=tmp_path)
     assert restored.returncode == 0, restored.stderr
-    verified = cli("verify-log", "--db", empty_twin, "--format", "json", cwd=tmp_path)
+    verified = cli("log", "verify", "--db", empty_twin, "--format", "json", cwd=tmp_path)
     assert verified.returncode == 0, verified.stderr
     log = json.loads(verified.stdout)
     assert log["ok"] and log["rows"] == original["rows"] >= 3  # two user changes and at least the case page
     assert log["head_hash"] == original["head_hash"]
     assert snapshot(empty_twin) == snapshot(database_url)
     assert page_digests(empty_twin, root) == before
-    assert cli("verify-log", "--db", empty_twin, cwd=tmp_path).returncode == 0
+    assert cli("log", "verify", "--db", empty_twin, cwd=tmp_path).returncode == 0
 
 def test_a_backup_is_never_overwritten_and_restores_only_into_an_empty_database(database_url, empty_twin, tmp_path):
     data = write_dataset(tmp_path / "d", city(3))

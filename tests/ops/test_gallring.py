@@ -1,4 +1,4 @@
-"""`egenkontroll gallra`: person-level data older than its retention period goes, nothing younger is
+"""`egenkontroll retention run`: person-level data older than its retention period goes, nothing younger is
 touched, and the committee's figures of the removed months survive in the archive."""
 
 from __future__ import annotations

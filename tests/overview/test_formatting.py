@@ -83,7 +83,7 @@ def _fig(value: float) -> dict:
     }
 
 
-def test_committee_report_summary_shows_the_deviation_below_the_target():
+def test_committee_report_summary_shows_the_target_miss_below_the_target():
     doc = {"month": "2026-02-01", "unit": {"name": "Teststad"}, "figures": [_fig(26 / 29)]}
     table = P.summary_table(doc, masked=False)
     cells = {c.text for c in table.cells()[0]}

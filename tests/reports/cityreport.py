@@ -25,18 +25,18 @@ def city_draft(users: dict) -> dict:
 
 
 def city_final(users: dict) -> dict:
-    """The same report with an analysis of every deviation, fastställd by the controller."""
+    """The same report with an analysis of every target miss, fastställd by the controller."""
     report = MonthlyReport.objects.create(month=JANUARY_2024, unit_id="F", created_by=users["controller"])
-    found = docs.build(report)["deviations"]
+    found = docs.build(report)["target_misses"]
     assert found, "the city fixture should miss at least one target in January 2024"
-    for deviation in found:
-        docs.save_analysis(report, deviation["kpi"], "Sjukfrånvaro.", "Inhyrd handläggare.", users["chef"])
+    for miss in found:
+        docs.save_analysis(report, miss["kpi"], "Sjukfrånvaro.", "Inhyrd handläggare.", users["chef"])
     docs.finalize(report, users["controller"])
     return {"report_id": report.pk}
 
 
 def other_district_final(users: dict) -> dict:
-    """Förvaltning F2 beside F, and its January 2024 report fastställd (it has no deviations)."""
+    """Förvaltning F2 beside F, and its January 2024 report fastställd (it has no target misses)."""
     OrgUnit.objects.create(unit_id="F2", parent_id="S", name="Enhet F2", level="forvaltning", depth=1, stad_id="S",
                            forvaltning_id="F2")
     snapshot.forget()  # the organisation changed without an import run

@@ -23,8 +23,8 @@ KEY = "test-pseudonym-key-0123456789abcdef"
 PASSWORD = "Testlösen-för-rapporten-2026"  # noqa: S105
 JANUARY = dt.date(2026, 1, 1)
 # What January 2026 misses in F: C2's förhandsbedömning was decided on 01-30, due 01-26.
-JANUARY_DEVIATIONS = ["fb_inom_14d_andel", "fb_inom_10ad_andel", "fb_dagar_median"]
-JANUARY_DEVIATION_TITLES = [
+JANUARY_TARGET_MISSES = ["fb_inom_14d_andel", "fb_inom_10ad_andel", "fb_dagar_median"]
+JANUARY_TARGET_MISS_TITLES = [
     "Förhandsbedömningar inom 14 dagar", "Förhandsbedömningar inom 10 arbetsdagar",
     "Dagar från anmälan till förhandsbedömning (median)",
 ]

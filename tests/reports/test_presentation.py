@@ -5,7 +5,7 @@ from __future__ import annotations
 from egenkontroll.reports import presentation as P
 
 
-def deviation(previous_masked) -> dict:
+def target_miss(previous_masked) -> dict:
     """A share missing its target of 100 % in January on 8 of 10, in December on 1 of 2."""
     fields = {"kpi": "fb_inom_14d_andel", "title": "Förhandsbedömningar inom 14 dagar", "unit": "andel",
               "kind": "share", "better": "higher", "target": 1.0}
@@ -19,22 +19,22 @@ def deviation(previous_masked) -> dict:
             "trend": trend}
 
 
-def test_a_hidden_month_in_the_trend_has_no_status_and_does_not_make_the_deviation_recurring():
-    dev = deviation(previous_masked="<5")
-    rows = P.trend_table(dev, masked=True).rows
+def test_a_hidden_month_in_the_trend_has_no_status_and_does_not_make_the_target_miss_recurring():
+    miss = target_miss(previous_masked="<5")
+    rows = P.trend_table(miss, masked=True).rows
     assert [(r["value"], r["status"]) for r in rows] == [("<5", "–"), (0.8, "avviker")]
-    assert P.trend_table(dev, masked=True).css.get((0, "value"), "") == ""
-    assert P.recurring(dev, masked=True) is False  # "återkommande" would tell December missed on 1–4
-    assert P.recurring(dev, masked=False) is True
-    assert P.recurring(deviation(previous_masked=0.5), masked=True) is True
+    assert P.trend_table(miss, masked=True).css.get((0, "value"), "") == ""
+    assert P.recurring(miss, masked=True) is False  # "återkommande" would tell December missed on 1–4
+    assert P.recurring(miss, masked=False) is True
+    assert P.recurring(target_miss(previous_masked=0.5), masked=True) is True
 
 
-def test_a_deviation_whose_own_value_is_hidden_has_no_value_trend_or_recurrence():
-    dev = {**deviation(previous_masked=0.5), "masked_value": "<5"}
-    doc = {"month": "2026-01-01", "deviations": [dev], "analyses": {}}
-    (section,) = P.deviation_sections(doc, masked=True)
+def test_a_target_miss_whose_own_value_is_hidden_has_no_value_trend_or_recurrence():
+    miss = {**target_miss(previous_masked=0.5), "masked_value": "<5"}
+    doc = {"month": "2026-01-01", "target_misses": [miss], "analyses": {}}
+    (section,) = P.target_miss_sections(doc, masked=True)
     assert (section["value"], section["chart"], section["recurring"]) == (P.SMALL_BASE_TEXT, None, False)
-    (row,) = P.deviations_table(doc, masked=True).rows
+    (row,) = P.target_misses_table(doc, masked=True).rows
     assert (row["value"], row["recurring"]) == (P.SMALL_BASE_TEXT, "–")
-    (section,) = P.deviation_sections(doc, masked=False)
+    (section,) = P.target_miss_sections(doc, masked=False)
     assert section["value"] == "80,0\u00a0%" and section["chart"] is not None and section["recurring"]

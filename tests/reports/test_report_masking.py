@@ -43,8 +43,8 @@ def city_caseworkers() -> list[tuple]:
 
 def fastställd(unit_id: str, user) -> MonthlyReport:
     report = MonthlyReport.objects.create(month=JANUARY, unit_id=unit_id)
-    for deviation in docs.build(report)["deviations"]:
-        docs.save_analysis(report, deviation["kpi"], "Orsak.", "Åtgärd.", user)
+    for miss in docs.build(report)["target_misses"]:
+        docs.save_analysis(report, miss["kpi"], "Orsak.", "Åtgärd.", user)
     return docs.finalize(report, user)
 
 
@@ -58,7 +58,7 @@ def report_cells(client, report: MonthlyReport) -> dict[str, object]:
 
 def oversikt_cells(client, month: dt.date) -> dict[str, dict[str, str]]:
     """Column header → Nyckeltal title → cell of the Översikt table of the month, as this client gets it."""
-    end = docs.D.month_end(month)
+    end = docs.TM.month_end(month)
     body = client.get(f"/oversikt/ladda-ner/nyckeltal.csv?fran={month}&till={end}").content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body), delimiter=";"))
     header = rows[0]
@@ -101,5 +101,5 @@ def test_the_masked_view_is_frozen_with_the_report(municipality, login):
     report = fastställd("F2", municipality["avdchef"])
     anmalningar = next(f for f in report.frozen["figures"] if f["kpi"] == "anmalningar")
     assert anmalningar["masked_value"] == "x" and anmalningar["numerator"] == SOUTH_ANMALNINGAR
-    for deviation in report.frozen["deviations"]:
-        assert all("masked_value" in point for point in deviation["trend"])
+    for miss in report.frozen["target_misses"]:
+        assert all("masked_value" in point for point in miss["trend"])

@@ -14,9 +14,9 @@ from openpyxl import load_workbook
 from egenkontroll.core.kpi_catalogue import KPI_IDS
 from egenkontroll.pages import snapshot
 from egenkontroll.reports import document as docs
-from egenkontroll.reports.models import FINAL, DeviationAnalysis, MonthlyReport, ReportFrozenError
+from egenkontroll.reports.models import FINAL, MonthlyReport, ReportFrozenError, TargetMissAnalysis
 from tests.overview import municipality as M
-from tests.reports.conftest import JANUARY, JANUARY_DEVIATION_TITLES, JANUARY_DEVIATIONS
+from tests.reports.conftest import JANUARY, JANUARY_TARGET_MISS_TITLES, JANUARY_TARGET_MISSES
 from tests.reports.html import column, table
 
 CONFIRM = {"bekraftat": "ja"}
@@ -34,7 +34,7 @@ def text(response) -> str:
 
 def write_all_analyses(client, report: MonthlyReport, skip: str | None = None) -> None:
     data = {}
-    for kpi_id in JANUARY_DEVIATIONS:
+    for kpi_id in JANUARY_TARGET_MISSES:
         if kpi_id == skip:
             continue
         data |= {f"{kpi_id}-cause": "Hög arbetsbelastning i mottagningen.", f"{kpi_id}-actions": "Ny rutin för fördelning."}
@@ -42,22 +42,22 @@ def write_all_analyses(client, report: MonthlyReport, skip: str | None = None) -
     assert response.status_code == 302
 
 
-def test_the_draft_lists_januarys_deviations(login):
+def test_the_draft_lists_januarys_target_misses(login):
     client = login("controller")
     report = open_draft(client)
     response = client.get(f"/rapport/{report.pk}/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert re.findall(r'<section class="avvikelse" id="avvikelse-([a-z0-9_]+)"', html) == JANUARY_DEVIATIONS
+    assert re.findall(r'<section class="avvikelse" id="avvikelse-([a-z0-9_]+)"', html) == JANUARY_TARGET_MISSES
     assert "Nämndrapport januari 2026" in html
     # the summary has every figure, the volumes without a target
     assert "Anmälningar" in html and "inget mål" in html
-    # a six-month trend per deviation, August to January, and a chart drawn with the local Plotly
+    # a six-month trend per target miss, August to January, and a chart drawn with the local Plotly
     assert "augusti 2025" in html and "/static/pages/vendor/plotly.min.js" in html
     assert "återkommande" not in text(response)  # December had no decisions
 
 
-def test_the_list_shows_status_and_number_of_deviations(login):
+def test_the_list_shows_status_and_number_of_target_misses(login):
     client = login("controller")
     open_draft(client)
     page = text(client.get("/rapport/"))
@@ -73,16 +73,16 @@ def test_saving_an_analysis_masks_a_personnummer(login):
         f"/rapport/{report.pk}/analyser/",
         {"fb_inom_14d_andel-cause": "Ärendet för 20150510-2382 blev sent.", "fb_inom_14d_andel-actions": "Rutin."},
     )
-    analysis = DeviationAnalysis.objects.get(report=report, kpi_id="fb_inom_14d_andel")
+    analysis = TargetMissAnalysis.objects.get(report=report, kpi_id="fb_inom_14d_andel")
     assert analysis.cause == "Ärendet för 20150510-**** blev sent."
     assert analysis.author.get_username() == "chef"
 
 
-def test_an_analysis_of_a_figure_that_does_not_deviate_is_not_saved(login):
+def test_an_analysis_of_a_figure_that_does_not_miss_its_target_is_not_saved(login):
     client = login("controller")
     report = open_draft(client)
     client.post(f"/rapport/{report.pk}/analyser/", {"utr_inom_4m_andel-cause": "x"})
-    assert not DeviationAnalysis.objects.filter(report=report).exists()
+    assert not TargetMissAnalysis.objects.filter(report=report).exists()
 
 
 def test_fastställ_is_refused_while_an_analysis_is_missing(login):
@@ -102,7 +102,7 @@ def test_fastställd_report_is_frozen_against_changed_figures(login, monkeypatch
     client.post(f"/rapport/{report.pk}/faststall/", CONFIRM)
     report.refresh_from_db()
     assert report.status == FINAL and report.finalized_by.get_username() == "controller"
-    assert [d["kpi"] for d in report.frozen["deviations"]] == JANUARY_DEVIATIONS
+    assert [d["kpi"] for d in report.frozen["target_misses"]] == JANUARY_TARGET_MISSES
     client.get(f"/rapport/{report.pk}/")  # shows (and so clears) the messages of the steps above
     before = client.get(f"/rapport/{report.pk}/").content.decode()
 
@@ -116,13 +116,13 @@ def test_fastställd_report_is_frozen_against_changed_figures(login, monkeypatch
 
     monkeypatch.setattr(snapshot.Snapshot, "figures", corrected)
     draft = MonthlyReport(month=JANUARY, unit_id="F")
-    assert [d["kpi"] for d in docs.build(draft)["deviations"]] == ["fb_dagar_median"]  # the change is seen live
+    assert [d["kpi"] for d in docs.build(draft)["target_misses"]] == ["fb_dagar_median"]  # the change is seen live
     after = client.get(f"/rapport/{report.pk}/").content.decode()
-    assert re.findall(r'id="avvikelse-([a-z0-9_]+)"', after) == JANUARY_DEVIATIONS
+    assert re.findall(r'id="avvikelse-([a-z0-9_]+)"', after) == JANUARY_TARGET_MISSES
     assert before.split("<main")[1].split("</main>")[0] == after.split("<main")[1].split("</main>")[0]
     # and nothing writes to it any more
     with pytest.raises(ReportFrozenError):
-        DeviationAnalysis.objects.get(report=report, kpi_id="fb_dagar_median").save()
+        TargetMissAnalysis.objects.get(report=report, kpi_id="fb_dagar_median").save()
     response = client.post(f"/rapport/{report.pk}/analyser/", {"fb_dagar_median-cause": "ny"})
     assert response.status_code == 403
 
@@ -159,7 +159,7 @@ def test_the_nämnd_sees_only_fastställda_reports_with_small_numbers_masked(log
     # one report and one förhandsbedömning in January: "<5", never 1, and no numerators at all
     values = column(response.content.decode(), "Alla nyckeltal", "Värde")
     assert values["Anmälningar"].text == "<5"
-    assert [values[t].text for t in JANUARY_DEVIATION_TITLES] == ["<5"] * 3
+    assert [values[t].text for t in JANUARY_TARGET_MISS_TITLES] == ["<5"] * 3
     assert "Täljare" not in page and "Nämnare" not in page
     assert "Hög arbetsbelastning i mottagningen." in page  # the analyses are the point of the report
     assert "Spara analysen" not in page
@@ -194,12 +194,12 @@ def test_pdf_and_workbook(login):
     assert book.sheetnames == ["Nyckeltal", "Avvikelser"]
     figures = list(book["Nyckeltal"].iter_rows(values_only=True))
     assert len(figures) == 1 + len(KPI_IDS)  # header + every figure of the catalogue (16 since issue 11)
-    deviations = list(book["Avvikelser"].iter_rows(values_only=True))
-    assert [row[0] for row in deviations[1:]] == [
+    misses = list(book["Avvikelser"].iter_rows(values_only=True))
+    assert [row[0] for row in misses[1:]] == [
         "Förhandsbedömningar inom 14 dagar", "Förhandsbedömningar inom 10 arbetsdagar",
         "Dagar från anmälan till förhandsbedömning (median)",
     ]
-    assert "Hög arbetsbelastning i mottagningen." in deviations[1]
+    assert "Hög arbetsbelastning i mottagningen." in misses[1]
     assert client.get(f"/rapport/{report.pk}/ladda-ner/rapport.csv").status_code == 404
 
 
@@ -275,12 +275,12 @@ def test_a_masked_value_carries_no_status_colour_or_trend(login):
     # January in F: one förhandsbedömning, late; targets 100 % and ≤ 10 days. "avviker" beside
     # its "<5" would say that the one child's assessment was late.
     summary = table(page, "Alla nyckeltal")[1]
-    for title in JANUARY_DEVIATION_TITLES:
+    for title in JANUARY_TARGET_MISS_TITLES:
         value, status = summary[title][1], summary[title][2]
         assert (value.text, status.text) == ("<5", "–")
         assert "mal-" not in value.css + status.css
     assert "avviker" not in text(client.get(f"/rapport/{report.pk}/"))
-    for kpi_id in JANUARY_DEVIATIONS:
+    for kpi_id in JANUARY_TARGET_MISSES:
         section = page.split(f'id="avvikelse-{kpi_id}"')[1].split("</section>")[0]
         assert "Underlag för litet för att redovisas" in section
         assert "når inte målet" not in section and "mal-miss" not in section
@@ -290,17 +290,17 @@ def test_a_masked_value_carries_no_status_colour_or_trend(login):
     assert "avviker" not in pdf and "augusti 2025" not in pdf
     book = load_workbook(io.BytesIO(client.get(f"/rapport/{report.pk}/ladda-ner/rapport.xlsx").content))
     figures = {row[0]: row for row in book["Nyckeltal"].iter_rows(values_only=True)}
-    assert [figures[t][2:] for t in JANUARY_DEVIATION_TITLES] == [("<5", "–")] * 3
-    deviations = list(book["Avvikelser"].iter_rows(values_only=True))
-    assert [row[2] for row in deviations[1:]] == ["underlag för litet för att redovisas"] * 3
+    assert [figures[t][2:] for t in JANUARY_TARGET_MISS_TITLES] == [("<5", "–")] * 3
+    misses = list(book["Avvikelser"].iter_rows(values_only=True))
+    assert [row[2] for row in misses[1:]] == ["underlag för litet för att redovisas"] * 3
 
 
 def test_staff_who_see_the_exact_values_see_their_status(login):
     report = finalized_report(login)
     page = login("controller").get(f"/rapport/{report.pk}/").content.decode()
     cells = column(page, "Alla nyckeltal", "Måluppfyllelse")
-    assert [cells[t].text for t in JANUARY_DEVIATION_TITLES] == ["avviker"] * 3
-    assert all("mal-miss" in cells[t].css for t in JANUARY_DEVIATION_TITLES)
+    assert [cells[t].text for t in JANUARY_TARGET_MISS_TITLES] == ["avviker"] * 3
+    assert all("mal-miss" in cells[t].css for t in JANUARY_TARGET_MISS_TITLES)
     assert page.count("(når inte målet)") == 3
 
 
@@ -345,21 +345,21 @@ def test_all_analyses_are_one_form_so_saving_keeps_every_section(login):
     report = open_draft(client)
     html = client.get(f"/rapport/{report.pk}/").content.decode()
     assert html.count('<form method="post" action="/rapport/') == 2  # the analyses, and fastställ
-    assert all(f'name="{k}-cause"' in html for k in JANUARY_DEVIATIONS)
-    first, second = JANUARY_DEVIATIONS[:2]
+    assert all(f'name="{k}-cause"' in html for k in JANUARY_TARGET_MISSES)
+    first, second = JANUARY_TARGET_MISSES[:2]
     client.post(f"/rapport/{report.pk}/analyser/", {f"{first}-cause": "Orsak ett", f"{second}-cause": "Orsak två"})
-    saved = dict(DeviationAnalysis.objects.filter(report=report).values_list("kpi_id", "cause"))
+    saved = dict(TargetMissAnalysis.objects.filter(report=report).values_list("kpi_id", "cause"))
     assert saved == {first: "Orsak ett", second: "Orsak två"}
 
 
 def test_a_too_long_analysis_keeps_everything_typed(login):
     client = login("controller")
     report = open_draft(client)
-    first, second = JANUARY_DEVIATIONS[:2]
+    first, second = JANUARY_TARGET_MISSES[:2]
     response = client.post(f"/rapport/{report.pk}/analyser/", {f"{first}-cause": "x" * 5000, f"{second}-cause": "Behåll mig"})
     assert response.status_code == 400
     assert "Behåll mig" in response.content.decode()
-    assert not DeviationAnalysis.objects.filter(report=report).exists()
+    assert not TargetMissAnalysis.objects.filter(report=report).exists()
 
 
 def test_the_confirmation_offers_no_fastställ_while_an_analysis_is_missing(login):

@@ -5,7 +5,7 @@ that nothing was removed from the end, or that the whole log was not emptied, be
 row lives in the same database. An anchor is a signed line — head `seq`, head hash, row count,
 time — written outside the database: appended to a file opened with O_APPEND (make it
 append-only with `chattr +a`), sent to syslog/journald, or downloaded by a log reviewer as a
-checkpoint. `verify-log` compares the database with the latest anchor: fewer rows, a different
+checkpoint. `log verify` compares the database with the latest anchor: fewer rows, a different
 hash at the anchored position, or a head behind the anchor is tampering.
 
 The signature is HMAC-SHA256 with EGK_ACCESS_LOG_ANCHOR_KEY (else the chain key), domain

@@ -7,7 +7,7 @@ head row (`AccessLogHead`) pointing past the end. The key is EGK_ACCESS_LOG_KEY,
 SECRET_KEY when that is not set, so someone with write access to the database alone cannot
 re-forge the chain. (An attacker with both the database and the key can, and anyone with the
 database can empty it or cut its tail and rewrite the head; `anchor` keeps the head outside the
-database, and verify-log compares against it.)
+database, and `log verify` compares against it.)
 
 Writers are serialised on the head row: the head is updated first, which takes the row lock on
 PostgreSQL and the write lock on SQLite, so two requests can never chain onto the same row.

@@ -3,7 +3,7 @@
 Role assignments are plain rows (user, role, unit, caseworker) so that a user may hold several and
 the scope is their union (see `scoping`). The access log is append-only and hash-chained (see
 `hashchain`): the application can insert rows but never change or remove one — the model and its
-queryset refuse, and on PostgreSQL a trigger refuses as well — and `egenkontroll verify-log` finds
+queryset refuse, and on PostgreSQL a trigger refuses as well — and `egenkontroll log verify` finds
 any row changed, removed or inserted behind the application's back.
 """
 
@@ -144,7 +144,7 @@ class AccessLog(AppendOnlyModel):
 class AccessLogCase(AppendOnlyModel):
     """Index of the cases of one log row, so 'who viewed this case' is an index scan.
 
-    The row's `case_ids` (inside the hash) is authoritative; verify-log checks this table against it.
+    The row's `case_ids` (inside the hash) is authoritative; `log verify` checks this table against it.
     """
 
     entry = models.ForeignKey(AccessLog, on_delete=models.PROTECT, db_constraint=False, related_name="cases")
@@ -159,7 +159,7 @@ class AccessLogCase(AppendOnlyModel):
 
 
 class AccessLogHead(models.Model):
-    """The end of the chain (one row): serialises writers and lets verify-log see a cut-off tail."""
+    """The end of the chain (one row): serialises writers and lets `log verify` see a cut-off tail."""
 
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64)
@@ -176,7 +176,7 @@ class AccessLogBase(models.Model):
     """Where the chain starts after gallring removed its oldest rows (docs/retention.md).
 
     Gallring records the last removed row's seq and hash here, then removes the rows at or below
-    it; verify-log starts from the newest base instead of the genesis. On PostgreSQL the database
+    it; `log verify` starts from the newest base instead of the genesis. On PostgreSQL the database
     itself allows deleting log rows only at or below the newest base, and never changes a base.
     """
 

@@ -1,7 +1,7 @@
 """Bring the answers of an audit done on paper or in Excel into a stored audit: its protocols filled.
 
-Why it exists: the inspectors draw the sample in Egenkontroll (or `egenkontroll granskning
-stickprov`), review the files where they like, and bring the answers back as one file
+Why it exists: the inspectors draw the sample in Egenkontroll (or `egenkontroll audit
+sample`), review the files where they like, and bring the answers back as one file
 (`core.audit_answers`). Each row must belong to this audit (its template id or number), name a
 question of its template (by id, row label or text), a case of its sample in the district the
 sample put it in, and a case the user may review (the same check as the protocol page);

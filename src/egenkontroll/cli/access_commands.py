@@ -1,12 +1,12 @@
-"""`egenkontroll verify-log` and `egenkontroll users …`: the access log and accounts from the command line.
+"""`egenkontroll log …` and `egenkontroll users …`: the access log and accounts from the command line.
 
-verify-log is what an auditor runs (or cron, nightly): exit 0 when the hash chain is whole,
+`log verify` is what an auditor runs (or cron, nightly): exit 0 when the hash chain is whole,
 1 with the first broken rows named when a row was altered, removed or inserted, or when the log
 has fewer rows or another head than the latest anchor, 2 when the database cannot be read.
-log-anchor writes that anchor (daily, after the import) where the database user cannot rewrite
+`log anchor` writes that anchor (daily, after the import) where the database user cannot rewrite
 it. Commands that write the log refuse the public development key. The user commands let an operator create the first administrator and
 manage roles without the web app; every change is written to the access log as the operating
-system user who ran it.
+system user who ran it. `verify-log` and `log-anchor` are the older names (hidden aliases, docs/cli.md).
 """
 
 from __future__ import annotations
@@ -17,12 +17,15 @@ import sys
 
 import typer
 
-from egenkontroll.cli.app import app
+from egenkontroll.cli.app import app, old_name
 
 DB_HELP = "Databas-URL: sqlite:///sökväg eller postgresql://användare@värd/databas. Standard: DATABASE_URL."
 
 users_app = typer.Typer(help="Användare och roller (behörigheter).", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+log_app = typer.Typer(help="Åtkomstloggen: kontrollera att den är hel och ankra den utanför databasen.",
+                      no_args_is_help=True)
+app.add_typer(log_app, name="log")
 
 
 def _connect(db: str | None, *, create: bool = True, writes_log: bool = False) -> str:
@@ -62,11 +65,11 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-ANCHOR_HELP = ("Ankarfil (från `log-anchor` eller en nedladdad kontrollpunkt): loggen jämförs med det senaste "
+ANCHOR_HELP = ("Ankarfil (från `log anchor` eller en nedladdad kontrollpunkt): loggen jämförs med det senaste "
                "ankaret. Standard: EGK_ACCESS_LOG_ANCHOR_FILE.")
 
 
-@app.command("verify-log")
+@log_app.command("verify")
 def verify_log_command(
     db: str = typer.Option(None, "--db", help=DB_HELP),
     fmt: str = typer.Option("text", "--format", help="text eller json"),
@@ -113,7 +116,7 @@ def verify_log_command(
         raise typer.Exit(1)
 
 
-@app.command("log-anchor")
+@log_app.command("anchor")
 def log_anchor_command(
     db: str = typer.Option(None, "--db", help=DB_HELP),
     anchor_file: str = typer.Option(None, "--file", help="Ankarfil att lägga till en rad i (öppnas med O_APPEND; "
@@ -148,7 +151,7 @@ def log_anchor_command(
         _fail(f"ankaret kan inte användas: {exc}")
     problems = [str(p) for p in result.problems] + against
     if problems:
-        _fail("åtkomstloggen är inte hel, inget nytt ankare skrivs (kör verify-log):\n  " + "\n  ".join(problems))
+        _fail("åtkomstloggen är inte hel, inget nytt ankare skrivs (kör egenkontroll log verify):\n  " + "\n  ".join(problems))
     line = anchor.signed_line(current)
     try:
         if anchor_file:
@@ -327,3 +330,7 @@ def users_demo(
 
     for username, secret, role, unit_id in create_demo_users(password, operator=_operator()):
         print(f"{username}\t{secret}\t{role}\t{unit_id or 'hela staden'}")
+
+
+old_name(app, "verify-log", "log verify", verify_log_command)
+old_name(app, "log-anchor", "log anchor", log_anchor_command)

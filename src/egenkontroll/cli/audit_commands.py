@@ -1,11 +1,12 @@
-"""`egenkontroll granskning …`: kvalitetsgranskning from the command line.
+"""`egenkontroll audit …`: kvalitetsgranskning from the command line.
 
 Why: a municipality that writes its own templates (EGK_AUDIT_TEMPLATES_FILE) checks them before
-the server starts (`mallar`); an inspector or auditor can show, without the web app, which
-cases a given seed draws (`stickprov`: the web app's sample is the same, core/audits.py); and
-answers of an audit done on paper or in Excel are checked (`importera`) and turned into the
-tables the inspectors publish (`tabell`). `granskningsmallar` and `stickprov` at the top level
-are the older names, kept as aliases so scripts that call them keep working.
+the server starts (`templates`); an inspector or auditor can show, without the web app, which
+cases a given seed draws (`sample`: the web app's sample is the same, core/audits.py); and
+answers of an audit done on paper or in Excel are checked (`import`) and turned into the
+tables the inspectors publish (`table`). The older Swedish names (`granskning mallar|stickprov|
+importera|tabell`, and `granskningsmallar`, `stickprov` at the top level) are hidden aliases for
+one release (docs/cli.md).
 """
 
 from __future__ import annotations
@@ -19,14 +20,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from egenkontroll.cli.app import app
+from egenkontroll.cli.app import app, old_group, old_name
 from egenkontroll.cli.core_commands import err, load_source, parse_date
 
-granskning_app = typer.Typer(
+audit_app = typer.Typer(
     help="Kvalitetsgranskning: mallar, stickprov, import av svar och resultattabeller.", no_args_is_help=True
 )
-app.add_typer(granskning_app, name="granskning")
-ALIAS_NOTE = "Alias för `egenkontroll granskning {name}` (det äldre namnet)."
+app.add_typer(audit_app, name="audit")
 
 
 def templates_command(
@@ -72,11 +72,11 @@ def _references(q) -> str:
 
 
 def sample_command(
-    template_id: str = typer.Option(..., "--mall", help="Granskningsmallens id (se granskningsmallar)."),
+    template_id: str = typer.Option(..., "--template", help="Granskningsmallens id (se `egenkontroll audit templates`)."),
     period_from: str = typer.Option(..., "--from", help="Periodens första dag (ÅÅÅÅ-MM-DD)."),
     period_to: str = typer.Option(..., "--to", help="Periodens sista dag (ÅÅÅÅ-MM-DD)."),
-    level: str = typer.Option("forvaltning", "--niva", help="Nivå att dra stickprov per: forvaltning, avdelning eller enhet."),
-    per_district: int = typer.Option(10, "--antal", help="Högst så många ärenden per enhet på nivån."),
+    level: str = typer.Option("forvaltning", "--level", help="Nivå att dra stickprov per: forvaltning, avdelning eller enhet."),
+    per_district: int = typer.Option(10, "--per-unit", help="Högst så många ärenden per enhet på nivån."),
     seed: int = typer.Option(None, "--seed", help="Slumpfrö; samma frö ger samma stickprov. Standard: ett nytt, som skrivs ut."),
     data: Path = typer.Option(None, "--data", help="Datamängd i utbytesformatet: katalog med CSV, .xlsx eller .zip."),
     db: str = typer.Option(None, "--db", help="Databas-URL (sqlite:///… eller postgresql://…) i stället för --data."),
@@ -93,7 +93,7 @@ def sample_command(
         err.print(f"[red]{escape(str(exc))}[/red]", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     except KeyError:
-        raise typer.BadParameter(f"okänd mall {template_id!r}", param_hint="--mall") from None
+        raise typer.BadParameter(f"okänd mall {template_id!r}", param_hint="--template") from None
     if seed is None:
         seed = random.SystemRandom().randrange(1, 10**9)
     events, org_units, _caseworkers, _rejects = load_source(data, db)
@@ -109,10 +109,8 @@ def sample_command(
     )
 
 
-granskning_app.command("mallar")(templates_command)
-granskning_app.command("stickprov")(sample_command)
-app.command("granskningsmallar", help=ALIAS_NOTE.format(name="mallar"))(templates_command)
-app.command("stickprov", help=ALIAS_NOTE.format(name="stickprov"))(sample_command)
+audit_app.command("templates")(templates_command)
+audit_app.command("sample")(sample_command)
 
 
 def _read_answers(path: Path):
@@ -136,18 +134,18 @@ def _report_rejects(rows_read: int, accepted: int, rejects, rejects_out: Path | 
         err.print(f"Avvisade rader skrivna till {rejects_out}.", highlight=False, soft_wrap=True)
 
 
-@granskning_app.command("importera")
+@audit_app.command("import")
 def import_command(
-    answers: Path = typer.Option(..., "--svar", help="Svarsfil (.csv eller .xlsx) med kolumnerna audit, case_id, district, gender, criterion, answer."),
-    rejects_out: Path = typer.Option(None, "--avvisade", help="Skriv de avvisade raderna med skäl till denna CSV-fil."),
-    audit_id: int = typer.Option(None, "--granskning", help="Granskningens nummer: svaren fylls i dess protokoll (kräver --anvandare)."),
-    username: str = typer.Option(None, "--anvandare", help="Användaren som importerar (granskare med behörighet till distrikten)."),
+    answers: Path = typer.Option(..., "--answers", help="Svarsfil (.csv eller .xlsx) med kolumnerna audit, case_id, district, gender, criterion, answer."),
+    rejects_out: Path = typer.Option(None, "--rejects", help="Skriv de avvisade raderna med skäl till denna CSV-fil."),
+    audit_id: int = typer.Option(None, "--audit", help="Granskningens nummer: svaren fylls i dess protokoll (kräver --user)."),
+    username: str = typer.Option(None, "--user", help="Användaren som importerar (granskare med behörighet till distrikten)."),
     db: str = typer.Option(None, "--db", help="Databas-URL (sqlite:///… eller postgresql://…); standard: den konfigurerade."),
 ) -> None:
     """Kontrollera en svarsfil från en granskning gjord utanför Egenkontroll, och fyll i en granskning med den.
 
-    Utan --granskning: godtagna och avvisade rader per granskning i filen. Med --granskning och
-    --anvandare: svaren fylls i granskningens protokoll med samma kontroller som på webben (frågan
+    Utan --audit: godtagna och avvisade rader per granskning i filen. Med --audit och
+    --user: svaren fylls i granskningens protokoll med samma kontroller som på webben (frågan
     finns i mallen, ärendet i urvalet och distriktet, användaren får granska ärendet), och
     importen skrivs i åtkomstloggen. Svaren ja, nej och ej aktuellt godtas med svenska stavningar
     (Ja, NEJ, "Ej aktuell" …); varje felaktig rad avvisas med ett skäl. Slutstatus 1 om filen eller
@@ -164,7 +162,7 @@ def import_command(
             sys.stdout.write(f"{audit}: {cases} ärenden, {criteria} frågor, {rows} svar\n")
         return
     if not username:
-        raise typer.BadParameter("ange användaren som importerar", param_hint="--anvandare")
+        raise typer.BadParameter("ange användaren som importerar", param_hint="--user")
     _import_into_audit(answer_file, audit_id, username, db, rejects_out)
 
 
@@ -210,12 +208,12 @@ def _import_into_audit(answer_file, audit_id: int, username: str, db: str | None
     sys.stdout.write(f"{result.answers} svar i {len(result.cases)} ärenden importerades till granskning {audit_id}.\n")
 
 
-@granskning_app.command("tabell")
+@audit_app.command("table")
 def table_command(
-    answers: Path = typer.Option(..., "--svar", help="Svarsfil (.csv eller .xlsx), en eller flera granskningar."),
+    answers: Path = typer.Option(..., "--answers", help="Svarsfil (.csv eller .xlsx), en eller flera granskningar."),
     fmt: str = typer.Option("text", "--format", help="text, json eller xlsx."),
-    out: Path = typer.Option(None, "--ut", help="Skriv till fil (krävs för xlsx)."),
-    template_id: str = typer.Option(None, "--mall", help="Gruppera och namnge raderna efter en mall (för text och xlsx)."),
+    out: Path = typer.Option(None, "--out", help="Skriv till fil (krävs för xlsx)."),
+    template_id: str = typer.Option(None, "--template", help="Gruppera och namnge raderna efter en mall (för text och xlsx)."),
 ) -> None:
     """Resultattabeller som socialtjänstinspektörerna redovisar dem: frågor × distrikt med n, antal ja, Total, kön.
 
@@ -231,7 +229,7 @@ def table_command(
     if fmt not in ("text", "json", "xlsx"):
         raise typer.BadParameter("ska vara text, json eller xlsx", param_hint="--format")
     if fmt == "xlsx" and out is None:
-        raise typer.BadParameter("xlsx kräver --ut FIL", param_hint="--ut")
+        raise typer.BadParameter("xlsx kräver --out FIL", param_hint="--out")
     answer_file = _read_answers(answers)
     if answer_file.rejects.height:
         _report_rejects(answer_file.rows_read, answer_file.answers.height, answer_file.rejects, None)
@@ -266,11 +264,11 @@ def _template_or_exit(template_id: str | None):
         err.print(f"[red]{escape(str(exc))}[/red]", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     except KeyError:
-        raise typer.BadParameter(f"okänd mall {template_id!r}", param_hint="--mall") from None
+        raise typer.BadParameter(f"okänd mall {template_id!r}", param_hint="--template") from None
 
 
 def _layouts(answers, template):
-    """audit → Layout; an audit named like a template is grouped by it, the others by --mall if given."""
+    """audit → Layout; an audit named like a template is grouped by it, the others by --template if given."""
     from egenkontroll.core.audit_tables import layout, to_rows
     from egenkontroll.core.audits import load_templates
 
@@ -279,3 +277,17 @@ def _layouts(answers, template):
         audit: layout(rows, templates.get(audit) or template)
         for audit, rows in to_rows(answers).items()
     }
+
+
+# The options of the old names, spelt in Swedish: new name → old name.
+SAMPLE_OPTIONS = {"--template": "--mall", "--level": "--niva", "--per-unit": "--antal"}
+IMPORT_OPTIONS = {"--answers": "--svar", "--rejects": "--avvisade", "--audit": "--granskning", "--user": "--anvandare"}
+TABLE_OPTIONS = {"--answers": "--svar", "--out": "--ut", "--template": "--mall"}
+OLD_GROUP = old_group("granskning", "audit")
+for _old, _new, _command, _options in (
+    ("mallar", "templates", templates_command, {}), ("stickprov", "sample", sample_command, SAMPLE_OPTIONS),
+    ("importera", "import", import_command, IMPORT_OPTIONS), ("tabell", "table", table_command, TABLE_OPTIONS),
+):
+    old_name(OLD_GROUP, f"granskning {_old}", f"audit {_new}", _command, _options)
+old_name(app, "granskningsmallar", "audit templates", templates_command)
+old_name(app, "stickprov", "audit sample", sample_command, SAMPLE_OPTIONS)

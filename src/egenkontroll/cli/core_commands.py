@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from egenkontroll.cli.app import app
+from egenkontroll.cli.app import OLD_OPTIONS, app, old_option_used
 from egenkontroll.core.schema import OBLIGATION_CSV_COLUMNS
 
 err = Console(stderr=True)
@@ -111,14 +111,26 @@ def describe_step(step) -> str:
     return f"{step.n} {UNIT_NAMES[step.unit]}"
 
 
+OLD_OPTIONS["rules"] = {"--references": "--lagrum", "--date": "--datum"}
+
+
 @app.command("rules")
 def rules_command(
     file: Path = typer.Option(None, "--file", help="En egen regelkatalog (standard: EGK_RULES_FILE eller den medföljande)."),
-    references: bool = typer.Option(False, "--lagrum", help="Visa också lagrummet för varje regel och de lagrum som inte är verifierade."),
-    on: str = typer.Option(None, "--datum", help="Visa lagrummet som gäller för en frist som utlöses detta datum (ÅÅÅÅ-MM-DD)."),
+    references: bool = typer.Option(False, "--references", help="Visa också lagrummet för varje regel och de lagrum som inte är verifierade."),
+    on: str = typer.Option(None, "--date", help="Visa lagrummet som gäller för en frist som utlöses detta datum (ÅÅÅÅ-MM-DD)."),
+    old_references: bool = typer.Option(False, "--lagrum", hidden=True),
+    old_on: str = typer.Option(None, "--datum", hidden=True),
 ) -> None:
     """Visa regelkatalogen: lagkrav och lokala riktlinjer med frister och lagrum."""
     from egenkontroll.core.rules import RuleError, load_catalogue
+
+    if old_references:
+        old_option_used("--lagrum", "--references")
+        references = True
+    if old_on is not None:
+        old_option_used("--datum", "--date")
+        on = on or old_on
 
     try:
         catalogue = load_catalogue(file)
@@ -152,7 +164,7 @@ def _parse_day(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        err.print(f"[red]--datum ska vara ett datum ÅÅÅÅ-MM-DD, inte {value!r}[/red]")
+        err.print(f"[red]--date ska vara ett datum ÅÅÅÅ-MM-DD, inte {value!r}[/red]")
         raise typer.Exit(2) from None
 
 

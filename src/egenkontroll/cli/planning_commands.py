@@ -1,9 +1,10 @@
-"""`egenkontroll planera`: when will the deadlines break under a surge and a staffing plan?
+"""`egenkontroll plan`: when will the deadlines break under a surge and a staffing plan?
 
 Why it exists: a manager facing a rising inflow (seed 001: 5,519 unaccompanied children to
 Stockholm county in 2015 against 888 planned) needs the week the 14-day and 4-month limits
 break before it happens, from the command line as on the Planering page. The model and its
-limits are in core.planning and docs/planning.md; this is a thin shell over it.
+limits are in core.planning and docs/planning.md; this is a thin shell over it. `planera` is the
+older name (a hidden alias, docs/cli.md).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from egenkontroll.cli.app import app
+from egenkontroll.cli.app import app, old_name
 from egenkontroll.cli.core_commands import err, load_source, parse_date, write_rejects
 
 COLUMNS = (
@@ -138,7 +139,7 @@ def placement_report(result, console: Console) -> None:
         )
     if result.prices.example:
         console.print("[yellow]Obs: kostnaderna bygger på exempelpriser, inte kommunens egna "
-                      "(sätt EGK_PLACEMENT_PRICES_FILE eller --prislista).[/yellow]", highlight=False)
+                      "(sätt EGK_PLACEMENT_PRICES_FILE eller --price-list).[/yellow]", highlight=False)
     console.print(escape(BAND_NOTE), highlight=False)
 
 
@@ -204,37 +205,37 @@ def csv_text(frame: pl.DataFrame) -> str:
     return frame.with_columns(pl.col(pl.Float64).round(2)).write_csv(date_format="%Y-%m-%d")
 
 
-@app.command("planera")
-def planera(
+@app.command("plan")
+def plan_command(
     data: Path = typer.Option(None, "--data", help="Datamängd i utbytesformatet: katalog med CSV, .xlsx eller .zip."),
     db: str = typer.Option(None, "--db", help="Databas-URL (sqlite:///… eller postgresql://…) i stället för --data."),
-    unit: str = typer.Option(None, "--enhet", help="Enhet (unit_id) med allt under den. Standard: hela staden."),
-    as_of: str = typer.Option(None, "--per", help="Läget per denna dag (ÅÅÅÅ-MM-DD). Standard: datamängdens sista dag."),
-    weeks: int = typer.Option(None, "--veckor", min=1, max=156, help="Antal veckor framåt (standard 26)."),
-    history: int = typer.Option(26, "--underlag", min=1, max=156, help="Antal veckor bakåt som takten räknas från."),
-    inflow: float = typer.Option(1.0, "--inflode", min=0, help="Inflödet som faktor av det vanliga (1.0 = som nu)."),
-    surge: float = typer.Option(None, "--topp", min=0, help="En topp: inflödet gånger denna faktor …"),
-    surge_from: int = typer.Option(1, "--topp-fran", min=1, help="… från denna vecka (1 = nästa vecka) …"),
-    surge_weeks: int = typer.Option(12, "--topp-veckor", min=0, help="… i så här många veckor."),
-    staff: str = typer.Option(None, "--personal", help="Ändrad bemanning, ändring@vecka: \"+3@4,-2@10\"."),
+    unit: str = typer.Option(None, "--unit", help="Enhet (unit_id) med allt under den. Standard: hela staden."),
+    as_of: str = typer.Option(None, "--as-of", help="Läget per denna dag (ÅÅÅÅ-MM-DD). Standard: datamängdens sista dag."),
+    weeks: int = typer.Option(None, "--weeks", min=1, max=156, help="Antal veckor framåt (standard 26)."),
+    history: int = typer.Option(26, "--history-weeks", min=1, max=156, help="Antal veckor bakåt som takten räknas från."),
+    inflow: float = typer.Option(1.0, "--inflow", min=0, help="Inflödet som faktor av det vanliga (1.0 = som nu)."),
+    surge: float = typer.Option(None, "--surge", min=0, help="En topp: inflödet gånger denna faktor …"),
+    surge_from: int = typer.Option(1, "--surge-from", min=1, help="… från denna vecka (1 = nästa vecka) …"),
+    surge_weeks: int = typer.Option(12, "--surge-weeks", min=0, help="… i så här många veckor."),
+    staff: str = typer.Option(None, "--staffing", help="Ändrad bemanning, ändring@vecka: \"+3@4,-2@10\"."),
     share: float = typer.Option(
-        None, "--andel-utredning", min=0, max=1, help="Andel av arbetstiden på utredningar (standard: som under underlaget)."
+        None, "--investigation-share", min=0, max=1, help="Andel av arbetstiden på utredningar (standard: som under underlaget)."
     ),
     fmt: str = typer.Option(
         "text", "--format", help="text (tabeller och slutsatser), csv (köerna, en rad per vecka) eller json (allt)."
     ),
     unaccompanied: float = typer.Option(
-        None, "--ensamkommande", min=0, max=20, help="Inflödet av ensamkommande barn gånger denna faktor …"
+        None, "--unaccompanied", min=0, max=20, help="Inflödet av ensamkommande barn gånger denna faktor …"
     ),
-    unaccompanied_from: int = typer.Option(None, "--ensamkommande-fran", min=1, max=156, help="… från denna vecka (standard 1) …"),
-    unaccompanied_weeks: int = typer.Option(None, "--ensamkommande-veckor", min=0, max=156, help="… i så här många veckor (standard 13)."),
-    example: str = typer.Option(None, "--exempel", help="Ett namngivet exempelscenario, till exempel 2015 (se docs/planning.md)."),
+    unaccompanied_from: int = typer.Option(None, "--unaccompanied-from", min=1, max=156, help="… från denna vecka (standard 1) …"),
+    unaccompanied_weeks: int = typer.Option(None, "--unaccompanied-weeks", min=0, max=156, help="… i så här många veckor (standard 13)."),
+    example: str = typer.Option(None, "--example", help="Ett namngivet exempelscenario, till exempel 2015 (se docs/planning.md)."),
     reference_from: str = typer.Option(
-        None, "--referens-fran", help="Placeringsmodellens referensperiod börjar denna dag (standard: 52 veckor före --per)."
+        None, "--reference-from", help="Placeringsmodellens referensperiod börjar denna dag (standard: 52 veckor före --as-of)."
     ),
-    runs: int = typer.Option(500, "--korningar", min=1, max=2000, help="Antal simuleringar för osäkerhetsbanden."),
-    seed: int = typer.Option(1, "--fro", min=0, max=2**32 - 1, help="Slumpfrö: samma frö ger samma band."),
-    price_file: Path = typer.Option(None, "--prislista", help="Egen prislista (YAML, kr per dygn); standard: EGK_PLACEMENT_PRICES_FILE eller exemplet."),
+    runs: int = typer.Option(500, "--runs", min=1, max=2000, help="Antal simuleringar för osäkerhetsbanden."),
+    seed: int = typer.Option(1, "--seed", min=0, max=2**32 - 1, help="Slumpfrö: samma frö ger samma band."),
+    price_file: Path = typer.Option(None, "--price-list", help="Egen prislista (YAML, kr per dygn); standard: EGK_PLACEMENT_PRICES_FILE eller exemplet."),
 ) -> None:
     """Planera för en topp: när bryts fristerna, hur många placeringar, handläggare och kronor behövs?"""
     from egenkontroll.core import costs, kpi_catalogue, orgtree, planning, surge_plan
@@ -244,7 +245,7 @@ def planera(
     if example is not None:
         known = surge_plan.examples()
         if example not in known:
-            raise typer.BadParameter(f"okänt exempel {example!r} (finns: {', '.join(known)})", param_hint="--exempel")
+            raise typer.BadParameter(f"okänt exempel {example!r} (finns: {', '.join(known)})", param_hint="--example")
         fields = known[example].fields
         weeks = weeks if weeks is not None else fields.get("veckor")
         given = fields.get("ensamkommande") or {}
@@ -259,10 +260,10 @@ def planera(
     try:
         changes = planning.parse_staffing(staff)
     except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--personal") from None
+        raise typer.BadParameter(str(exc), param_hint="--staffing") from None
     events, org_units, caseworkers, rejects = load_source(data, db)
     write_rejects(rejects, None)
-    day = parse_date(as_of, "--per") or events["date"].max()
+    day = parse_date(as_of, "--as-of") or events["date"].max()
     if day is None:
         err.print("[red]Datamängden har inga händelser.[/red]")
         raise typer.Exit(1)
@@ -270,7 +271,7 @@ def planera(
     if unit is None:
         roots = orgtree.roots(flat)
         if len(roots) != 1:
-            raise typer.BadParameter(f"ange --enhet (flera toppenheter: {', '.join(roots)})")
+            raise typer.BadParameter(f"ange --unit (flera toppenheter: {', '.join(roots)})")
         unit = roots[0]
     try:
         catalogue = kpi_catalogue.configured_catalogue()
@@ -294,7 +295,7 @@ def planera(
         sys.stdout.write(csv_text(frame))
         return
     try:
-        window_start = parse_date(reference_from, "--referens-fran") or day - dt.timedelta(days=7 * 52 - 1)
+        window_start = parse_date(reference_from, "--reference-from") or day - dt.timedelta(days=7 * 52 - 1)
         prices = costs.load_prices(price_file)
         calibration = surge_plan.calibrate_placements(
             evaluation.links, org_units, unit, window_start, day
@@ -311,3 +312,27 @@ def planera(
     for line in planning.describe_break_bands(queue_bands["breaks"], scenario.weeks):
         typer.echo(line)
     placement_report(result, Console(width=max(Console().width, 160)))
+
+
+# The options of the old name, spelt in Swedish: new name → old name.
+PLAN_OPTIONS = {
+    "--unit": "--enhet",
+    "--as-of": "--per",
+    "--weeks": "--veckor",
+    "--history-weeks": "--underlag",
+    "--inflow": "--inflode",
+    "--surge": "--topp",
+    "--surge-from": "--topp-fran",
+    "--surge-weeks": "--topp-veckor",
+    "--staffing": "--personal",
+    "--investigation-share": "--andel-utredning",
+    "--unaccompanied": "--ensamkommande",
+    "--unaccompanied-from": "--ensamkommande-fran",
+    "--unaccompanied-weeks": "--ensamkommande-veckor",
+    "--example": "--exempel",
+    "--reference-from": "--referens-fran",
+    "--runs": "--korningar",
+    "--seed": "--fro",
+    "--price-list": "--prislista",
+}
+old_name(app, "planera", "plan", plan_command, PLAN_OPTIONS)

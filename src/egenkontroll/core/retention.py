@@ -3,7 +3,7 @@
 Why it exists: how long person-level data is kept is the municipality's decision (its
 gallringsbeslut), not the code's, so the periods live in retention.yaml — or the file named by
 EGK_RETENTION_FILE — checked here with an error naming the file and the entry. `cutoffs` turns
-them into the dates before which `egenkontroll gallra` removes data. Pure Python; no Django.
+them into the dates before which `egenkontroll retention run` removes data. Pure Python; no Django.
 """
 
 from __future__ import annotations

@@ -55,7 +55,7 @@ class ScenarioForm(forms.Form):
         self.fields["exempel"].choices = [("", "Inget")] + [(n, f"{n}: {e.description}") for n, e in examples().items()]
 
     def clean(self):
-        """An example fills the fields left empty (the CLI's --exempel does the same)."""
+        """An example fills the fields left empty (the CLI's --example does the same)."""
         data = super().clean()
         name = data.get("exempel")
         if name:

@@ -43,7 +43,7 @@ from egenkontroll.planning.forms import SaveScenarioForm, ScenarioForm
 from egenkontroll.planning.models import SavedScenario
 
 PAGE = "planering"
-RUNS = 300  # simulations behind each band on the page (the CLI's --korningar defaults to 500)
+RUNS = 300  # simulations behind each band on the page (the CLI's --runs defaults to 500)
 SMALL = 5  # the masking threshold of the nämnd's figures (core.smallnumbers: "<5")
 BAND_NOTE = (
     "Så läser du banden: linjen är medelvärdet av {runs} simuleringar och det skuggade fältet runt den "

@@ -1,7 +1,7 @@
 """Committee reports in the demo municipality: fastställda for past months, a draft for the last.
 
 Why it exists: a new user opening Nämndrapport should see what the nämnd gets — reports by
-exception, each deviation with its analysis — not an empty list. `egenkontroll demo` calls
+exception, each target miss with its analysis — not an empty list. `egenkontroll demo` calls
 `create_demo_reports` after the demo users: for every förvaltning and the city, the three months
 before the last full month are fastställda (analyses written in the enhetschef's name, fastställd
 by the verksamhetscontroller), and the last full month is a draft to try the work on. The
@@ -14,7 +14,7 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 
-from egenkontroll.core.deviations import last_full_month, previous_month
+from egenkontroll.core.target_misses import last_full_month, previous_month
 from egenkontroll.reports import document as docs
 from egenkontroll.reports.models import MonthlyReport
 
@@ -47,8 +47,8 @@ def create_demo_reports(last_event: dt.date) -> list[MonthlyReport]:
     for unit_id in sorted(units):
         for month in months[1:]:
             report = MonthlyReport.objects.create(month=month, unit_id=unit_id, created_by=writer)
-            for deviation in docs.build(report, snap)["deviations"]:
-                docs.save_analysis(report, deviation["kpi"], DEMO_CAUSE, DEMO_ACTIONS, writer)
+            for miss in docs.build(report, snap)["target_misses"]:
+                docs.save_analysis(report, miss["kpi"], DEMO_CAUSE, DEMO_ACTIONS, writer)
             made.append(docs.finalize(report, approver))
         made.append(MonthlyReport.objects.create(month=draft_month, unit_id=unit_id, created_by=writer))
     return made

@@ -4,7 +4,7 @@ Why it exists: the page, the PDF and the workbook must show the same report, and
 report must show what was fastställt even after a re-import or a new target. So every reader
 goes through `document(report)`: for a draft it is built now from the stored figures
 (`Snapshot.figures` for the report month and the five before it, `as_of` = each month's last
-day, judged by `deviations`); for a fastställd report it is the copy written by `finalize`.
+day, judged by `target_misses`); for a fastställd report it is the copy written by `finalize`.
 The document holds aggregated figures and the analyses only — never a case id or a person:
 who wrote an analysis and who fastställde the report are role titles ("avdelningschef, Norra
 förvaltningen"), the user accounts stay in the database rows.
@@ -20,11 +20,11 @@ import polars as pl
 from django.db import transaction
 from django.utils import timezone
 
-from egenkontroll.core import deviations as D
+from egenkontroll.core import target_misses as TM
 from egenkontroll.core.identity import mask
 from egenkontroll.pages import snapshot
 from egenkontroll.reports import masking
-from egenkontroll.reports.models import DRAFT, FINAL, DeviationAnalysis, MonthlyReport
+from egenkontroll.reports.models import DRAFT, FINAL, MonthlyReport, TargetMissAnalysis
 from egenkontroll.reports.rights import EDIT_ROLES, FINALIZE_ROLES, role_title
 
 # 2: every value has its masked_value beside it; role titles instead of user names.
@@ -32,7 +32,7 @@ VERSION = 2
 
 
 class NotReady(ValueError):
-    """The report cannot be fastställd yet (a deviation lacks its analysis)."""
+    """The report cannot be fastställd yet (a target miss lacks its analysis)."""
 
 
 def _number(value):
@@ -44,20 +44,20 @@ def _number(value):
 
 def month_frames(snap: snapshot.Snapshot, month: dt.date) -> dict[dt.date, pl.DataFrame]:
     """The figures of the report month and the months of its trend, each seen on its last day."""
-    return {m: snap.figures(m, D.month_end(m), D.month_end(m)) for m in D.trend_window(month)}
+    return {m: snap.figures(m, TM.month_end(m), TM.month_end(m)) for m in TM.trend_window(month)}
 
 
 def build(report: MonthlyReport, snap: snapshot.Snapshot | None = None) -> dict:
     """The live document of a report (without analyses; see `document`)."""
     snap = snap or snapshot.current()
     level = snap.unit_levels.get(report.unit_id)
-    if level not in D.REPORT_LEVELS:
+    if level not in TM.REPORT_LEVELS:
         raise ValueError(f"enheten {report.unit_id!r} är ingen förvaltning eller stad i de inlästa uppgifterna")
     month = report.month
     frames = month_frames(snap, month)
     catalogue = snap.catalogue
-    assessed = D.assess({month: frames[month]}, catalogue, level).filter(pl.col("unit_id") == report.unit_id)
-    found = D.deviations(frames, month, catalogue, level).filter(pl.col("unit_id") == report.unit_id)
+    assessed = TM.assess({month: frames[month]}, catalogue, level).filter(pl.col("unit_id") == report.unit_id)
+    found = TM.target_misses(frames, month, catalogue, level).filter(pl.col("unit_id") == report.unit_id)
     hidden = {m: masking.masked_figures(frame, catalogue, report.unit_id) for m, frame in frames.items()}
     by_kpi = {row["kpi"]: row for row in assessed.iter_rows(named=True)}
     figures = []
@@ -101,12 +101,12 @@ def build(report: MonthlyReport, snap: snapshot.Snapshot | None = None) -> dict:
         "version": VERSION,
         "month": month.isoformat(),
         "period_from": month.isoformat(),
-        "period_to": D.month_end(month).isoformat(),
-        "as_of": D.month_end(month).isoformat(),
+        "period_to": TM.month_end(month).isoformat(),
+        "as_of": TM.month_end(month).isoformat(),
         "unit": {"id": report.unit_id, "name": snap.unit_names.get(report.unit_id, report.unit_id), "level": level},
         "import_run": _import_run(snap),
         "figures": figures,
-        "deviations": found_rows,
+        "target_misses": found_rows,
     }
 
 
@@ -146,18 +146,18 @@ def document(report: MonthlyReport) -> dict:
 
 
 def missing_analyses(doc: dict) -> list[str]:
-    """Titles of the deviations without both a cause and an action."""
+    """Titles of the target misses without both a cause and an action."""
     analyses = doc.get("analyses", {})
     return [
         d["title"]
-        for d in doc["deviations"]
+        for d in doc["target_misses"]
         if not (analyses.get(d["kpi"], {}).get("cause", "").strip() and analyses.get(d["kpi"], {}).get("actions", "").strip())
     ]
 
 
-def save_analysis(report: MonthlyReport, kpi_id: str, cause: str, actions: str, author) -> DeviationAnalysis:
+def save_analysis(report: MonthlyReport, kpi_id: str, cause: str, actions: str, author) -> TargetMissAnalysis:
     """Store an analysis, anything looking like a personnummer masked (the text may reach the nämnd)."""
-    analysis, _ = DeviationAnalysis.objects.get_or_create(report=report, kpi_id=kpi_id, defaults={"author": author})
+    analysis, _ = TargetMissAnalysis.objects.get_or_create(report=report, kpi_id=kpi_id, defaults={"author": author})
     analysis.cause = mask(cause.strip()) or ""
     analysis.actions = mask(actions.strip()) or ""
     analysis.author = author
@@ -167,7 +167,7 @@ def save_analysis(report: MonthlyReport, kpi_id: str, cause: str, actions: str, 
 
 
 def finalize(report: MonthlyReport, user) -> MonthlyReport:
-    """Freeze the document and mark the report fastställd; refuses while a deviation lacks an analysis.
+    """Freeze the document and mark the report fastställd; refuses while a target miss lacks an analysis.
 
     The status changes with an optimistic `filter(status=utkast).update(...)`: two users pressing
     Fastställ at once freeze it once, and the second is told it already was.
@@ -176,7 +176,7 @@ def finalize(report: MonthlyReport, user) -> MonthlyReport:
     missing = missing_analyses(doc)
     if missing:
         raise NotReady("analys saknas för: " + ", ".join(missing))
-    doc["analyses"] = {k: v for k, v in doc["analyses"].items() if k in {d["kpi"] for d in doc["deviations"]}}
+    doc["analyses"] = {k: v for k, v in doc["analyses"].items() if k in {d["kpi"] for d in doc["target_misses"]}}
     now = timezone.now()
     doc["finalized"] = {"at": now.isoformat(), "by_role": role_title(user, report.unit_id, FINALIZE_ROLES)}
     with transaction.atomic():

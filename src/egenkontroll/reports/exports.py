@@ -3,7 +3,7 @@
 Why it exists: the nämnd's papers are PDFs, and controllers keep figures in Excel. The PDF is
 rendered from a print template with its stylesheet inline and every URL fetch refused, so it
 never reaches out to a network (a page about children's services must not) and looks the same
-on any server. The workbook has one sheet with every figure and one with the deviations and
+on any server. The workbook has one sheet with every figure and one with the target misses and
 their analyses, written like every download (`pages.downloads`): text cells that a
 spreadsheet would run as a formula are neutralised.
 """

@@ -1,4 +1,4 @@
-"""Forms of the report pages: opening a month's draft, and the analysis of one deviation.
+"""Forms of the report pages: opening a month's draft, and the analysis of one target miss.
 
 The months and units offered are handed in by the views from the user's rights, so a form
 never offers — and never accepts — a unit the user may not open a report for.
@@ -10,7 +10,7 @@ import datetime as dt
 
 from django import forms
 
-from egenkontroll.core.deviations import last_full_month, previous_month
+from egenkontroll.core.target_misses import last_full_month, previous_month
 from egenkontroll.reports.presentation import month_label
 
 MONTHS_OFFERED = 12

@@ -2,7 +2,7 @@
 
 A draft (`utkast`) is computed afresh from the stored figures every time it is shown, so a
 nightly import that corrects a figure corrects the draft. When the report is fastställd, the
-whole document — every figure, every deviation with its trend, every analysis, the targets
+whole document — every figure, every target miss with its trend, every analysis, the targets
 and titles in force — is written into `frozen` and from then on the report is read from there
 only: what the nämnd was told never changes under its feet after a re-import or a new target
 (the DHIS2 habit of locking approved data). Analysis text is masked for anything looking like
@@ -67,8 +67,8 @@ class MonthlyReport(models.Model):
         return STATUS_LABELS[self.status]
 
 
-class DeviationAnalysis(models.Model):
-    """The written analysis of one deviating figure: why it missed (orsak) and what is done (åtgärder)."""
+class TargetMissAnalysis(models.Model):
+    """The written analysis of one figure that misses its target: why it missed (orsak) and what is done (åtgärder)."""
 
     report = models.ForeignKey(MonthlyReport, on_delete=models.CASCADE, related_name="analyses")
     kpi_id = models.CharField(max_length=64)

@@ -8,7 +8,7 @@ from the city and the other förvaltningar); the masked view shows the latter an
 numerators or denominators at all.
 
 A masked cell carries no target status and no colour, as on Översikt: "avviker" beside a "<5"
-share with a target of 100 % would say that 1–4 children missed it. A deviation whose own value
+share with a target of 100 % would say that 1–4 children missed it. A target miss whose own value
 is masked is listed with SMALL_BASE_TEXT and without its trend or recurrence.
 """
 
@@ -117,91 +117,91 @@ def _status_text(status: str | None, value, fallback: str) -> str:
     return STATUS_TEXT.get(status, fallback)
 
 
-def trend_table(dev: dict, masked: bool) -> Table:
+def trend_table(miss: dict, masked: bool) -> Table:
     columns = [Column("month", "Månad"), Column("value", "Värde", "value")]
     if not masked:
         columns += [Column("numerator", "Täljare", "int"), Column("denominator", "Nämnare", "int")]
     columns.append(Column("status", "Måluppfyllelse"))
     table = Table(
-        id=f"trend-{dev['kpi']}", caption=f"{dev['title']}: de senaste {len(dev['trend'])} månaderna", columns=columns
+        id=f"trend-{miss['kpi']}", caption=f"{miss['title']}: de senaste {len(miss['trend'])} månaderna", columns=columns
     )
-    for point in dev["trend"]:
-        value = shown({**dev, **point}, masked)
+    for point in miss["trend"]:
+        value = shown({**miss, **point}, masked)
         status = None if is_hidden(value) else point["status"]
         row = {"month": month_label(point["month"]), "value": value, "status": _status_text(status, value, "–")}
         if not masked:
             row |= {"numerator": point["numerator"], "denominator": point["denominator"]}
-        table.add(row, css={"value": STATUS_CSS.get(status, "")}, kind=kind(dev), targets={"value": judged_target(dev)})
+        table.add(row, css={"value": STATUS_CSS.get(status, "")}, kind=kind(miss), targets={"value": judged_target(miss)})
     return table
 
 
-def trend_chart(dev: dict, masked: bool) -> Chart:
+def trend_chart(miss: dict, masked: bool) -> Chart:
     """A line over the six months with the target as a reference line; masked points are gaps."""
-    values = [shown({**dev, **p}, masked) for p in dev["trend"]]
+    values = [shown({**miss, **p}, masked) for p in miss["trend"]]
     plotted = [v if isinstance(v, int | float) else None for v in values]
     figure = charts.lines(
-        [short_month(p["month"]) for p in dev["trend"]],
-        [(dev["title"], plotted)],
-        F.UNIT_LABEL[dev["unit"]],
-        percent=dev["unit"] == "andel",
-        reference=dev.get("target"),
-        reference_name=f"Mål {target_text(dev)}",
+        [short_month(p["month"]) for p in miss["trend"]],
+        [(miss["title"], plotted)],
+        F.UNIT_LABEL[miss["unit"]],
+        percent=miss["unit"] == "andel",
+        reference=miss.get("target"),
+        reference_name=f"Mål {target_text(miss)}",
     )
-    return Chart(id=f"trend-{dev['kpi']}", title=f"{dev['title']}, sex månader", figure=figure,
-                 table=trend_table(dev, masked))
+    return Chart(id=f"trend-{miss['kpi']}", title=f"{miss['title']}, sex månader", figure=figure,
+                 table=trend_table(miss, masked))
 
 
-def value_hidden(dev: dict, masked: bool) -> bool:
-    """The deviation's own value is masked: show it without value, status, trend or recurrence."""
-    return masked and is_hidden(shown(dev, masked))
+def value_hidden(miss: dict, masked: bool) -> bool:
+    """The target miss's own value is masked: show it without value, status, trend or recurrence."""
+    return masked and is_hidden(shown(miss, masked))
 
 
-def recurring(dev: dict, masked: bool) -> bool:
+def recurring(miss: dict, masked: bool) -> bool:
     """Återkommande, said only when the previous month's value is shown (it tells that month's status)."""
-    if not dev["recurring"]:
+    if not miss["recurring"]:
         return False
-    return not masked or (len(dev["trend"]) > 1 and not is_hidden(shown({**dev, **dev["trend"][-2]}, masked)))
+    return not masked or (len(miss["trend"]) > 1 and not is_hidden(shown({**miss, **miss["trend"][-2]}, masked)))
 
 
-def deviation_sections(doc: dict, masked: bool) -> list[dict]:
-    """One entry per deviation: texts, the trend (chart and table) and the analysis."""
+def target_miss_sections(doc: dict, masked: bool) -> list[dict]:
+    """One entry per target miss: texts, the trend (chart and table) and the analysis."""
     analyses = doc.get("analyses", {})
     sections = []
-    for dev in doc["deviations"]:
-        hidden = value_hidden(dev, masked)
+    for miss in doc["target_misses"]:
+        hidden = value_hidden(miss, masked)
         sections.append(
             {
-                "kpi": dev["kpi"],
-                "title": dev["title"],
+                "kpi": miss["kpi"],
+                "title": miss["title"],
                 "hidden": hidden,
-                "value": SMALL_BASE_TEXT if hidden else shown_text(dev, masked),
-                "target": target_text(dev),
-                "recurring": not hidden and recurring(dev, masked),
-                "chart": None if hidden else trend_chart(dev, masked),
-                "analysis": analyses.get(dev["kpi"], {}),
+                "value": SMALL_BASE_TEXT if hidden else shown_text(miss, masked),
+                "target": target_text(miss),
+                "recurring": not hidden and recurring(miss, masked),
+                "chart": None if hidden else trend_chart(miss, masked),
+                "analysis": analyses.get(miss["kpi"], {}),
             }
         )
     return sections
 
 
-def deviations_table(doc: dict, masked: bool) -> Table:
-    """The deviations with their analyses, one row each (the workbook's second sheet)."""
+def target_misses_table(doc: dict, masked: bool) -> Table:
+    """The target misses with their analyses, one row each (the workbook's second sheet)."""
     columns = [Column("title", "Nyckeltal"), Column("target", "Mål", "id"), Column("value", "Värde", "value")]
     if not masked:
         columns += [Column("numerator", "Täljare", "int"), Column("denominator", "Nämnare", "int")]
     columns += [Column("recurring", "Återkommande"), Column("cause", "Orsak"), Column("actions", "Vidtagna och planerade åtgärder")]
     table = Table(id="avvikelser", caption=f"Avvikelser {month_label(doc['month'])}", columns=columns)
     analyses = doc.get("analyses", {})
-    for dev in doc["deviations"]:
-        analysis = analyses.get(dev["kpi"], {})
-        hidden = value_hidden(dev, masked)
+    for miss in doc["target_misses"]:
+        analysis = analyses.get(miss["kpi"], {})
+        hidden = value_hidden(miss, masked)
         row = {
-            "title": dev["title"], "target": target_text(dev),
-            "value": SMALL_BASE_TEXT if hidden else shown(dev, masked),
-            "recurring": HIDDEN_STATUS if hidden else "ja" if recurring(dev, masked) else "nej",
+            "title": miss["title"], "target": target_text(miss),
+            "value": SMALL_BASE_TEXT if hidden else shown(miss, masked),
+            "recurring": HIDDEN_STATUS if hidden else "ja" if recurring(miss, masked) else "nej",
             "cause": analysis.get("cause", ""), "actions": analysis.get("actions", ""),
         }
         if not masked:
-            row |= {"numerator": dev.get("numerator"), "denominator": dev.get("denominator")}
-        table.add(row, kind=kind(dev), targets={"value": judged_target(dev)})
+            row |= {"numerator": miss.get("numerator"), "denominator": miss.get("denominator")}
+        table.add(row, kind=kind(miss), targets={"value": judged_target(miss)})
     return table

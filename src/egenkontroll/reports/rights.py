@@ -31,7 +31,7 @@ from django.core.exceptions import PermissionDenied
 from egenkontroll.access.models import RoleAssignment
 from egenkontroll.access.scoping import FIGURE_ROLES, Scope, grant_reach, request_scope, user_grants
 from egenkontroll.cases.models import OrgUnit
-from egenkontroll.core.deviations import REPORT_LEVELS
+from egenkontroll.core.target_misses import REPORT_LEVELS
 from egenkontroll.pages.frame import ROLE_LABELS
 from egenkontroll.reports.models import MonthlyReport
 

@@ -3,7 +3,7 @@
 Why it exists: every month the social services tell the nämnd which key figures missed their
 target and why (seeds 001 and 004: results are reported to the socialnämnd, with the measures
 taken). Today that is written by hand from figures copied out of several systems. Here the
-deviations come from the same engine as every page (`deviations`), managers write the analysis
+target misses come from the same engine as every page (`target_misses`), managers write the analysis
 (orsak, vidtagna och planerade åtgärder) beside each one, and a verksamhetscontroller or
 avdelningschef fastställer the report, which freezes it (`document.finalize`). Who may do what
 is in `rights`. The pages hold aggregated figures only, never a case or a person.
@@ -21,11 +21,11 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 
 from egenkontroll.access.scoping import request_scope
-from egenkontroll.core import deviations as D
+from egenkontroll.core import target_misses as TM
 from egenkontroll.pages import periods, snapshot
 from egenkontroll.pages.downloads import ascii_filename
-from egenkontroll.pages.frame import confirmation, confirmed, render_app_page
 from egenkontroll.pages.tables import MASK_NOTE, Column, Table
+from egenkontroll.pages.frame import confirmation, confirmed, render_app_page
 from egenkontroll.reports import document as docs
 from egenkontroll.reports import exports
 from egenkontroll.reports import presentation as P
@@ -45,16 +45,16 @@ def _render(request, template: str, title: str, context: dict, status: int = 200
 
 
 def _draft_counts(months: set[dt.date]) -> dict[tuple[dt.date, str], int]:
-    """(month, unit) → deviations of the month at the förvaltningar and the city, computed now."""
+    """(month, unit) → target misses of the month at the förvaltningar and the city, computed now."""
     if not months:
         return {}
     snap = snapshot.current()
     counts = {}
     for month in sorted(months):
-        frame = snap.figures(month, D.month_end(month), D.month_end(month))
-        for level in D.REPORT_LEVELS:
+        frame = snap.figures(month, TM.month_end(month), TM.month_end(month))
+        for level in TM.REPORT_LEVELS:
             missed = (
-                D.assess({month: frame}, snap.catalogue, level)
+                TM.assess({month: frame}, snap.catalogue, level)
                 .filter(pl.col("status") == "miss")
                 .group_by("unit_id")
                 .len()
@@ -69,7 +69,7 @@ def _cell_text(report: MonthlyReport, count: int | None) -> str:
 
 
 def overview_table(request) -> Table:
-    """Months (the last twelve and any older with a report) × report units: status and deviations."""
+    """Months (the last twelve and any older with a report) × report units: status and target misses."""
     r = rights(request)
     units = r.report_units()
     unit_ids = [u for u, _, _ in units]
@@ -93,7 +93,7 @@ def overview_table(request) -> Table:
             if rep is None:
                 row[unit_id] = "ej påbörjad"
                 continue
-            count = len(rep.frozen["deviations"]) if rep.is_final else live.get((month, unit_id), 0)
+            count = len(rep.frozen["target_misses"]) if rep.is_final else live.get((month, unit_id), 0)
             row[unit_id] = _cell_text(rep, count)
             links[unit_id] = reverse("reports:detalj", kwargs={"report_id": rep.pk})
         table.add(row, links=links)
@@ -162,7 +162,7 @@ def report_document(report: MonthlyReport) -> dict:
 def report_context(request, report: MonthlyReport, doc: dict, bound: dict | None = None) -> dict:
     r = rights(request)
     masked = r.masked(report.unit_id)
-    sections = P.deviation_sections(doc, masked)
+    sections = P.target_miss_sections(doc, masked)
     editable = r.may_edit(report)
     for section in sections:
         analysis = section["analysis"]
@@ -211,7 +211,7 @@ def _editable_report(request, report_id: int, allowed) -> MonthlyReport:
 
 @reports_required(PAGE)
 def analyser(request, report_id: int):
-    """Save the analyses of every deviation from the one form of the page (a draft only; text
+    """Save the analyses of every target miss from the one form of the page (a draft only; text
     masked for personnummer). One form, so nothing typed in one section is lost when another is
     saved; on an error the page is shown again with everything as typed. Only the analyses whose
     text changed are stored (and get the saving user as author)."""
@@ -219,7 +219,7 @@ def analyser(request, report_id: int):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     doc = report_document(report)
-    forms_ = {d["kpi"]: AnalysisForm(request.POST, prefix=d["kpi"]) for d in doc["deviations"]}
+    forms_ = {d["kpi"]: AnalysisForm(request.POST, prefix=d["kpi"]) for d in doc["target_misses"]}
     if not all(form.is_valid() for form in forms_.values()):
         messages.error(request, f"Analyserna sparades inte: högst {TEXT_MAX} tecken per fält. Texten finns kvar nedan.")
         context = report_context(request, report, doc, bound=forms_)
@@ -244,7 +244,7 @@ def _ask_before_finalizing(request, report: MonthlyReport):
     frozen = [
         f"{len(doc['figures'])} nyckeltal för {P.month_label(doc['month'])}, med värden och mål som de är nu "
         "– en senare inläsning eller ett ändrat mål ändrar inte rapporten",
-        f"{len(doc['deviations'])} avvikelser med sina analyser (orsak och åtgärder) – de kan inte längre ändras",
+        f"{len(doc['target_misses'])} avvikelser med sina analyser (orsak och åtgärder) – de kan inte längre ändras",
         "rapporten visas för nämnden",
     ]
     if missing:  # no button that would only be refused: say what is missing
@@ -262,7 +262,7 @@ def _ask_before_finalizing(request, report: MonthlyReport):
 
 @reports_required(PAGE)
 def faststall(request, report_id: int):
-    """Fastställ: refused while a deviation lacks its analysis; then the report is frozen."""
+    """Fastställ: refused while a target miss lacks its analysis; then the report is frozen."""
     report = _editable_report(request, report_id, lambda r, rep: r.may_finalize(rep))
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -290,7 +290,7 @@ def export(request, report_id: int, table: str, fmt: str):
         context = report_context(request, report, doc)
         body, content_type = exports.to_pdf(context), exports.PDF_TYPE
     else:
-        tables = [P.summary_table(doc, masked), P.deviations_table(doc, masked)]
+        tables = [P.summary_table(doc, masked), P.target_misses_table(doc, masked)]
         body, content_type = exports.to_xlsx(tables), exports.XLSX_TYPE
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'

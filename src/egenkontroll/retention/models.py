@@ -13,7 +13,7 @@ from django.db import models
 
 
 class RetentionRun(models.Model):
-    """One `egenkontroll gallra` that removed data (dry runs are not stored)."""
+    """One `egenkontroll retention run` that removed data (dry runs are not stored)."""
 
     ran_at = models.DateTimeField()
     ran_by = models.CharField(max_length=150)

@@ -3,7 +3,7 @@
 Why it exists: Egenkontroll holds a follow-up copy of case data, and personal data may be kept
 no longer than the purpose needs (GDPR art. 5.1 e; the periods are the nämnd's gallringsbeslut,
 core/retention.yaml, docs/retention.md). Each kind of data is one step that can count what it
-would remove (`--torrt`) and remove it. Before any case is removed, the key figures of every
+would remove (`--dry-run`) and remove it. Before any case is removed, the key figures of every
 month before the horizon are archived, so the committee's history survives; fastställda
 reports are frozen documents and are never touched. Nothing younger than its cut-off is touched.
 
@@ -243,7 +243,7 @@ class Gallring:
 
         Only with an anchor outside the database (EGK_ACCESS_LOG_ANCHOR_FILE or _SYSLOG): the
         run writes a fresh anchor right after, so the shorter log is the anchored truth and any
-        later removal is caught by verify-log. Without one the log is kept whole.
+        later removal is caught by `log verify`. Without one the log is kept whole.
         """
         from egenkontroll.access import anchor, hashchain
         from egenkontroll.access.models import AccessLog, AccessLogBase, AccessLogCase

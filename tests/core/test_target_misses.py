@@ -1,4 +1,4 @@
-"""The deviation rule of the committee report, on hand-made figure frames (no database)."""
+"""The target-miss rule of the committee report, on hand-made figure frames (no database)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from dataclasses import replace
 import polars as pl
 import pytest
 
-from egenkontroll.core import deviations as D
 from egenkontroll.core import kpi_catalogue, kpis
+from egenkontroll.core import target_misses as TM
 
 JAN, DEC, NOV, OCT, SEP, AUG = (dt.date(2026, 1, 1), dt.date(2025, 12, 1), dt.date(2025, 11, 1),
                                 dt.date(2025, 10, 1), dt.date(2025, 9, 1), dt.date(2025, 8, 1))
@@ -58,8 +58,8 @@ def month_of_january():
     )
 
 
-def test_only_figures_missing_their_target_at_the_level_deviate(catalogue):
-    out = D.deviations({JAN: month_of_january()}, JAN, catalogue, "forvaltning")
+def test_only_figures_missing_their_target_at_the_level_are_target_misses(catalogue):
+    out = TM.target_misses({JAN: month_of_january()}, JAN, catalogue, "forvaltning")
     assert out.select("unit_id", "kpi").rows() == [
         ("D1", "fb_inom_14d_andel"), ("D1", "fb_dagar_median"), ("D1", "fb_forsenade"),
     ]
@@ -71,20 +71,20 @@ def test_only_figures_missing_their_target_at_the_level_deviate(catalogue):
 
 
 def test_city_level_reads_the_root(catalogue):
-    out = D.deviations({JAN: month_of_january()}, JAN, catalogue, "stad")
+    out = TM.target_misses({JAN: month_of_january()}, JAN, catalogue, "stad")
     assert out.select("unit_id", "kpi").rows() == [("S", "fb_inom_14d_andel")]
 
 
-def test_a_figure_without_a_target_never_deviates(catalogue):
+def test_a_figure_without_a_target_never_misses(catalogue):
     without = kpi_catalogue.load_catalogue(targets={"targets": {"fb_dagar_median": None, "fb_forsenade": None}})
-    out = D.deviations({JAN: month_of_january()}, JAN, without, "forvaltning")
+    out = TM.target_misses({JAN: month_of_january()}, JAN, without, "forvaltning")
     assert out["kpi"].to_list() == ["fb_inom_14d_andel"]
 
 
-def test_neutral_figures_never_deviate_even_with_a_target(catalogue):
+def test_neutral_figures_never_miss_even_with_a_target(catalogue):
     neutral = dict(catalogue)
     neutral["anmalningar"] = replace(catalogue["anmalningar"], target=5.0)
-    out = D.deviations({JAN: month_of_january()}, JAN, neutral, "forvaltning")
+    out = TM.target_misses({JAN: month_of_january()}, JAN, neutral, "forvaltning")
     assert "anmalningar" not in out["kpi"].to_list()
 
 
@@ -97,7 +97,7 @@ def test_trend_covers_six_months_oldest_first_with_gaps_for_missing_months(catal
         AUG: frame({("D1", "fb_inom_14d_andel"): (1, 1, 1.0)}),
         dt.date(2025, 7, 1): frame({("D1", "fb_inom_14d_andel"): (0, 1, 0.0)}),  # outside the window
     }
-    out = D.deviations(frames, JAN, catalogue, "forvaltning")
+    out = TM.target_misses(frames, JAN, catalogue, "forvaltning")
     trend = out.filter(pl.col("kpi") == "fb_inom_14d_andel")["trend"].to_list()[0]
     assert [t["month"] for t in trend] == [AUG, SEP, OCT, NOV, DEC, JAN]
     assert [t["value"] for t in trend] == [1.0, 0.75, None, 1.0, 0.7, 0.8]
@@ -110,14 +110,14 @@ def test_recurring_means_missed_last_month_too(catalogue):
         JAN: month_of_january(),
         DEC: frame({("D1", "fb_inom_14d_andel"): (7, 10, 0.7), ("D1", "fb_forsenade"): (0, None, 0.0)}),
     }
-    out = D.deviations(frames, JAN, catalogue, "forvaltning")
+    out = TM.target_misses(frames, JAN, catalogue, "forvaltning")
     recurring = dict(zip(out["kpi"], out["recurring"], strict=True))
     # fb_dagar_median: December has no row at all, which is no miss.
     assert recurring == {"fb_inom_14d_andel": True, "fb_forsenade": False, "fb_dagar_median": False}
 
 
-def test_no_deviation_gives_an_empty_frame_with_the_columns(catalogue):
-    out = D.deviations({JAN: frame({("D2", "fb_forsenade"): (0, None, 0.0)})}, JAN, catalogue, "forvaltning")
+def test_no_target_miss_gives_an_empty_frame_with_the_columns(catalogue):
+    out = TM.target_misses({JAN: frame({("D2", "fb_forsenade"): (0, None, 0.0)})}, JAN, catalogue, "forvaltning")
     assert out.is_empty()
     assert "trend" in out.columns and "recurring" in out.columns
 
@@ -127,8 +127,8 @@ def test_the_rule_is_the_pages_rule(catalogue):
     rows = [(k.id, v) for k in catalogue.values() for v in values]
     got = (
         pl.DataFrame(rows, schema={"kpi": pl.Utf8, "value": pl.Float64}, orient="row")
-        .join(D.catalogue_frame(catalogue), on="kpi")
-        .select(D.status_expr(pl.col("value"), pl.col("target"), pl.col("better")))
+        .join(TM.catalogue_frame(catalogue), on="kpi")
+        .select(TM.status_expr(pl.col("value"), pl.col("target"), pl.col("better")))
         .to_series()
         .to_list()
     )
@@ -138,17 +138,17 @@ def test_the_rule_is_the_pages_rule(catalogue):
 
 def test_unknown_level_is_refused(catalogue):
     with pytest.raises(ValueError, match="rapportnivå"):
-        D.assess({JAN: month_of_january()}, catalogue, "grupp")
+        TM.assess({JAN: month_of_january()}, catalogue, "grupp")
 
 
 def test_month_arithmetic():
-    assert D.month_end(dt.date(2024, 2, 1)) == dt.date(2024, 2, 29)
-    assert D.month_end(dt.date(2025, 12, 1)) == dt.date(2025, 12, 31)
-    assert D.last_full_month(dt.date(2026, 1, 15)) == DEC
-    assert D.trend_window(JAN, 3) == [NOV, DEC, JAN]
+    assert TM.month_end(dt.date(2024, 2, 1)) == dt.date(2024, 2, 29)
+    assert TM.month_end(dt.date(2025, 12, 1)) == dt.date(2025, 12, 31)
+    assert TM.last_full_month(dt.date(2026, 1, 15)) == DEC
+    assert TM.trend_window(JAN, 3) == [NOV, DEC, JAN]
 
 
 def test_the_module_does_not_import_django():
-    code = "import sys, egenkontroll.core.deviations; print('django' in sys.modules)"
+    code = "import sys, egenkontroll.core.target_misses; print('django' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -1,16 +1,16 @@
-"""Which key figures miss their target in a month: the deviations the committee report explains.
+"""Which key figures miss their target in a month: the target misses the committee report explains.
 
 Why it exists: every month the social services report to the nämnd by exception — only the
-figures that miss their target, each with a written analysis. Deciding what a deviation is must
+figures that miss their target, each with a written analysis. Deciding what a target miss is must
 be one rule, the same as the coloured cells of the pages (`core.kpi_catalogue.target_status`), applied to
 the engine's own figures (`core.kpis.compute`, one frame per month, `as_of` = the month's last
 day), never to arithmetic of its own. This module is pure polars, without Django, so the rule is
 tested on hand-made frames.
 
-A figure of a unit at the report level deviates in a month when it has a target, a direction
+A figure of a unit at the report level misses its target in a month when it has a target, a direction
 (`better` is not `neutral`), a value (a share with no denominator has none), and the value is
 below a `higher` target or above a `lower` one. It is *återkommande* when it missed the previous
-month too. Each deviation carries the same figure for the months before it (the trend).
+month too. Each target miss carries the same figure for the months before it (the trend).
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ def assess(frames: Mapping[dt.date, pl.DataFrame], catalogue: Mapping[str, Kpi],
     )
 
 
-def deviations(
+def target_misses(
     frames: Mapping[dt.date, pl.DataFrame],
     month: dt.date,
     catalogue: Mapping[str, Kpi],
