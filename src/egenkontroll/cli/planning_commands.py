@@ -204,6 +204,18 @@ def csv_text(frame: pl.DataFrame) -> str:
     return frame.with_columns(pl.col(pl.Float64).round(2)).write_csv(date_format="%Y-%m-%d")
 
 
+def _marked(obligations: pl.DataFrame, db: str | None) -> pl.DataFrame:
+    """Staff's marks live in the database, as on the Planering page (core/marks.py): a marked
+    obligation is not waiting. A dataset read with --data has none."""
+    if db is None:
+        return obligations
+    from egenkontroll.cases.marks import active_marks
+    from egenkontroll.cases.store import connect
+    from egenkontroll.core.marks import apply_marks
+
+    return apply_marks(obligations, active_marks(connect(db) if "://" in db else db))
+
+
 @app.command("planera")
 def planera(
     data: Path = typer.Option(None, "--data", help="Datamängd i utbytesformatet: katalog med CSV, .xlsx eller .zip."),
@@ -285,7 +297,8 @@ def planera(
                                          else unaccompanied_weeks) if unaccompanied is not None else None,
         )
         evaluation = planning.evaluate(events, day, list(planning.BACKLOG_RULES))
-        baseline = planning.calibrate(events, caseworkers, org_units, unit, day, history, evaluation=evaluation)
+        baseline = planning.calibrate(events, caseworkers, org_units, unit, day, history, evaluation=evaluation,
+                                      obligations=_marked(evaluation.obligations, db))
     except (ValueError, orgtree.OrgTreeError) as exc:
         err.print(f"[red]egenkontroll: {escape(str(exc))}[/red]", highlight=False)
         raise typer.Exit(1) from None

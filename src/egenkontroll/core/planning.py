@@ -200,6 +200,7 @@ def calibrate(
     as_of: dt.date,
     weeks: int = 26,
     evaluation: Evaluation | None = None,
+    obligations: pl.DataFrame | None = None,
 ) -> Baseline:
     """The baseline of `unit_id`'s subtree from the `weeks` weeks ending on as_of (both days in).
 
@@ -223,13 +224,18 @@ def calibrate(
       investigation-days ÷ (investigation-days + undecided-report-days) inside the window. It only
       matters when a scenario moves staff time between assessments and investigations.
     `evaluation` may be the obligations evaluation of the same as_of (any rules including the
-    two above), to avoid evaluating again.
+    two above), to avoid evaluating again. `obligations` may be its obligations with staff's marks
+    applied (core.marks.apply_marks): a report or investigation marked registreringsfel or ej
+    tillämplig has status `marked`, so it is neither in the backlog nor waiting — as every key
+    figure leaves it out of pending and overdue.
     """
     if weeks < 1:
         raise ValueError("kalibreringen behöver minst en vecka")
     if evaluation is None or evaluation.as_of != as_of:
         evaluation = evaluate(events, as_of, list(BACKLOG_RULES))
     links = evaluation.links
+    if obligations is None:
+        obligations = evaluation.obligations
     start = as_of - dt.timedelta(days=7 * weeks - 1)
     inside = _unit_filter(org_units, unit_id)
     ev = links.events.filter(pl.col("date") <= as_of)
@@ -249,7 +255,7 @@ def calibrate(
         .join(units.rename({"event_id": "concluded_id"}).drop("outcome"), on="concluded_id", how="left")
         .filter(inside)
     )
-    backlog = evaluation.obligations.filter(
+    backlog = obligations.filter(
         pl.col("rule").is_in(BACKLOG_RULES) & pl.col("status").is_in(OPEN) & inside
     )
     staff = conform(caseworkers, CASEWORKERS).filter(inside)
@@ -264,7 +270,8 @@ def calibrate(
         concluded=concluded.height,
         undecided=backlog.filter(pl.col("rule") == "forhandsbedomning_14d").height,
         open_investigations=backlog.filter(pl.col("rule") == "utredning_4m").height,
-        other_open_cases=_other_open_cases(events, evaluation, org_units, caseworkers, unit_id, backlog, start),
+        other_open_cases=_other_open_cases(events, evaluation, obligations, org_units, caseworkers, unit_id, backlog,
+                                           start),
         caseworkers=staff.filter(_active_on(as_of)).height,
         caseworker_weeks=_days_inside(staff, "start_date", "end_date", start, as_of) / 7,
         investigation_share=_investigation_share(links, ev, inside, start, as_of),
@@ -324,12 +331,12 @@ def _investigation_share(links, ev: pl.DataFrame, inside: pl.Expr, start: dt.dat
     return investigation_days / total if total else 0.5
 
 
-def _other_open_cases(events, evaluation, org_units, caseworkers, unit_id, backlog, start) -> int:
+def _other_open_cases(events, evaluation, obligations, org_units, caseworkers, unit_id, backlog, start) -> int:
     """Open cases on as_of in the subtree with no undecided report and no open investigation."""
     from egenkontroll.core import kpis
 
     open_cases = kpis.items(
-        events, evaluation.obligations, org_units, caseworkers, "oppna_arenden", start, evaluation.as_of,
+        events, obligations, org_units, caseworkers, "oppna_arenden", start, evaluation.as_of,
         evaluation.as_of, unit_id=unit_id, links=evaluation.links,
     )
     return open_cases.join(backlog.select("case_id").unique(), on="case_id", how="anti").height

@@ -86,14 +86,17 @@ def unit_choices(request, snap) -> list[tuple[str, str]]:
 
 
 def baseline_of(snap, unit_id: str, as_of, weeks: int) -> planning.Baseline:
-    """core.planning.calibrate on the stored data, kept in the snapshot's frame cache."""
+    """core.planning.calibrate on the stored data with staff's marks applied (an obligation marked
+    registreringsfel or ej tillämplig is not waiting), kept in the snapshot's frame cache."""
+    obligations, marks = snap.marked_obligations(as_of)
 
     def make() -> pl.DataFrame:
         return planning.calibrate(
-            snap.events, snap.caseworkers, snap.org_units, unit_id, as_of, weeks, evaluation=snap.evaluation(as_of)
+            snap.events, snap.caseworkers, snap.org_units, unit_id, as_of, weeks, evaluation=snap.evaluation(as_of),
+            obligations=obligations,
         ).to_frame()
 
-    return planning.Baseline.from_frame(snap.frame("planning-baseline", (unit_id, as_of, weeks), make))
+    return planning.Baseline.from_frame(snap.frame("planning-baseline", (unit_id, as_of, weeks, marks), make))
 
 
 def build(request) -> PageData:
