@@ -148,11 +148,17 @@ def test_calibration_counts_moves_entries_stock_and_exposure():
     assert (cal.entries, cal.moves, cal.exits) == (2, 1, 0)  # A's jourhem and B's HVB; A's move; no exit
     # Jourhem: 14 days (6–19 January) = 2 placement-weeks, 1 move → 0.5 a week to familjehem.
     assert c.move[jour, fam] == pytest.approx(0.5)
-    # Ageing 13–17 → 18–20: 1 ÷ (5 years × 52.18 weeks) a week, from every 13–17 state.
-    assert c.move[jour, at[("18–20", "jourhem")]] == pytest.approx(1 / (5 * 52.18))
+    # Ageing 13–17 → 18–20: no 18th birthday in the window among 12 placement-weeks in the band
+    # (jourhem 2, familjehem 6, HVB 4), so the rate leans on the even spread u = 1 ÷ (5 × 52.18):
+    # band 52u ÷ (12 + 52); jourhem (2 weeks) 52 × band ÷ (2 + 52).
+    band = 52 / (5 * 52.18) / 64
+    assert c.move[jour, at[("18–20", "jourhem")]] == pytest.approx(52 * band / 54)
     assert c.exit[jour] == 0 and c.exit[fam] == 0
-    # The top band 18–20 (3 years) ages out at 21: 1 ÷ (3 × 52.18).
-    assert c.age_out[stod] == pytest.approx(1 / (3 * 52.18))
+    # The top band 18–20 (3 years) ages out at 21; C's 8 weeks in stödboende without a 21st birthday:
+    # band 52 ÷ (3 × 52.18) ÷ (8 + 52), the state 52 × band ÷ (8 + 52).
+    band = 52 / (3 * 52.18) / 60
+    assert c.age_out[stod] == pytest.approx(52 * band / 60)
+    assert (cal.aged_up, cal.aged_out) == (0, 0)
     # Entries over 8 weeks: others 1 jourhem (A), unaccompanied 1 HVB (B) → 1/8 a week each.
     assert c.entries[0, jour] == pytest.approx(1 / 8) and c.entries[1, hvb] == pytest.approx(1 / 8)
     assert c.entries.sum() == pytest.approx(2 / 8)  # the familjehem follows on: not an entry
@@ -179,7 +185,41 @@ def test_without_anyone_past_18_the_top_band_ends_at_18():
     assert cal.top_age == 18
     at = {s: i for i, s in enumerate(cal.chain.states)}
     assert ("18–20", "hvb") not in at
-    assert cal.chain.age_out[at[("13–17", "hvb")]] == pytest.approx(1 / (5 * 52.18))
+    # Without C: 12 placement-weeks in 13–17, no birthday; HVB has 4 of them.
+    band = 52 / (5 * 52.18) / 64
+    assert cal.chain.age_out[at[("13–17", "hvb")]] == pytest.approx(52 * band / 56)
+
+
+def test_ageing_is_calibrated_from_birthdays_while_placed():
+    """D turns 18 on 1 February 2025 and her HVB placement ends that day: she ages out (not an
+    exit). E turns 13 on 20 January 2025 in familjehem: she moves up a band. Window 6 January –
+    2 March 2025 (8 weeks); nobody is placed past 18, so the top band ends at 18."""
+    ev = events(
+        ("d1", "D", "insats_start", "2024-06-01", {"intervention": "hvb", "birth_date": "2007-02-01"}),
+        ("d2", "D", "insats_slut", "2025-02-01", {"ref": "d1", "birth_date": "2007-02-01"}),
+        ("e1", "E", "insats_start", "2020-03-01", {"intervention": "familjehem", "birth_date": "2012-01-20"}),
+    )
+    links = linking.link(ev)
+    cal = PL.calibrate(links.placements, links.events, WINDOW, AS_OF)
+    c = cal.chain
+    at = {s: i for i, s in enumerate(c.states)}
+    assert cal.top_age == 18 and (cal.exits, cal.aged_up, cal.aged_out) == (0, 1, 1)
+    w = 52
+    # 6–12: E's 14 days (6–19 January) = 2 placement-weeks, one birthday (13) → band and state
+    # (1 + w × u) ÷ (2 + w), u = 1 ÷ (7 × 52.18); the state alone in the band has the band's rate.
+    band_6 = (1 + w / (7 * 52.18)) / (2 + w)
+    assert c.move[at[("6–12", "familjehem")], at[("13–17", "familjehem")]] == pytest.approx((1 + w * band_6) / (2 + w))
+    # A 6–12 state nobody was in: the band's rate.
+    assert c.move[at[("6–12", "hvb")], at[("13–17", "hvb")]] == pytest.approx(band_6)
+    # 13–17: D's 26 days in HVB (6–31 January) and E's 42 days in familjehem (20 January – 2 March),
+    # one 18th birthday (D's) → band (1 + w × u) ÷ (68/7 + w), u = 1 ÷ (5 × 52.18);
+    # HVB (1 + w × band) ÷ (26/7 + w), familjehem (0 + w × band) ÷ (6 + w).
+    band_13 = (1 + w / (5 * 52.18)) / (68 / 7 + w)
+    assert c.age_out[at[("13–17", "hvb")]] == pytest.approx((1 + w * band_13) / (26 / 7 + w))
+    assert c.age_out[at[("13–17", "familjehem")]] == pytest.approx(w * band_13 / (6 + w))
+    # HVB 13–17 holds the child who turned 18: it ages out faster than familjehem.
+    assert c.age_out[at[("13–17", "hvb")]] > c.age_out[at[("13–17", "familjehem")]]
+    assert c.exit.sum() == 0  # D's placement ended on her 18th birthday: aged out, not an exit
 
 
 def test_zero_stock_and_no_placements_give_an_empty_projection():

@@ -92,7 +92,8 @@ def placement_report(result, console: Console) -> None:
     console.print(
         escape(
             f"Placeringar: referensperiod {cal.window_start}–{cal.as_of}: {cal.episodes} placeringar, "
-            f"{cal.entries} nya, {cal.moves} byten, {cal.exits} avslut; åldersgräns {cal.top_age} år; "
+            f"{cal.entries} nya, {cal.moves} byten, {cal.exits} avslut, {cal.aged_up} till nästa åldersgrupp, "
+            f"{cal.aged_out} åldrades ut; åldersgräns {cal.top_age} år; "
             f"{result.runs} simuleringar (frö {result.seed})."
         ),
         highlight=False,
@@ -175,6 +176,7 @@ def json_text(baseline, frame: pl.DataFrame, result, queue_bands: dict) -> str:
         "placeringar_underlag": {
             "referens_fran": cal.window_start.isoformat(), "per": cal.as_of.isoformat(), "aldersgrans": cal.top_age,
             "placeringar": cal.episodes, "nya": cal.entries, "byten": cal.moves, "avslut": cal.exits,
+            "till_nasta_aldersgrupp": cal.aged_up, "aldrades_ut": cal.aged_out,
             "varningar": list(cal.warnings),
         },
         "priser": {"kr_per_dygn": result.prices.prices, "exempel": result.prices.example},
