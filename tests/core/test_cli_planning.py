@@ -126,3 +126,18 @@ def test_an_unknown_example_and_a_broken_price_list_are_told_in_swedish(dataset,
     broken.write_text("prices: {jourhem: 1}", encoding="utf-8")
     bad = run("--data", str(dataset), "--per", "2026-03-10", "--prislista", str(broken))
     assert bad.exit_code == 1 and "pris saknas för familjehem" in bad.output
+
+
+def test_the_unaccompanied_lag_is_an_option_and_said_in_the_output(dataset):
+    base = ["--data", str(dataset), "--per", "2026-03-10", "--veckor", "4", "--korningar", "20",
+            "--ensamkommande", "6", "--format", "json"]
+    at_once = json.loads(run(*base).stdout)
+    later = json.loads(run(*base, "--ensamkommande-fordrojning", "3").stdout)
+    assert at_once["ensamkommande_placeras"] == "De ensamkommande barnen i scenariot placeras samma vecka som de kommer."
+    assert later["ensamkommande_placeras"] == "De ensamkommande barnen i scenariot placeras 3 veckor efter att de kommer."
+    assert later["scenario"]["koer"] == at_once["scenario"]["koer"]  # the reports come at once either way
+    data = json.loads(run(*base, "--ensamkommande-fordrojning", "data").stdout)
+    assert data["placeringar_underlag"]["fordrojning_ensamkommande"]["placeringar"] == 0  # no unaccompanied child
+    assert "samma vecka" in data["ensamkommande_placeras"]
+    bad = run(*base, "--ensamkommande-fordrojning", "snart")
+    assert bad.exit_code != 0 and "veckor" in bad.output

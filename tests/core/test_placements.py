@@ -240,3 +240,52 @@ def pl_col_case_not(case_id):
     import polars as pl
 
     return pl.col("case_id") != case_id
+
+
+# ---------------------------------------------------------------- the unaccompanied lag
+
+
+def test_a_fixed_lag_moves_the_surge_two_weeks_later():
+    # One unaccompanied child a week into HVB, nobody leaves; ×3 in week 1. At once: 3, 4, 5, 6.
+    # Two weeks later: the 2 extra arrive in week 3: multipliers 1, 1, 3, 1 → stock 1, 2, 5, 6.
+    hvb = ("13–17", "hvb")
+    c = chain([hvb], [0], entries=[[0.0], [1.0]])
+    surge = np.array([3.0, 1.0, 1.0, 1.0])
+    assert PL.lagged(surge, PL.fixed_lag(2)).tolist() == [1.0, 1.0, 3.0, 1.0]
+    demand = PL.Demand(4, np.ones(4), PL.lagged(surge, PL.fixed_lag(2)))
+    assert PL.expected(c, demand)[:, 0].tolist() == pytest.approx([1.0, 2.0, 5.0, 6.0])
+    assert PL.lagged(surge, None).tolist() == surge.tolist()  # no lag: at once
+    # A lag past the last week: the surge is placed after the projection.
+    assert PL.lagged(surge, PL.fixed_lag(4)).tolist() == [1.0] * 4
+
+
+def test_a_lag_distribution_spreads_the_surge():
+    # Half placed the week they come, half a week later; ×3 in weeks 1–2 (2 extra a week):
+    # week 1: 1 + ½·2 = 2; week 2: 1 + ½·2 + ½·2 = 3; week 3: 1 + ½·2 = 2; week 4: 1.
+    surge = np.array([3.0, 3.0, 1.0, 1.0])
+    assert PL.lagged(surge, np.array([0.5, 0.5])).tolist() == [2.0, 3.0, 2.0, 1.0]
+    with pytest.raises(ValueError, match="fördröjningen"):
+        PL.fixed_lag(PL.MAX_LAG_WEEKS + 1)
+
+
+def test_the_lag_is_calibrated_from_report_to_placement_of_unaccompanied_children():
+    """B (unaccompanied) reported 6 January, placed in HVB 3 February: 28 days = 4 weeks. F
+    (unaccompanied) reported 10 February and placed 12 February: week 0. A (not unaccompanied,
+    jourhem) and a follow-on placement do not count."""
+    ev = town().vstack(events(
+        ("b0", "B", "anmalan", "2025-01-06", {"birth_date": "2009-06-01", "unaccompanied": True}),
+        ("f0", "F", "anmalan", "2025-02-10", {"birth_date": "2010-01-01", "unaccompanied": True}),
+        ("f1", "F", "insats_start", "2025-02-12", {"intervention": "jourhem", "birth_date": "2010-01-01",
+                                                    "unaccompanied": True}),
+        ("a0", "A", "anmalan", "2025-01-02", {"birth_date": "2010-05-01"}),
+    ))
+    links = linking.link(ev)
+    cal = PL.calibrate(links.placements, links.events, WINDOW, AS_OF)
+    assert cal.lag_placements == 2
+    assert len(cal.lag) == PL.MAX_LAG_WEEKS + 1
+    assert {w: p for w, p in enumerate(cal.lag) if p} == {0: 0.5, 4: 0.5}
+    assert cal.lag_median == 0
+    # Without reports: no distribution to learn from.
+    links = linking.link(town())
+    bare = PL.calibrate(links.placements, links.events, WINDOW, AS_OF)
+    assert (bare.lag, bare.lag_placements, bare.lag_weights, bare.lag_median) == ((), 0, None, None)

@@ -211,3 +211,13 @@ def test_an_overlong_scenario_is_not_saved(login):
     # a scenario longer than 1000 characters is refused whole, not cut and saved
     client.post("/planering/spara/", {"namn": "Lång", "scenario": "enhet=G1&veckor=3&x=" + "y" * 990})
     assert client.get("/planering/").context["saved"] == []
+
+
+def test_the_unaccompanied_lag_is_chosen_on_the_form(login):
+    client = login("chef")
+    later = client.get("/planering/?veckor=3&ensamkommande=6&ensamkommande_fordrojning=3")
+    assert later.context["cost_sentences"][0] == "De ensamkommande barnen i scenariot placeras 3 veckor efter att de kommer."
+    data = client.get("/planering/?veckor=3&ensamkommande=6&ensamkommande_fordrojning=data")
+    assert "samma vecka" in data.context["cost_sentences"][0]  # no unaccompanied child placed in the window
+    wrong = client.get("/planering/?veckor=3&ensamkommande=6&ensamkommande_fordrojning=snart")
+    assert wrong.context["result"] is False and "antal veckor (0–52)" in wrong.content.decode()

@@ -100,6 +100,8 @@ def placement_report(result, console: Console) -> None:
     )
     for warning in cal.warnings:
         console.print(f"[yellow]Obs: {escape(warning)}[/yellow]", highlight=False)
+    if result.lag_text:
+        console.print(escape(result.lag_text), highlight=False)
     frame = result.scenario.placements
     kinds = list(dict.fromkeys(frame["placement"]))
     table = Table(title="Placerade barn per vecka i scenariot: medel (95 %-band)")
@@ -178,8 +180,11 @@ def json_text(baseline, frame: pl.DataFrame, result, queue_bands: dict) -> str:
             "placeringar": cal.episodes, "nya": cal.entries, "byten": cal.moves, "avslut": cal.exits,
             "till_nasta_aldersgrupp": cal.aged_up, "aldrades_ut": cal.aged_out,
             "varningar": list(cal.warnings),
+            "fordrojning_ensamkommande": {"veckor": list(cal.lag), "placeringar": cal.lag_placements,
+                                          "median": cal.lag_median},
         },
         "priser": {"kr_per_dygn": result.prices.prices, "exempel": result.prices.example},
+        "ensamkommande_placeras": result.lag_text,
         "simuleringar": result.runs, "fro": result.seed, "band": "2,5 och 97,5 percentilerna",
         "bas": outcome(result.base), "scenario": outcome(result.scenario),
         "fristernas_band": {
@@ -204,6 +209,20 @@ def _plain(value):
 
 def csv_text(frame: pl.DataFrame) -> str:
     return frame.with_columns(pl.col(pl.Float64).round(2)).write_csv(date_format="%Y-%m-%d")
+
+
+def _lag(text: str | None) -> int | str | None:
+    """--ensamkommande-fordrojning: a number of weeks, "data", or nothing (at once)."""
+    from egenkontroll.core.planning import LAG_FROM_DATA
+
+    if text is None or text.strip() == "":
+        return None
+    if text.strip().lower() == LAG_FROM_DATA:
+        return LAG_FROM_DATA
+    try:
+        return int(text)
+    except ValueError:
+        raise typer.BadParameter(f"ett antal veckor eller ”{LAG_FROM_DATA}”", param_hint="--ensamkommande-fordrojning") from None
 
 
 def _marked(obligations: pl.DataFrame, db: str | None) -> pl.DataFrame:
@@ -242,6 +261,11 @@ def planera(
     ),
     unaccompanied_from: int = typer.Option(None, "--ensamkommande-fran", min=1, max=156, help="… från denna vecka (standard 1) …"),
     unaccompanied_weeks: int = typer.Option(None, "--ensamkommande-veckor", min=0, max=156, help="… i så här många veckor (standard 13)."),
+    unaccompanied_lag: str = typer.Option(
+        None, "--ensamkommande-fordrojning",
+        help="När de ensamkommande barnen placeras: antal veckor efter att de kommer (0–52), eller ”data” för "
+        "referensperiodens fördröjning från anmälan till placering. Standard: samma vecka.",
+    ),
     example: str = typer.Option(None, "--exempel", help="Ett namngivet exempelscenario, till exempel 2015 (se docs/planning.md)."),
     reference_from: str = typer.Option(
         None, "--referens-fran", help="Placeringsmodellens referensperiod börjar denna dag (standard: 52 veckor före --per)."
@@ -297,6 +321,7 @@ def planera(
             caseload_norm=planning.norm_from(catalogue),
             unaccompanied=planning.Surge(unaccompanied, unaccompanied_from or 1, 13 if unaccompanied_weeks is None
                                          else unaccompanied_weeks) if unaccompanied is not None else None,
+            unaccompanied_lag=_lag(unaccompanied_lag),
         )
         evaluation = planning.evaluate(events, day, list(planning.BACKLOG_RULES))
         baseline = planning.calibrate(events, caseworkers, org_units, unit, day, history, evaluation=evaluation,

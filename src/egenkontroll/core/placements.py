@@ -39,6 +39,14 @@ Edge cases, said plainly (each also appears as a warning in `Calibration.warning
 - A child without a birth date is put in the band "okänd ålder", which does not age.
 - Placements still open at the end of the window have no exit: they count as exposure only.
 
+Lag: a surge of unaccompanied children is placed when its investigations are done, not the
+week the children come. `lagged` spreads the unaccompanied stream's extra entries (its
+multiplier minus 1) over the weeks after, by a lag distribution in whole weeks: a fixed number
+of weeks, or `Calibration.lag` — for the unaccompanied children newly placed in the reference
+window, the weeks from the latest report (aktualisering: any `anmalan` row, whatever its kind)
+in the placement's case on or before the start, to the start (`MAX_LAG_WEEKS` and more lumped
+together; a placement without a report before it in its case left out).
+
 Uncertainty: `simulate` draws each week's entries (Poisson) and each state's movements
 (multinomial over stay / move / exit / age) for N seeded runs; the band is the 2.5 and 97.5
 percentiles per week and state, the mean the runs' mean. The band covers the randomness of who
@@ -64,6 +72,7 @@ UNKNOWN_AGE = "okänd ålder"
 STREAMS = ("ovriga", "ensamkommande")
 MAX_RUNS = 2000
 MAX_WEEKS = 156
+MAX_LAG_WEEKS = 52  # a lag of this many weeks or more counts as this many
 # Ageing rates borrow this many placement-weeks of the even spread (1 ÷ band width): one child-year.
 AGEING_PRIOR_WEEKS = 52.0
 
@@ -118,6 +127,32 @@ def expected(chain: Chain, demand: Demand) -> np.ndarray:
     for t in range(demand.weeks):
         x = x @ transition + _entries(chain, demand, t)
         out[t] = x
+    return out
+
+
+def lagged(multiplier: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+    """The stream's multiplier with its extra entries placed later: 1 + Σ_L weights[L] × (m_{t−L} − 1).
+
+    `weights[L]` is the share placed L weeks after they come (L = 0 … len − 1, summing to 1);
+    before week 1 the multiplier is taken as 1 (no surge yet), and what would be placed after the
+    last week falls outside the projection. None: everyone at once (the multiplier unchanged).
+    """
+    if weights is None:
+        return multiplier
+    extra = np.asarray(multiplier, dtype=float) - 1
+    out = np.ones(len(extra))
+    for lag, share in enumerate(weights):
+        if share and lag < len(extra):
+            out[lag:] += share * extra[: len(extra) - lag]
+    return out
+
+
+def fixed_lag(weeks: int) -> np.ndarray:
+    """Everyone placed exactly `weeks` weeks after coming."""
+    if not 0 <= weeks <= MAX_LAG_WEEKS:
+        raise ValueError(f"fördröjningen ska vara mellan 0 och {MAX_LAG_WEEKS} veckor")
+    out = np.zeros(weeks + 1)
+    out[weeks] = 1.0
     return out
 
 
@@ -208,6 +243,21 @@ class Calibration:
     moves: int
     aged_up: int = 0  # birthdays in the window that moved a placed child to the next band
     aged_out: int = 0  # birthdays in the window that ended the top band of a placed child
+    # Share of the unaccompanied children's new placements made L weeks after their report
+    # (L = 0 … MAX_LAG_WEEKS); empty when no such placement had a report before it.
+    lag: tuple[float, ...] = ()
+    lag_placements: int = 0  # the placements behind `lag`
+
+    @property
+    def lag_weights(self) -> np.ndarray | None:
+        return np.array(self.lag) if self.lag else None
+
+    @property
+    def lag_median(self) -> int | None:
+        """The median lag in weeks (the first week by which half are placed)."""
+        if not self.lag:
+            return None
+        return int(np.searchsorted(np.cumsum(self.lag), 0.5 - 1e-12))
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -332,6 +382,8 @@ def calibrate(
     for b, t, unacc, n in new.group_by("b", "intervention", "unaccompanied").len().iter_rows():
         entries[int(bool(unacc)), index[(b, t)]] += n / weeks
 
+    lag, lag_n = _lag(new.filter(pl.col("unaccompanied")), events.filter(pl.col("date") <= as_of))
+
     open_now = eps.filter(pl.col("end").is_null() | (pl.col("end") > as_of)).with_columns(
         b=_band_at(pl.lit(as_of), top_age)
     ).filter(pl.col("b").is_not_null())
@@ -369,7 +421,26 @@ def calibrate(
         entries=new.height, exits=left.height, moves=moved.height,
         aged_up=int(sum(crossed[i] for i, (b, _) in enumerate(states) if b not in (bands[-1][0], UNKNOWN_AGE))),
         aged_out=int(sum(crossed[i] for i, (b, _) in enumerate(states) if b == bands[-1][0])),
+        lag=lag, lag_placements=lag_n,
     )
+
+
+def _lag(placed: pl.DataFrame, events: pl.DataFrame) -> tuple[tuple[float, ...], int]:
+    """The lag distribution of `placed` (new placements): whole weeks from the latest report in
+    the placement's case on or before its start; MAX_LAG_WEEKS and more lumped together."""
+    reports = events.filter(pl.col("event_type") == "anmalan").select("case_id", pl.col("date").alias("reported"))
+    lags = (
+        placed.select("start_id", "case_id", "start")
+        .join(reports, on="case_id")
+        .filter(pl.col("reported") <= pl.col("start"))
+        .group_by("start_id")
+        .agg(pl.col("start").first(), pl.col("reported").max())
+        .select(weeks=(pl.col("start") - pl.col("reported")).dt.total_days() // 7)
+    )
+    if lags.is_empty():
+        return (), 0
+    counts = np.bincount(np.minimum(lags["weeks"].to_numpy(), MAX_LAG_WEEKS), minlength=MAX_LAG_WEEKS + 1)
+    return tuple(float(v) for v in counts / counts.sum()), lags.height
 
 
 def _ageing(states, bands, exposure: np.ndarray, crossed: np.ndarray) -> np.ndarray:

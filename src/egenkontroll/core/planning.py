@@ -63,6 +63,7 @@ NORM_KPI = "arenden_per_handlaggare"
 BACKLOG_RULES = ("forhandsbedomning_14d", "utredning_4m")
 OPEN = ("pending", "overdue")
 FLAGS = ("fb_14d_bryts", "utr_4m_bryts", "caseload_over_norm")
+LAG_FROM_DATA = "data"  # Scenario.unaccompanied_lag: the lag distribution of the reference window
 STAFF_CHANGE = re.compile(r"^\s*([+-]?\d+)\s*@\s*(\d+)\s*$")
 
 
@@ -155,6 +156,10 @@ class Scenario:
     investigation_share: float | None = None  # None: the baseline's
     caseload_norm: float = DEFAULT_NORM
     unaccompanied: Surge | None = None  # inflow of unaccompanied children × factor in its weeks
+    # When the unaccompanied surge's children are placed (core.placements.lagged): None at once,
+    # a number of weeks after they come, or LAG_FROM_DATA (the reference window's distribution).
+    # Reports come at once whatever the lag: it only moves the placements.
+    unaccompanied_lag: int | str | None = None
 
     def __post_init__(self):
         if self.weeks < 1:
@@ -166,6 +171,9 @@ class Scenario:
         u = self.unaccompanied
         if u and (u.factor < 0 or u.from_week < 1 or u.weeks < 0):
             raise ValueError("inflödet av ensamkommande: faktor minst 0, från vecka 1, minst 0 veckor")
+        lag = self.unaccompanied_lag
+        if lag is not None and lag != LAG_FROM_DATA and not (isinstance(lag, int) and 0 <= lag <= 52):
+            raise ValueError(f"fördröjningen till placering: 0–52 veckor eller ”{LAG_FROM_DATA}”")
         if any(c.from_week < 1 for c in self.staffing):
             raise ValueError("en personalförändring gäller tidigast från vecka 1")
         if self.investigation_share is not None and not 0 <= self.investigation_share <= 1:

@@ -141,7 +141,7 @@ def build(request) -> PageData:
         + planning.describe_break_bands(queue_bands["breaks"], scenario.weeks),
         "warnings": baseline.warnings(),
         "placement_warnings": [] if masked else list(calibration.warnings),
-        "cost_sentences": _cost_sentences(result),
+        "cost_sentences": ([result.lag_text] if result.lag_text else []) + _cost_sentences(result),
         "prices_example": prices.example,
         "band_note": BAND_NOTE.format(runs=RUNS),
         "calibration": calibration,
