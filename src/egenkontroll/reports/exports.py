@@ -30,9 +30,13 @@ def _no_fetching():
 
 
 def to_pdf(context: dict) -> bytes:
+    return html_to_pdf(render_to_string("reports/rapport_pdf.html", context))
+
+
+def html_to_pdf(html: str) -> bytes:
+    """A print template's HTML as a PDF, fetching nothing (also Planering's scenario for the nämnd)."""
     from weasyprint import HTML
 
-    html = render_to_string("reports/rapport_pdf.html", context)
     return HTML(string=html, base_url="data:,", url_fetcher=_no_fetching()).write_pdf()
 
 
