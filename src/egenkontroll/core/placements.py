@@ -37,6 +37,8 @@ Edge cases, said plainly (each also appears as a warning in `Calibration.warning
   window when this is reported.
 - Zero stock on as_of is fine: the projection starts from zero and fills from the entries.
 - A child without a birth date is put in the band "okänd ålder", which does not age.
+- A band with no birthday in the window, or few placement-weeks, ages near the even spread
+  1 ÷ (band width in weeks) rather than not at all (`_ageing`).
 - Placements still open at the end of the window have no exit: they count as exposure only.
 
 Lag: a surge of unaccompanied children is placed when its investigations are done, not the
