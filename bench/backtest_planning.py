@@ -8,7 +8,8 @@ The data: `egenkontroll generate --scale city --seed 1 --start 2023-01-01 --surg
 (the 2015-like surge of unaccompanied children runs September–December 2023). For each as_of and
 each scenario — `bas` (the planner knew nothing of the surge) and, when a surge starts after as_of,
 `känd topp` (the planner entered the unaccompanied inflow ×6 over the surge's weeks, as the 2015
-example) — it reports per placement type the share of the 26 weeks in which the observed number
+example, placed at once) and `känd topp, fördröjning ur data` (the same, placed with the reference
+window's lag from report to placement, `--unaccompanied-lag data`) — it reports per placement type the share of the 26 weeks in which the observed number
 of children placed (open placements at the end of the week) lay inside the simulated 95 % band,
 and the first week the 14-day limit broke in the model and in the data (the mean time from report
 to decision of the reports that came in that week > 14 days), with the error in weeks.
@@ -27,6 +28,7 @@ import polars as pl
 
 from egenkontroll.core import costs, interchange, orgtree, planning, surge_plan
 from egenkontroll.core import placements as PL
+from egenkontroll.core.linking import report_kind
 
 WEEKS = 26
 MARK_BEGIN, MARK_END = "<!-- backtest_planning:begin -->", "<!-- backtest_planning:end -->"
@@ -76,13 +78,18 @@ def backtest(data: Path, as_of: dt.date, surge: tuple[dt.date, dt.date] | None, 
     placed = full.placements.filter(pl.col("intervention").is_in(PL.PLACEMENTS)).join(starts, on="start_id").filter(inside)
     days = [planning.week_start(as_of, w) + dt.timedelta(days=6) for w in range(1, WEEKS + 1)]
     seen = observed_stock(placed, days)
-    reports = full.events.filter((pl.col("event_type") == "anmalan") & inside).select("event_id", "date")
+    # anmälningar only: an ansökan or other information waits for no förhandsbedömning (issue 11)
+    reports = full.events.filter((pl.col("event_type") == "anmalan") & (report_kind() == "anmalan") & inside).select(
+        "event_id", "date")
     seen_break = observed_break(full, reports, as_of)
     scenarios = {"bas": planning.Scenario(weeks=WEEKS)}
     if surge and surge[0] > as_of:
         first = (surge[0] - planning.week_start(as_of, 1)).days // 7 + 1
         length = (surge[1] - surge[0]).days // 7 + 1
-        scenarios["känd topp"] = planning.Scenario(weeks=WEEKS, unaccompanied=planning.Surge(6, max(first, 1), length))
+        known = planning.Surge(6, max(first, 1), length)
+        scenarios["känd topp"] = planning.Scenario(weeks=WEEKS, unaccompanied=known)
+        scenarios["känd topp, fördröjning ur data"] = planning.Scenario(
+            weeks=WEEKS, unaccompanied=known, unaccompanied_lag=planning.LAG_FROM_DATA)
     prices = costs.load_prices()
     out = []
     for name, scenario in scenarios.items():
@@ -100,6 +107,7 @@ def backtest(data: Path, as_of: dt.date, surge: tuple[dt.date, dt.date] | None, 
             "mean_abs_error_all": float(np.abs(frame.filter(pl.col("placement") == "alla").sort("week")["mean"].to_numpy()
                                                - seen["alla"]).mean()),
             "start_all": int(calibration.chain.stock.sum()), "end_seen_all": int(seen["alla"][-1]),
+            "lag_median": calibration.lag_median if scenario.unaccompanied_lag else None,
             "end_model_all": float(frame.filter((pl.col("placement") == "alla") & (pl.col("week") == WEEKS))["mean"][0]),
         })
     return out
@@ -116,7 +124,9 @@ def table(results: list[dict], command: str) -> str:
         f"Calibration: 26 weeks (queues) and 52 weeks (placements) up to *as_of*; {WEEKS} weeks projected; "
         "500 runs, seed 1. *Coverage*: share of the weeks the observed number placed lay inside the "
         "95 % band (a well-calibrated band: ≈ 95 %). *Break week*: first week the 14-day limit breaks, model vs data "
-        "(data: mean days from report to decision of the week's reports > 14); – = not within 26 weeks.",
+        "(data: mean days from report to decision of the week's anmälningar > 14; an ansökan waits for none); "
+        "– = not within 26 weeks. *fördröjning ur data*: the unaccompanied surge placed with the reference "
+        "window's lag from report to placement (`--unaccompanied-lag data`).",
         "",
         "| unit | as_of | scenario | " + " | ".join(kinds) + " | placed at start → week 26 seen / model | mean abs. error (all) | break week model / data / error |",
         "|---|---|---|" + "---|" * len(kinds) + "---|---|---|",
@@ -129,6 +139,10 @@ def table(results: list[dict], command: str) -> str:
             + f" | {r['start_all']} → {r['end_seen_all']} / {r['end_model_all']:.0f} | {r['mean_abs_error_all']:.1f} | "
             f"{mb if mb is not None else '–'} / {sb if sb is not None else '–'} / {error} |"
         )
+    lags = sorted({(r["unit"], str(r["as_of"]), r["lag_median"]) for r in results if r["lag_median"] is not None})
+    if lags:
+        lines += ["", "Median lag from report to placement of the unaccompanied children placed in the reference "
+                  "window (weeks): " + "; ".join(f"{u} {a}: {m}" for u, a, m in lags) + "."]
     lines += ["", MARK_END]
     return "\n".join(lines) + "\n"
 

@@ -198,6 +198,12 @@ URLS: dict[str, Entry] = {
         expect(FIGURES, handlaggare=404, arbetsledare=404, enhetschef=404, verksamhetscontroller=404, namnd=404),
         kwargs={"table": "veckor", "fmt": "csv"}, query="?enhet=G3&topp=3",
     ),
+    # the whole scenario (PDF for the nämnd, workbook): every role with figures for a unit of its scope,
+    # the nämnd too (masked as its page: tests/planning)
+    "planning:scenario": Entry(
+        expect(FIGURES, handlaggare=404, arbetsledare=404, enhetschef=404, verksamhetscontroller=404),
+        kwargs={"fmt": "xlsx"}, query="?enhet=G3&topp=3&veckor=2",
+    ),
     # avvikelser och lex Sarah: the list for every role with figures (the nämnd: masked counts only);
     # reporting (POST only) for person-level roles but the read-only inspektor. The deviation in
     # G1 was reported by the arbetsledare: anna (handläggare, not her report) and the avdelningschef

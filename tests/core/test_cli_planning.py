@@ -136,3 +136,16 @@ def test_the_old_name_with_its_swedish_options_gives_the_same_plan(dataset):
     assert new.exit_code == old.exit_code == 0, old.output
     assert old.stdout == new.stdout and len(rows(new.stdout)) == 4
     assert "använd `egenkontroll plan`" in old.stderr and new.stderr == ""
+def test_the_unaccompanied_lag_is_an_option_and_said_in_the_output(dataset):
+    base = ["--data", str(dataset), "--as-of", "2026-03-10", "--weeks", "4", "--runs", "20",
+            "--unaccompanied", "6", "--format", "json"]
+    at_once = json.loads(run(*base).stdout)
+    later = json.loads(run(*base, "--unaccompanied-lag", "3").stdout)
+    assert at_once["ensamkommande_placeras"] == "De ensamkommande barnen i scenariot placeras samma vecka som de kommer."
+    assert later["ensamkommande_placeras"] == "De ensamkommande barnen i scenariot placeras 3 veckor efter att de kommer."
+    assert later["scenario"]["koer"] == at_once["scenario"]["koer"]  # the reports come at once either way
+    data = json.loads(run(*base, "--unaccompanied-lag", "data").stdout)
+    assert data["placeringar_underlag"]["fordrojning_ensamkommande"]["placeringar"] == 0  # no unaccompanied child
+    assert "samma vecka" in data["ensamkommande_placeras"]
+    bad = run(*base, "--unaccompanied-lag", "snart")
+    assert bad.exit_code != 0 and "veckor" in bad.output

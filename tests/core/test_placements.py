@@ -148,11 +148,17 @@ def test_calibration_counts_moves_entries_stock_and_exposure():
     assert (cal.entries, cal.moves, cal.exits) == (2, 1, 0)  # A's jourhem and B's HVB; A's move; no exit
     # Jourhem: 14 days (6–19 January) = 2 placement-weeks, 1 move → 0.5 a week to familjehem.
     assert c.move[jour, fam] == pytest.approx(0.5)
-    # Ageing 13–17 → 18–20: 1 ÷ (5 years × 52.18 weeks) a week, from every 13–17 state.
-    assert c.move[jour, at[("18–20", "jourhem")]] == pytest.approx(1 / (5 * 52.18))
+    # Ageing 13–17 → 18–20: no 18th birthday in the window among 12 placement-weeks in the band
+    # (jourhem 2, familjehem 6, HVB 4), so the rate leans on the even spread u = 1 ÷ (5 × 52.18):
+    # band 52u ÷ (12 + 52); jourhem (2 weeks) 52 × band ÷ (2 + 52).
+    band = 52 / (5 * 52.18) / 64
+    assert c.move[jour, at[("18–20", "jourhem")]] == pytest.approx(52 * band / 54)
     assert c.exit[jour] == 0 and c.exit[fam] == 0
-    # The top band 18–20 (3 years) ages out at 21: 1 ÷ (3 × 52.18).
-    assert c.age_out[stod] == pytest.approx(1 / (3 * 52.18))
+    # The top band 18–20 (3 years) ages out at 21; C's 8 weeks in stödboende without a 21st birthday:
+    # band 52 ÷ (3 × 52.18) ÷ (8 + 52), the state 52 × band ÷ (8 + 52).
+    band = 52 / (3 * 52.18) / 60
+    assert c.age_out[stod] == pytest.approx(52 * band / 60)
+    assert (cal.aged_up, cal.aged_out) == (0, 0)
     # Entries over 8 weeks: others 1 jourhem (A), unaccompanied 1 HVB (B) → 1/8 a week each.
     assert c.entries[0, jour] == pytest.approx(1 / 8) and c.entries[1, hvb] == pytest.approx(1 / 8)
     assert c.entries.sum() == pytest.approx(2 / 8)  # the familjehem follows on: not an entry
@@ -179,7 +185,41 @@ def test_without_anyone_past_18_the_top_band_ends_at_18():
     assert cal.top_age == 18
     at = {s: i for i, s in enumerate(cal.chain.states)}
     assert ("18–20", "hvb") not in at
-    assert cal.chain.age_out[at[("13–17", "hvb")]] == pytest.approx(1 / (5 * 52.18))
+    # Without C: 12 placement-weeks in 13–17, no birthday; HVB has 4 of them.
+    band = 52 / (5 * 52.18) / 64
+    assert cal.chain.age_out[at[("13–17", "hvb")]] == pytest.approx(52 * band / 56)
+
+
+def test_ageing_is_calibrated_from_birthdays_while_placed():
+    """D turns 18 on 1 February 2025 and her HVB placement ends that day: she ages out (not an
+    exit). E turns 13 on 20 January 2025 in familjehem: she moves up a band. Window 6 January –
+    2 March 2025 (8 weeks); nobody is placed past 18, so the top band ends at 18."""
+    ev = events(
+        ("d1", "D", "insats_start", "2024-06-01", {"intervention": "hvb", "birth_date": "2007-02-01"}),
+        ("d2", "D", "insats_slut", "2025-02-01", {"ref": "d1", "birth_date": "2007-02-01"}),
+        ("e1", "E", "insats_start", "2020-03-01", {"intervention": "familjehem", "birth_date": "2012-01-20"}),
+    )
+    links = linking.link(ev)
+    cal = PL.calibrate(links.placements, links.events, WINDOW, AS_OF)
+    c = cal.chain
+    at = {s: i for i, s in enumerate(c.states)}
+    assert cal.top_age == 18 and (cal.exits, cal.aged_up, cal.aged_out) == (0, 1, 1)
+    w = 52
+    # 6–12: E's 14 days (6–19 January) = 2 placement-weeks, one birthday (13) → band and state
+    # (1 + w × u) ÷ (2 + w), u = 1 ÷ (7 × 52.18); the state alone in the band has the band's rate.
+    band_6 = (1 + w / (7 * 52.18)) / (2 + w)
+    assert c.move[at[("6–12", "familjehem")], at[("13–17", "familjehem")]] == pytest.approx((1 + w * band_6) / (2 + w))
+    # A 6–12 state nobody was in: the band's rate.
+    assert c.move[at[("6–12", "hvb")], at[("13–17", "hvb")]] == pytest.approx(band_6)
+    # 13–17: D's 26 days in HVB (6–31 January) and E's 42 days in familjehem (20 January – 2 March),
+    # one 18th birthday (D's) → band (1 + w × u) ÷ (68/7 + w), u = 1 ÷ (5 × 52.18);
+    # HVB (1 + w × band) ÷ (26/7 + w), familjehem (0 + w × band) ÷ (6 + w).
+    band_13 = (1 + w / (5 * 52.18)) / (68 / 7 + w)
+    assert c.age_out[at[("13–17", "hvb")]] == pytest.approx((1 + w * band_13) / (26 / 7 + w))
+    assert c.age_out[at[("13–17", "familjehem")]] == pytest.approx(w * band_13 / (6 + w))
+    # HVB 13–17 holds the child who turned 18: it ages out faster than familjehem.
+    assert c.age_out[at[("13–17", "hvb")]] > c.age_out[at[("13–17", "familjehem")]]
+    assert c.exit.sum() == 0  # D's placement ended on her 18th birthday: aged out, not an exit
 
 
 def test_zero_stock_and_no_placements_give_an_empty_projection():
@@ -200,3 +240,52 @@ def pl_col_case_not(case_id):
     import polars as pl
 
     return pl.col("case_id") != case_id
+
+
+# ---------------------------------------------------------------- the unaccompanied lag
+
+
+def test_a_fixed_lag_moves_the_surge_two_weeks_later():
+    # One unaccompanied child a week into HVB, nobody leaves; ×3 in week 1. At once: 3, 4, 5, 6.
+    # Two weeks later: the 2 extra arrive in week 3: multipliers 1, 1, 3, 1 → stock 1, 2, 5, 6.
+    hvb = ("13–17", "hvb")
+    c = chain([hvb], [0], entries=[[0.0], [1.0]])
+    surge = np.array([3.0, 1.0, 1.0, 1.0])
+    assert PL.lagged(surge, PL.fixed_lag(2)).tolist() == [1.0, 1.0, 3.0, 1.0]
+    demand = PL.Demand(4, np.ones(4), PL.lagged(surge, PL.fixed_lag(2)))
+    assert PL.expected(c, demand)[:, 0].tolist() == pytest.approx([1.0, 2.0, 5.0, 6.0])
+    assert PL.lagged(surge, None).tolist() == surge.tolist()  # no lag: at once
+    # A lag past the last week: the surge is placed after the projection.
+    assert PL.lagged(surge, PL.fixed_lag(4)).tolist() == [1.0] * 4
+
+
+def test_a_lag_distribution_spreads_the_surge():
+    # Half placed the week they come, half a week later; ×3 in weeks 1–2 (2 extra a week):
+    # week 1: 1 + ½·2 = 2; week 2: 1 + ½·2 + ½·2 = 3; week 3: 1 + ½·2 = 2; week 4: 1.
+    surge = np.array([3.0, 3.0, 1.0, 1.0])
+    assert PL.lagged(surge, np.array([0.5, 0.5])).tolist() == [2.0, 3.0, 2.0, 1.0]
+    with pytest.raises(ValueError, match="fördröjningen"):
+        PL.fixed_lag(PL.MAX_LAG_WEEKS + 1)
+
+
+def test_the_lag_is_calibrated_from_report_to_placement_of_unaccompanied_children():
+    """B (unaccompanied) reported 6 January, placed in HVB 3 February: 28 days = 4 weeks. F
+    (unaccompanied) reported 10 February and placed 12 February: week 0. A (not unaccompanied,
+    jourhem) and a follow-on placement do not count."""
+    ev = town().vstack(events(
+        ("b0", "B", "anmalan", "2025-01-06", {"birth_date": "2009-06-01", "unaccompanied": True}),
+        ("f0", "F", "anmalan", "2025-02-10", {"birth_date": "2010-01-01", "unaccompanied": True}),
+        ("f1", "F", "insats_start", "2025-02-12", {"intervention": "jourhem", "birth_date": "2010-01-01",
+                                                    "unaccompanied": True}),
+        ("a0", "A", "anmalan", "2025-01-02", {"birth_date": "2010-05-01"}),
+    ))
+    links = linking.link(ev)
+    cal = PL.calibrate(links.placements, links.events, WINDOW, AS_OF)
+    assert cal.lag_placements == 2
+    assert len(cal.lag) == PL.MAX_LAG_WEEKS + 1
+    assert {w: p for w, p in enumerate(cal.lag) if p} == {0: 0.5, 4: 0.5}
+    assert cal.lag_median == 0
+    # Without reports: no distribution to learn from.
+    links = linking.link(town())
+    bare = PL.calibrate(links.placements, links.events, WINDOW, AS_OF)
+    assert (bare.lag, bare.lag_placements, bare.lag_weights, bare.lag_median) == ((), 0, None, None)

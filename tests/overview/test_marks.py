@@ -222,6 +222,28 @@ def test_the_cases_behind_the_marked_figure(city):
     assert (row["case_id"], row["status"]) == ("C9", "Markerad (registreringsfel eller ej tillämplig)")
 
 
+def test_a_marked_report_is_not_waiting_in_planering_or_in_the_flow(city):
+    """C9's report (2025-06-01, never decided) waits on 2026-03-10 until anna marks it ej tillämplig:
+    then Planering's backlog and Flöde's queue no longer count it (the case stays an open case)."""
+    from egenkontroll.cli.planning_commands import _marked
+    from egenkontroll.core import planning
+
+    def waiting() -> tuple[int, int, int]:
+        chef = city("chef")
+        baseline = chef.get("/planering/?enhet=E&veckor=2").context["baseline"]
+        queue = next(c for c in chef.get("/flode/?enhet=E").context["charts"] if c.id == "ko").table.rows
+        return baseline.undecided, baseline.other_open_cases, queue[-1]["fb_open"]
+
+    undecided, others, queued = waiting()
+    assert (undecided, queued) == (3, 3)  # C4, C5 and C9
+    city("anna").post(mark_url("C9", "forhandsbedomning_14d", "c9a"), {"kind": "ej_tillamplig", "reason": REASON})
+    assert waiting() == (2, others + 1, 2)  # C9 is now an open case without a report waiting
+    # The command line reads the marks from the database too.
+    evaluation = planning.evaluate(snapshot.current().events, M.TODAY, list(planning.BACKLOG_RULES))
+    marked = _marked(evaluation.obligations, "default")
+    assert marked.filter(marked["status"] == "marked")["case_id"].to_list() == ["C9"]
+
+
 # ------------------------------------------------------------------ a later import
 
 

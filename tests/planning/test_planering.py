@@ -211,3 +211,100 @@ def test_an_overlong_scenario_is_not_saved(login):
     # a scenario longer than 1000 characters is refused whole, not cut and saved
     client.post("/planering/spara/", {"namn": "Lång", "scenario": "enhet=G1&veckor=3&x=" + "y" * 990})
     assert client.get("/planering/").context["saved"] == []
+
+
+def test_the_unaccompanied_lag_is_chosen_on_the_form(login):
+    client = login("chef")
+    later = client.get("/planering/?veckor=3&ensamkommande=6&ensamkommande_fordrojning=3")
+    assert later.context["cost_sentences"][0] == "De ensamkommande barnen i scenariot placeras 3 veckor efter att de kommer."
+    data = client.get("/planering/?veckor=3&ensamkommande=6&ensamkommande_fordrojning=data")
+    assert "samma vecka" in data.context["cost_sentences"][0]  # no unaccompanied child placed in the window
+    wrong = client.get("/planering/?veckor=3&ensamkommande=6&ensamkommande_fordrojning=snart")
+    assert wrong.context["result"] is False and "antal veckor (0–52)" in wrong.content.decode()
+
+
+# ---------------------------------------------------------------- the scenario as PDF and workbook
+
+
+def pdf_text(response) -> str:
+    """The text of a downloaded PDF as laid out (poppler's pdftotext), whitespace folded."""
+    import re
+    import subprocess
+
+    out = subprocess.run(["/usr/bin/pdftotext", "-layout", "-", "-"], input=response.content, capture_output=True,
+                         check=True)
+    return re.sub(r"\s+", " ", out.stdout.decode())
+
+
+def workbook(response):
+    from openpyxl import load_workbook
+
+    return load_workbook(io.BytesIO(response.content))
+
+
+def test_the_scenario_pdf_has_the_conclusions_the_bands_and_how_to_read_them(login):
+    from egenkontroll.planning.exports import band_table
+
+    client = login("chef")
+    page = client.get("/planering/?veckor=4&topp=2")
+    response = client.get("/planering/ladda-ner/scenario.pdf?veckor=4&topp=2")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="planering-E-scenario.pdf"'
+    text = pdf_text(response)
+    for line in page.context["sentences"] + page.context["cost_sentences"]:
+        assert line in text
+    assert "Så läser du banden" in text and "i 95 av 100 simuleringar" in text
+    assert "Topp: faktor 2" in text  # the scenario in words
+    placed = band_table(table(page, "placeringar"))
+    first = placed.rows[0]
+    # bas: C3 stays, the band 1–1 (see test_placements_and_cost_…): "1,0 (1,0–1,0)"-like cells
+    assert first["bas_mean"].endswith("(1,0–1,0)") and f"{first['week']} {first['bas_mean']} {first['scenario_mean']}" in text
+    assert "Handläggare: bemanningsplanen" in text and "Underlag" in text  # the chef sees it all
+
+
+def test_the_nämnds_scenario_pdf_is_masked_as_its_page(login):
+    client = login("namnd")
+    page = client.get("/planering/?enhet=E&veckor=2")
+    text = pdf_text(client.get("/planering/ladda-ner/scenario.pdf?enhet=E&veckor=2"))
+    for line in page.context["sentences"]:
+        assert line in text
+    frist = table(page, "frist14").rows[0]
+    assert f"{frist['wait_days']:.0f}" in text  # the expected wait, as on the page
+    assert "<5" in text and "”<5”" in text  # masked counts and the note saying so
+    # the period's cost is the hidden weekly costs added up: not shown either, on the page or on paper
+    assert page.context["cost_sentences"] == [
+        f"{label}: kostnaden visas inte för nämnden, eftersom någon vecka har färre än fem barn i en placeringsform."
+        for label in ("Scenariot", "Basen")
+    ]
+    assert "mkr" not in text
+    for hidden in ("Handläggare: bemanningsplanen", "Underlag:", "Väntar på förhandsbedömning", "Vecka för vecka",
+                   "(1,0–1,0)", "Behov för fristerna"):
+        assert hidden not in text
+    # every placement and cost cell is "<5" (one child), never a number with its band
+    for chart_id in ("placeringar", "placeringstyper", "kostnad"):
+        assert {v for r in table(page, chart_id).rows for k, v in r.items() if k.endswith(("_mean", "_low", "_high"))} == {"<5"}
+
+
+def test_the_scenario_workbook_carries_bands_and_masking(login):
+    chef = workbook(login("chef").get("/planering/ladda-ner/scenario.xlsx?veckor=3"))
+    assert chef.sheetnames == ["Scenario", "14 dagar", "4 månader", "Placerade barn", "Placeringsformer", "Kostnad",
+                               "Handläggare", "Underlag", "Vecka för vecka"]
+    rows = list(chef["Placerade barn"].iter_rows(values_only=True))
+    assert rows[0][2:] == ("Bas: medel", "Bas: 95 %-band låg", "Bas: 95 %-band hög", "Scenario: medel",
+                           "Scenario: 95 %-band låg", "Scenario: 95 %-band hög")
+    assert len(rows) == 4 and rows[1][3] == 1.0  # the base's low end: C3 stays placed
+    summary = [r for r in chef["Scenario"].iter_rows(values_only=True)]
+    assert ("Veckor framåt", "3") in summary and any(r[0] == "Så läser du banden" for r in summary)
+    namnd = login("namnd")
+    book = workbook(namnd.get("/planering/ladda-ner/scenario.xlsx?enhet=E&veckor=3"))
+    assert book.sheetnames == ["Scenario", "14 dagar", "4 månader", "Placerade barn", "Placeringsformer", "Kostnad"]
+    for sheet in ("Placerade barn", "Placeringsformer", "Kostnad"):
+        values = {v for row in list(book[sheet].iter_rows(values_only=True))[1:] for v in row[2:]}
+        assert values == {"<5"}, sheet
+    # the single-table download of the nämnd: the same band columns, the same masking
+    single = workbook(namnd.get("/planering/ladda-ner/placeringar.xlsx?enhet=E&veckor=3")).active
+    rows = list(single.iter_rows(values_only=True))
+    assert rows[0][2:5] == ("Bas: medel", "Bas: 95 %-band låg", "Bas: 95 %-band hög")
+    assert {v for row in rows[1:] for v in row[2:]} == {"<5"}
+    assert namnd.get("/planering/ladda-ner/scenario.pdf?enhet=E&personal=tre").status_code == 404
+    assert namnd.get("/planering/ladda-ner/scenario.csv?enhet=E").status_code == 404

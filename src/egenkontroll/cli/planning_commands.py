@@ -93,13 +93,16 @@ def placement_report(result, console: Console) -> None:
     console.print(
         escape(
             f"Placeringar: referensperiod {cal.window_start}–{cal.as_of}: {cal.episodes} placeringar, "
-            f"{cal.entries} nya, {cal.moves} byten, {cal.exits} avslut; åldersgräns {cal.top_age} år; "
+            f"{cal.entries} nya, {cal.moves} byten, {cal.exits} avslut, {cal.aged_up} till nästa åldersgrupp, "
+            f"{cal.aged_out} åldrades ut; åldersgräns {cal.top_age} år; "
             f"{result.runs} simuleringar (frö {result.seed})."
         ),
         highlight=False,
     )
     for warning in cal.warnings:
         console.print(f"[yellow]Obs: {escape(warning)}[/yellow]", highlight=False)
+    if result.lag_text:
+        console.print(escape(result.lag_text), highlight=False)
     frame = result.scenario.placements
     kinds = list(dict.fromkeys(frame["placement"]))
     table = Table(title="Placerade barn per vecka i scenariot: medel (95 %-band)")
@@ -176,9 +179,13 @@ def json_text(baseline, frame: pl.DataFrame, result, queue_bands: dict) -> str:
         "placeringar_underlag": {
             "referens_fran": cal.window_start.isoformat(), "per": cal.as_of.isoformat(), "aldersgrans": cal.top_age,
             "placeringar": cal.episodes, "nya": cal.entries, "byten": cal.moves, "avslut": cal.exits,
+            "till_nasta_aldersgrupp": cal.aged_up, "aldrades_ut": cal.aged_out,
             "varningar": list(cal.warnings),
+            "fordrojning_ensamkommande": {"veckor": list(cal.lag), "placeringar": cal.lag_placements,
+                                          "median": cal.lag_median},
         },
         "priser": {"kr_per_dygn": result.prices.prices, "exempel": result.prices.example},
+        "ensamkommande_placeras": result.lag_text,
         "simuleringar": result.runs, "fro": result.seed, "band": "2,5 och 97,5 percentilerna",
         "bas": outcome(result.base), "scenario": outcome(result.scenario),
         "fristernas_band": {
@@ -205,6 +212,32 @@ def csv_text(frame: pl.DataFrame) -> str:
     return frame.with_columns(pl.col(pl.Float64).round(2)).write_csv(date_format="%Y-%m-%d")
 
 
+def _lag(text: str | None) -> int | str | None:
+    """--unaccompanied-lag: a number of weeks, "data", or nothing (at once)."""
+    from egenkontroll.core.planning import LAG_FROM_DATA
+
+    if text is None or text.strip() == "":
+        return None
+    if text.strip().lower() == LAG_FROM_DATA:
+        return LAG_FROM_DATA
+    try:
+        return int(text)
+    except ValueError:
+        raise typer.BadParameter(f"ett antal veckor eller ”{LAG_FROM_DATA}”", param_hint="--unaccompanied-lag") from None
+
+
+def _marked(obligations: pl.DataFrame, db: str | None) -> pl.DataFrame:
+    """Staff's marks live in the database, as on the Planering page (core/marks.py): a marked
+    obligation is not waiting. A dataset read with --data has none."""
+    if db is None:
+        return obligations
+    from egenkontroll.cases.marks import active_marks
+    from egenkontroll.cases.store import connect
+    from egenkontroll.core.marks import apply_marks
+
+    return apply_marks(obligations, active_marks(connect(db) if "://" in db else db))
+
+
 @app.command("plan")
 def plan_command(
     data: Path = typer.Option(None, "--data", help="Datamängd i utbytesformatet: katalog med CSV, .xlsx eller .zip."),
@@ -229,6 +262,11 @@ def plan_command(
     ),
     unaccompanied_from: int = typer.Option(None, "--unaccompanied-from", min=1, max=156, help="… från denna vecka (standard 1) …"),
     unaccompanied_weeks: int = typer.Option(None, "--unaccompanied-weeks", min=0, max=156, help="… i så här många veckor (standard 13)."),
+    unaccompanied_lag: str = typer.Option(
+        None, "--unaccompanied-lag",
+        help="När de ensamkommande barnen placeras: antal veckor efter att de kommer (0–52), eller ”data” för "
+        "referensperiodens fördröjning från anmälan till placering. Standard: samma vecka.",
+    ),
     example: str = typer.Option(None, "--example", help="Ett namngivet exempelscenario, till exempel 2015 (se docs/planning.md)."),
     reference_from: str = typer.Option(
         None, "--reference-from", help="Placeringsmodellens referensperiod börjar denna dag (standard: 52 veckor före --as-of)."
@@ -284,9 +322,11 @@ def plan_command(
             caseload_norm=planning.norm_from(catalogue),
             unaccompanied=planning.Surge(unaccompanied, unaccompanied_from or 1, 13 if unaccompanied_weeks is None
                                          else unaccompanied_weeks) if unaccompanied is not None else None,
+            unaccompanied_lag=_lag(unaccompanied_lag),
         )
         evaluation = planning.evaluate(events, day, list(planning.BACKLOG_RULES))
-        baseline = planning.calibrate(events, caseworkers, org_units, unit, day, history, evaluation=evaluation)
+        baseline = planning.calibrate(events, caseworkers, org_units, unit, day, history, evaluation=evaluation,
+                                      obligations=_marked(evaluation.obligations, db))
     except (ValueError, orgtree.OrgTreeError) as exc:
         err.print(f"[red]egenkontroll: {escape(str(exc))}[/red]", highlight=False)
         raise typer.Exit(1) from None
@@ -329,6 +369,7 @@ PLAN_OPTIONS = {
     "--unaccompanied": "--ensamkommande",
     "--unaccompanied-from": "--ensamkommande-fran",
     "--unaccompanied-weeks": "--ensamkommande-veckor",
+    "--unaccompanied-lag": "--ensamkommande-fordrojning",
     "--example": "--exempel",
     "--reference-from": "--referens-fran",
     "--runs": "--korningar",

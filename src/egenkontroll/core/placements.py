@@ -15,11 +15,14 @@ The model is a discrete-time Markov chain with one step a week:
     moves    a placement that ends and is followed within `FOLLOW_ON_DAYS` by another placement
              of the same child (jourhem → familjehem) moves the child between states
     exits    a placement that ends without a follow-on returns the child to "not placed"
-    ageing   a child moves to the next age band with weekly probability 1 ÷ (band width in
-             weeks), i.e. ages assumed spread evenly inside the band; from the top band the
-             child ages out (counted apart from other exits). The top band ends at 18, or at
-             21 when the data continue: when any placement in the reference window runs past
-             an 18th birthday
+    ageing   a child moves to the next age band, or from the top band ages out (counted apart
+             from other exits), with a weekly probability calibrated from the children's birth
+             dates: birthdays that end a band while the child is placed, ÷ the placement-weeks in
+             the band (occurrence ÷ exposure, as the other rates), shrunk towards the even
+             spread 1 ÷ (band width in weeks) by `AGEING_PRIOR_WEEKS` (see `_ageing`). A
+             placement that ends on the birthday ending the top band has aged out, not exited.
+             The top band ends at 18, or at 21 when the data continue: when any placement in
+             the reference window runs past an 18th birthday
     rates    occurrences ÷ exposure: exits (or moves to a state) in the reference window ÷ the
              placement-weeks spent in the state inside the window, used as the weekly
              probability (close to 1 − e^−rate for the small rates of placements). When the
@@ -34,7 +37,17 @@ Edge cases, said plainly (each also appears as a warning in `Calibration.warning
   window when this is reported.
 - Zero stock on as_of is fine: the projection starts from zero and fills from the entries.
 - A child without a birth date is put in the band "okänd ålder", which does not age.
+- A band with no birthday in the window, or few placement-weeks, ages near the even spread
+  1 ÷ (band width in weeks) rather than not at all (`_ageing`).
 - Placements still open at the end of the window have no exit: they count as exposure only.
+
+Lag: a surge of unaccompanied children is placed when its investigations are done, not the
+week the children come. `lagged` spreads the unaccompanied stream's extra entries (its
+multiplier minus 1) over the weeks after, by a lag distribution in whole weeks: a fixed number
+of weeks, or `Calibration.lag` — for the unaccompanied children newly placed in the reference
+window, the weeks from the latest report (aktualisering: any `anmalan` row, whatever its kind)
+in the placement's case on or before the start, to the start (`MAX_LAG_WEEKS` and more lumped
+together; a placement without a report before it in its case left out).
 
 Uncertainty: `simulate` draws each week's entries (Poisson) and each state's movements
 (multinomial over stay / move / exit / age) for N seeded runs; the band is the 2.5 and 97.5
@@ -61,6 +74,9 @@ UNKNOWN_AGE = "okänd ålder"
 STREAMS = ("ovriga", "ensamkommande")
 MAX_RUNS = 2000
 MAX_WEEKS = 156
+MAX_LAG_WEEKS = 52  # a lag of this many weeks or more counts as this many
+# Ageing rates borrow this many placement-weeks of the even spread (1 ÷ band width): one child-year.
+AGEING_PRIOR_WEEKS = 52.0
 
 
 @dataclass(frozen=True)
@@ -113,6 +129,32 @@ def expected(chain: Chain, demand: Demand) -> np.ndarray:
     for t in range(demand.weeks):
         x = x @ transition + _entries(chain, demand, t)
         out[t] = x
+    return out
+
+
+def lagged(multiplier: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+    """The stream's multiplier with its extra entries placed later: 1 + Σ_L weights[L] × (m_{t−L} − 1).
+
+    `weights[L]` is the share placed L weeks after they come (L = 0 … len − 1, summing to 1);
+    before week 1 the multiplier is taken as 1 (no surge yet), and what would be placed after the
+    last week falls outside the projection. None: everyone at once (the multiplier unchanged).
+    """
+    if weights is None:
+        return multiplier
+    extra = np.asarray(multiplier, dtype=float) - 1
+    out = np.ones(len(extra))
+    for lag, share in enumerate(weights):
+        if share and lag < len(extra):
+            out[lag:] += share * extra[: len(extra) - lag]
+    return out
+
+
+def fixed_lag(weeks: int) -> np.ndarray:
+    """Everyone placed exactly `weeks` weeks after coming."""
+    if not 0 <= weeks <= MAX_LAG_WEEKS:
+        raise ValueError(f"fördröjningen ska vara mellan 0 och {MAX_LAG_WEEKS} veckor")
+    out = np.zeros(weeks + 1)
+    out[weeks] = 1.0
     return out
 
 
@@ -201,6 +243,23 @@ class Calibration:
     entries: int
     exits: int
     moves: int
+    aged_up: int = 0  # birthdays in the window that moved a placed child to the next band
+    aged_out: int = 0  # birthdays in the window that ended the top band of a placed child
+    # Share of the unaccompanied children's new placements made L weeks after their report
+    # (L = 0 … MAX_LAG_WEEKS); empty when no such placement had a report before it.
+    lag: tuple[float, ...] = ()
+    lag_placements: int = 0  # the placements behind `lag`
+
+    @property
+    def lag_weights(self) -> np.ndarray | None:
+        return np.array(self.lag) if self.lag else None
+
+    @property
+    def lag_median(self) -> int | None:
+        """The median lag in weeks (the first week by which half are placed)."""
+        if not self.lag:
+            return None
+        return int(np.searchsorted(np.cumsum(self.lag), 0.5 - 1e-12))
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -304,10 +363,11 @@ def calibrate(
          ((hi - lo).dt.total_days() + 1).clip(lower_bound=0))
     exposure /= 7
 
+    top_birthday = pl.col("birth_date").dt.offset_by(f"{top_age}y")
     ended = eps.filter(pl.col("end").is_between(window_start, as_of)).with_columns(
         from_band=_band_at(pl.col("end") - dt.timedelta(days=1), top_age),
         to_band=_band_at(pl.col("next_start"), top_age),
-    ).filter(pl.col("from_band").is_not_null())
+    ).filter(pl.col("from_band").is_not_null() & (pl.col("end") != top_birthday).fill_null(True))
     moved = ended.filter(pl.col("next_type").is_not_null() & pl.col("to_band").is_not_null())
     left = ended.join(moved.select("start_id"), on="start_id", how="anti")
     exits = np.zeros(k)
@@ -324,6 +384,8 @@ def calibrate(
     for b, t, unacc, n in new.group_by("b", "intervention", "unaccompanied").len().iter_rows():
         entries[int(bool(unacc)), index[(b, t)]] += n / weeks
 
+    lag, lag_n = _lag(new.filter(pl.col("unaccompanied")), events.filter(pl.col("date") <= as_of))
+
     open_now = eps.filter(pl.col("end").is_null() | (pl.col("end") > as_of)).with_columns(
         b=_band_at(pl.lit(as_of), top_age)
     ).filter(pl.col("b").is_not_null())
@@ -331,18 +393,25 @@ def calibrate(
     for b, t, n in open_now.group_by("b", "intervention").len().iter_rows():
         stock[index[(b, t)]] += n
 
+    crossed = np.zeros(k)
+    for label, _a, b in bands:
+        birthday = pl.col("birth_date").dt.offset_by(f"{b}y")
+        placed_on_it = pl.col("end").is_null() | (pl.col("end") > birthday)
+        if b == top_age:  # a placement ending on the birthday ending the top band has aged out
+            placed_on_it |= pl.col("end") == birthday
+        rows = eps.filter(pl.col("birth_date").is_not_null() & birthday.is_between(window_start, as_of)
+                          & (pl.col("start") < birthday) & placed_on_it)
+        for kind, n in rows.group_by("intervention").len().iter_rows():
+            crossed[index[(label, kind)]] += n
+
     move_p, exit_p, warnings = _rates(states, exposure, exits, moves, stock)
+    ageing = _ageing(states, bands, exposure, crossed)
     age_out = np.zeros(k)
-    for i, (b, _) in enumerate(states):
-        width = next((hi_ - lo_ for lab, lo_, hi_ in bands if lab == b), None)
-        if width is None:
-            continue
-        p = 1 / (width * WEEKS_PER_YEAR)
+    for i, (b, kind) in enumerate(states):
         if b == bands[-1][0]:
-            age_out[i] = p
-        else:
-            nxt_band = labels[labels.index(b) + 1]
-            move_p[i, index[(nxt_band, states[i][1])]] += p
+            age_out[i] = ageing[i]
+        elif b != UNKNOWN_AGE:
+            move_p[i, index[(labels[labels.index(b) + 1], kind)]] += ageing[i]
     leave = move_p.sum(axis=1) + exit_p + age_out
     scale = np.where(leave > 1, 1 / np.where(leave > 0, leave, 1), 1.0)
     chain = Chain(
@@ -352,7 +421,49 @@ def calibrate(
     return Calibration(
         chain=chain, window_start=window_start, as_of=as_of, top_age=top_age, episodes=eps.height,
         entries=new.height, exits=left.height, moves=moved.height,
+        aged_up=int(sum(crossed[i] for i, (b, _) in enumerate(states) if b not in (bands[-1][0], UNKNOWN_AGE))),
+        aged_out=int(sum(crossed[i] for i, (b, _) in enumerate(states) if b == bands[-1][0])),
+        lag=lag, lag_placements=lag_n,
     )
+
+
+def _lag(placed: pl.DataFrame, events: pl.DataFrame) -> tuple[tuple[float, ...], int]:
+    """The lag distribution of `placed` (new placements): whole weeks from the latest report in
+    the placement's case on or before its start; MAX_LAG_WEEKS and more lumped together."""
+    reports = events.filter(pl.col("event_type") == "anmalan").select("case_id", pl.col("date").alias("reported"))
+    lags = (
+        placed.select("start_id", "case_id", "start")
+        .join(reports, on="case_id")
+        .filter(pl.col("reported") <= pl.col("start"))
+        .group_by("start_id")
+        .agg(pl.col("start").first(), pl.col("reported").max())
+        .select(weeks=(pl.col("start") - pl.col("reported")).dt.total_days() // 7)
+    )
+    if lags.is_empty():
+        return (), 0
+    counts = np.bincount(np.minimum(lags["weeks"].to_numpy(), MAX_LAG_WEEKS), minlength=MAX_LAG_WEEKS + 1)
+    return tuple(float(v) for v in counts / counts.sum()), lags.height
+
+
+def _ageing(states, bands, exposure: np.ndarray, crossed: np.ndarray) -> np.ndarray:
+    """Weekly probability to leave each state's age band by a birthday (up a band or out at the top).
+
+    Occurrence ÷ exposure, shrunk twice by AGEING_PRIOR_WEEKS placement-weeks (w): the band's
+    rate r_b = (birthdays in the band + w × u) ÷ (placement-weeks in the band + w), with u = 1 ÷
+    (band width × 52.18) the even spread; each state's rate = (its birthdays + w × r_b) ÷ (its
+    placement-weeks + w). A city's thousands of placement-weeks speak for themselves (HVB 13–17
+    holds older children than familjehem 13–17, so it ages out sooner); a unit with a few
+    children, or a window without a birthday, stays near the even spread rather than at 0.
+    "okänd ålder" does not age.
+    """
+    w = AGEING_PRIOR_WEEKS
+    out = np.zeros(len(states))
+    for label, lo, hi in bands:
+        idx = [i for i, (b, _) in enumerate(states) if b == label]
+        even = 1 / ((hi - lo) * WEEKS_PER_YEAR)
+        band_rate = (crossed[idx].sum() + w * even) / (exposure[idx].sum() + w)
+        out[idx] = (crossed[idx] + w * band_rate) / (exposure[idx] + w)
+    return out
 
 
 def _add(target: np.ndarray, index: dict, frame: pl.DataFrame, label: str, days: pl.Expr) -> None:

@@ -63,6 +63,7 @@ NORM_KPI = "arenden_per_handlaggare"
 BACKLOG_RULES = ("forhandsbedomning_14d", "utredning_4m")
 OPEN = ("pending", "overdue")
 FLAGS = ("fb_14d_bryts", "utr_4m_bryts", "caseload_over_norm")
+LAG_FROM_DATA = "data"  # Scenario.unaccompanied_lag: the lag distribution of the reference window
 STAFF_CHANGE = re.compile(r"^\s*([+-]?\d+)\s*@\s*(\d+)\s*$")
 
 
@@ -155,6 +156,10 @@ class Scenario:
     investigation_share: float | None = None  # None: the baseline's
     caseload_norm: float = DEFAULT_NORM
     unaccompanied: Surge | None = None  # inflow of unaccompanied children × factor in its weeks
+    # When the unaccompanied surge's children are placed (core.placements.lagged): None at once,
+    # a number of weeks after they come, or LAG_FROM_DATA (the reference window's distribution).
+    # Reports come at once whatever the lag: it only moves the placements.
+    unaccompanied_lag: int | str | None = None
 
     def __post_init__(self):
         if self.weeks < 1:
@@ -166,6 +171,9 @@ class Scenario:
         u = self.unaccompanied
         if u and (u.factor < 0 or u.from_week < 1 or u.weeks < 0):
             raise ValueError("inflödet av ensamkommande: faktor minst 0, från vecka 1, minst 0 veckor")
+        lag = self.unaccompanied_lag
+        if lag is not None and lag != LAG_FROM_DATA and not (isinstance(lag, int) and 0 <= lag <= 52):
+            raise ValueError(f"fördröjningen till placering: 0–52 veckor eller ”{LAG_FROM_DATA}”")
         if any(c.from_week < 1 for c in self.staffing):
             raise ValueError("en personalförändring gäller tidigast från vecka 1")
         if self.investigation_share is not None and not 0 <= self.investigation_share <= 1:
@@ -200,6 +208,7 @@ def calibrate(
     as_of: dt.date,
     weeks: int = 26,
     evaluation: Evaluation | None = None,
+    obligations: pl.DataFrame | None = None,
 ) -> Baseline:
     """The baseline of `unit_id`'s subtree from the `weeks` weeks ending on as_of (both days in).
 
@@ -223,13 +232,18 @@ def calibrate(
       investigation-days ÷ (investigation-days + undecided-report-days) inside the window. It only
       matters when a scenario moves staff time between assessments and investigations.
     `evaluation` may be the obligations evaluation of the same as_of (any rules including the
-    two above), to avoid evaluating again.
+    two above), to avoid evaluating again. `obligations` may be its obligations with staff's marks
+    applied (core.marks.apply_marks): a report or investigation marked registreringsfel or ej
+    tillämplig has status `marked`, so it is neither in the backlog nor waiting — as every key
+    figure leaves it out of pending and overdue.
     """
     if weeks < 1:
         raise ValueError("kalibreringen behöver minst en vecka")
     if evaluation is None or evaluation.as_of != as_of:
         evaluation = evaluate(events, as_of, list(BACKLOG_RULES))
     links = evaluation.links
+    if obligations is None:
+        obligations = evaluation.obligations
     start = as_of - dt.timedelta(days=7 * weeks - 1)
     inside = _unit_filter(org_units, unit_id)
     ev = links.events.filter(pl.col("date") <= as_of)
@@ -249,7 +263,7 @@ def calibrate(
         .join(units.rename({"event_id": "concluded_id"}).drop("outcome"), on="concluded_id", how="left")
         .filter(inside)
     )
-    backlog = evaluation.obligations.filter(
+    backlog = obligations.filter(
         pl.col("rule").is_in(BACKLOG_RULES) & pl.col("status").is_in(OPEN) & inside
     )
     staff = conform(caseworkers, CASEWORKERS).filter(inside)
@@ -264,7 +278,8 @@ def calibrate(
         concluded=concluded.height,
         undecided=backlog.filter(pl.col("rule") == "forhandsbedomning_14d").height,
         open_investigations=backlog.filter(pl.col("rule") == "utredning_4m").height,
-        other_open_cases=_other_open_cases(events, evaluation, org_units, caseworkers, unit_id, backlog, start),
+        other_open_cases=_other_open_cases(events, evaluation, obligations, org_units, caseworkers, unit_id, backlog,
+                                           start),
         caseworkers=staff.filter(_active_on(as_of)).height,
         caseworker_weeks=_days_inside(staff, "start_date", "end_date", start, as_of) / 7,
         investigation_share=_investigation_share(links, ev, inside, start, as_of),
@@ -324,12 +339,12 @@ def _investigation_share(links, ev: pl.DataFrame, inside: pl.Expr, start: dt.dat
     return investigation_days / total if total else 0.5
 
 
-def _other_open_cases(events, evaluation, org_units, caseworkers, unit_id, backlog, start) -> int:
+def _other_open_cases(events, evaluation, obligations, org_units, caseworkers, unit_id, backlog, start) -> int:
     """Open cases on as_of in the subtree with no undecided report and no open investigation."""
     from egenkontroll.core import kpis
 
     open_cases = kpis.items(
-        events, evaluation.obligations, org_units, caseworkers, "oppna_arenden", start, evaluation.as_of,
+        events, obligations, org_units, caseworkers, "oppna_arenden", start, evaluation.as_of,
         evaluation.as_of, unit_id=unit_id, links=evaluation.links,
     )
     return open_cases.join(backlog.select("case_id").unique(), on="case_id", how="anti").height

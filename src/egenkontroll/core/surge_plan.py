@@ -3,8 +3,10 @@
 scenario side by side. One function the CLI and the page share, so both say the same.
 
 Demand in the placement chain follows the scenario's inflow: the other children's entries ×
-inflow × surge factor, the unaccompanied children's × inflow × surge × unaccompanied factor (the
-unaccompanied need a place from the day they come, so there is no lag).
+inflow × surge factor, the unaccompanied children's × inflow × surge × unaccompanied factor.
+The unaccompanied surge's extra children are placed at once unless the scenario gives a lag
+(`Scenario.unaccompanied_lag`: a number of weeks, or the reference window's distribution of the
+weeks from report to placement, core.placements.lagged); the reports come at once either way.
 """
 
 from __future__ import annotations
@@ -48,10 +50,44 @@ def _parse_examples(path: Path, data) -> dict[str, Example]:
     }
 
 
-def demand(scenario: planning.Scenario) -> PL.Demand:
-    """The chain's entry multipliers per stream from the scenario (see the module docstring)."""
+def demand(scenario: planning.Scenario, lag: np.ndarray | None = None) -> PL.Demand:
+    """The chain's entry multipliers per stream from the scenario (see the module docstring);
+    `lag` the weights of `lag_weights`."""
     general = planning.inflow_factors(replace(scenario, unaccompanied=None))
-    return PL.Demand(scenario.weeks, general, general * planning.stream_factors(scenario.unaccompanied, scenario.weeks))
+    stream = PL.lagged(planning.stream_factors(scenario.unaccompanied, scenario.weeks), lag)
+    return PL.Demand(scenario.weeks, general, general * stream)
+
+
+def lag_weights(scenario: planning.Scenario, calibration: PL.Calibration) -> np.ndarray | None:
+    """The scenario's lag as weights per week (None: at once). From data without a single
+    unaccompanied placement to learn from, the children are placed at once (`lag_text` says so)."""
+    lag = scenario.unaccompanied_lag
+    if lag is None:
+        return None
+    if lag == planning.LAG_FROM_DATA:
+        return calibration.lag_weights
+    return PL.fixed_lag(int(lag))
+
+
+def lag_text(scenario: planning.Scenario, calibration: PL.Calibration) -> str | None:
+    """One Swedish sentence on when the unaccompanied surge is placed (None without such a surge)."""
+    if scenario.unaccompanied is None:
+        return None
+    lag = scenario.unaccompanied_lag
+    if lag is None:
+        return "De ensamkommande barnen i scenariot placeras samma vecka som de kommer."
+    if lag != planning.LAG_FROM_DATA:
+        return f"De ensamkommande barnen i scenariot placeras {_weeks(int(lag))} efter att de kommer."
+    if calibration.lag_median is None:
+        return ("Referensperioden har ingen placering av ensamkommande barn efter en anmälan att räkna "
+                "fördröjningen från: barnen i scenariot placeras samma vecka som de kommer.")
+    weights = np.array(calibration.lag)
+    within = float(weights[:14].sum())
+    return (
+        f"De ensamkommande barnen i scenariot placeras med referensperiodens fördröjning från anmälan till "
+        f"placering ({calibration.lag_placements} placeringar): hälften inom {_weeks(calibration.lag_median)}, "
+        f"{round(100 * within)} % inom 13 veckor."
+    )
 
 
 def base_of(scenario: planning.Scenario) -> planning.Scenario:
@@ -79,6 +115,7 @@ class Plan:
     seed: int
     base: Outcome
     scenario: Outcome
+    lag_text: str | None = None  # when the unaccompanied surge is placed (`lag_text`)
 
 
 def calibrate_placements(links, org_units: pl.DataFrame, unit_id: str, window_start: dt.date,
@@ -88,10 +125,14 @@ def calibrate_placements(links, org_units: pl.DataFrame, unit_id: str, window_st
                         planning._unit_filter(org_units, unit_id))
 
 
+def _weeks(n: int) -> str:
+    return f"{n} vecka" if n == 1 else f"{n} veckor"
+
+
 def outcome(baseline: planning.Baseline, calibration: PL.Calibration, scenario: planning.Scenario,
             prices: costs.PriceList, runs: int, seed: int) -> Outcome:
     chain = calibration.chain
-    wanted = demand(scenario)
+    wanted = demand(scenario, lag_weights(scenario, calibration))
     drawn = PL.simulate(chain, wanted, runs=runs, seed=seed)
     exact = PL.expected(chain, wanted)
     starts = [planning.week_start(baseline.as_of, w) for w in range(1, scenario.weeks + 1)]
@@ -114,4 +155,5 @@ def plan(baseline: planning.Baseline, calibration: PL.Calibration, scenario: pla
         baseline=baseline, calibration=calibration, prices=prices, runs=runs, seed=seed,
         base=outcome(baseline, calibration, base_of(scenario), prices, runs, seed),
         scenario=outcome(baseline, calibration, scenario, prices, runs, seed),
+        lag_text=lag_text(scenario, calibration),
     )

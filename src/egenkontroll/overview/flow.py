@@ -12,7 +12,8 @@ linked events and evaluated obligations of `core` (never re-linked here):
   `ansokan`) has no förhandsbedömning: it goes straight to the case's first investigation
   opened on or after it (issue 11);
 - the backlog: `forhandsbedomning_14d` (report → decision) and `utredning_4m` (opened →
-  concluded) obligations, open at the end of each week, with inflow and throughput per week.
+  concluded) obligations, open at the end of each week, with inflow and throughput per week;
+  an obligation staff marked registreringsfel or ej tillämplig (core/marks.py) is left out.
 """
 
 from __future__ import annotations
@@ -128,15 +129,18 @@ def _counts(frame: pl.DataFrame, column: str, order: tuple[str, ...]) -> list[tu
 
 
 def backlog_items(snap: Snapshot, as_of: dt.date) -> pl.DataFrame:
-    """The report → decision and opened → concluded obligations (not void) known on as_of."""
+    """The report → decision and opened → concluded obligations known on as_of, neither void nor
+    marked by staff (core/marks.py: a report marked ej tillämplig or registreringsfel is not in
+    the queue, in any week — as the key figures leave it out of pending and overdue)."""
+    obligations, marks = snap.marked_obligations(as_of)
 
     def make():
-        ob = snap.evaluation(as_of).obligations
-        return ob.filter(pl.col("rule").is_in(list(BACKLOG_RULES)) & (pl.col("status") != "void")).select(
+        kept = pl.col("rule").is_in(list(BACKLOG_RULES)) & ~pl.col("status").is_in(["void", "marked"])
+        return obligations.filter(kept).select(
             "unit_id", pl.col("rule").replace_strict(BACKLOG_RULES).alias("kind"), "trigger_date", "fulfilled_date"
         )
 
-    return snap.frame("flow-backlog", (as_of,), make)
+    return snap.frame("flow-backlog", (as_of, marks), make)
 
 
 def weeks(period: Period) -> list[tuple[dt.date, dt.date]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django import forms
 
-from egenkontroll.core.planning import Scenario, StaffChange, Surge, parse_staffing
+from egenkontroll.core.planning import LAG_FROM_DATA, Scenario, StaffChange, Surge, parse_staffing
 from egenkontroll.core.surge_plan import examples
 
 DEFAULTS = {
@@ -43,6 +43,11 @@ class ScenarioForm(forms.Form):
     ensamkommande_veckor = forms.IntegerField(
         label="Ensamkommande: antal veckor", min_value=0, max_value=104, required=False
     )
+    ensamkommande_fordrojning = forms.CharField(
+        label="Ensamkommande: fördröjning till placering", required=False, max_length=4,
+        help_text="Tomt: placeras samma vecka som de kommer. Ett antal veckor (0–52), eller ”data”: "
+        "fördröjningen från anmälan till placering som referensperiodens ensamkommande barn hade.",
+    )
     referens = forms.IntegerField(
         label="Placeringar: veckor bakåt (referensperiod)", min_value=8, max_value=260, required=False,
         help_text="Perioden placeringarnas takt räknas från. Standard 52 veckor.",
@@ -71,6 +76,16 @@ class ScenarioForm(forms.Form):
                     if data.get(f"{prefix}_veckor") is None:
                         data[f"{prefix}_veckor"] = int(given.get("veckor", DEFAULTS[f"{prefix}_veckor"]))
         return data
+
+    def clean_ensamkommande_fordrojning(self) -> int | str | None:
+        text = (self.cleaned_data.get("ensamkommande_fordrojning") or "").strip().lower()
+        if not text:
+            return None
+        if text == LAG_FROM_DATA:
+            return LAG_FROM_DATA
+        if text.isdigit() and int(text) <= 52:
+            return int(text)
+        raise forms.ValidationError(f"Skriv ett antal veckor (0–52) eller ”{LAG_FROM_DATA}”.")
 
     def clean_personal(self) -> tuple[StaffChange, ...]:
         try:
@@ -103,6 +118,7 @@ class ScenarioForm(forms.Form):
             investigation_share=None if share is None else share / 100,
             caseload_norm=norm,
             unaccompanied=unaccompanied,
+            unaccompanied_lag=self.cleaned_data.get("ensamkommande_fordrojning"),
         )
 
 

@@ -19,7 +19,7 @@ import polars as pl
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.http import Http404, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -29,6 +29,7 @@ from egenkontroll.core import costs, planning, surge_plan
 from egenkontroll.core.dates_sv import week_text, weeks_ahead
 from egenkontroll.core.smallnumbers import PRIMARY_TEXT
 from egenkontroll.pages import charts, periods, snapshot
+from egenkontroll.pages.downloads import ascii_filename
 from egenkontroll.pages.frame import (
     Chart,
     PageData,
@@ -39,8 +40,10 @@ from egenkontroll.pages.frame import (
 )
 from egenkontroll.pages.frame import export as export_table
 from egenkontroll.pages.tables import Column, Table
+from egenkontroll.planning import exports
 from egenkontroll.planning.forms import SaveScenarioForm, ScenarioForm
 from egenkontroll.planning.models import SavedScenario
+from egenkontroll.reports.exports import PDF_TYPE, XLSX_TYPE
 
 PAGE = "planering"
 RUNS = 300  # simulations behind each band on the page (the CLI's --runs defaults to 500)
@@ -86,14 +89,17 @@ def unit_choices(request, snap) -> list[tuple[str, str]]:
 
 
 def baseline_of(snap, unit_id: str, as_of, weeks: int) -> planning.Baseline:
-    """core.planning.calibrate on the stored data, kept in the snapshot's frame cache."""
+    """core.planning.calibrate on the stored data with staff's marks applied (an obligation marked
+    registreringsfel or ej tillämplig is not waiting), kept in the snapshot's frame cache."""
+    obligations, marks = snap.marked_obligations(as_of)
 
     def make() -> pl.DataFrame:
         return planning.calibrate(
-            snap.events, snap.caseworkers, snap.org_units, unit_id, as_of, weeks, evaluation=snap.evaluation(as_of)
+            snap.events, snap.caseworkers, snap.org_units, unit_id, as_of, weeks, evaluation=snap.evaluation(as_of),
+            obligations=obligations,
         ).to_frame()
 
-    return planning.Baseline.from_frame(snap.frame("planning-baseline", (unit_id, as_of, weeks), make))
+    return planning.Baseline.from_frame(snap.frame("planning-baseline", (unit_id, as_of, weeks, marks), make))
 
 
 def build(request) -> PageData:
@@ -138,7 +144,7 @@ def build(request) -> PageData:
         + planning.describe_break_bands(queue_bands["breaks"], scenario.weeks),
         "warnings": baseline.warnings(),
         "placement_warnings": [] if masked else list(calibration.warnings),
-        "cost_sentences": _cost_sentences(result),
+        "cost_sentences": ([result.lag_text] if result.lag_text else []) + _cost_sentences(result, masked),
         "prices_example": prices.example,
         "band_note": BAND_NOTE.format(runs=RUNS),
         "calibration": calibration,
@@ -170,9 +176,16 @@ def build(request) -> PageData:
     return data
 
 
-def _cost_sentences(result: surge_plan.Plan) -> list[str]:
+def _cost_sentences(result: surge_plan.Plan, masked: bool) -> list[str]:
+    """The period's and the yearly cost of scenario and base. Not to the nämnd when any week of the
+    period has a placement type masked: the total is the weekly costs added up, and a price list
+    would give the hidden counts back, as a week's cost would (see `_cost_chart`)."""
     lines = []
     for label, outcome in (("Scenariot", result.scenario), ("Basen", result.base)):
+        if masked and np.vstack(list(_type_floors(outcome.placements).values())).min() < SMALL:
+            lines.append(f"{label}: kostnaden visas inte för nämnden, eftersom någon vecka har färre än fem barn "
+                         "i en placeringsform.")
+            continue
         t = outcome.totals
         lines.append(
             f"{label}: placeringarna kostar {_mkr(t['period_mean'])} mkr under perioden (95 %-band "
@@ -418,6 +431,11 @@ def _render(request, data: PageData):
             + (f"?{query}" if query else "")
         )
     context = {**data.context, "tables": data.tables, "charts": data.charts}
+    if data.context.get("result"):
+        context["scenario_downloads"] = [
+            (label, reverse("planning:scenario", kwargs={"fmt": fmt}) + (f"?{query}" if query else ""))
+            for fmt, label in (("pdf", "PDF för nämnden"), ("xlsx", "Excel, alla tabeller"))
+        ]
     return render_app_page(request, data.template, data.title, context, PAGE)
 
 
@@ -432,6 +450,25 @@ def export(request, table: str, fmt: str):
     if not data.context["result"]:
         raise Http404("Scenariot är inte giltigt.")
     return export_table(data, table, fmt, request)
+
+
+@aggregate(page=PAGE)
+def scenario_export(request, fmt: str):
+    """The whole scenario: `ladda-ner/scenario.pdf` for the nämnd, `ladda-ner/scenario.xlsx` with every
+    table — each built for the reader's role, so masked as the page is (planning.exports)."""
+    if fmt not in ("pdf", "xlsx"):
+        raise Http404("Det finns ingen sådan nedladdning.")
+    data = build(request)
+    if not data.context["result"]:
+        raise Http404("Scenariot är inte giltigt.")
+    if fmt == "pdf":
+        body, content_type = exports.to_pdf(data, request), PDF_TYPE
+    else:
+        body, content_type = exports.to_xlsx(data), XLSX_TYPE
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{ascii_filename(data.filename)}-scenario.{fmt}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @aggregate(page=PAGE)

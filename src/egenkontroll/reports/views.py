@@ -24,8 +24,8 @@ from egenkontroll.access.scoping import request_scope
 from egenkontroll.core import target_misses as TM
 from egenkontroll.pages import periods, snapshot
 from egenkontroll.pages.downloads import ascii_filename
-from egenkontroll.pages.tables import MASK_NOTE, Column, Table
 from egenkontroll.pages.frame import confirmation, confirmed, render_app_page
+from egenkontroll.pages.tables import MASK_NOTE, Column, Table
 from egenkontroll.reports import document as docs
 from egenkontroll.reports import exports
 from egenkontroll.reports import presentation as P
