@@ -29,10 +29,9 @@ from openpyxl.styles import Alignment, Font
 
 from egenkontroll.pages.tables import Table
 
-FORMATS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF_TYPE = "application/pdf"
+FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_TYPE}
 # A text cell starting with one of these is read as a formula by Excel, LibreOffice or Sheets
 # (tab and carriage return as well, OWASP's list).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

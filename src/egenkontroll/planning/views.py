@@ -28,7 +28,7 @@ from egenkontroll.access.scoping import aggregate, request_scope
 from egenkontroll.core import costs, planning, surge_plan
 from egenkontroll.core.dates_sv import week_text, weeks_ahead
 from egenkontroll.core.smallnumbers import PRIMARY_TEXT
-from egenkontroll.pages import charts, periods, snapshot
+from egenkontroll.pages import charts, downloads, periods, snapshot
 from egenkontroll.pages.downloads import ascii_filename
 from egenkontroll.pages.frame import (
     Chart,
@@ -43,7 +43,6 @@ from egenkontroll.pages.tables import Column, Table
 from egenkontroll.planning import exports
 from egenkontroll.planning.forms import SaveScenarioForm, ScenarioForm
 from egenkontroll.planning.models import SavedScenario
-from egenkontroll.reports.exports import PDF_TYPE, XLSX_TYPE
 
 PAGE = "planering"
 RUNS = 300  # simulations behind each band on the page (the CLI's --runs defaults to 500)
@@ -462,9 +461,9 @@ def scenario_export(request, fmt: str):
     if not data.context["result"]:
         raise Http404("Scenariot är inte giltigt.")
     if fmt == "pdf":
-        body, content_type = exports.to_pdf(data, request), PDF_TYPE
+        body, content_type = exports.to_pdf(data, request), downloads.PDF_TYPE
     else:
-        body, content_type = exports.to_xlsx(data), XLSX_TYPE
+        body, content_type = exports.to_xlsx(data), downloads.XLSX_TYPE
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{ascii_filename(data.filename)}-scenario.{fmt}"'
     response["X-Content-Type-Options"] = "nosniff"

@@ -15,8 +15,6 @@ from django.template.loader import render_to_string
 from egenkontroll.pages import downloads
 from egenkontroll.pages.tables import Table
 
-PDF_TYPE = "application/pdf"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEETS = ("Nyckeltal", "Avvikelser")
 # Text cells longer than this are wrapped in the workbook.
 WRAP_OVER = 40

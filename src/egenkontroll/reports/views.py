@@ -22,7 +22,7 @@ from django.urls import reverse
 
 from egenkontroll.access.scoping import request_scope
 from egenkontroll.core import target_misses as TM
-from egenkontroll.pages import periods, snapshot
+from egenkontroll.pages import downloads, periods, snapshot
 from egenkontroll.pages.downloads import ascii_filename
 from egenkontroll.pages.frame import confirmation, confirmed, render_app_page
 from egenkontroll.pages.tables import MASK_NOTE, Column, Table
@@ -288,10 +288,10 @@ def export(request, report_id: int, table: str, fmt: str):
     name = ascii_filename(f"namndrapport-{doc['unit']['id']}-{doc['month'][:7]}")
     if fmt == "pdf":
         context = report_context(request, report, doc)
-        body, content_type = exports.to_pdf(context), exports.PDF_TYPE
+        body, content_type = exports.to_pdf(context), downloads.PDF_TYPE
     else:
         tables = [P.summary_table(doc, masked), P.target_misses_table(doc, masked)]
-        body, content_type = exports.to_xlsx(tables), exports.XLSX_TYPE
+        body, content_type = exports.to_xlsx(tables), downloads.XLSX_TYPE
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     response["X-Content-Type-Options"] = "nosniff"

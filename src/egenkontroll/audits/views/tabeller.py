@@ -25,9 +25,6 @@ from egenkontroll.pages import downloads
 from egenkontroll.pages.downloads import ascii_filename
 from egenkontroll.pages.tables import Column, Table
 
-PDF_TYPE = "application/pdf"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def _layout(audit, template):
     """The stored answers in the seed's layout, districts by name; questions nobody answered left out.
@@ -85,11 +82,11 @@ def tabeller_fil(request, audit_id: int, fmt: str):
     template = template_of(audit)
     name = ascii_filename(f"granskning-{audit.pk}-tabeller")
     if fmt == "xlsx":
-        body, content_type = workbook({audit.template_id: _layout(audit, template)}), XLSX_TYPE
+        body, content_type = workbook({audit.template_id: _layout(audit, template)}), downloads.XLSX_TYPE
     else:
         html = render_to_string("audits/tabeller_pdf.html", {"audit": audit, "template": template,
                                                               "tables": _tables(audit, template)})
-        body, content_type = downloads.to_pdf(html), PDF_TYPE
+        body, content_type = downloads.to_pdf(html), downloads.PDF_TYPE
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
