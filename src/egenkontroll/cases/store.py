@@ -135,10 +135,19 @@ def load_org_units(alias: str = DEFAULT_DB_ALIAS) -> pl.DataFrame:
 def load_caseworkers(alias: str = DEFAULT_DB_ALIAS) -> pl.DataFrame:
     return read_frame(
         alias,
-        "SELECT caseworker_id, name, unit_id, title, start_date, end_date FROM cases_caseworker "
+        "SELECT caseworker_id, name, unit_id, title, start_date, end_date, employment FROM cases_caseworker "
         "ORDER BY caseworker_id",
         schema.CASEWORKERS,
     )
+
+
+def load_staffing(alias: str = DEFAULT_DB_ALIAS) -> pl.DataFrame | None:
+    """The stored posts per unit and period (schema.STAFFING), or None when no import brought any."""
+    frame = read_frame(
+        alias, "SELECT unit_id, start_date, end_date, posts FROM cases_staffing ORDER BY unit_id, start_date",
+        schema.STAFFING,
+    )
+    return frame if frame.height else None
 
 
 def load_dataset(db: str | None = None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
