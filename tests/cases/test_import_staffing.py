@@ -60,3 +60,24 @@ def test_an_import_with_staffing_replaces_it_and_one_without_keeps_it(tmp_path):
 def test_a_database_without_staffing_has_none(tmp_path):
     run_import(dataset(tmp_path, None))
     assert load_staffing() is None
+
+
+def test_a_caseworker_with_several_periods_is_stored_with_every_one(tmp_path):
+    """caseworkers.csv may give one caseworker several rows (a move between groups): the current one
+    names them, every period is kept for staff turnover, and PostgreSQL takes the import too."""
+    moved = [
+        *CASEWORKERS[:2],
+        ("cw1", "Åsa Öberg", "G2", "socialsekreterare", "2024-01-01", "", "tillsvidare"),
+        *CASEWORKERS[2:],
+    ]
+    moved[1] = ("cw1", "Åsa Öberg", "G1", "socialsekreterare", "2020-01-01", "2023-12-31", "tillsvidare")
+    directory = write_dataset(tmp_path / "d", city(3), caseworkers=moved)
+    assert run_import(directory).rejected_caseworkers == 0
+    assert Caseworker.objects.get(caseworker_id="cw1").unit_id == "G2"
+    periods = load_caseworkers().filter(load_caseworkers()["caseworker_id"] == "cw1")
+    assert periods.select("unit_id", "start_date", "end_date").rows() == [
+        ("G1", dt.date(2020, 1, 1), dt.date(2023, 12, 31)), ("G2", dt.date(2024, 1, 1), None),
+    ]
+    # A later export without the move replaces cw1's periods; one without cw1 would keep them.
+    run_import(write_dataset(tmp_path / "e", city(3), caseworkers=CASEWORKERS))
+    assert load_caseworkers()["caseworker_id"].to_list() == ["cw1", "cw2", "cw3"]

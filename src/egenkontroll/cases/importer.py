@@ -262,7 +262,8 @@ def _store(
         summary.affected_cases = affected.len()
         kept = _clear_affected(using, affected, pl.concat([new["event_id"], changed["event_id"]]))
         write_frame(using, "cases_orgunit", derive.org_unit_rows(org_units), conflict="unit_id")
-        write_frame(using, "cases_caseworker", caseworkers, conflict="caseworker_id")
+        write_frame(using, "cases_caseworker", _current_rows(caseworkers), conflict="caseworker_id")
+        _replace_periods(using, caseworkers)
         _replace_staffing(using, dataset.staffing)
         _write_events(using, new, changed, record.pk, _count(using, "cases_event"), reporter)
         link_rejects, summary.obligations = _recompute_cases(using, kept, new, changed, reporter)
@@ -282,6 +283,30 @@ def _store(
     summary.warnings += _analyse(using)
     reporter.phase("Klart")
     return summary
+
+
+def _current_rows(caseworkers: pl.DataFrame) -> pl.DataFrame:
+    """One row per caseworker for `cases_caseworker`: the one starting last (an open start first).
+
+    caseworkers.csv may give a caseworker several rows (one per unit and period); two rows of one
+    id in one upsert would make PostgreSQL refuse the whole import. Every row is kept in
+    `cases_caseworkerperiod` (issue 16).
+    """
+    return (
+        caseworkers.sort("start_date", nulls_last=False, maintain_order=True)
+        .unique("caseworker_id", keep="last", maintain_order=True)
+    )
+
+
+def _replace_periods(using: str, caseworkers: pl.DataFrame) -> None:
+    """Every caseworkers.csv row of the caseworkers in this export replaces their stored periods;
+    caseworkers the export leaves out keep theirs, as they keep their `cases_caseworker` row."""
+    if caseworkers.is_empty():
+        return
+    periods = caseworkers.select("caseworker_id", "unit_id", "title", "start_date", "end_date", "employment")
+    with temp_keys(using, "egk_cw_keys", periods["caseworker_id"]) as keys:
+        execute(using, f"DELETE FROM cases_caseworkerperiod WHERE caseworker_id IN (SELECT k FROM {keys})")  # noqa: S608
+    write_frame(using, "cases_caseworkerperiod", periods)
 
 
 def _replace_staffing(using: str, staffing: pl.DataFrame | None) -> None:

@@ -1,4 +1,4 @@
-"""Issue 16: the caseworker's employment form and the optional staffing table (posts per unit)."""
+"""Issue 16: the caseworker's employment form, every caseworker period, and the optional staffing table."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -15,6 +15,22 @@ class Migration(migrations.Migration):
             model_name='caseworker',
             name='employment',
             field=models.CharField(blank=True, max_length=32, null=True),
+        ),
+        migrations.CreateModel(
+            name='CaseworkerPeriod',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('caseworker_id', models.CharField(db_index=True, max_length=128)),
+                ('title', models.TextField(blank=True, null=True)),
+                ('start_date', models.DateField(blank=True, null=True)),
+                ('end_date', models.DateField(blank=True, null=True)),
+                ('employment', models.CharField(blank=True, max_length=32, null=True)),
+                ('unit', models.ForeignKey(blank=True, db_column='unit_id', db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='cases.orgunit', to_field='unit_id')),
+            ],
+            options={
+                'verbose_name': 'handläggarperiod',
+                'verbose_name_plural': 'handläggarperioder',
+            },
         ),
         migrations.CreateModel(
             name='Staffing',
