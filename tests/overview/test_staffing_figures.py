@@ -74,3 +74,12 @@ def test_the_namnd_sees_the_staffing_figures_masked(login):
     assert row(response, "Personalomsättning")[0] == "<5"  # a share of 3 caseworkers
     assert row(response, "Vakanta tjänster") == ("<5", "<5", "<5")
     assert row(response, "Tjänster")[0] == 5
+
+
+@pytest.mark.parametrize("kpi", ["personalomsattning", "vakanta_tjanster", "dagar_utan_handlaggare_median"])
+def test_the_figure_pages_and_downloads_of_the_staffing_figures_work(login, kpi):
+    client = login("chef")
+    assert client.get(f"/nyckeltal/{kpi}/?enhet=E").status_code == 200
+    assert client.get("/nyckeltal/").status_code == 200
+    assert client.get(f"/oversikt/underlag/?nyckeltal={kpi}&enhet=E").status_code == 200
+    assert login("namnd").get(f"/nyckeltal/{kpi}/?enhet=E").status_code == 200
