@@ -171,3 +171,13 @@ def test_breakdowns_of_the_cases_without_a_caseworker_add_up():
     frame = compute(breakdown="unaccompanied", kpi_ids=["oppna_arenden_utan_handlaggare"])
     rows = frame.filter((pl.col("node_id") == "C") & (pl.col("node_type") == "unit"))
     assert dict(zip(rows["category"], rows["numerator"], strict=True)) == {"ja": 0, "nej": 3}
+
+
+def test_a_caseworker_not_yet_employed_leaves_the_case_without_one_since_its_first_event():
+    later = pl.concat([staff(), conform(pl.DataFrame(
+        {"caseworker_id": ["G"], "name": ["Handläggare G"], "unit_id": ["G1"], "start_date": [d("2026-09-01")]}
+    ), CASEWORKERS)])
+    ev = pl.concat([EVENTS, events(("e6", "K6", "anmalan", "2026-06-20"), unit="G1", caseworker="G")])
+    obligations = evaluate(ev, AS_OF).obligations
+    rows = kpis.items(ev, obligations, ORG, later, "dagar_utan_handlaggare_median", *PERIOD, AS_OF, staffing=POSTS)
+    assert dict(zip(rows["case_id"], rows["days"], strict=True)) == {"K2": 90, "K3": 20, "K5": 365, "K6": 10}

@@ -659,22 +659,22 @@ class _Sources:
         first = self.events.group_by("case_id").agg(pl.col("date").min().alias("first_date"))
         cw = self.staff_rows
         working = self._employed_on(self.as_of).select("caseworker_id").unique()
-        ended = (
+        # Not working on as_of: since the day after their last employment ended before it (none
+        # ended yet, as for one hired later: since the case's first event).
+        gone = (
             cw.filter(~pl.col("caseworker_id").is_in(working["caseworker_id"].implode()))
             .group_by("caseworker_id")
-            .agg((pl.col("end_date").max() + pl.duration(days=1)).alias("ended"))
+            .agg(
+                pl.lit(True).alias("gone"),
+                (pl.col("end_date").filter(pl.col("end_date") < self.as_of).max() + pl.duration(days=1)).alias("ended"),
+            )
         )
         return (
             self.cases.select("case_id", "caseworker_id")
             .join(first, on="case_id", how="left")
-            .join(ended, on="caseworker_id", how="left")
-            .filter(pl.col("caseworker_id").is_null() | pl.col("ended").is_not_null())
-            .select(
-                "case_id",
-                unassigned_since=pl.when(pl.col("caseworker_id").is_null())
-                .then(pl.col("first_date"))
-                .otherwise(pl.max_horizontal("ended", "first_date")),
-            )
+            .join(gone, on="caseworker_id", how="left")
+            .filter(pl.col("caseworker_id").is_null() | pl.col("gone").fill_null(False))
+            .select("case_id", unassigned_since=pl.max_horizontal("ended", "first_date"))
         )
 
     def _only_unassigned(self, frame: pl.DataFrame) -> pl.DataFrame:
