@@ -7,7 +7,8 @@ committee report, exports and `egenkontroll kpi` can never disagree.
 
 How (shared/spec/kpis.md is the contract):
 1. Every figure's numerator and denominator are *selections* of items (events, obligations,
-   open cases, placed children). Each item belongs to one unit and caseworker: obligations come
+   open cases, placed children; caseworkers and posts since issue 16). Each item belongs to one
+   unit and caseworker: obligations come
    already attributed (fulfilled → the fulfilling event's; open → responsible on `as_of`),
    events to their own, cases and placements to who is responsible on `as_of`.
 2. Items are counted per unit and rolled up the flattened org tree with one group_by per depth,
