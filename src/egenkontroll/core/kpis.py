@@ -8,9 +8,9 @@ committee report, exports and `egenkontroll kpi` can never disagree.
 How (shared/spec/kpis.md is the contract):
 1. Every figure's numerator and denominator are *selections* of items (events, obligations,
    open cases, placed children; caseworkers and posts since issue 16). Each item belongs to one
-   unit and caseworker: obligations come
-   already attributed (fulfilled → the fulfilling event's; open → responsible on `as_of`),
-   events to their own, cases and placements to who is responsible on `as_of`.
+   unit and caseworker: obligations come already attributed (fulfilled → the fulfilling event's;
+   open → responsible on `as_of`), events to their own, cases and placements to who is
+   responsible on `as_of`, caseworkers and posts to their unit.
 2. Items are counted per unit and rolled up the flattened org tree with one group_by per depth,
    so a node's numerator is exactly the sum over its subtree. Medians cannot be summed: they are
    taken per subtree from the item rows joined to all their ancestors.
