@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import yaml
 
 from egenkontroll.cases.importer import run_import
 from egenkontroll.cases.models import Caseworker, RejectedRow, Staffing
+from egenkontroll.cases.profiles import SHIPPED, convert, parse_profile
 from egenkontroll.cases.store import load_caseworkers, load_staffing
 from tests.cases.factory import city, write_csv, write_dataset
+from tests.cases.test_profiles import write_export
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +84,16 @@ def test_a_caseworker_with_several_periods_is_stored_with_every_one(tmp_path):
     # A later export without the move replaces cw1's periods; one without cw1 would keep them.
     run_import(write_dataset(tmp_path / "e", city(3), caseworkers=CASEWORKERS))
     assert load_caseworkers()["caseworker_id"].to_list() == ["cw1", "cw2", "cw3"]
+
+
+def test_an_import_profile_maps_the_staffing_table_when_the_export_has_one(tmp_path):
+    """Issue 16: a profile may map the optional staffing table; an export without it converts as before."""
+    shipped = yaml.safe_load((SHIPPED / "generisk-bred.yaml").read_text(encoding="utf-8"))
+    shipped["tables"]["staffing"] = {
+        "source": "tjanster*", "columns": {"unit_id": "enhet_id", "start_date": "fran", "posts": "antal"},
+    }
+    profile = parse_profile(shipped, "med-bemanning")
+    export = write_export(tmp_path / "export")
+    assert "staffing" not in convert(profile, export).tables
+    (export / "tjanster.csv").write_text("enhet_id;fran;antal\nG1;2024-01-01;4\n", encoding="utf-8")
+    assert convert(profile, export).tables["staffing"].rows() == [("G1", "2024-01-01", None, "4")]
