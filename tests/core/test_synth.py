@@ -159,6 +159,42 @@ def test_cases_are_coherent(small):
     assert units["level"].unique().sort().to_list() == ["avdelning", "enhet", "forvaltning", "grupp", "stad"]
 
 
+def test_posts_and_employment_forms_are_written_for_the_staffing_figures(small):
+    """Issue 16: every base group has posts, holders of posts are employees, reinforcements are
+    vikarier or consultants, and vacancies and cases without a caseworker occur."""
+    from egenkontroll.core import kpis
+    from egenkontroll.core.interchange import read_dataset
+    from egenkontroll.core.obligations import evaluate
+
+    ds = read_dataset(small, key=b"synth-test-key-0123456789")
+    assert ds.rejects.is_empty()
+    groups = ds.org_units.filter(pl.col("level") == "grupp")["unit_id"]
+    posts = ds.staffing
+    assert posts["unit_id"].is_in(groups.implode()).all() and (posts["posts"] > 0).all()
+    reinforcement = ds.caseworkers["unit_id"].str.contains(r"-F[0-9]+$")
+    forms = ds.caseworkers.group_by(reinforcement.alias("extra")).agg(pl.col("employment").unique().sort())
+    forms = dict(forms.rows())
+    assert forms[False] == ["tillsvidare"] and "konsult" in forms[True] and set(forms[True]) <= {"konsult", "visstid"}
+    assert not posts["unit_id"].str.contains(r"-F[0-9]+$").any()
+    seen: dict[str, int] = {}
+
+    def count(day: dt.date, ids: list[str], obligations: pl.DataFrame, links=None) -> None:
+        f = kpis.compute(ds.events, obligations, ds.org_units, ds.caseworkers, day.replace(day=1), day,
+                         kpi_ids=ids, staffing=ds.staffing, links=links)
+        root = f.filter((pl.col("node_type") == "unit") & pl.col("parent_id").is_null())
+        for kpi, n in root.select("kpi", "numerator").rows():
+            seen[kpi] = seen.get(kpi, 0) + n
+
+    for month in range(1, 13, 3):
+        day = dt.date(2025, month, 28)
+        ev = evaluate(ds.events, day)
+        count(day, ["oppna_arenden_utan_handlaggare", "personalomsattning"], ev.obligations, ev.links)
+    for week in range(0, 156, 2):  # vacancies come and go between holders of a post: look often
+        count(START + dt.timedelta(weeks=week), ["vakanta_tjanster"], ev.obligations)
+    assert seen.keys() == {"oppna_arenden_utan_handlaggare", "personalomsattning", "vakanta_tjanster"}
+    assert all(n > 0 for n in seen.values()), seen
+
+
 def test_children_are_0_to_20_at_their_reports(small):
     reports = events_of(small).filter((pl.col("event_type") == "anmalan") & ~pl.col("person").str.starts_with("R:"))
     day_of_month = reports["person"].str.slice(6, 2).cast(pl.Int64)
@@ -174,7 +210,7 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
     a = generate("small", 5, tmp_path / "a", start=START, years=1, size_factor=0.3).path
     b = generate("small", 5, tmp_path / "b", start=START, years=1, size_factor=0.3).path
     c = generate("small", 6, tmp_path / "c", start=START, years=1, size_factor=0.3).path
-    for name in ("org_units.csv", "caseworkers.csv", "events.csv"):
+    for name in ("org_units.csv", "caseworkers.csv", "events.csv", "staffing.csv"):
         assert (a / name).read_bytes() == (b / name).read_bytes()
     assert (a / "events.csv").read_bytes() != (c / "events.csv").read_bytes()
 
@@ -186,7 +222,7 @@ def test_xlsx_and_zip_hold_the_same_tables_as_csv(tmp_path):
     zipped = generate("small", 9, tmp_path / "d", fmt="zip", **kwargs).path
     assert (xlsx.name, zipped.name) == ("d.xlsx", "d.zip")
     with zipfile.ZipFile(zipped) as z:
-        for name in ("org_units.csv", "caseworkers.csv", "events.csv"):
+        for name in ("org_units.csv", "caseworkers.csv", "events.csv", "staffing.csv"):
             assert z.read(name) == (csv / name).read_bytes()
     expected = describe.read_tables(csv)
     for name, table in describe.read_tables(xlsx).items():
@@ -273,7 +309,7 @@ def test_command_writes_and_describes(tmp_path):
     result = runner.invoke(app, ["generate", "--scale", "small", "--seed", "2", "--out", str(out),
                                  "--start", "2023-01-01", "--years", "1", "--size-factor", "0.2"])
     assert result.exit_code == 0, result.output
-    assert {p.name for p in out.iterdir()} == {"org_units.csv", "caseworkers.csv", "events.csv"}
+    assert {p.name for p in out.iterdir()} == {"org_units.csv", "caseworkers.csv", "events.csv", "staffing.csv"}
     result = runner.invoke(app, ["generate", "--describe", str(out)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "Anmälningar per år" in result.output and "Socialstyrelsen 2018" in result.output

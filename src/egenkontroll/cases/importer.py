@@ -83,6 +83,7 @@ class ImportSummary:
     lost_units: dict[str, int] = field(default_factory=dict)
     rejected_org_units: int = 0
     rejected_caseworkers: int = 0
+    rejected_staffing: int = 0  # rows of the optional staffing.csv (issue 16)
     affected_cases: int = 0
     obligations: int = 0
     marks_lapsed: int = 0  # marks on obligations the new data contradicts (cases/marks.py)
@@ -96,7 +97,10 @@ class ImportSummary:
 
     @property
     def all_rejected(self) -> int:
-        return self.rejected + self.link_rejected + self.rejected_org_units + self.rejected_caseworkers
+        return (
+            self.rejected + self.link_rejected + self.rejected_org_units + self.rejected_caseworkers
+            + self.rejected_staffing
+        )
 
     @property
     def exit_code(self) -> int:
@@ -226,6 +230,7 @@ def _store(
         rejected=rejects.distinct_rows(refused, "events.csv"),
         rejected_org_units=rejects.distinct_rows(refused, "org_units.csv"),
         rejected_caseworkers=rejects.distinct_rows(refused, "caseworkers.csv"),
+        rejected_staffing=rejects.distinct_rows(refused, "staffing.csv"),
         lost_units=_lost_units(refused, dataset.rejected_unit_ids),
         files=dataset.files, warnings=dataset.warnings,
     )
@@ -244,7 +249,9 @@ def _store(
         summary.affected_cases = affected.len()
         kept = _clear_affected(using, affected, pl.concat([new["event_id"], changed["event_id"]]))
         write_frame(using, "cases_orgunit", derive.org_unit_rows(org_units), conflict="unit_id")
-        write_frame(using, "cases_caseworker", caseworkers, conflict="caseworker_id")
+        write_frame(using, "cases_caseworker", _current_rows(caseworkers), conflict="caseworker_id")
+        _replace_periods(using, caseworkers)
+        _replace_staffing(using, dataset.staffing)
         _write_events(using, new, changed, record.pk, _count(using, "cases_event"), reporter)
         link_rejects, summary.obligations = _recompute_cases(using, kept, new, changed, reporter)
         summary.marks_lapsed = marks.lapse_contradicted(using, affected.to_list(), record.pk)
@@ -263,6 +270,38 @@ def _store(
     summary.warnings += _analyse(using)
     reporter.phase("Klart")
     return summary
+
+
+def _current_rows(caseworkers: pl.DataFrame) -> pl.DataFrame:
+    """One row per caseworker for `cases_caseworker`: the one starting last (an open start first).
+
+    caseworkers.csv may give a caseworker several rows (one per unit and period); two rows of one
+    id in one upsert would make PostgreSQL refuse the whole import. Every row is kept in
+    `cases_caseworkerperiod` (issue 16).
+    """
+    return (
+        caseworkers.sort("start_date", nulls_last=False, maintain_order=True)
+        .unique("caseworker_id", keep="last", maintain_order=True)
+    )
+
+
+def _replace_periods(using: str, caseworkers: pl.DataFrame) -> None:
+    """Every caseworkers.csv row of the caseworkers in this export replaces their stored periods;
+    caseworkers the export leaves out keep theirs, as they keep their `cases_caseworker` row."""
+    if caseworkers.is_empty():
+        return
+    periods = caseworkers.select("caseworker_id", "unit_id", "title", "start_date", "end_date", "employment")
+    with temp_keys(using, "egk_cw_keys", periods["caseworker_id"]) as keys:
+        execute(using, f"DELETE FROM cases_caseworkerperiod WHERE caseworker_id IN (SELECT k FROM {keys})")  # noqa: S608
+    write_frame(using, "cases_caseworkerperiod", periods)
+
+
+def _replace_staffing(using: str, staffing: pl.DataFrame | None) -> None:
+    """An export with staffing.csv replaces the stored posts; one without leaves them (issue 16)."""
+    if staffing is None:
+        return
+    execute(using, "DELETE FROM cases_staffing")
+    write_frame(using, "cases_staffing", staffing.select(list(schema.STAFFING)))
 
 
 def _analyse(using: str) -> list[str]:

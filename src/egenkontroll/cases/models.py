@@ -85,6 +85,8 @@ class Caseworker(models.Model):
     title = models.TextField(null=True, blank=True)
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
+    # tillsvidare | visstid | konsult (schema.EMPLOYMENT_FORMS); optional in caseworkers.csv (issue 16)
+    employment = models.CharField(max_length=TOKEN, null=True, blank=True)
 
     class Meta:
         verbose_name = "handläggare"
@@ -92,6 +94,48 @@ class Caseworker(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CaseworkerPeriod(models.Model):
+    """Every row of caseworkers.csv: one per caseworker, unit and period (issue 16).
+
+    `Caseworker` holds one row per caseworker (their current one) for names and scopes; staff
+    turnover needs every period, a move between groups included, as `--data` sees them.
+    """
+
+    caseworker_id = models.CharField(max_length=ID, db_index=True)
+    unit = _ref("OrgUnit", "unit_id", "unit_id")
+    title = models.TextField(null=True, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    employment = models.CharField(max_length=TOKEN, null=True, blank=True)
+
+    class Meta:
+        verbose_name = "handläggarperiod"
+        verbose_name_plural = "handläggarperioder"
+
+    def __str__(self) -> str:
+        return f"{self.caseworker_id} {self.unit_id} {self.start_date}–{self.end_date or ''}"
+
+
+class Staffing(models.Model):
+    """Posts (tjänster) of a unit from start_date to end_date: the optional staffing.csv (issue 16).
+
+    Replaced as a whole by every import that brings the file, so it always says what the last
+    such export said; the vacancy and caseload-per-post key figures read it.
+    """
+
+    unit = _ref("OrgUnit", "unit_id", "unit_id")
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    posts = models.IntegerField()
+
+    class Meta:
+        verbose_name = "bemanning"
+        verbose_name_plural = "bemanning"
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.start_date}: {self.posts}"
 
 
 class Person(models.Model):

@@ -133,12 +133,29 @@ def load_org_units(alias: str = DEFAULT_DB_ALIAS) -> pl.DataFrame:
 
 
 def load_caseworkers(alias: str = DEFAULT_DB_ALIAS) -> pl.DataFrame:
+    """Every stored caseworker period (schema.CASEWORKERS), as caseworkers.csv gave them.
+
+    A caseworker imported before issue 16 has no periods: their one `cases_caseworker` row stands in.
+    """
     return read_frame(
         alias,
-        "SELECT caseworker_id, name, unit_id, title, start_date, end_date FROM cases_caseworker "
-        "ORDER BY caseworker_id",
+        "SELECT p.caseworker_id, c.name, p.unit_id, p.title, p.start_date, p.end_date, p.employment "
+        "FROM cases_caseworkerperiod p JOIN cases_caseworker c ON c.caseworker_id = p.caseworker_id "
+        "UNION ALL "
+        "SELECT caseworker_id, name, unit_id, title, start_date, end_date, employment FROM cases_caseworker c "
+        "WHERE NOT EXISTS (SELECT 1 FROM cases_caseworkerperiod p WHERE p.caseworker_id = c.caseworker_id) "
+        "ORDER BY 1, 5, 3",
         schema.CASEWORKERS,
     )
+
+
+def load_staffing(alias: str = DEFAULT_DB_ALIAS) -> pl.DataFrame | None:
+    """The stored posts per unit and period (schema.STAFFING), or None when no import brought any."""
+    frame = read_frame(
+        alias, "SELECT unit_id, start_date, end_date, posts FROM cases_staffing ORDER BY unit_id, start_date",
+        schema.STAFFING,
+    )
+    return frame if frame.height else None
 
 
 def load_dataset(db: str | None = None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:

@@ -53,6 +53,11 @@ def write_rejects(rejects: pl.DataFrame, path: Path | None) -> None:
 
 def load_source(data: Path | None, db: str | None):
     """Events, org units and caseworkers plus rejects, from an interchange dataset or a database."""
+    return load_source_with_staffing(data, db)[:4]
+
+
+def load_source_with_staffing(data: Path | None, db: str | None):
+    """`load_source` and the optional posts table (schema.STAFFING, or None): issue 16."""
     if (data is None) == (db is None):
         raise typer.BadParameter("ange antingen --data eller --db")
     if data is not None:
@@ -66,8 +71,8 @@ def load_source(data: Path | None, db: str | None):
             raise typer.Exit(1) from None
         for warning in ds.warnings:
             err.print(f"[dim]varning: {warning}[/dim]")
-        return ds.events, ds.org_units, ds.caseworkers, ds.rejects
-    from egenkontroll.cases.store import DatabaseUnavailable, load_dataset
+        return ds.events, ds.org_units, ds.caseworkers, ds.rejects, ds.staffing
+    from egenkontroll.cases.store import DatabaseUnavailable, connect, load_dataset, load_staffing
     from egenkontroll.core.schema import REJECTS, empty
 
     try:
@@ -75,7 +80,7 @@ def load_source(data: Path | None, db: str | None):
     except DatabaseUnavailable as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
-    return events, org_units, caseworkers, empty(REJECTS)
+    return events, org_units, caseworkers, empty(REJECTS), load_staffing(connect(db) if "://" in db else db)
 
 
 @app.command()

@@ -58,6 +58,12 @@ TABLES = {  # table -> (known columns, required columns)
     "caseworkers": (CASEWORKER_COLUMNS, ("caseworker_id", "name", "unit_id")),
     "events": (EVENT_COLUMNS, ("event_id", "case_id", "person", "event_type", "date", "unit_id")),
 }
+# Tables a dataset may hold or leave out (issue 16): read and validated when present.
+STAFFING_COLUMNS = tuple(schema.STAFFING)
+OPTIONAL_TABLES = {
+    "staffing": (STAFFING_COLUMNS, ("unit_id", "start_date", "posts")),
+}
+MAX_POSTS = 10_000  # posts of one unit and period: more is a typing error, not a unit
 ENCODING_NAMES = {"cp1252": "Windows-1252", "latin-1": "ISO-8859-1"}
 
 
@@ -90,6 +96,7 @@ class Dataset:
     files: dict[str, str]
     rows_read: int
     rejected_unit_ids: set[str] = field(default_factory=set)  # in org_units.csv, but not accepted
+    staffing: pl.DataFrame | None = None  # the optional staffing.csv (schema.STAFFING); None: not given
 
 
 # ---------------------------------------------------------------------------------------------
@@ -369,9 +376,14 @@ def validate(
     events, ev_rejects = _events(
         tables["events"], units, caseworkers["caseworker_id"], pseudonymizer, reference_date
     )
+    found_rejects = [("org_units", org_rejects), ("caseworkers", cw_rejects), ("events", ev_rejects)]
+    staffing = None
+    if "staffing" in tables:
+        staffing, st_rejects = _staffing(tables["staffing"], units)
+        found_rejects.append(("staffing", st_rejects))
     rejects = pl.concat([
         pl.concat([screened[table][1], found]).sort("row", maintain_order=True)
-        for table, found in (("org_units", org_rejects), ("caseworkers", cw_rejects), ("events", ev_rejects))
+        for table, found in found_rejects
     ])
     return Dataset(
         org_units=schema.conform(org, schema.ORG_UNITS),
@@ -383,6 +395,7 @@ def validate(
         files=raw.files,
         rows_read=tables["events"].height,
         rejected_unit_ids=set(tables["org_units"]["unit_id"].drop_nulls()) - set(org["unit_id"]),
+        staffing=None if staffing is None else schema.conform(staffing, schema.STAFFING),
     )
 
 
@@ -393,11 +406,13 @@ def _v1_tables(raw: Tables, warnings: list[str]) -> dict[str, pl.DataFrame]:
         if name.lower() in by_name:
             raise InterchangeError(f"tabellen {name.lower()} finns två gånger i datasetet")
         by_name[name.lower()] = name
-    for name in sorted(set(by_name) - set(TABLES)):
+    for name in sorted(set(by_name) - set(TABLES) - set(OPTIONAL_TABLES)):
         warnings.append(f"okänd tabell {by_name[name]} ignoreras")
     result = {}
-    for table, (known, required) in TABLES.items():
+    for table, (known, required) in {**TABLES, **OPTIONAL_TABLES}.items():
         if table not in by_name:
+            if table in OPTIONAL_TABLES:
+                continue
             raise InterchangeError(f"filen {table}.csv saknas i datasetet")
         frame = raw.tables[by_name[table]]
         for column in required:
@@ -562,9 +577,48 @@ def _caseworkers(frame: pl.DataFrame, units: pl.Series) -> tuple[pl.DataFrame, p
         *_date_checks("start_date"),
         *_date_checks("end_date"),
         _Check("end_date", _date("end_date") < _date("start_date"), "slutdatum (end_date) före startdatum"),
+        _vocabulary_check("employment", schema.EMPLOYMENT_FORMS, "okänd anställningsform (employment)"),
     ]
     good, rejects = _apply(frame, checks, "caseworkers.csv")
-    return good.with_columns(start_date=_date("start_date"), end_date=_date("end_date")), rejects
+    return good.with_columns(
+        start_date=_date("start_date"), end_date=_date("end_date"),
+        employment=_vocabulary("employment", schema.EMPLOYMENT_FORMS),
+    ), rejects
+
+
+def _staffing(frame: pl.DataFrame, units: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """staffing.csv (optional, issue 16): posts per unit and period; periods of a unit may not overlap.
+
+    Of two overlapping rows of one unit the earlier (by start_date, then row) is kept and the
+    later rejected, naming the row it overlaps: two figures for one day would be a guess.
+    """
+    posts = pl.col("posts").str.to_integer(strict=False)
+    checks = [
+        *_required(("unit_id", "start_date", "posts")),
+        _Check("unit_id", pl.col("unit_id").is_not_null() & ~pl.col("unit_id").is_in(units.implode()), UNKNOWN_UNIT),
+        *_date_checks("start_date"),
+        *_date_checks("end_date"),
+        _Check("end_date", _date("end_date") < _date("start_date"), "slutdatum (end_date) före startdatum"),
+        _Check("posts", pl.col("posts").is_not_null() & (posts.is_null() | (posts < 0) | (posts > MAX_POSTS)),
+               f"antal tjänster (posts) ska vara ett heltal 0–{MAX_POSTS}"),
+    ]
+    good, rejects = _apply(frame, checks, "staffing.csv")
+    good = good.with_columns(start_date=_date("start_date"), end_date=_date("end_date"), posts=posts)
+    ordered = good.sort(["unit_id", "start_date", ROW])
+    # A row overlaps an earlier one (of its unit, by start) when one of those has no end or ends on/after its start.
+    open_end = pl.col("end_date").fill_null(dt.date(9999, 12, 31))
+    latest_end = open_end.cum_max().shift(1).over("unit_id")
+    previous_row = pl.col(ROW).shift(1).over("unit_id")
+    overlap = latest_end.is_not_null() & (latest_end >= pl.col("start_date"))
+    flagged = ordered.with_columns(_overlap=overlap, _with=previous_row)
+    overlapping = flagged.filter(pl.col("_overlap")).select(
+        file=pl.lit("staffing.csv"), row=pl.col(ROW), event_id=pl.lit(None, pl.Utf8), column=pl.lit("start_date"),
+        value=pl.col("start_date").cast(pl.Utf8),
+        reason=pl.format("perioden överlappar raden {} för samma enhet", pl.col("_with")),
+    )
+    good = flagged.filter(~pl.col("_overlap")).drop("_overlap", "_with").sort(ROW)
+    rejects = pl.concat([rejects, schema.conform(overlapping, schema.REJECTS)]).sort("row", maintain_order=True)
+    return good, rejects
 
 
 def _events(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from egenkontroll.core.schema import EVENT_TYPES, GENDERS, OUTCOMES, REPORT_KINDS, STATUSES
+from egenkontroll.core.schema import EMPLOYMENT_FORMS, EVENT_TYPES, GENDERS, OUTCOMES, REPORT_KINDS, STATUSES
 from egenkontroll.core.schema import SOURCES as REPORT_SOURCES
 
 CATALOGUE_PATH = Path(__file__).with_name("kpis.yaml")
@@ -29,6 +29,12 @@ KPI_IDS = (
     "fb_forsenade", "utr_inom_4m_andel", "utr_forlangning_andel", "utr_dagar_median", "utr_forsenade",
     "overvagande_i_tid_andel", "besok_i_tid_andel", "placerade_barn", "oppna_arenden",
     "arenden_per_handlaggare", "markerade_skyldigheter",
+)
+# Issue 16 (staffing, docs/key-figures.md "Bemanning"): not in shared/spec/kpis.md's first list.
+KPI_IDS += (
+    "personalomsattning", "handlaggare_i_tjanst", "konsulter", "tjanster", "vakanta_tjanster",
+    "arenden_per_arbetande_handlaggare", "arenden_per_tjanst", "oppna_arenden_utan_handlaggare",
+    "placerade_barn_utan_handlaggare", "dagar_utan_handlaggare_median",
 )
 # The contract rule ids of shared/spec/rules.md that a selection may name.
 RULE_IDS = (
@@ -53,21 +59,30 @@ BREAKDOWNS = {
 # Breakdowns read from the counted event itself rather than from the person.
 EVENT_BREAKDOWNS = ("kind", "source")
 
-SOURCES = ("events", "obligations", "open_cases", "placements")
+SOURCES = ("events", "obligations", "open_cases", "placements", "staff", "posts")
 _COMMON_FIELDS = {"source", "period_field", "has_caseworker", "attribute_to", "distinct"}
 _SOURCE_FIELDS = {
     "events": _COMMON_FIELDS | {"event_type", "outcome", "kind"},
     "obligations": _COMMON_FIELDS | {"rule", "status", "limit", "extended", "days"},
-    "open_cases": _COMMON_FIELDS,
-    "placements": _COMMON_FIELDS,
+    "open_cases": _COMMON_FIELDS | {"unassigned", "days"},
+    "placements": _COMMON_FIELDS | {"unassigned", "days"},
+    "staff": {"source", "period_field", "staff", "employment"},
+    "posts": {"source", "period_field", "vacant"},
 }
 _PERIOD_FIELDS = {
     "events": ("date",),
     "obligations": ("trigger_date", "due_date", "fulfilled_date", "as_of"),
     "open_cases": ("as_of",),
     "placements": ("as_of",),
+    "staff": ("as_of",),
+    "posts": ("as_of",),
 }
 _DAY_FIELDS = ("trigger_date", "due_date", "fulfilled_date")
+# The day fields of the case sources: since when the case has been without a caseworker, as_of.
+_CASE_DAY_FIELDS = ("unassigned_since", "as_of")
+# staff: who counts (source staff): employed in the unit on as_of; employed in it a year before
+# (the turnover cohort); of that cohort, no longer employed in the unit on as_of.
+STAFF_STATES = ("employed", "cohort", "left")
 _KPI_FIELDS = {
     "id", "title", "description", "unit", "kind", "better", "target", "breakdowns", "numerator", "denominator",
 }
@@ -96,6 +111,10 @@ class Selection:
     has_caseworker: bool = False
     attribute_to: str = "responsible"
     distinct: str | None = None
+    unassigned: bool = False  # open_cases / placements: only cases without a working caseworker
+    staff: str | None = None  # staff: one of STAFF_STATES
+    employment: tuple[str, ...] = ()  # staff: of these employment forms only
+    vacant: bool = False  # posts: only the posts no employee fills
 
 
 @dataclass(frozen=True)
@@ -235,9 +254,12 @@ def _parse_selection(raw, where: str) -> Selection:
     ):
         raise KpiCatalogueError(f"{where}: limit ska vara {{months: N, compare: within|beyond}}")
     days = raw.get("days")
-    if days is not None and (not isinstance(days, list) or len(days) != 2 or not set(days) <= set(_DAY_FIELDS)):
-        raise KpiCatalogueError(f"{where}: days ska vara [från, till] bland {', '.join(_DAY_FIELDS)}")
-    for field in ("extended", "has_caseworker"):
+    day_fields = _DAY_FIELDS if source == "obligations" else _CASE_DAY_FIELDS
+    if days is not None and (not isinstance(days, list) or len(days) != 2 or not set(days) <= set(day_fields)):
+        raise KpiCatalogueError(f"{where}: days ska vara [från, till] bland {', '.join(day_fields)}")
+    if source == "staff" and raw.get("staff") not in STAFF_STATES:
+        raise KpiCatalogueError(f"{where}: staff ska vara en av {', '.join(STAFF_STATES)}")
+    for field in ("extended", "has_caseworker", "unassigned", "vacant"):
         if field in raw and not isinstance(raw[field], bool):
             raise KpiCatalogueError(f"{where}: {field} ska vara true eller false")
     if raw.get("attribute_to", "responsible") not in ("responsible", "caseworker_unit"):
@@ -263,6 +285,10 @@ def _parse_selection(raw, where: str) -> Selection:
         has_caseworker=raw.get("has_caseworker", False),
         attribute_to=raw.get("attribute_to", "responsible"),
         distinct=raw.get("distinct"),
+        unassigned=raw.get("unassigned", False),
+        staff=raw.get("staff"),
+        employment=_values(raw, "employment", EMPLOYMENT_FORMS, where),
+        vacant=raw.get("vacant", False),
     )
 
 

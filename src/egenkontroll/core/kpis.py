@@ -7,9 +7,10 @@ committee report, exports and `egenkontroll kpi` can never disagree.
 
 How (shared/spec/kpis.md is the contract):
 1. Every figure's numerator and denominator are *selections* of items (events, obligations,
-   open cases, placed children). Each item belongs to one unit and caseworker: obligations come
-   already attributed (fulfilled → the fulfilling event's; open → responsible on `as_of`),
-   events to their own, cases and placements to who is responsible on `as_of`.
+   open cases, placed children; caseworkers and posts since issue 16). Each item belongs to one
+   unit and caseworker: obligations come already attributed (fulfilled → the fulfilling event's;
+   open → responsible on `as_of`), events to their own, cases and placements to who is
+   responsible on `as_of`, caseworkers and posts to their unit.
 2. Items are counted per unit and rolled up the flattened org tree with one group_by per depth,
    so a node's numerator is exactly the sum over its subtree. Medians cannot be summed: they are
    taken per subtree from the item rows joined to all their ancestors.
@@ -35,9 +36,13 @@ from egenkontroll.core.schema import (
     OBLIGATIONS,
     ORG_UNITS,
     PLACEMENTS,
+    STAFFING,
     conform,
 )
 from egenkontroll.core.schema import SOURCES as REPORT_SOURCES
+
+# Turnover compares the staff of as_of with those of this many months before (source staff).
+TURNOVER_MONTHS = 12
 
 # A key figure attributed to a unit missing from org_units lands here, under the root, so
 # that nothing is silently dropped and the root still equals the sum of its children.
@@ -59,10 +64,11 @@ DECISIONS = (
 class _Sources:
     """The item sources for one computation, each built once and only when a figure needs it."""
 
-    def __init__(self, events, obligations, caseworkers, period_from, period_to, as_of, links):
+    def __init__(self, events, obligations, caseworkers, period_from, period_to, as_of, links, staffing=None):
         self.period = (period_from, period_to)
         self.as_of = as_of
         self._events, self._obligations, self._caseworkers, self._links = events, obligations, caseworkers, links
+        self._staffing = staffing
 
     @cached_property
     def links(self) -> Links:
@@ -163,7 +169,11 @@ class _Sources:
             "obligations": self._from_obligations,
             "open_cases": self._from_cases,
             "placements": self._from_cases,
+            "staff": self._from_staff,
+            "posts": self._from_posts,
         }[sel.source](sel)
+        if sel.unassigned:
+            frame = self._only_unassigned(frame)
         if sel.has_caseworker:
             frame = frame.filter(pl.col("caseworker_id").is_not_null())
         if sel.attribute_to == "caseworker_unit":
@@ -232,6 +242,121 @@ class _Sources:
             )
             .drop("home_unit_id")
         )
+
+    # -------------------------------------------------------- staffing (issue 16)
+
+    @cached_property
+    def staff_rows(self) -> pl.DataFrame:
+        """caseworkers.csv rows with a caseworker and a unit (one per caseworker, unit and period)."""
+        return conform(self._caseworkers, CASEWORKERS).filter(
+            pl.col("caseworker_id").is_not_null() & pl.col("unit_id").is_not_null()
+        )
+
+    def _employed_on(self, day: dt.date) -> pl.DataFrame:
+        """(caseworker_id, unit_id) pairs employed in the unit on `day`, each once, with that row's dates."""
+        on = (pl.col("start_date").is_null() | (pl.col("start_date") <= day)) & (
+            pl.col("end_date").is_null() | (pl.col("end_date") >= day)
+        )
+        return (
+            self.staff_rows.filter(on)
+            .sort(["caseworker_id", "unit_id", "start_date"], nulls_last=True)
+            .unique(["caseworker_id", "unit_id"], keep="last", maintain_order=True)
+        )
+
+    @property
+    def year_before(self) -> dt.date:
+        """as_of TURNOVER_MONTHS months earlier (29 February → 28 February): the turnover cohort's day."""
+        return calendar.add_months([self.as_of], -TURNOVER_MONTHS)[0].astype(dt.date)
+
+    def _from_staff(self, sel: Selection) -> pl.DataFrame:
+        """Caseworkers in a unit: employed on as_of, the cohort of a year before, or its leavers.
+
+        A leaver is a cohort member no longer employed in *that unit* on as_of: one who moved to
+        another group has left the group (and counts in every sum above it, as SCB counts a
+        change of post within the municipality). Their date is the end of their cohort row.
+        """
+        if sel.staff == "employed":
+            rows, when = self._employed_on(self.as_of), pl.col("start_date")
+        else:
+            rows, when = self._employed_on(self.year_before), pl.col("end_date")
+            if sel.staff == "left":
+                still = self._employed_on(self.as_of).select("caseworker_id", "unit_id")
+                rows = rows.join(still, on=["caseworker_id", "unit_id"], how="anti", maintain_order="left")
+            else:
+                when = pl.col("start_date")
+        if sel.employment:
+            rows = rows.filter(pl.col("employment").is_in(sel.employment))
+        return _as_items(
+            rows.with_columns(case_id=pl.lit(None, pl.Utf8), person_key=pl.lit(None, pl.Utf8)), pl.lit(self.as_of),
+            date=when, what=pl.lit(f"personal_{sel.staff}"), detail=pl.col("employment"),
+        )
+
+    @cached_property
+    def posts(self) -> pl.DataFrame:
+        """Per unit: posts on as_of (staffing.csv) and the employees (not consultants) who fill them."""
+        staffing = conform(self._staffing if self._staffing is not None else pl.DataFrame(), STAFFING)
+        on = (pl.col("start_date").is_null() | (pl.col("start_date") <= self.as_of)) & (
+            pl.col("end_date").is_null() | (pl.col("end_date") >= self.as_of)
+        )
+        posts = staffing.filter(on & pl.col("unit_id").is_not_null()).group_by("unit_id").agg(pl.col("posts").sum())
+        filled = (
+            self._employed_on(self.as_of)
+            .filter(pl.col("employment").fill_null("") != "konsult")
+            .group_by("unit_id")
+            .agg(pl.len().cast(pl.Int64).alias("filled"))
+        )
+        return posts.join(filled, on="unit_id", how="left").with_columns(pl.col("filled").fill_null(0)).sort("unit_id")
+
+    def _from_posts(self, sel: Selection) -> pl.DataFrame:
+        """One item per post on as_of, or per vacant post (posts beyond the unit's employees)."""
+        count = (pl.col("posts") - pl.col("filled")).clip(lower_bound=0) if sel.vacant else pl.col("posts")
+        rows = (
+            self.posts.with_columns(_n=pl.int_ranges(0, count.clip(lower_bound=0)))
+            .explode("_n")
+            .filter(pl.col("_n").is_not_null())
+        )
+        return _as_items(
+            rows.with_columns(
+                case_id=pl.lit(None, pl.Utf8), caseworker_id=pl.lit(None, pl.Utf8), person_key=pl.lit(None, pl.Utf8)
+            ),
+            pl.lit(self.as_of),
+            date=pl.lit(self.as_of), what=pl.lit("vakant_tjanst" if sel.vacant else "tjanst"),
+        )
+
+    @cached_property
+    def unassigned(self) -> pl.DataFrame:
+        """Cases without a working caseworker on as_of, and since when (case_id, unassigned_since).
+
+        Without = no event on or before as_of names a caseworker (since the case's first event),
+        or the one last named is employed nowhere on as_of by caseworkers.csv (since the day
+        after their employment ended). A caseworker missing from caseworkers.csv counts as working.
+        """
+        first = self.events.group_by("case_id").agg(pl.col("date").min().alias("first_date"))
+        cw = self.staff_rows
+        working = self._employed_on(self.as_of).select("caseworker_id").unique()
+        # Not working on as_of: since the day after their last employment ended before it (none
+        # ended yet, as for one hired later: since the case's first event).
+        gone = (
+            cw.filter(~pl.col("caseworker_id").is_in(working["caseworker_id"].implode()))
+            .group_by("caseworker_id")
+            .agg(
+                pl.lit(True).alias("gone"),
+                (pl.col("end_date").filter(pl.col("end_date") < self.as_of).max() + pl.duration(days=1)).alias("ended"),
+            )
+        )
+        return (
+            self.cases.select("case_id", "caseworker_id")
+            .join(first, on="case_id", how="left")
+            .join(gone, on="caseworker_id", how="left")
+            .filter(pl.col("caseworker_id").is_null() | pl.col("gone").fill_null(False))
+            .select("case_id", unassigned_since=pl.max_horizontal("ended", "first_date"))
+        )
+
+    def _only_unassigned(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Case items without a working caseworker on as_of, `days` = calendar days since they have been."""
+        return frame.join(self.unassigned, on="case_id", how="inner", maintain_order="left").with_columns(
+            days=(pl.lit(self.as_of) - pl.col("unassigned_since")).dt.total_days()
+        ).drop("unassigned_since")
 
 
 # The columns of `items`: one counted item each. `event_id` is the counted event, or the event
@@ -421,6 +546,7 @@ def compute(
     breakdown: str | None = None,
     catalogue: Mapping[str, Kpi] | None = None,
     links: Links | None = None,
+    staffing: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Every figure for every unit (its whole subtree) and every caseworker, in long format.
 
@@ -429,7 +555,9 @@ def compute(
     is the numerator; for a median the numerator is how many items the median is taken over.
     With `breakdown` (gender | age_band | unaccompanied) the rows are per category instead of
     totals, and figures without that breakdown are left out. `links` may be passed from the
-    obligations `Evaluation` of the same `as_of` to avoid linking the events twice.
+    obligations `Evaluation` of the same `as_of` to avoid linking the events twice. `staffing`
+    is the optional posts table (schema.STAFFING); figures that need data a dataset does not
+    have (posts, employment forms) get no value (see `_without_data`).
     """
     if period_from > period_to:
         raise ValueError(f"perioden börjar ({period_from}) efter att den slutar ({period_to})")
@@ -437,14 +565,14 @@ def compute(
         raise ValueError(f"okänd nedbrytning {breakdown!r} (tillåtna: {', '.join(BREAKDOWNS)})")
     catalogue = catalogue if catalogue is not None else load_catalogue()
     kpis = _chosen(catalogue, kpi_ids, breakdown)
-    src = _Sources(events, obligations, caseworkers, period_from, period_to, as_of or period_to, links)
+    src = _Sources(events, obligations, caseworkers, period_from, period_to, as_of or period_to, links, staffing)
     flat = orgtree.flatten(org_units)
     items, flat = _place_unknown_units(_items(kpis, src), flat, org_units)
     items = _distinct(_category(breakdown, src, items))
     median_ids = [k.id for k in kpis if k.kind == "median_days"]
     units = _unit_figures(items, flat, median_ids)
     caseworkers_ = _caseworker_figures(items, median_ids)
-    return _finish(kpis, breakdown, flat, src, items, units, caseworkers_)
+    return _without_data(_finish(kpis, breakdown, flat, src, items, units, caseworkers_), kpis, src)
 
 
 PARTS = {"numerator": "num", "denominator": "den"}
@@ -466,6 +594,7 @@ def items(
     caseworker_id: str | None = None,
     catalogue: Mapping[str, Kpi] | None = None,
     links: Links | None = None,
+    staffing: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The items one figure's numerator or denominator counted: the rows behind a number.
 
@@ -486,7 +615,7 @@ def items(
     sel = kpi.numerator if part == "numerator" else kpi.denominator
     if sel is None:
         raise ValueError(f"nyckeltalet {kpi_id} har ingen nämnare")
-    src = _Sources(events, obligations, caseworkers, period_from, period_to, as_of or period_to, links)
+    src = _Sources(events, obligations, caseworkers, period_from, period_to, as_of or period_to, links, staffing)
     rows = src.chosen(sel).with_columns(
         _own_unit=pl.col("unit_id"), kpi=pl.lit(kpi.id), part=pl.lit(PARTS[part]), category=pl.lit(None, pl.Utf8)
     )
@@ -568,6 +697,29 @@ def _finish(kpis, breakdown, flat, src, items, units, caseworkers_) -> pl.DataFr
     )
 
 
+def _without_data(figures: pl.DataFrame, kpis: list[Kpi], src: _Sources) -> pl.DataFrame:
+    """No value where a figure cannot be known, rather than a misleading 0 (issue 16).
+
+    - Figures on posts when the dataset has no staffing table, and on employment forms when no
+      caseworker row gives one: the optional data is missing, not zero.
+    - Staffing figures counted per unit (turnover, posts, consultants) on caseworker rows: a
+      caseworker has no turnover of their own.
+    """
+    has_posts = src._staffing is not None and not src._staffing.is_empty()
+    has_forms = src.staff_rows["employment"].is_not_null().any()
+    unknown, unit_only = [], []
+    for kpi in kpis:
+        sels = [s for s in (kpi.numerator, kpi.denominator) if s is not None]
+        if any(s.source == "posts" for s in sels) and not has_posts or any(s.employment for s in sels) and not has_forms:
+            unknown.append(kpi.id)
+        if kpi.numerator.source in ("staff", "posts"):
+            unit_only.append(kpi.id)
+    if not unknown and not unit_only:
+        return figures
+    hide = pl.col("kpi").is_in(unknown) | (pl.col("kpi").is_in(unit_only) & (pl.col("node_type") == "caseworker"))
+    return figures.with_columns(value=pl.when(hide).then(None).otherwise(pl.col("value")))
+
+
 def build_tree(
     figures: pl.DataFrame,
     root: str | None = None,
@@ -621,10 +773,11 @@ def tree(
     kpi_ids: list[str] | None = None,
     catalogue: Mapping[str, Kpi] | None = None,
     links: Links | None = None,
+    staffing: pl.DataFrame | None = None,
 ) -> dict:
     """`compute` followed by `build_tree`: the JSON of `egenkontroll kpi`."""
     figures = compute(
         events, obligations, org_units, caseworkers, period_from, period_to, as_of,
-        kpi_ids=kpi_ids, catalogue=catalogue, links=links,
+        kpi_ids=kpi_ids, catalogue=catalogue, links=links, staffing=staffing,
     )
     return build_tree(figures, root=root, catalogue=catalogue)

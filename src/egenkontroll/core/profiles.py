@@ -30,6 +30,9 @@ V1_TABLES = {
     "caseworkers": interchange.CASEWORKER_COLUMNS,
     "events": interchange.EVENT_COLUMNS,
 }
+# Tables an export may leave out (issue 16): converted when the profile maps them or the export
+# holds a file of the v1 name, else skipped.
+OPTIONAL_V1_TABLES = {"staffing": interchange.STAFFING_COLUMNS}
 DATE_COLUMNS = {"date", "until", "start_date", "end_date"}
 ORIGIN = {"file": pl.Utf8, "source_row": pl.Int64}
 
@@ -90,9 +93,10 @@ def parse_profile(data: object, default_name: str) -> Profile:
     """Check a profile's structure and return it; every mistake is named with its place."""
     if not isinstance(data, dict) or not isinstance(data.get("tables"), dict):
         raise ProfileError(f"profil {default_name}: nyckeln 'tables' saknas")
-    unknown = set(data["tables"]) - set(V1_TABLES)
+    known = {**V1_TABLES, **OPTIONAL_V1_TABLES}
+    unknown = set(data["tables"]) - set(known)
     if unknown:
-        raise ProfileError(f"profil {default_name}: okänd tabell {sorted(unknown)[0]} (tillåtna: {', '.join(V1_TABLES)})")
+        raise ProfileError(f"profil {default_name}: okänd tabell {sorted(unknown)[0]} (tillåtna: {', '.join(known)})")
     tables = {name: _table_map(default_name, name, spec) for name, spec in data["tables"].items()}
     return Profile(str(data.get("name", default_name)), str(data.get("title", default_name)), tables)
 
@@ -107,7 +111,7 @@ def _table_map(profile: str, table: str, spec: object) -> TableMap:
     if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
         raise ProfileError(f"{where}: 'values' ska vara kolumn -> {{källvärde: v1-värde}}")
     wide = spec.get("wide")
-    bad = [c for c in [*columns, *values] if c not in V1_TABLES[table]]
+    bad = [c for c in [*columns, *values] if c not in {**V1_TABLES, **OPTIONAL_V1_TABLES}[table]]
     if bad:
         raise ProfileError(f"{where}: {bad[0]} är ingen kolumn i {table} (v1)")
     if wide is not None:
@@ -157,9 +161,11 @@ def convert(profile: Profile, path: str | Path, limits: ImportLimits | None = No
     raw = interchange.read_tables(path, limits)
     by_name = {name.lower(): name for name in raw.tables}
     tables, origins = {}, {}
-    for table, columns in V1_TABLES.items():
+    for table, columns in {**V1_TABLES, **OPTIONAL_V1_TABLES}.items():
         spec = profile.tables.get(table) or TableMap((table,), {}, {}, None, None)
         matched = sorted({by_name[n] for pattern in spec.sources for n in fnmatch.filter(by_name, pattern)})
+        if not matched and table in OPTIONAL_V1_TABLES:
+            continue
         if not matched:
             raise ProfileError(f"profil {profile.name}: ingen källfil för {table} ({', '.join(spec.sources)})")
         parts = [_convert_table(spec, columns, raw.tables[name], name) for name in matched]

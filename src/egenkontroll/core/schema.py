@@ -25,6 +25,20 @@ CASEWORKERS = {
     "title": pl.Utf8,
     "start_date": pl.Date,
     "end_date": pl.Date,
+    "employment": pl.Utf8,  # optional: tillsvidare | visstid | konsult (docs/interchange.md, issue 16)
+}
+
+# How a caseworker is engaged (caseworkers.csv `employment`, optional): a permanent or a
+# fixed-term employee of the municipality, or a consultant hired from a staffing company.
+EMPLOYMENT_FORMS = ("tillsvidare", "visstid", "konsult")
+
+# The optional staffing table (staffing.csv): how many posts (tjänster) a unit has from
+# start_date to end_date (open end: until further notice). Issue 16, docs/interchange.md.
+STAFFING = {
+    "unit_id": pl.Utf8,
+    "start_date": pl.Date,
+    "end_date": pl.Date,
+    "posts": pl.Int64,
 }
 
 # Events after reading: the identity number is gone; `person_key` is the keyed pseudonym.

@@ -35,6 +35,9 @@ def caseloads(figures: pl.DataFrame, caseworkers: pl.DataFrame, unit_ids: list[s
         staff.join(load, on="caseworker_id", how="left")
         .with_columns(pl.col("open_cases").fill_null(0))
         .filter(pl.col("active") | (pl.col("open_cases") > 0))
+        # one line per caseworker: with several periods (a move between groups), the one in force
+        .sort(["active", "start_date"], descending=True, nulls_last=True)
+        .unique("caseworker_id", keep="first")
         .sort(["open_cases", "name"], descending=[True, False])
     )
 

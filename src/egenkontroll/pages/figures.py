@@ -84,8 +84,12 @@ def status(kpi: kpi_catalogue.Kpi, value) -> str:
 
 
 def shown_value(kpi: kpi_catalogue.Kpi, fig: Figure | None):
-    """The value a page shows: counts as integers, others as computed; None without data."""
-    if fig is None:
+    """The value a page shows: counts as integers, others as computed; None without data.
+
+    A count the engine gave no value (optional data missing, a staffing figure on a caseworker's
+    row: kpis._without_data) is None too, not 0.
+    """
+    if fig is None or kpi.kind == "count" and fig.value is None:
         return None
     if kpi.kind == "count":
         return int(fig.numerator)
@@ -104,6 +108,8 @@ def masked_values(kpi: kpi_catalogue.Kpi, total: Figure | None, parts: list[Figu
     """
     if kpi.kind != "count":
         return small_base(kpi, total), [small_base(kpi, p) for p in parts]
+    if total is not None and total.value is None:  # no value without the optional data (issue 16)
+        return None, [None for _ in parts]
     counts = [int(p.numerator) if p else 0 for p in parts]
     return mask_counts(int(total.numerator) if total else sum(counts), counts)
 
@@ -133,7 +139,7 @@ def _count_cell(text: str):
 
 def small_base(kpi: kpi_catalogue.Kpi, fig: Figure | None):
     """A share, ratio or median resting on 1–4 items as "<5"; otherwise the value (counts too)."""
-    if fig is None:
+    if fig is None or fig.value is None:
         return None
     base = fig.denominator if kpi.kind in ("share", "ratio") else fig.numerator
     if base is not None and smallnumbers.SMALL_MIN <= base <= smallnumbers.SMALL_MAX:
@@ -173,6 +179,7 @@ def all_items(snap: Snapshot, kpi: kpi_catalogue.Kpi, part: str, period: Period,
     return kpis.items(
         snap.events, obligations, snap.org_units, snap.caseworkers, kpi.id, period.start, period.end, period.as_of,
         part="numerator" if part == "num" else "denominator", catalogue=snap.catalogue, links=ev.links,
+        staffing=snap.staffing,
     )
 
 

@@ -108,6 +108,13 @@ class Snapshot:
         with self._events_lock:
             return self._events
 
+    @cached_property
+    def staffing(self) -> pl.DataFrame | None:
+        """The optional posts per unit and period (issue 16); None when no import brought any."""
+        from egenkontroll.cases.store import load_staffing
+
+        return load_staffing(self.alias)
+
     def evaluation(self, as_of: dt.date) -> Evaluation:
         return self._evaluations.get(as_of, lambda: evaluate(self.events, as_of))
 
@@ -165,7 +172,7 @@ class Snapshot:
             ev = self.evaluation(as_of)
             return kpis.compute(
                 self.events, obligations, self.org_units, self.caseworkers, period_from, period_to, as_of,
-                breakdown=breakdown, catalogue=self.catalogue, links=ev.links,
+                breakdown=breakdown, catalogue=self.catalogue, links=ev.links, staffing=self.staffing,
             )
 
         return self.frame("figures", (period_from, period_to, as_of, breakdown, marks), make)

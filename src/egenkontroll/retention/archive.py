@@ -48,7 +48,7 @@ def archive_months(alias: str, today: dt.date, horizon: dt.date, run, report: Ca
     for start, end in months:
         report(f"arkiverar nyckeltalen för {start:%Y-%m}")
         figures = kpis.compute(events, evaluation.obligations, org_units, caseworkers, start, end, as_of=today,
-                               links=evaluation.links)
+                               links=evaluation.links, staffing=store.load_staffing(alias))
         units = figures.filter((pl.col("node_type") == "unit") & pl.col("category").is_null())
         rows = [
             ArchivedFigure(kpi=r["kpi"], unit_id=r["node_id"], month=start, numerator=r["numerator"],

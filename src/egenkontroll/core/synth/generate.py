@@ -105,6 +105,7 @@ def generate(scale: str, seed: int, out: Path | str, fmt: str = "csv", start: da
     alloc = I.IdentityAllocator(h0 - 23 * 366, h1)
     writer = Writer(Path(out), fmt)
     units, workers, n_events, n_reports = org.fixed_units(plan), [], 0, 0
+    posts: list[dict] = []
     total = len(batches) * STEPS_PER_BATCH
     for i, batch in enumerate(batches):
         tick = (lambda label, k, i=i: step(label, i * STEPS_PER_BATCH + k, total)) if step else (lambda *_: None)
@@ -115,8 +116,9 @@ def generate(scale: str, seed: int, out: Path | str, fmt: str = "csv", start: da
         n_reports += events.filter((pl.col("event_type") == "anmalan") & (pl.col("date") >= first)).height
         units += staff.group_rows
         workers += staff.caseworker_rows
+        posts += staff.staffing_rows
         tick("skriver", STEPS_PER_BATCH)
-    path = writer.finish(_units_frame(units), _workers_frame(workers))
+    path = writer.finish(_units_frame(units), _workers_frame(workers), _staffing_frame(posts))
     return Summary(scale, seed, path, fmt, first, last, window if surge else None, len(plan.districts),
                    len(units), len(workers), n_events, n_reports, time.perf_counter() - began)
 
@@ -163,6 +165,11 @@ def _batch(rng, districts, h0, h1, p0, surge, planned_until, alloc, tick) -> tup
 
 def _units_frame(rows: list[dict]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema.ORG_UNITS)
+
+
+def _staffing_frame(rows: list[dict]) -> pl.DataFrame:
+    frame = pl.DataFrame(rows, schema={**schema.STAFFING, "start_date": pl.Int32, "end_date": pl.Int32})
+    return frame.with_columns(pl.col("start_date").cast(pl.Date), pl.col("end_date").cast(pl.Date))
 
 
 def _workers_frame(rows: list[dict]) -> pl.DataFrame:

@@ -42,6 +42,7 @@ class Staff:
     base_active: np.ndarray  # (dk, day) active base caseworkers
     extra_active: np.ndarray  # (dk, day)
     capacity: np.ndarray  # (dk, day) caseload the group can carry at the norm
+    staffing_rows: list[dict] | None = None  # staffing.csv: the base posts of each group (issue 16)
 
 
 def build(rng: np.random.Generator, districts: list[District], planned_load: np.ndarray, load: np.ndarray,
@@ -70,7 +71,20 @@ def build(rng: np.random.Generator, districts: list[District], planned_load: np.
     capacity = _capacity(present, norm, h0, h1)
     staff = _assemble(rng, districts, base, n_groups, first_slot, occ, extra, h1)
     staff.base_active, staff.extra_active, staff.capacity = base_active, extra_active, capacity
+    staff.staffing_rows = _staffing_rows(staff, h0)
     return staff
+
+
+def _staffing_rows(staff: Staff, h0: int) -> list[dict]:
+    """Each base group's posts (its chains of occupants) from the first day on; reinforcement
+    groups have none: their staff come on top of the posts, as consultants and vikarier do."""
+    rows = []
+    for dk in range(staff.base_slots.size):
+        n, first = int(staff.base_groups[dk]), int(staff.base_first_group[dk])
+        posts = np.bincount(np.arange(int(staff.base_slots[dk])) % n, minlength=n)
+        rows += [{"unit_id": staff.group_unit[first + g], "start_date": h0, "end_date": None, "posts": int(posts[g])}
+                 for g in range(n)]
+    return rows
 
 
 def _chains(rng, slot_dk, tenure, vacancy, h0, h1) -> dict:
@@ -168,7 +182,9 @@ def _assemble(rng, districts, base, n_groups, first_slot, occ, extra, h1) -> Sta
     starts = np.r_[occ["start"], e_start]
     ends = np.r_[occ["end"], e_end]
     groups = np.r_[occ_group, e_group]
-    titles = np.r_[np.where(local < n_groups[occ["dk"]], 1, 0), np.full(e_start.size, 2)]
+    # Reinforcements alternate between consultants (the first, hired fastest: seed 003) and vikarier
+    # (visstid), by their rank: no draw, so issue 16 left every other generated value as it was.
+    titles = np.r_[np.where(local < n_groups[occ["dk"]], 1, 0), np.where(e_rank % 2 == 0, 3, 2)]
     rows = _caseworker_rows(rng, districts, groups, group_unit, starts, ends, titles, h1)
     return Staff(group_unit, group_rows, base_first_group, n_groups, base, first_slot, extra_first_group,
                  extra_first_occupant, extra_slots, np.r_[occ["slot"], np.full(e_start.size, NONE)],
@@ -185,7 +201,8 @@ def _add_groups(units, rows, district, kind, count, *, extra) -> None:
                      "name": label, "level": "grupp"})
 
 
-_TITLES = ("socialsekreterare", "samordnare", "socialsekreterare (visstid)")
+_TITLES = ("socialsekreterare", "samordnare", "socialsekreterare (visstid)", "socialsekreterare (konsult)")
+_EMPLOYMENT = ("tillsvidare", "tillsvidare", "visstid", "konsult")  # caseworkers.csv `employment` per title
 
 
 def _caseworker_rows(rng, districts, groups, group_unit, starts, ends, titles, h1) -> list[dict]:
@@ -199,7 +216,7 @@ def _caseworker_rows(rng, districts, groups, group_unit, starts, ends, titles, h
         rows.append({
             "caseworker_id": f"{code}-H{counters[code]:05d}", "name": names[i], "unit_id": unit,
             "title": _TITLES[titles[i]], "start_date": int(starts[i]),
-            "end_date": int(ends[i]) if ends[i] <= h1 else None,
+            "end_date": int(ends[i]) if ends[i] <= h1 else None, "employment": _EMPLOYMENT[titles[i]],
         })
     return rows
 

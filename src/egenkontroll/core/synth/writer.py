@@ -55,19 +55,23 @@ class Writer:
             self._events.write(_csv(frame, self._header))
         self._header = False
 
-    def finish(self, org_units: pl.DataFrame, caseworkers: pl.DataFrame) -> Path:
+    def finish(self, org_units: pl.DataFrame, caseworkers: pl.DataFrame, staffing: pl.DataFrame | None = None) -> Path:
+        """Write the tables beside events; `staffing` (posts per unit, issue 16) when given."""
+        tables = {"org_units": org_units, "caseworkers": caseworkers}
+        if staffing is not None:
+            tables["staffing"] = staffing
         if self.fmt == "csv":
             self._events.close()
-            (self.path / "org_units.csv").write_bytes(_csv(org_units, True))
-            (self.path / "caseworkers.csv").write_bytes(_csv(caseworkers, True))
+            for name, frame in tables.items():
+                (self.path / f"{name}.csv").write_bytes(_csv(frame, True))
         elif self.fmt == "zip":
             self._events.close()
-            self._zip.writestr(_member("org_units.csv"), _csv(org_units, True))
-            self._zip.writestr(_member("caseworkers.csv"), _csv(caseworkers, True))
+            for name, frame in tables.items():
+                self._zip.writestr(_member(f"{name}.csv"), _csv(frame, True))
             self._zip.close()
         else:
-            self._xlsx.append("org_units", org_units, header=True)
-            self._xlsx.append("caseworkers", caseworkers, header=True)
+            for name, frame in tables.items():
+                self._xlsx.append(name, frame, header=True)
             self._xlsx.save(self.path)
         return self.path
 

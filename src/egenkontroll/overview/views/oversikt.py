@@ -274,10 +274,11 @@ def build_underlag(request, limit: int | None = None) -> tuple[PageData, list[st
         raise Http404("Välj en enhet eller handläggare.")
     found = F.items(snap, kpi, part, period, node.kind, node.id)
     visible = visible_cases(request_scope(request), found["case_id"].drop_nulls().to_list())
-    shown = found.filter(pl.col("case_id").is_in(sorted(visible)))
+    # Staff and posts (issue 16) are no case: the node itself was checked against the scope.
+    shown = found.filter(pl.col("case_id").is_in(sorted(visible)) | pl.col("case_id").is_null())
     hidden = found.height - shown.height
     listed = shown if limit is None else shown.head(limit)
-    table = _items_table(snap, kpi, listed, period)
+    table = _items_table(snap, kpi, listed, period, part)
     other = "namnare" if part == "num" else "taljare"
     base = reverse("overview:underlag")
     context = {
@@ -306,9 +307,23 @@ def build_underlag(request, limit: int | None = None) -> tuple[PageData, list[st
     return data, listed["case_id"].drop_nulls().unique(maintain_order=True).to_list()
 
 
-def _items_table(snap, kpi: kpi_catalogue.Kpi, items: pl.DataFrame, period: Period) -> Table:
+# What a staffing item is (kpis._Sources._from_staff / _from_posts), issue 16.
+STAFF_ITEMS = {
+    "personal_employed": "Handläggare i tjänst",
+    "personal_cohort": "Anställd i gruppen ett år före avstämningsdagen",
+    "personal_left": "Slutat eller bytt grupp",
+    "tjanst": "Tjänst",
+    "vakant_tjanst": "Vakant tjänst",
+}
+EMPLOYMENT_LABEL = {"tillsvidare": "Tillsvidare", "visstid": "Visstid", "konsult": "Konsult"}
+
+
+def _items_table(snap, kpi: kpi_catalogue.Kpi, items: pl.DataFrame, period: Period, part: str = "num") -> Table:
     rules = rule_titles()
-    source = kpi.numerator.source
+    selection = kpi.denominator if part == "den" and kpi.denominator is not None else kpi.numerator
+    source = selection.source
+    if source == "staff":
+        return _staff_table(snap, kpi, items, selection)
     date_header = {"events": "Datum", "obligations": "Utlöst"}.get(source, "Per")
     columns = [
         Column("case_id", "Ärende", "id"),
@@ -330,7 +345,7 @@ def _items_table(snap, kpi: kpi_catalogue.Kpi, items: pl.DataFrame, period: Peri
         id="arenden", caption=f"{kpi.title}: ärendena bakom talet", columns=columns, display_limit=UNDERLAG_ROWS
     )
     for i, row in enumerate(items.iter_rows(named=True)):
-        what = rules.get(row["what"]) or labels.event(row["what"])
+        what = rules.get(row["what"]) or STAFF_ITEMS.get(row["what"]) or labels.event(row["what"])
         table.add(
             {
                 "case_id": row["case_id"],
@@ -344,8 +359,29 @@ def _items_table(snap, kpi: kpi_catalogue.Kpi, items: pl.DataFrame, period: Peri
                 "unit": snap.unit_names.get(row["unit_id"], row["unit_id"]),
                 "caseworker": snap.caseworker_names.get(row["caseworker_id"], row["caseworker_id"]),
             },
-            links={"case_id": reverse("overview:arende", kwargs={"case_id": row["case_id"]})} if i < UNDERLAG_ROWS else None,
+            links={"case_id": reverse("overview:arende", kwargs={"case_id": row["case_id"]})}
+            if i < UNDERLAG_ROWS and row["case_id"] is not None else None,
         )
+    return table
+
+
+def _staff_table(snap, kpi: kpis.Kpi, items: pl.DataFrame, selection: kpis.Selection) -> Table:
+    """The caseworkers behind a staffing figure: who, in which group, since or until when, how engaged."""
+    date_header = "Slutade" if selection.staff == "left" else "Började"
+    columns = [
+        Column("caseworker", "Handläggare"), Column("unit", "Enhet"), Column("date", date_header, "date"),
+        Column("what", "Vad"), Column("employment", "Anställningsform"),
+    ]
+    table = Table(id="arenden", caption=f"{kpi.title}: handläggarna bakom talet", columns=columns,
+                  display_limit=UNDERLAG_ROWS)
+    for row in items.iter_rows(named=True):
+        table.add({
+            "caseworker": snap.caseworker_names.get(row["caseworker_id"], row["caseworker_id"]),
+            "unit": snap.unit_names.get(row["unit_id"], row["unit_id"]),
+            "date": row["date"],
+            "what": STAFF_ITEMS.get(row["what"], row["what"]),
+            "employment": EMPLOYMENT_LABEL.get(row["detail"] or "", row["detail"] or ""),
+        })
     return table
 
 
