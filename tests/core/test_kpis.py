@@ -60,7 +60,7 @@ def write_catalogue(tmp_path, mutate) -> str:
     [
         (lambda k: k[0].update(colour="red"), "anmalningar): okänt fält colour"),
         (lambda k: k[0].update(id="anmalningar_x"), "okänt id 'anmalningar_x'"),
-        (lambda k: k.pop(), "saknas: markerade_skyldigheter"),
+        (lambda k: k.pop(), f"saknas: {kpis.KPI_IDS[-1]}"),
         (lambda k: k[0].update(unit="andel"), "kind 'count' passar inte unit 'andel'"),
         # k[1] is aktualiseringar (issue 11), so the share figures start at k[2]
         (lambda k: k[3]["numerator"].update(rule=["forhandsbedomning_15d"]), "fb_inom_14d_andel): numerator: okänt värde i rule"),

@@ -56,6 +56,10 @@ KPI_IDS = (
     "fb_forsenade", "utr_inom_4m_andel", "utr_forlangning_andel", "utr_dagar_median", "utr_forsenade",
     "overvagande_i_tid_andel", "besok_i_tid_andel", "placerade_barn", "oppna_arenden",
     "arenden_per_handlaggare", "markerade_skyldigheter",
+    # issue 16: a figure for every rule that had none
+    "skyddsbedomning_i_tid_andel", "vardplan_i_tid_andel", "genomforandeplan_i_tid_andel",
+    "vardnadsoverflyttning_i_tid_andel", "lvu_understallning_i_tid_andel", "lvu_ansokan_i_tid_andel",
+    "lvu14_overvagande_i_tid_andel", "jourhem_i_tid_andel",
 )
 # The contract rule ids of shared/spec/rules.md that a selection may name.
 RULE_IDS = (
