@@ -29,7 +29,7 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from egenkontroll.core import calendar, orgtree
+from egenkontroll.core import calendar, costs, orgtree
 from egenkontroll.core.linking import Links, link, report_kind
 from egenkontroll.core.schema import (
     CASEWORKERS,
@@ -40,6 +40,7 @@ from egenkontroll.core.schema import (
     ORG_UNITS,
     OUTCOMES,
     PLACEMENTS,
+    REGI,
     REPORT_KINDS,
     STATUSES,
     conform,
@@ -60,6 +61,8 @@ KPI_IDS = (
     "skyddsbedomning_i_tid_andel", "vardplan_i_tid_andel", "genomforandeplan_i_tid_andel",
     "vardnadsoverflyttning_i_tid_andel", "lvu_understallning_i_tid_andel", "lvu_ansokan_i_tid_andel",
     "lvu14_overvagande_i_tid_andel", "jourhem_i_tid_andel",
+    # issue 16: placement days and their cost, by placement type and egen regi / köpt
+    "placeringsdygn", "placeringskostnad",
 )
 # The contract rule ids of shared/spec/rules.md that a selection may name.
 RULE_IDS = (
@@ -68,7 +71,7 @@ RULE_IDS = (
     "lvu_understallning_1v", "lvu_ansokan_4v", "lvu14_overvagande_3m", "jourhem_2m",
 )
 
-KIND_OF_UNIT = {"antal": "count", "andel": "share", "dagar": "median_days", "kvot": "ratio"}
+KIND_OF_UNIT = {"antal": "count", "andel": "share", "dagar": "median_days", "kvot": "ratio", "dygn": "sum", "kronor": "sum"}
 BETTER = ("higher", "lower", "neutral")
 
 AGE_BANDS = (("0-5", 0, 5), ("6-12", 6, 12), ("13-17", 13, 17), ("18-20", 18, 20))
@@ -80,9 +83,13 @@ BREAKDOWNS = {
     # per counted event (aktualiseringar): how the committee learned of the child, and from whom
     "kind": REPORT_KINDS,
     "source": (*REPORT_SOURCES, "okand"),
+    # per counted placement (placement_days): its type, and whether it is the municipality's own
+    # (egen regi) or bought (köpt); okand where the insats_start does not say
+    "placement_type": PLACEMENTS,
+    "regi": (*REGI, "okand"),
 }
 # Breakdowns read from the counted event itself rather than from the person.
-EVENT_BREAKDOWNS = ("kind", "source")
+EVENT_BREAKDOWNS = ("kind", "source", "placement_type", "regi")
 
 # A key figure attributed to a unit missing from org_units lands here, under the root, so
 # that nothing is silently dropped and the root still equals the sum of its children.
@@ -97,20 +104,24 @@ DECISIONS = (
     "insats_slut",
 )
 
-SOURCES = ("events", "obligations", "open_cases", "placements")
+SOURCES = ("events", "obligations", "open_cases", "placements", "placement_days")
 _COMMON_FIELDS = {"source", "period_field", "has_caseworker", "attribute_to", "distinct"}
 _SOURCE_FIELDS = {
     "events": _COMMON_FIELDS | {"event_type", "outcome", "kind"},
     "obligations": _COMMON_FIELDS | {"rule", "status", "limit", "extended", "days"},
     "open_cases": _COMMON_FIELDS,
     "placements": _COMMON_FIELDS,
+    "placement_days": _COMMON_FIELDS | {"sum"},
 }
 _PERIOD_FIELDS = {
     "events": ("date",),
     "obligations": ("trigger_date", "due_date", "fulfilled_date", "as_of"),
     "open_cases": ("as_of",),
     "placements": ("as_of",),
+    "placement_days": ("dygn",),
 }
+# What a `sum` figure adds up over its items: their dygn in the period, or what those cost.
+SUMS = ("dygn", "kronor")
 _DAY_FIELDS = ("trigger_date", "due_date", "fulfilled_date")
 _KPI_FIELDS = {
     "id", "title", "description", "unit", "kind", "better", "target", "breakdowns", "numerator", "denominator",
@@ -140,6 +151,7 @@ class Selection:
     has_caseworker: bool = False
     attribute_to: str = "responsible"
     distinct: str | None = None
+    sum: str | None = None  # dygn | kronor: what a sum figure adds up (placement_days)
 
 
 @dataclass(frozen=True)
@@ -244,6 +256,8 @@ def _parse_kpi(entry, where: str) -> Kpi:
     numerator = _parse_selection(entry.get("numerator"), f"{where}: numerator")
     if (kind == "median_days") != (numerator.days is not None):
         raise KpiCatalogueError(f"{where}: numerator.days anges för, och bara för, kind median_days")
+    if (kind == "sum") != (numerator.sum is not None) or (kind == "sum" and numerator.sum != unit):
+        raise KpiCatalogueError(f"{where}: numerator.sum anges för, och bara för, kind sum, och är dess unit")
     denominator = entry.get("denominator")
     return Kpi(
         id=kpi_id,
@@ -292,6 +306,8 @@ def _parse_selection(raw, where: str) -> Selection:
         raise KpiCatalogueError(f"{where}: event_type krävs för source events")
     if source == "obligations" and not raw.get("rule"):
         raise KpiCatalogueError(f"{where}: rule krävs för source obligations")
+    if raw.get("sum") not in (None, *SUMS):
+        raise KpiCatalogueError(f"{where}: sum ska vara en av {', '.join(SUMS)}")
     return Selection(
         source=source,
         period_field=period_field,
@@ -307,6 +323,7 @@ def _parse_selection(raw, where: str) -> Selection:
         has_caseworker=raw.get("has_caseworker", False),
         attribute_to=raw.get("attribute_to", "responsible"),
         distinct=raw.get("distinct"),
+        sum=raw.get("sum"),
     )
 
 
@@ -364,10 +381,11 @@ def target_status(kpi: Kpi, value: float | None) -> str | None:
 class _Sources:
     """The item sources for one computation, each built once and only when a figure needs it."""
 
-    def __init__(self, events, obligations, caseworkers, period_from, period_to, as_of, links):
+    def __init__(self, events, obligations, caseworkers, period_from, period_to, as_of, links, prices=None):
         self.period = (period_from, period_to)
         self.as_of = as_of
         self._events, self._obligations, self._caseworkers, self._links = events, obligations, caseworkers, links
+        self._prices = prices
 
     @cached_property
     def links(self) -> Links:
@@ -468,6 +486,7 @@ class _Sources:
             "obligations": self._from_obligations,
             "open_cases": self._from_cases,
             "placements": self._from_cases,
+            "placement_days": self._from_placement_days,
         }[sel.source](sel)
         if sel.has_caseworker:
             frame = frame.filter(pl.col("caseworker_id").is_not_null())
@@ -479,7 +498,8 @@ class _Sources:
     def select(self, sel: Selection) -> pl.DataFrame:
         """Items of one selection as counted: unit_id, caseworker_id, person_key, ref_date, days, distinct_key."""
         return self.chosen(sel).select(
-            "unit_id", "caseworker_id", "person_key", "ref_date", "days", "distinct_key", *_EVENT_CATEGORY_COLUMNS
+            "unit_id", "caseworker_id", "person_key", "ref_date", "days", "kronor", "distinct_key",
+            *_EVENT_CATEGORY_COLUMNS,
         )
 
     def _in_period(self, column: str) -> pl.Expr:
@@ -527,6 +547,34 @@ class _Sources:
             date=pl.lit(self.as_of), what=pl.lit("oppet_arende" if flag == "open" else "placerad"),
         )
 
+    def _from_placement_days(self, sel: Selection) -> pl.DataFrame:
+        """Each placement with a dygn in the period (up to as_of): its dygn there and their cost.
+
+        A placement from day S to its insats_slut on day E is in care the dygn S … E − 1 (the day
+        it starts counts, the day it ends does not); one still open on as_of through the period's
+        last day (as_of, if earlier). Cost = dygn × the price of its type and regi
+        (core.costs), rounded to whole kronor. Attributed like placerade_barn: to who is
+        responsible for the case on as_of.
+        """
+        first, last = self.period[0], min(self.period[1], self.as_of)
+        start = pl.max_horizontal(pl.col("start"), pl.lit(first))
+        stop = pl.min_horizontal(pl.col("end").dt.offset_by("-1d").fill_null(pl.lit(last)), pl.lit(last))
+        prices = (self._prices or costs.load_prices()).table()
+        placed = (
+            self.links.placements.filter(pl.col("intervention").is_in(PLACEMENTS))
+            .with_columns(dygn=(stop - start).dt.total_days() + 1)
+            .filter(pl.col("dygn") > 0)
+            .join(self.events.select(pl.col("event_id").alias("start_id"), "regi"), on="start_id", how="left")
+            .join(prices, on=["intervention", "regi"], how="left", nulls_equal=True)
+            .join(self.cases.select("case_id", "unit_id", "caseworker_id", "person_key"), on="case_id", how="left")
+        )
+        return _as_items(
+            placed, pl.col("start"),
+            event_id=pl.col("start_id"), date=pl.col("start"), what=pl.col("intervention"), detail=pl.col("regi"),
+            days=pl.col("dygn"), kronor=(pl.col("dygn") * pl.col("price")).round(0),
+            placement_type=pl.col("intervention"), placement_regi=pl.col("regi"),
+        )
+
     def _to_caseworker_unit(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Attribute to the caseworker's own unit; one not in caseworkers.csv to one of their cases' units."""
         home = self.caseworker_home.select("caseworker_id", "home_unit_id")
@@ -554,6 +602,7 @@ ITEM_COLUMNS = {
     "unit_id": pl.Utf8,
     "caseworker_id": pl.Utf8,
     "person_key": pl.Utf8,
+    "kronor": pl.Int64,  # placement_days: what the item's dygn cost (issue 16)
 }
 _OWNER_COLUMNS = ("case_id", "unit_id", "caseworker_id", "person_key")
 
@@ -571,8 +620,9 @@ def _as_items(frame: pl.DataFrame, ref_date: pl.Expr, **given: pl.Expr) -> pl.Da
     )
 
 
-# The counted event's kind and source (events only), for the breakdowns in EVENT_BREAKDOWNS.
-_EVENT_CATEGORY_COLUMNS = ("report_kind", "report_source")
+# The counted event's kind and source (events only), and the counted placement's type and regi
+# (placement_days), for the breakdowns in EVENT_BREAKDOWNS.
+_EVENT_CATEGORY_COLUMNS = ("report_kind", "report_source", "placement_type", "placement_regi")
 
 
 _COUNTED = {
@@ -581,11 +631,15 @@ _COUNTED = {
     "person_key": pl.Utf8,
     "ref_date": pl.Date,
     "days": pl.Int64,
+    "kronor": pl.Int64,
     "distinct_key": pl.Utf8,
     "report_kind": pl.Utf8,
     "report_source": pl.Utf8,
+    "placement_type": pl.Utf8,
+    "placement_regi": pl.Utf8,
     "kpi": pl.Utf8,
     "part": pl.Utf8,
+    "amount": pl.Int64,
 }
 
 
@@ -595,7 +649,10 @@ def _items(kpis: list[Kpi], src: _Sources) -> pl.DataFrame:
     for kpi in kpis:
         for part, sel in (("num", kpi.numerator), ("den", kpi.denominator)):
             if sel is not None:
-                parts.append(src.select(sel).with_columns(kpi=pl.lit(kpi.id), part=pl.lit(part)))
+                amount = pl.col({"dygn": "days", "kronor": "kronor"}[sel.sum]) if sel.sum else pl.lit(None)
+                parts.append(
+                    src.select(sel).with_columns(kpi=pl.lit(kpi.id), part=pl.lit(part), amount=amount.cast(pl.Int64))
+                )
     return pl.concat(parts, how="vertical")
 
 
@@ -608,6 +665,11 @@ def _category(breakdown: str | None, src: _Sources, items: pl.DataFrame) -> pl.D
     if breakdown == "source":
         known = pl.col("report_source").is_in(REPORT_SOURCES)
         category = pl.when(known).then(pl.col("report_source")).otherwise(pl.lit("okand"))
+        return items.with_columns(category=category).drop(*_EVENT_CATEGORY_COLUMNS)
+    if breakdown == "placement_type":
+        return items.with_columns(category=pl.col("placement_type")).drop(*_EVENT_CATEGORY_COLUMNS)
+    if breakdown == "regi":
+        category = pl.col("placement_regi").fill_null(pl.lit("okand"))
         return items.with_columns(category=category).drop(*_EVENT_CATEGORY_COLUMNS)
     items = items.join(src.persons, on="person_key", how="left", maintain_order="left")
     if breakdown == "gender":
@@ -645,7 +707,8 @@ def _unit_figures(items: pl.DataFrame, flat: pl.DataFrame, median_ids: list[str]
     """Subtree numerators and denominators for every unit, one group_by per depth of the tree."""
     keys = ["kpi", "category"]
     per_unit = items.group_by(["unit_id", *keys]).agg(
-        (pl.col("part") == "num").sum().alias("numerator"), (pl.col("part") == "den").sum().alias("denominator")
+        (pl.col("part") == "num").sum().alias("numerator"), (pl.col("part") == "den").sum().alias("denominator"),
+        _numerator_total(),
     )
     anc = orgtree.depth_columns(flat)
     joined = per_unit.join(flat.select("unit_id", *anc), on="unit_id", how="inner")
@@ -653,7 +716,7 @@ def _unit_figures(items: pl.DataFrame, flat: pl.DataFrame, median_ids: list[str]
         [
             joined.filter(pl.col(col).is_not_null())
             .group_by([col, *keys])
-            .agg(pl.col("numerator").sum(), pl.col("denominator").sum())
+            .agg(pl.col("numerator").sum(), pl.col("denominator").sum(), pl.col("total").sum())
             .rename({col: "node_id"})
             for col in anc
         ]
@@ -675,7 +738,13 @@ def _caseworker_figures(items: pl.DataFrame, median_ids: list[str]) -> pl.DataFr
         (pl.col("part") == "num").sum().alias("numerator"),
         (pl.col("part") == "den").sum().alias("denominator"),
         pl.col("days").filter(pl.col("kpi").is_in(median_ids) & (pl.col("part") == "num")).median().alias("median"),
+        _numerator_total(),
     )
+
+
+def _numerator_total() -> pl.Expr:
+    """What a sum figure adds up over its numerator items (dygn or kronor); 0 for the others."""
+    return pl.col("amount").filter(pl.col("part") == "num").sum().alias("total")
 
 
 def _place_unknown_units(items: pl.DataFrame, flat: pl.DataFrame, org_units: pl.DataFrame):
@@ -726,6 +795,7 @@ def compute(
     breakdown: str | None = None,
     catalogue: Mapping[str, Kpi] | None = None,
     links: Links | None = None,
+    prices: costs.PriceList | None = None,
 ) -> pl.DataFrame:
     """Every figure for every unit (its whole subtree) and every caseworker, in long format.
 
@@ -734,7 +804,8 @@ def compute(
     is the numerator; for a median the numerator is how many items the median is taken over.
     With `breakdown` (gender | age_band | unaccompanied) the rows are per category instead of
     totals, and figures without that breakdown are left out. `links` may be passed from the
-    obligations `Evaluation` of the same `as_of` to avoid linking the events twice.
+    obligations `Evaluation` of the same `as_of` to avoid linking the events twice. `prices`
+    prices placeringskostnad (default: core.costs.load_prices(), EGK_PLACEMENT_PRICES_FILE).
     """
     if period_from > period_to:
         raise ValueError(f"perioden börjar ({period_from}) efter att den slutar ({period_to})")
@@ -742,7 +813,7 @@ def compute(
         raise ValueError(f"okänd nedbrytning {breakdown!r} (tillåtna: {', '.join(BREAKDOWNS)})")
     catalogue = catalogue if catalogue is not None else load_catalogue()
     kpis = _chosen(catalogue, kpi_ids, breakdown)
-    src = _Sources(events, obligations, caseworkers, period_from, period_to, as_of or period_to, links)
+    src = _Sources(events, obligations, caseworkers, period_from, period_to, as_of or period_to, links, prices)
     flat = orgtree.flatten(org_units)
     items, flat = _place_unknown_units(_items(kpis, src), flat, org_units)
     items = _distinct(_category(breakdown, src, items))
@@ -753,7 +824,9 @@ def compute(
 
 
 PARTS = {"numerator": "num", "denominator": "den"}
-_DISPLAY_ORDER = {"events": ["date", "event_id"], "obligations": ["due_date", "case_id"]}
+_DISPLAY_ORDER = {
+    "events": ["date", "event_id"], "obligations": ["due_date", "case_id"], "placement_days": ["date", "case_id"],
+}
 
 
 def items(
@@ -771,6 +844,7 @@ def items(
     caseworker_id: str | None = None,
     catalogue: Mapping[str, Kpi] | None = None,
     links: Links | None = None,
+    prices: costs.PriceList | None = None,
 ) -> pl.DataFrame:
     """The items one figure's numerator or denominator counted: the rows behind a number.
 
@@ -791,7 +865,7 @@ def items(
     sel = kpi.numerator if part == "numerator" else kpi.denominator
     if sel is None:
         raise ValueError(f"nyckeltalet {kpi_id} har ingen nämnare")
-    src = _Sources(events, obligations, caseworkers, period_from, period_to, as_of or period_to, links)
+    src = _Sources(events, obligations, caseworkers, period_from, period_to, as_of or period_to, links, prices)
     rows = src.chosen(sel).with_columns(
         _own_unit=pl.col("unit_id"), kpi=pl.lit(kpi.id), part=pl.lit(PARTS[part]), category=pl.lit(None, pl.Utf8)
     )
@@ -858,6 +932,7 @@ def _finish(kpis, breakdown, flat, src, items, units, caseworkers_) -> pl.DataFr
     value = (
         pl.when(kind == "count").then(num.cast(pl.Float64))
         .when(kind == "median_days").then(pl.col("median"))
+        .when(kind == "sum").then(pl.col("total").fill_null(0).cast(pl.Float64))
         .when(den > 0).then(num / den)
         .otherwise(None)
     )
@@ -894,7 +969,7 @@ def build_tree(
             }
             children.setdefault(r["parent_id"], []).append(r["node_id"])
         value = r["value"]
-        if value is not None and catalogue[r["kpi"]].kind == "count":
+        if value is not None and catalogue[r["kpi"]].kind in ("count", "sum"):
             value = int(value)
         node["kpis"][r["kpi"]] = {"numerator": r["numerator"], "denominator": r["denominator"], "value": value}
     if root is None:
