@@ -21,8 +21,10 @@ from egenkontroll.overview.periods import Period
 from egenkontroll.overview.snapshot import Snapshot
 
 # The table column kind of each catalogue unit (tables.KINDS).
-KIND_OF_UNIT = {"antal": "int", "andel": "share", "dagar": "days", "kvot": "ratio"}
-UNIT_LABEL = {"antal": "antal", "andel": "andel", "dagar": "dagar (median)", "kvot": "kvot"}
+KIND_OF_UNIT = {"antal": "int", "andel": "share", "dagar": "days", "kvot": "ratio", "dygn": "int", "kronor": "int"}
+UNIT_LABEL = {
+    "antal": "antal", "andel": "andel", "dagar": "dagar (median)", "kvot": "kvot", "dygn": "dygn", "kronor": "kronor",
+}
 LEVEL_LABEL = {
     "stad": "Stad",
     "forvaltning": "Förvaltning",
@@ -38,10 +40,12 @@ CATEGORY_LABEL = {
     "unaccompanied": {"ja": "Ensamkommande", "nej": "Ej ensamkommande"},
     "kind": {"anmalan": "Anmälningar", "ansokan": "Ansökningar", "information": "Övrig information"},
     "source": {**labels.SOURCES, "okand": "Okänd källa"},
+    "placement_type": {k: v for k, v in labels.INTERVENTIONS.items() if k in kpis.PLACEMENTS},
+    "regi": {"egen": "Egen regi", "kopt": "Köpt", "okand": "Okänd regi"},
 }
 BREAKDOWN_LABEL = {
     "gender": "Kön", "age_band": "Åldersgrupp", "unaccompanied": "Ensamkommande", "kind": "Typ av aktualisering",
-    "source": "Källa",
+    "source": "Källa", "placement_type": "Placeringsform", "regi": "Egen regi eller köpt",
 }
 
 
