@@ -166,6 +166,10 @@ def _masked_trend(kpi: kpis.Kpi, figs: list, total) -> list:
     if kpi.kind == "count" and kpi.numerator.period_field != "as_of":
         whole = int(total.numerator) if total else 0
         return F.mask_counts(whole, [int(f.numerator) if f else 0 for f in figs])[1]
+    if kpi.kind == "sum":  # the months' sums add up to the period's: hide at least two, or none
+        counts = [int(f.numerator) if f else 0 for f in figs]
+        shown = F.mask_counts(sum(counts), counts)[1]
+        return [F.sum_cell(kpi, f, s) for f, s in zip(figs, shown, strict=True)]
     return [F.small_base(kpi, f) for f in figs]
 
 
