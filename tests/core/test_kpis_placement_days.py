@@ -95,3 +95,24 @@ def test_the_shipped_price_list_prices_own_and_bought_apart():
     assert shipped.price("sis", None) == shipped.prices["sis"]
     frame = compute(prices=None)  # the default is the configured list (here the shipped one)
     assert fig(frame, "G3", "placeringskostnad")[2] == 31 * shipped.price("familjehem", "kopt")
+
+
+def _entry(kpis_list, kpi_id):
+    return next(k for k in kpis_list if k["id"] == kpi_id)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda k: _entry(k, "placeringskostnad")["numerator"].update(sum="timmar"), "sum ska vara en av dygn, kronor"),
+        (lambda k: _entry(k, "placeringskostnad")["numerator"].update(sum="dygn"), "numerator.sum anges för"),
+        (lambda k: _entry(k, "placeringsdygn")["numerator"].pop("sum"), "numerator.sum anges för"),
+        (lambda k: _entry(k, "placeringsdygn")["numerator"].update(period_field="as_of"), "period_field 'as_of'"),
+        (lambda k: _entry(k, "placerade_barn")["numerator"].update(sum="dygn"), "okänt fält sum"),
+    ],
+)
+def test_a_broken_sum_figure_is_refused(tmp_path, mutate, message):
+    from tests.core.test_kpis import write_catalogue
+
+    with pytest.raises(kpis.KpiCatalogueError, match=message):
+        kpis.load_catalogue(write_catalogue(tmp_path, mutate))
