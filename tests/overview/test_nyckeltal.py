@@ -108,3 +108,10 @@ def test_the_placements_behind_the_cost(login):
     assert [(r["case_id"], r["what"], r["detail"], r["days"], r["kronor"]) for r in rows] == [
         ("C3", "Familjehem", "Okänd regi", 44, round(44 * price)),
     ]
+
+
+def test_a_cost_figure_says_which_price_list_priced_it(login, tmp_path, monkeypatch):
+    page = login("chef").get(f"/nyckeltal/placeringskostnad/{PLACEMENT_PERIOD}")
+    assert page.context["price_note"].startswith("exempelpriserna som följer med programmet")
+    assert "Prislista" in page.content.decode()
+    assert login("chef").get(f"/nyckeltal/placeringsdygn/{PLACEMENT_PERIOD}").context["price_note"] == ""

@@ -10,13 +10,14 @@ breakdowns by gender, age band and unaccompanied.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import polars as pl
 from django.http import Http404
 from django.urls import reverse
 
 from egenkontroll.access.scoping import aggregate, request_scope
-from egenkontroll.core import kpis
+from egenkontroll.core import costs, kpis
 from egenkontroll.core.dates_sv import month_is_partial, partial_month_text, short_month_text
 from egenkontroll.overview import charts, periods, snapshot
 from egenkontroll.overview import figures as F
@@ -110,6 +111,7 @@ def build_detail(request, kpi_id: str) -> PageData:
             "target": target_text(kpi),
             "unit_label": F.UNIT_LABEL[kpi.unit],
             "better_label": F.BETTER_LABEL[kpi.better],
+            "price_note": _price_note() if kpi.unit == "kronor" else "",
             "masked": masked,
             "crumbs": unit_crumbs(request, snap, unit_id, base, period.params()),
             "hidden": [("enhet", unit_id)],
@@ -159,6 +161,14 @@ def _trend_chart(snap, kpi: kpis.Kpi, unit_id: str, period: Period, total, maske
         percent=kind == "share", reference=reference, reference_name=f"Mål {target_text(kpi)}", partial_last=partial,
     )
     return Chart("trend", f"{kpi.title} per månad", figure, table)
+
+
+def _price_note() -> str:
+    """Which price list a cost figure was priced with: the shipped example prices must say so."""
+    prices = costs.load_prices()
+    if prices.example:
+        return "exempelpriserna som följer med programmet, inte stadens egna (EGK_PLACEMENT_PRICES_FILE)"
+    return f"stadens egen ({Path(prices.source).name})"
 
 
 def _masked_trend(kpi: kpis.Kpi, figs: list, total) -> list:
