@@ -67,7 +67,8 @@ def write_dataset(directory: Path, events: list[dict], org_units=ORG_UNITS, case
     directory.mkdir(parents=True, exist_ok=True)
     write_csv(directory / "org_units.csv", org_units)
     write_csv(directory / "caseworkers.csv", caseworkers)
-    write_csv(directory / "events.csv", events, EVENT_HEADER)
+    optional = [c for c in ("regi",) if any(c in e for e in events)]  # v1 columns a file may leave out
+    write_csv(directory / "events.csv", events, EVENT_HEADER + optional)
     return directory
 
 

@@ -13,6 +13,9 @@ from tests.cases.factory import city, city_size, event, personnummer, write_data
 def test_import_then_obligations_from_the_database_equal_those_from_the_files(database_url, tmp_path):
     person = personnummer(dt.date(2015, 3, 12), 982)
     rows = [*city(6), event("late", "C9", person[:-1] + "0", "anmalan", "2024-01-08")]
+    # two placements say their regi (issue 16): the stored events must price them as the files do
+    starts = [r for r in rows if r["event_type"] == "insats_start"]
+    starts[0]["regi"], starts[1]["regi"] = "kopt", "egen"
     data = write_dataset(tmp_path / "d", rows)
     first = egenkontroll("import", data, "--db", database_url, "--format", "json", "--rejects", tmp_path / "r.csv",
                          cwd=tmp_path)
@@ -36,7 +39,7 @@ def test_import_then_obligations_from_the_database_equal_those_from_the_files(da
     kpi_files = egenkontroll("kpi", "--data", data, *period, cwd=tmp_path)
     assert kpi_db.returncode == kpi_files.returncode == 0, kpi_db.stderr
     assert kpi_db.stdout == kpi_files.stdout
-    assert "fb_inom_14d_andel" in kpi_db.stdout
+    assert "fb_inom_14d_andel" in kpi_db.stdout and "placeringskostnad" in kpi_db.stdout
 
 
 def test_checks_lists_case_ids_only(tmp_path):

@@ -41,6 +41,22 @@ def test_the_default_kind_keeps_the_digest_stored_before_kind_existed():
     assert derive.content_hashes(as_ansokan).to_list() != [before]
 
 
+def test_an_insats_without_regi_keeps_the_digest_stored_before_regi_existed():
+    """Issue 16 added `regi`: an insats_start that does not say it hashes as before; one that
+    says egen or kopt is different content (a re-import that adds the regi updates the event)."""
+    frame = events(("s1", "C1", "insats_start", "2024-01-08",
+                    {"intervention": "hvb", "legal_basis": "SoL", "person_key": "pk1"}))
+    text = "\u241f".join(
+        ["s1", "C1", "pk1", "F", "2015-03-12", "insats_start", "2024-01-08", "G1", "H1"]
+        + ["\u2400"] * 2 + ["hvb", "SoL"] + ["\u2400"] * 2 + ["false"]
+    )
+    before = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    egen = frame.with_columns(pl.lit("egen").alias("regi"))
+    kopt = frame.with_columns(pl.lit("kopt").alias("regi"))
+    assert derive.content_hashes(frame).to_list() == [before]
+    assert len({before, *derive.content_hashes(egen), *derive.content_hashes(kopt)}) == 3
+
+
 def test_org_units_carry_every_ancestor_by_level():
     units = conform(
         pl.DataFrame(

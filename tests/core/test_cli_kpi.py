@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 import egenkontroll.cli.kpi_commands  # noqa: F401  (registers the command)
 from egenkontroll.cli.app import app
 from egenkontroll.core.kpi_catalogue import KPI_IDS
+from egenkontroll.core.schema import PLACEMENTS
 from tests.core import kpicity as city
 from tests.core.eventtable import d
 
@@ -115,3 +116,17 @@ def test_a_broken_targets_file_stops_the_command_naming_the_file(dataset, tmp_pa
     assert f"EGK_KPI_TARGETS_FILE: {targets}: okänt nyckeltal 'fb_snabba'" in message
     targets.write_text("targets:\n  fb_inom_10ad_andel: 0.9\n", encoding="utf-8")
     assert json.loads(run("--data", str(dataset), "--from", "2024-01-01", "--to", "2024-03-31"))["unit_id"] == "S"
+
+
+def test_a_broken_price_list_stops_the_command_naming_the_file(dataset, tmp_path, monkeypatch):
+    prices = tmp_path / "priser.yaml"
+    prices.write_text("prices: {hvb: 5000}\n", encoding="utf-8")
+    monkeypatch.setenv("EGK_PLACEMENT_PRICES_FILE", str(prices))
+    result = runner.invoke(app, ["kpi", "--data", str(dataset), "--from", "2024-01-01", "--to", "2024-03-31"])
+    assert result.exit_code == 1
+    assert "priser.yaml: pris saknas för familjehem, natverkshem, jourhem" in " ".join(result.output.split())
+    # c3's HVB from 02-25, open on 03-31: 36 dygn at the municipality's own 4 000 kr
+    prices.write_text("prices: {" + ", ".join(f"{t}: 4000" for t in PLACEMENTS) + "}\n", encoding="utf-8")
+    tree = json.loads(run("--data", str(dataset), "--from", "2024-01-01", "--to", "2024-03-31"))
+    assert tree["kpis"]["placeringsdygn"] == {"numerator": 1, "denominator": None, "value": 36}
+    assert tree["kpis"]["placeringskostnad"] == {"numerator": 1, "denominator": None, "value": 144_000}

@@ -59,3 +59,33 @@ def test_the_cost_of_a_week_and_a_year_by_hand():
     total = costs.totals(chain, runs["stock"], prices)
     assert total["period_mean"] == 182000.0
     assert total["year_mean"] == pytest.approx(91000 * 52.18)
+
+
+ALL = "prices: {" + ", ".join(f"{t}: 1000" for t in PLACEMENTS) + "}\n"
+
+
+def test_own_and_bought_prices_are_optional_per_type(tmp_path):
+    own = tmp_path / "priser.yaml"
+    own.write_text(ALL + "regi: {kopt: {hvb: 6000}}\n", encoding="utf-8")
+    prices = costs.load_prices(own)
+    assert prices.price("hvb", "kopt") == 6000.0
+    assert prices.price("hvb", "egen") == prices.price("hvb", None) == 1000.0
+    table = prices.table()
+    assert table.height == len(PLACEMENTS) * 3
+    assert table.filter((table["intervention"] == "hvb") & (table["regi"] == "kopt"))["price"].to_list() == [6000.0]
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ("regi: {extern: {hvb: 1}}", "avsnittet regi ska ha delarna egen och kopt"),
+        ("regi: {kopt: {villa: 1}}", "regi kopt: okänd placeringstyp villa"),
+        ("regi: {egen: {hvb: -5}}", "priset för hvb \\(egen\\) ska vara ett tal"),
+        ("regi: {egen: 5}", "regi egen ska ange pris per placeringstyp"),
+    ],
+)
+def test_a_broken_regi_section_is_refused(tmp_path, section, message):
+    own = tmp_path / "egna.yaml"
+    own.write_text(ALL + section + "\n", encoding="utf-8")
+    with pytest.raises(costs.PriceListError, match=message):
+        costs.load_prices(own)

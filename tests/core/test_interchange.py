@@ -773,3 +773,50 @@ def test_a_bad_kind_is_one_reject(tmp_path, overrides, reason):
     with_kind_column(directory, good_event(event_id="k1", **overrides))
     ds = read(directory)
     assert ds.rejects.select("event_id", "column", "reason").rows() == [("k1", "kind", reason)]
+
+
+# ---------------------------------------------------------------- issue 16: egen regi or köpt
+
+
+def with_column(directory: Path, column: str, *rows: dict[str, str]) -> None:
+    """events.csv with an added `column` (empty on the existing rows) and `rows` appended."""
+    path = directory / "events.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = [*EVENT_HEADER, column]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        fh.write(",".join(header) + "\n" + "\n".join(line + "," for line in lines[1:]) + "\n")
+        writer = csv.writer(fh, lineterminator="\n")
+        for row in rows:
+            writer.writerow([row.get(c, "") for c in header])
+
+
+PLACEMENT = dict(event_type="insats_start", source="", intervention="hvb", legal_basis="SoL")
+
+
+def test_regi_is_read_on_insats_start_and_stays_empty_when_not_said(tmp_path):
+    directory = copy_minimal(tmp_path)
+    with_column(
+        directory, "regi",
+        good_event(event_id="r1", regi="Kopt", **PLACEMENT), good_event(event_id="r2", regi="egen", **PLACEMENT),
+        good_event(event_id="r3", regi="", **PLACEMENT),
+    )
+    ds = read(directory)
+    assert ds.rejects.height == 0
+    regi = dict(ds.events.filter(pl.col("event_id").is_in(["r1", "r2", "r3"])).select("event_id", "regi").rows())
+    assert regi == {"r1": "kopt", "r2": "egen", "r3": None}
+    without = read(copy_minimal(tmp_path / "utan")).events  # a v1 file without the column
+    assert without["regi"].null_count() == without.height
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        (dict(regi="privat", **PLACEMENT), "okänd regi (tillåtna: egen, kopt)"),
+        (dict(regi="egen"), "regi anges bara för insats_start"),
+    ],
+)
+def test_a_bad_regi_is_one_reject(tmp_path, overrides, reason):
+    directory = copy_minimal(tmp_path)
+    with_column(directory, "regi", good_event(event_id="r1", **overrides))
+    ds = read(directory)
+    assert ds.rejects.select("event_id", "column", "reason").rows() == [("r1", "regi", reason)]

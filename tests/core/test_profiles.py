@@ -34,7 +34,7 @@ def test_the_wide_layout_becomes_one_event_per_filled_date(tmp_path):
         "event_id": "A1:forhandsbedomning", "case_id": "A1", "person": "-", "gender": "M",
         "event_type": "forhandsbedomning", "date": "2024-01-19", "unit_id": "G1", "caseworker_id": "h1",
         "ref": "A1:anmalan", "outcome": "inleda", "intervention": None, "legal_basis": None, "until": None,
-        "source": None, "unaccompanied": "0", "kind": None,
+        "source": None, "unaccompanied": "0", "kind": None, "regi": None,
     }
     assert (a1["A1:insats_start"]["intervention"], a1["A1:insats_start"]["legal_basis"]) == ("familjehem", "LVU2")
     assert a1["A1:insats_slut"]["ref"] == "A1:insats_start"

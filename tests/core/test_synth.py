@@ -369,3 +369,22 @@ def test_lvu_events_follow_the_omhandertagande_and_the_new_rules_see_some_misses
     lvu6_ids = lvu6_starts["event_id"].implode()
     for rule in ("overvagande_6m", "vardplan_placering"):
         assert not result.obligations.filter(pl.col("rule") == rule)["trigger_event_id"].is_in(lvu6_ids).any()
+
+
+# ---------------------------------------------------------------- issue 16: egen regi or köpt
+
+
+def test_placements_say_whether_they_are_own_or_bought(small):
+    ev = events_of(small)
+    starts = ev.filter(pl.col("event_type") == "insats_start")
+    placed = starts.filter(pl.col("intervention").is_in(PLACEMENTS))
+    assert starts.filter(~pl.col("intervention").is_in(PLACEMENTS))["regi"].null_count() == (
+        starts.height - placed.height
+    )  # öppenvård says it in the intervention itself
+    assert ev.filter(pl.col("event_type") != "insats_start")["regi"].null_count() == ev.height - starts.height
+    unsaid = placed["regi"].null_count() / placed.height
+    assert 0.0 < unsaid < 0.12
+    bought = placed.drop_nulls("regi").group_by("intervention").agg((pl.col("regi") == "kopt").mean().alias("kopt"))
+    share = dict(bought.rows())
+    assert share["hvb"] > 0.7 and share["familjehem"] < 0.5
+    assert share.get("sis", 1.0) == 1.0 and set(placed["regi"].drop_nulls()) == {"egen", "kopt"}

@@ -118,3 +118,20 @@ def test_serve_and_demo_refuse_a_broken_targets_file_before_starting(tmp_path, m
         assert result.exit_code == 1, result.output
         assert f"{targets}: okänt nyckeltal 'fb_snabba'" in " ".join(result.output.split())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mal.yaml"]  # nothing generated or imported
+
+
+def test_serve_and_demo_refuse_a_broken_price_list(tmp_path, monkeypatch):
+    """The price list prices placeringskostnad on the pages (issue 16): a broken one stops start-up."""
+    from typer.testing import CliRunner
+
+    import egenkontroll.cli.web_commands  # noqa: F401  (registers the commands)
+    from egenkontroll.cli.app import app
+
+    prices = tmp_path / "priser.yaml"
+    prices.write_text("prices: {hvb: -1}\n", encoding="utf-8")
+    monkeypatch.setenv("EGK_PLACEMENT_PRICES_FILE", str(prices))
+    for args in (["serve", "--db", f"sqlite:///{tmp_path / 'none.sqlite3'}"], ["demo", "--data-dir", str(tmp_path)]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 1, result.output
+        assert "priser.yaml: pris saknas för" in " ".join(result.output.split())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["priser.yaml"]  # nothing generated or imported

@@ -72,3 +72,46 @@ def test_the_trend_draws_the_target_and_marks_the_partial_month(login):
     assert series["marker"]["symbol"][-1].endswith("-open") and not series["marker"]["symbol"][0].endswith("-open")
     assert chart.figure["layout"]["annotations"][0]["text"] == "ofullständig månad"
     assert chart.table.rows[-1]["month"] == PARTIAL_MARCH
+
+
+# C3's familjehem from 2026-01-26, still open on 2026-03-10 (regi not said): 6 + 28 + 10 = 44 dygn.
+PLACEMENT_PERIOD = "?enhet=E&fran=2026-01-01&till=2026-03-10"
+
+
+def test_placement_days_and_cost_by_type_and_regi(login):
+    from egenkontroll.core import costs
+
+    response = login("chef").get(f"/nyckeltal/placeringsdygn/{PLACEMENT_PERIOD}")
+    assert response.context["value"] == "44"
+    charts = {c.id: {r["category"]: r["value"] for r in c.table.rows} for c in response.context["charts"][1:]}
+    assert charts["per-placement_type"]["Familjehem"] == 44 and charts["per-placement_type"]["HVB"] == 0
+    assert charts["per-regi"] == {"Egen regi": 0, "Köpt": 0, "Okänd regi": 44}
+    price = costs.load_prices().price("familjehem", None)
+    cost = login("chef").get(f"/nyckeltal/placeringskostnad/{PLACEMENT_PERIOD}")
+    assert cost.context["value"] == f"{round(44 * price):,}".replace(",", "\u00a0")
+
+
+def test_placement_figures_resting_on_few_placements_are_hidden_from_the_committee(login):
+    response = login("namnd").get(f"/nyckeltal/placeringskostnad/{PLACEMENT_PERIOD}")
+    assert response.context["value"] == "<5"  # one placement
+    charts = {c.id: {r["category"]: r["value"] for r in c.table.rows} for c in response.context["charts"][1:]}
+    assert charts["per-regi"]["Okänd regi"] == "<5"
+
+
+def test_the_placements_behind_the_cost(login):
+    from egenkontroll.core import costs
+
+    response = login("chef").get(f"/oversikt/underlag/?nyckeltal=placeringskostnad&{PLACEMENT_PERIOD[1:]}")
+    assert response.status_code == 200
+    rows = response.context["tables"][0].rows
+    price = costs.load_prices().price("familjehem", None)
+    assert [(r["case_id"], r["what"], r["detail"], r["days"], r["kronor"]) for r in rows] == [
+        ("C3", "Familjehem", "Okänd regi", 44, round(44 * price)),
+    ]
+
+
+def test_a_cost_figure_says_which_price_list_priced_it(login, tmp_path, monkeypatch):
+    page = login("chef").get(f"/nyckeltal/placeringskostnad/{PLACEMENT_PERIOD}")
+    assert page.context["price_note"].startswith("exempelpriserna som följer med programmet")
+    assert "Prislista" in page.content.decode()
+    assert login("chef").get(f"/nyckeltal/placeringsdygn/{PLACEMENT_PERIOD}").context["price_note"] == ""

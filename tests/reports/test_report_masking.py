@@ -68,9 +68,10 @@ def oversikt_cells(client, month: dt.date) -> dict[str, dict[str, str]]:
 def same_cell(report_value, oversikt_text: str) -> bool:
     if report_value is None:
         return oversikt_text == ""
-    if isinstance(report_value, str) or not oversikt_text.replace(".", "", 1).isdigit():
+    number = oversikt_text.replace(",", ".", 1)  # the Swedish CSV writes a decimal comma (0,142857)
+    if isinstance(report_value, str) or not number.replace(".", "", 1).isdigit():
         return str(report_value) == oversikt_text
-    return abs(float(oversikt_text) - report_value) < 1e-6
+    return abs(float(number) - report_value) < 1e-6
 
 
 def test_a_small_district_count_cannot_be_worked_out_from_the_city_and_the_other_district(municipality, login):

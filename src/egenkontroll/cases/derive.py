@@ -15,8 +15,9 @@ from egenkontroll.cases.models import LEVEL_FIELDS
 from egenkontroll.core import orgtree, schema
 
 # `kind` (issue 11) is added to the text only when it is not the default, so that every event
-# stored before it existed keeps its digest and a re-import finds it unchanged.
-HASHED_COLUMNS = [c for c in schema.EVENTS if c not in ("row", "kind")]
+# stored before it existed keeps its digest and a re-import finds it unchanged. `regi` (issue 16)
+# likewise only when given.
+HASHED_COLUMNS = [c for c in schema.EVENTS if c not in ("row", "kind", "regi")]
 _NULL = "\u2400"
 _SEPARATOR = "\u241f"
 
@@ -34,8 +35,11 @@ def content_hashes(events: pl.DataFrame) -> pl.Series:
     )
     kind = pl.col("kind") if "kind" in events.columns else pl.lit(None, pl.Utf8)
     other_kind = kind.is_not_null() & (kind != schema.DEFAULT_REPORT_KIND)
+    with_kind = pl.when(other_kind).then(pl.concat_str([base, pl.lit(_SEPARATOR + "kind="), kind])).otherwise(base)
+    regi = pl.col("regi") if "regi" in events.columns else pl.lit(None, pl.Utf8)
     text = events.select(
-        pl.when(other_kind).then(pl.concat_str([base, pl.lit(_SEPARATOR + "kind="), kind])).otherwise(base)
+        pl.when(regi.is_not_null()).then(pl.concat_str([with_kind, pl.lit(_SEPARATOR + "regi="), regi]))
+        .otherwise(with_kind)
     ).to_series()
     digests = [hashlib.blake2b(value.encode("utf-8"), digest_size=16).hexdigest() for value in text]
     return pl.Series("content_hash", digests, dtype=pl.Utf8)

@@ -197,6 +197,8 @@ class Event(models.Model):
     unaccompanied = models.BooleanField(null=True, blank=True)
     # anmalan rows: anmalan | ansokan | information (how the committee learned of the child)
     kind = models.CharField(max_length=TOKEN, null=True, blank=True)
+    # insats_start rows: egen | kopt (egen regi or bought), null when the export does not say
+    regi = models.CharField(max_length=TOKEN, null=True, blank=True)
     row = models.BigIntegerField(null=True, blank=True)
     content_hash = models.CharField(max_length=64)
     import_run = models.ForeignKey(

@@ -81,7 +81,7 @@ def kpi_command(
     fmt: str = typer.Option("json", "--format", help="json (trädet) eller csv (en rad per nod och nyckeltal)."),
 ) -> None:
     """Nyckeltal för varje nivå i organisationen, från grupp och handläggare upp till staden."""
-    from egenkontroll.core import kpi_catalogue, kpis
+    from egenkontroll.core import costs, kpi_catalogue, kpis
     from egenkontroll.core.orgtree import OrgTreeError
 
     if fmt not in {"json", "csv"}:
@@ -92,14 +92,15 @@ def kpi_command(
         raise typer.BadParameter(f"perioden börjar {start} efter att den slutar {end}", param_hint="--from")
     try:
         catalogue = kpi_catalogue.configured_catalogue()
-    except kpi_catalogue.KpiCatalogueError as exc:
+        prices = costs.load_prices()  # EGK_PLACEMENT_PRICES_FILE: placeringskostnad
+    except (kpi_catalogue.KpiCatalogueError, costs.PriceListError) as exc:
         err.print(f"[red]egenkontroll: {escape(str(exc))}[/red]", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     inputs = kpi_inputs(data, day, db)
     try:
         figures = kpis.compute(
             inputs.events, inputs.obligations, inputs.org_units, inputs.caseworkers, start, end, day,
-            catalogue=catalogue, links=inputs.links, staffing=inputs.staffing,
+            catalogue=catalogue, links=inputs.links, staffing=inputs.staffing, prices=prices,
         )
         if fmt == "json":
             tree = kpis.build_tree(figures, root=unit, catalogue=catalogue)

@@ -55,15 +55,18 @@ def _cache_dir() -> None:
 
 
 def _check_targets() -> None:
-    """Refuse to start with a broken targets file (EGK_KPI_TARGETS_FILE) or audit templates file
-    (EGK_AUDIT_TEMPLATES_FILE) rather than fail on the first page."""
+    """Refuse to start with a broken targets file (EGK_KPI_TARGETS_FILE), audit templates file
+    (EGK_AUDIT_TEMPLATES_FILE) or price list (EGK_PLACEMENT_PRICES_FILE, which prices the key
+    figure placeringskostnad) rather than fail on the first page."""
     from egenkontroll.core.audits import AuditTemplateError, load_templates
+    from egenkontroll.core.costs import PriceListError, load_prices
     from egenkontroll.core.kpi_catalogue import KpiCatalogueError, configured_catalogue
 
     try:
         configured_catalogue()
         load_templates()
-    except (KpiCatalogueError, AuditTemplateError) as exc:
+        load_prices()
+    except (KpiCatalogueError, AuditTemplateError, PriceListError) as exc:
         err.print(f"[red]egenkontroll: {escape(str(exc))}[/red]", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
 

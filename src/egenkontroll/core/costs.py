@@ -6,11 +6,17 @@ example shipped; the municipality's own with EGK_PLACEMENT_PRICES_FILE), in kron
 and child per placement type. The cost of a week is Σ children in the type × price × 7, taken
 run by run from core.placements' simulation, so the band of the cost is the band of the runs —
 not the band of each type added up (which would be too wide).
+
+The same price list prices the placement days that happened (the key figure placeringskostnad,
+core.kpis, issue 16). There the insats_start may say whether the placement was the municipality's
+own (egen regi) or bought (köpt); the optional section `regi` of the price list gives separate
+prices for the two, and a type it leaves out costs its price in `prices`, as does a placement
+whose regi is not known.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +24,7 @@ import polars as pl
 
 from egenkontroll.core.datafiles import configured_path, load_data_file
 from egenkontroll.core.placements import WEEKS_PER_YEAR, Chain, band
-from egenkontroll.core.schema import PLACEMENTS
+from egenkontroll.core.schema import PLACEMENTS, REGI
 
 PRICES_ENV = "EGK_PLACEMENT_PRICES_FILE"
 SHIPPED = Path(__file__).with_name("placement_prices.yaml")
@@ -34,6 +40,23 @@ class PriceList:
     prices: dict[str, float]  # kronor per dygn and child
     example: bool
     source: str
+    # egen | kopt → type → kronor per dygn, where the list prices own and bought places apart
+    by_regi: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def price(self, kind: str, regi: str | None) -> float:
+        """Kronor per dygn for a placement of `kind`, own or bought (None: not known)."""
+        return self.by_regi.get(regi or "", {}).get(kind, self.prices[kind])
+
+    def table(self) -> pl.DataFrame:
+        """Every (intervention, regi) with its price per dygn, regi null for "not known"."""
+        pairs = [(kind, regi) for kind in PLACEMENTS for regi in (*REGI, None)]
+        return pl.DataFrame(
+            {
+                "intervention": [k for k, _ in pairs], "regi": [r for _, r in pairs],
+                "price": [self.price(k, r) for k, r in pairs],
+            },
+            schema={"intervention": pl.Utf8, "regi": pl.Utf8, "price": pl.Float64},
+        )
 
     def weekly(self, chain: Chain) -> np.ndarray:
         """Kronor a week for one child in each state of the chain."""
@@ -57,13 +80,31 @@ def _parse(path: Path, data) -> PriceList:
         raise PriceListError(f"{name}: okänd placeringstyp {', '.join(unknown)} (kända: {', '.join(PLACEMENTS)})")
     if missing:
         raise PriceListError(f"{name}: pris saknas för {', '.join(missing)}")
+    out = {kind: _price(name, kind, prices[kind]) for kind in PLACEMENTS}
+    return PriceList(out, bool(data.get("example", False)), str(path), _by_regi(name, data.get("regi")))
+
+
+def _price(name: str, kind: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= MAX_PRICE:
+        raise PriceListError(f"{name}: priset för {kind} ska vara ett tal mellan 0 och {MAX_PRICE} kr per dygn")
+    return float(value)
+
+
+def _by_regi(name: str, section) -> dict[str, dict[str, float]]:
+    """The optional section `regi: {egen: {type: price}, kopt: {…}}`; each part and type optional."""
+    if section is None:
+        return {}
+    if not isinstance(section, dict) or not set(map(str, section)) <= set(REGI):
+        raise PriceListError(f"{name}: avsnittet regi ska ha delarna {' och '.join(REGI)} (var för sig valfria)")
     out = {}
-    for kind in PLACEMENTS:
-        value = prices[kind]
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= MAX_PRICE:
-            raise PriceListError(f"{name}: priset för {kind} ska vara ett tal mellan 0 och {MAX_PRICE} kr per dygn")
-        out[kind] = float(value)
-    return PriceList(out, bool(data.get("example", False)), str(path))
+    for regi, prices in section.items():
+        if not isinstance(prices, dict):
+            raise PriceListError(f"{name}: regi {regi} ska ange pris per placeringstyp")
+        unknown = sorted(set(map(str, prices)) - set(PLACEMENTS))
+        if unknown:
+            raise PriceListError(f"{name}: regi {regi}: okänd placeringstyp {', '.join(unknown)}")
+        out[str(regi)] = {kind: _price(name, f"{kind} ({regi})", value) for kind, value in prices.items()}
+    return out
 
 
 def weekly_cost(chain: Chain, stock: np.ndarray, prices: PriceList) -> np.ndarray:

@@ -52,6 +52,7 @@ CASEWORKER_COLUMNS = tuple(schema.CASEWORKERS)
 EVENT_COLUMNS = (
     "event_id", "case_id", "person", "gender", "event_type", "date", "unit_id", "caseworker_id",
     "ref", "outcome", "intervention", "legal_basis", "until", "source", "unaccompanied", "kind",
+    "regi",
 )
 TABLES = {  # table -> (known columns, required columns)
     "org_units": (ORG_COLUMNS, ("unit_id", "name", "level")),
@@ -681,6 +682,9 @@ def _events(
         _vocabulary_check("kind", schema.REPORT_KINDS, "okänd aktualiseringstyp (kind)"),
         _Check("kind", pl.col("kind").is_not_null() & (event_type != "anmalan"),
                "aktualiseringstyp (kind) anges bara för anmalan"),
+        _vocabulary_check("regi", schema.REGI, "okänd regi"),
+        _Check("regi", pl.col("regi").is_not_null() & (event_type != "insats_start"),
+               "regi anges bara för insats_start"),
         _duplicate_check("event_id"),
     ]
     good, rejects = _apply(frame, checks, "events.csv", event_id=pl.col("event_id"))
@@ -703,6 +707,7 @@ def _events(
         kind=pl.when(event_type == "anmalan").then(
             pl.coalesce(_vocabulary("kind", schema.REPORT_KINDS), pl.lit(schema.DEFAULT_REPORT_KIND))
         ),
+        regi=_vocabulary("regi", schema.REGI),
         row=pl.col(ROW),
     )
     return events, rejects

@@ -16,7 +16,16 @@ from pathlib import Path
 
 import yaml
 
-from egenkontroll.core.schema import EMPLOYMENT_FORMS, EVENT_TYPES, GENDERS, OUTCOMES, REPORT_KINDS, STATUSES
+from egenkontroll.core.schema import (
+    EMPLOYMENT_FORMS,
+    EVENT_TYPES,
+    GENDERS,
+    OUTCOMES,
+    PLACEMENTS,
+    REGI,
+    REPORT_KINDS,
+    STATUSES,
+)
 from egenkontroll.core.schema import SOURCES as REPORT_SOURCES
 
 CATALOGUE_PATH = Path(__file__).with_name("kpis.yaml")
@@ -36,6 +45,14 @@ KPI_IDS += (
     "arenden_per_arbetande_handlaggare", "arenden_per_tjanst", "oppna_arenden_utan_handlaggare",
     "placerade_barn_utan_handlaggare", "dagar_utan_handlaggare_median",
 )
+KPI_IDS += (
+    # issue 16: a figure for every rule that had none
+    "skyddsbedomning_i_tid_andel", "vardplan_i_tid_andel", "genomforandeplan_i_tid_andel",
+    "vardnadsoverflyttning_i_tid_andel", "lvu_understallning_i_tid_andel", "lvu_ansokan_i_tid_andel",
+    "lvu14_overvagande_i_tid_andel", "jourhem_i_tid_andel",
+    # issue 16: placement days and their cost, by placement type and egen regi / köpt
+    "placeringsdygn", "placeringskostnad",
+)
 # The contract rule ids of shared/spec/rules.md that a selection may name.
 RULE_IDS = (
     "forhandsbedomning_14d", "utredning_4m", "overvagande_6m", "omprovning_6m", "vardnadsoverflyttning_2ar",
@@ -43,7 +60,7 @@ RULE_IDS = (
     "lvu_understallning_1v", "lvu_ansokan_4v", "lvu14_overvagande_3m", "jourhem_2m",
 )
 
-KIND_OF_UNIT = {"antal": "count", "andel": "share", "dagar": "median_days", "kvot": "ratio"}
+KIND_OF_UNIT = {"antal": "count", "andel": "share", "dagar": "median_days", "kvot": "ratio", "dygn": "sum", "kronor": "sum"}
 BETTER = ("higher", "lower", "neutral")
 
 AGE_BANDS = (("0-5", 0, 5), ("6-12", 6, 12), ("13-17", 13, 17), ("18-20", 18, 20))
@@ -55,17 +72,22 @@ BREAKDOWNS = {
     # per counted event (aktualiseringar): how the committee learned of the child, and from whom
     "kind": REPORT_KINDS,
     "source": (*REPORT_SOURCES, "okand"),
+    # per counted placement (placement_days): its type, and whether it is the municipality's own
+    # (egen regi) or bought (köpt); okand where the insats_start does not say
+    "placement_type": PLACEMENTS,
+    "regi": (*REGI, "okand"),
 }
 # Breakdowns read from the counted event itself rather than from the person.
-EVENT_BREAKDOWNS = ("kind", "source")
+EVENT_BREAKDOWNS = ("kind", "source", "placement_type", "regi")
 
-SOURCES = ("events", "obligations", "open_cases", "placements", "staff", "posts")
+SOURCES = ("events", "obligations", "open_cases", "placements", "placement_days", "staff", "posts")
 _COMMON_FIELDS = {"source", "period_field", "has_caseworker", "attribute_to", "distinct"}
 _SOURCE_FIELDS = {
     "events": _COMMON_FIELDS | {"event_type", "outcome", "kind"},
     "obligations": _COMMON_FIELDS | {"rule", "status", "limit", "extended", "days"},
     "open_cases": _COMMON_FIELDS | {"unassigned", "days"},
     "placements": _COMMON_FIELDS | {"unassigned", "days"},
+    "placement_days": _COMMON_FIELDS | {"sum"},
     "staff": {"source", "period_field", "staff", "employment"},
     "posts": {"source", "period_field", "vacant"},
 }
@@ -74,9 +96,12 @@ _PERIOD_FIELDS = {
     "obligations": ("trigger_date", "due_date", "fulfilled_date", "as_of"),
     "open_cases": ("as_of",),
     "placements": ("as_of",),
+    "placement_days": ("dygn",),
     "staff": ("as_of",),
     "posts": ("as_of",),
 }
+# What a `sum` figure adds up over its items: their dygn in the period, or what those cost.
+SUMS = ("dygn", "kronor")
 _DAY_FIELDS = ("trigger_date", "due_date", "fulfilled_date")
 # The day fields of the case sources: since when the case has been without a caseworker, as_of.
 _CASE_DAY_FIELDS = ("unassigned_since", "as_of")
@@ -115,6 +140,7 @@ class Selection:
     staff: str | None = None  # staff: one of STAFF_STATES
     employment: tuple[str, ...] = ()  # staff: of these employment forms only
     vacant: bool = False  # posts: only the posts no employee fills
+    sum: str | None = None  # dygn | kronor: what a sum figure adds up (placement_days)
 
 
 @dataclass(frozen=True)
@@ -219,6 +245,8 @@ def _parse_kpi(entry, where: str) -> Kpi:
     numerator = _parse_selection(entry.get("numerator"), f"{where}: numerator")
     if (kind == "median_days") != (numerator.days is not None):
         raise KpiCatalogueError(f"{where}: numerator.days anges för, och bara för, kind median_days")
+    if (kind == "sum") != (numerator.sum is not None) or (kind == "sum" and numerator.sum != unit):
+        raise KpiCatalogueError(f"{where}: numerator.sum anges för, och bara för, kind sum, och är dess unit")
     denominator = entry.get("denominator")
     return Kpi(
         id=kpi_id,
@@ -270,6 +298,8 @@ def _parse_selection(raw, where: str) -> Selection:
         raise KpiCatalogueError(f"{where}: event_type krävs för source events")
     if source == "obligations" and not raw.get("rule"):
         raise KpiCatalogueError(f"{where}: rule krävs för source obligations")
+    if raw.get("sum") not in (None, *SUMS):
+        raise KpiCatalogueError(f"{where}: sum ska vara en av {', '.join(SUMS)}")
     return Selection(
         source=source,
         period_field=period_field,
@@ -285,6 +315,7 @@ def _parse_selection(raw, where: str) -> Selection:
         has_caseworker=raw.get("has_caseworker", False),
         attribute_to=raw.get("attribute_to", "responsible"),
         distinct=raw.get("distinct"),
+        sum=raw.get("sum"),
         unassigned=raw.get("unassigned", False),
         staff=raw.get("staff"),
         employment=_values(raw, "employment", EMPLOYMENT_FORMS, where),

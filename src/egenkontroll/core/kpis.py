@@ -26,7 +26,7 @@ from functools import cached_property
 
 import polars as pl
 
-from egenkontroll.core import calendar, orgtree
+from egenkontroll.core import calendar, costs, orgtree
 from egenkontroll.core.kpi_catalogue import AGE_BANDS, BREAKDOWNS, UNKNOWN_AGE, Kpi, Selection, load_catalogue
 from egenkontroll.core.linking import Links, link, report_kind
 from egenkontroll.core.schema import (
@@ -64,11 +64,12 @@ DECISIONS = (
 class _Sources:
     """The item sources for one computation, each built once and only when a figure needs it."""
 
-    def __init__(self, events, obligations, caseworkers, period_from, period_to, as_of, links, staffing=None):
+    def __init__(self, events, obligations, caseworkers, period_from, period_to, as_of, links, staffing=None, prices=None):
         self.period = (period_from, period_to)
         self.as_of = as_of
         self._events, self._obligations, self._caseworkers, self._links = events, obligations, caseworkers, links
         self._staffing = staffing
+        self._prices = prices
 
     @cached_property
     def links(self) -> Links:
@@ -171,6 +172,7 @@ class _Sources:
             "placements": self._from_cases,
             "staff": self._from_staff,
             "posts": self._from_posts,
+            "placement_days": self._from_placement_days,
         }[sel.source](sel)
         if sel.unassigned:
             frame = self._only_unassigned(frame)
@@ -184,7 +186,8 @@ class _Sources:
     def select(self, sel: Selection) -> pl.DataFrame:
         """Items of one selection as counted: unit_id, caseworker_id, person_key, ref_date, days, distinct_key."""
         return self.chosen(sel).select(
-            "unit_id", "caseworker_id", "person_key", "ref_date", "days", "distinct_key", *_EVENT_CATEGORY_COLUMNS
+            "unit_id", "caseworker_id", "person_key", "ref_date", "days", "kronor", "distinct_key",
+            *_EVENT_CATEGORY_COLUMNS,
         )
 
     def _in_period(self, column: str) -> pl.Expr:
@@ -230,6 +233,34 @@ class _Sources:
         return _as_items(
             self.cases.filter(pl.col(flag)), pl.lit(self.as_of),
             date=pl.lit(self.as_of), what=pl.lit("oppet_arende" if flag == "open" else "placerad"),
+        )
+
+    def _from_placement_days(self, sel: Selection) -> pl.DataFrame:
+        """Each placement with a dygn in the period (up to as_of): its dygn there and their cost.
+
+        A placement from day S to its insats_slut on day E is in care the dygn S … E − 1 (the day
+        it starts counts, the day it ends does not); one still open on as_of through the period's
+        last day (as_of, if earlier). Cost = dygn × the price of its type and regi
+        (core.costs), rounded to whole kronor. Attributed like placerade_barn: to who is
+        responsible for the case on as_of.
+        """
+        first, last = self.period[0], min(self.period[1], self.as_of)
+        start = pl.max_horizontal(pl.col("start"), pl.lit(first))
+        stop = pl.min_horizontal(pl.col("end").dt.offset_by("-1d").fill_null(pl.lit(last)), pl.lit(last))
+        prices = (self._prices or costs.load_prices()).table()
+        placed = (
+            self.links.placements.filter(pl.col("intervention").is_in(PLACEMENTS))
+            .with_columns(dygn=(stop - start).dt.total_days() + 1)
+            .filter(pl.col("dygn") > 0)
+            .join(self.events.select(pl.col("event_id").alias("start_id"), "regi"), on="start_id", how="left")
+            .join(prices, on=["intervention", "regi"], how="left", nulls_equal=True)
+            .join(self.cases.select("case_id", "unit_id", "caseworker_id", "person_key"), on="case_id", how="left")
+        )
+        return _as_items(
+            placed, pl.col("start"),
+            event_id=pl.col("start_id"), date=pl.col("start"), what=pl.col("intervention"), detail=pl.col("regi"),
+            days=pl.col("dygn"), kronor=(pl.col("dygn") * pl.col("price")).round(0),
+            placement_type=pl.col("intervention"), placement_regi=pl.col("regi"),
         )
 
     def _to_caseworker_unit(self, frame: pl.DataFrame) -> pl.DataFrame:
@@ -374,6 +405,7 @@ ITEM_COLUMNS = {
     "unit_id": pl.Utf8,
     "caseworker_id": pl.Utf8,
     "person_key": pl.Utf8,
+    "kronor": pl.Int64,  # placement_days: what the item's dygn cost (issue 16)
 }
 _OWNER_COLUMNS = ("case_id", "unit_id", "caseworker_id", "person_key")
 
@@ -391,8 +423,9 @@ def _as_items(frame: pl.DataFrame, ref_date: pl.Expr, **given: pl.Expr) -> pl.Da
     )
 
 
-# The counted event's kind and source (events only), for the breakdowns in EVENT_BREAKDOWNS.
-_EVENT_CATEGORY_COLUMNS = ("report_kind", "report_source")
+# The counted event's kind and source (events only), and the counted placement's type and regi
+# (placement_days), for the breakdowns in EVENT_BREAKDOWNS.
+_EVENT_CATEGORY_COLUMNS = ("report_kind", "report_source", "placement_type", "placement_regi")
 
 
 _COUNTED = {
@@ -401,11 +434,15 @@ _COUNTED = {
     "person_key": pl.Utf8,
     "ref_date": pl.Date,
     "days": pl.Int64,
+    "kronor": pl.Int64,
     "distinct_key": pl.Utf8,
     "report_kind": pl.Utf8,
     "report_source": pl.Utf8,
+    "placement_type": pl.Utf8,
+    "placement_regi": pl.Utf8,
     "kpi": pl.Utf8,
     "part": pl.Utf8,
+    "amount": pl.Int64,
 }
 
 
@@ -415,7 +452,10 @@ def _items(kpis: list[Kpi], src: _Sources) -> pl.DataFrame:
     for kpi in kpis:
         for part, sel in (("num", kpi.numerator), ("den", kpi.denominator)):
             if sel is not None:
-                parts.append(src.select(sel).with_columns(kpi=pl.lit(kpi.id), part=pl.lit(part)))
+                amount = pl.col({"dygn": "days", "kronor": "kronor"}[sel.sum]) if sel.sum else pl.lit(None)
+                parts.append(
+                    src.select(sel).with_columns(kpi=pl.lit(kpi.id), part=pl.lit(part), amount=amount.cast(pl.Int64))
+                )
     return pl.concat(parts, how="vertical")
 
 
@@ -428,6 +468,11 @@ def _category(breakdown: str | None, src: _Sources, items: pl.DataFrame) -> pl.D
     if breakdown == "source":
         known = pl.col("report_source").is_in(REPORT_SOURCES)
         category = pl.when(known).then(pl.col("report_source")).otherwise(pl.lit("okand"))
+        return items.with_columns(category=category).drop(*_EVENT_CATEGORY_COLUMNS)
+    if breakdown == "placement_type":
+        return items.with_columns(category=pl.col("placement_type")).drop(*_EVENT_CATEGORY_COLUMNS)
+    if breakdown == "regi":
+        category = pl.col("placement_regi").fill_null(pl.lit("okand"))
         return items.with_columns(category=category).drop(*_EVENT_CATEGORY_COLUMNS)
     items = items.join(src.persons, on="person_key", how="left", maintain_order="left")
     if breakdown == "gender":
@@ -465,7 +510,8 @@ def _unit_figures(items: pl.DataFrame, flat: pl.DataFrame, median_ids: list[str]
     """Subtree numerators and denominators for every unit, one group_by per depth of the tree."""
     keys = ["kpi", "category"]
     per_unit = items.group_by(["unit_id", *keys]).agg(
-        (pl.col("part") == "num").sum().alias("numerator"), (pl.col("part") == "den").sum().alias("denominator")
+        (pl.col("part") == "num").sum().alias("numerator"), (pl.col("part") == "den").sum().alias("denominator"),
+        _numerator_total(),
     )
     anc = orgtree.depth_columns(flat)
     joined = per_unit.join(flat.select("unit_id", *anc), on="unit_id", how="inner")
@@ -473,7 +519,7 @@ def _unit_figures(items: pl.DataFrame, flat: pl.DataFrame, median_ids: list[str]
         [
             joined.filter(pl.col(col).is_not_null())
             .group_by([col, *keys])
-            .agg(pl.col("numerator").sum(), pl.col("denominator").sum())
+            .agg(pl.col("numerator").sum(), pl.col("denominator").sum(), pl.col("total").sum())
             .rename({col: "node_id"})
             for col in anc
         ]
@@ -495,7 +541,13 @@ def _caseworker_figures(items: pl.DataFrame, median_ids: list[str]) -> pl.DataFr
         (pl.col("part") == "num").sum().alias("numerator"),
         (pl.col("part") == "den").sum().alias("denominator"),
         pl.col("days").filter(pl.col("kpi").is_in(median_ids) & (pl.col("part") == "num")).median().alias("median"),
+        _numerator_total(),
     )
+
+
+def _numerator_total() -> pl.Expr:
+    """What a sum figure adds up over its numerator items (dygn or kronor); 0 for the others."""
+    return pl.col("amount").filter(pl.col("part") == "num").sum().alias("total")
 
 
 def _place_unknown_units(items: pl.DataFrame, flat: pl.DataFrame, org_units: pl.DataFrame):
@@ -547,6 +599,7 @@ def compute(
     catalogue: Mapping[str, Kpi] | None = None,
     links: Links | None = None,
     staffing: pl.DataFrame | None = None,
+    prices: costs.PriceList | None = None,
 ) -> pl.DataFrame:
     """Every figure for every unit (its whole subtree) and every caseworker, in long format.
 
@@ -557,7 +610,8 @@ def compute(
     totals, and figures without that breakdown are left out. `links` may be passed from the
     obligations `Evaluation` of the same `as_of` to avoid linking the events twice. `staffing`
     is the optional posts table (schema.STAFFING); figures that need data a dataset does not
-    have (posts, employment forms) get no value (see `_without_data`).
+    have (posts, employment forms) get no value (see `_without_data`). `prices` prices
+    placeringskostnad (default: core.costs.load_prices(), EGK_PLACEMENT_PRICES_FILE).
     """
     if period_from > period_to:
         raise ValueError(f"perioden börjar ({period_from}) efter att den slutar ({period_to})")
@@ -565,7 +619,10 @@ def compute(
         raise ValueError(f"okänd nedbrytning {breakdown!r} (tillåtna: {', '.join(BREAKDOWNS)})")
     catalogue = catalogue if catalogue is not None else load_catalogue()
     kpis = _chosen(catalogue, kpi_ids, breakdown)
-    src = _Sources(events, obligations, caseworkers, period_from, period_to, as_of or period_to, links, staffing)
+    src = _Sources(
+        events, obligations, caseworkers, period_from, period_to, as_of or period_to, links,
+        staffing=staffing, prices=prices,
+    )
     flat = orgtree.flatten(org_units)
     items, flat = _place_unknown_units(_items(kpis, src), flat, org_units)
     items = _distinct(_category(breakdown, src, items))
@@ -576,7 +633,9 @@ def compute(
 
 
 PARTS = {"numerator": "num", "denominator": "den"}
-_DISPLAY_ORDER = {"events": ["date", "event_id"], "obligations": ["due_date", "case_id"]}
+_DISPLAY_ORDER = {
+    "events": ["date", "event_id"], "obligations": ["due_date", "case_id"], "placement_days": ["date", "case_id"],
+}
 
 
 def items(
@@ -595,6 +654,7 @@ def items(
     catalogue: Mapping[str, Kpi] | None = None,
     links: Links | None = None,
     staffing: pl.DataFrame | None = None,
+    prices: costs.PriceList | None = None,
 ) -> pl.DataFrame:
     """The items one figure's numerator or denominator counted: the rows behind a number.
 
@@ -615,7 +675,10 @@ def items(
     sel = kpi.numerator if part == "numerator" else kpi.denominator
     if sel is None:
         raise ValueError(f"nyckeltalet {kpi_id} har ingen nämnare")
-    src = _Sources(events, obligations, caseworkers, period_from, period_to, as_of or period_to, links, staffing)
+    src = _Sources(
+        events, obligations, caseworkers, period_from, period_to, as_of or period_to, links,
+        staffing=staffing, prices=prices,
+    )
     rows = src.chosen(sel).with_columns(
         _own_unit=pl.col("unit_id"), kpi=pl.lit(kpi.id), part=pl.lit(PARTS[part]), category=pl.lit(None, pl.Utf8)
     )
@@ -682,6 +745,7 @@ def _finish(kpis, breakdown, flat, src, items, units, caseworkers_) -> pl.DataFr
     value = (
         pl.when(kind == "count").then(num.cast(pl.Float64))
         .when(kind == "median_days").then(pl.col("median"))
+        .when(kind == "sum").then(pl.col("total").fill_null(0).cast(pl.Float64))
         .when(den > 0).then(num / den)
         .otherwise(None)
     )
@@ -741,7 +805,7 @@ def build_tree(
             }
             children.setdefault(r["parent_id"], []).append(r["node_id"])
         value = r["value"]
-        if value is not None and catalogue[r["kpi"]].kind == "count":
+        if value is not None and catalogue[r["kpi"]].kind in ("count", "sum"):
             value = int(value)
         node["kpis"][r["kpi"]] = {"numerator": r["numerator"], "denominator": r["denominator"], "value": value}
     if root is None:

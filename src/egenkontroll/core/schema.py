@@ -62,6 +62,7 @@ EVENTS = {
     "source": pl.Utf8,
     "unaccompanied": pl.Boolean,
     "kind": pl.Utf8,  # anmalan rows only: anmalan | ansokan | information (docs/interchange.md)
+    "regi": pl.Utf8,  # insats_start rows only: egen | kopt, empty when unknown (issue 16)
     "row": pl.Int64,
 }
 
@@ -114,6 +115,9 @@ INTERVENTIONS = (
     "familjehem", "natverkshem", "jourhem", "hvb", "stodboende", "sis",
 )
 PLACEMENTS = ("familjehem", "natverkshem", "jourhem", "hvb", "stodboende", "sis")
+# Who provides an insats (the `regi` of an insats_start row): the municipality's own (egen regi)
+# or bought from another provider (köpt: a private HVB, a consulent-supported familjehem, SiS).
+REGI = ("egen", "kopt")
 LEGAL_BASES = ("SoL", "LVU2", "LVU3", "LVU6")
 SOURCES = ("polis", "skola", "forskola", "halso_sjukvard", "socialtjanst", "anhorig", "enskild", "annan")
 GENDERS = ("F", "M", "X", "U")

@@ -21,8 +21,10 @@ from egenkontroll.pages.periods import Period
 from egenkontroll.pages.snapshot import Snapshot
 
 # The table column kind of each catalogue unit (tables.KINDS).
-KIND_OF_UNIT = {"antal": "int", "andel": "share", "dagar": "days", "kvot": "ratio"}
-UNIT_LABEL = {"antal": "antal", "andel": "andel", "dagar": "dagar (median)", "kvot": "kvot"}
+KIND_OF_UNIT = {"antal": "int", "andel": "share", "dagar": "days", "kvot": "ratio", "dygn": "int", "kronor": "int"}
+UNIT_LABEL = {
+    "antal": "antal", "andel": "andel", "dagar": "dagar (median)", "kvot": "kvot", "dygn": "dygn", "kronor": "kronor",
+}
 LEVEL_LABEL = {
     "stad": "Stad",
     "forvaltning": "Förvaltning",
@@ -38,10 +40,12 @@ CATEGORY_LABEL = {
     "unaccompanied": {"ja": "Ensamkommande", "nej": "Ej ensamkommande"},
     "kind": {"anmalan": "Anmälningar", "ansokan": "Ansökningar", "information": "Övrig information"},
     "source": {**labels.SOURCES, "okand": "Okänd källa"},
+    "placement_type": {k: v for k, v in labels.INTERVENTIONS.items() if k in kpis.PLACEMENTS},
+    "regi": {"egen": "Egen regi", "kopt": "Köpt", "okand": "Okänd regi"},
 }
 BREAKDOWN_LABEL = {
     "gender": "Kön", "age_band": "Åldersgrupp", "unaccompanied": "Ensamkommande", "kind": "Typ av aktualisering",
-    "source": "Källa",
+    "source": "Källa", "placement_type": "Placeringsform", "regi": "Egen regi eller köpt",
 }
 
 
@@ -105,7 +109,13 @@ def masked_values(kpi: kpi_catalogue.Kpi, total: Figure | None, parts: list[Figu
     Counts: 1–4 → "<5", and a second cell hidden ("x") wherever a hidden one could be
     derived from the node's total (smallnumbers.suppress, with what the parts do not cover as
     one more row). Shares, ratios and medians: hidden ("<5") when they rest on 1–4 items.
+    Sums (placement dygn and kronor) add up like counts, so a hidden part could be worked out
+    from the total: they are hidden wherever the counts of placements they rest on are.
     """
+    if kpi.kind == "sum":
+        counts = [int(p.numerator) if p else 0 for p in parts]
+        shown_total, shown_parts = mask_counts(int(total.numerator) if total else sum(counts), counts)
+        return sum_cell(kpi, total, shown_total), [sum_cell(kpi, p, s) for p, s in zip(parts, shown_parts, strict=True)]
     if kpi.kind != "count":
         return small_base(kpi, total), [small_base(kpi, p) for p in parts]
     if total is not None and total.value is None:  # no value without the optional data (issue 16)
@@ -131,6 +141,11 @@ def mask_counts(total: int, parts: list[int], hide: list[bool] | None = None) ->
         forced[i, :] = bool(flag)
     cells = smallnumbers.suppress(table, also_hide=forced).cells()
     return _count_cell(cells[-1][0]), [_count_cell(cells[i][0]) for i in range(len(parts))]
+
+
+def sum_cell(kpi: kpis.Kpi, fig: Figure | None, masked_count):
+    """A sum's cell: hidden ("<5", "x") where the count of its placements is, else its value."""
+    return masked_count if isinstance(masked_count, str) else shown_value(kpi, fig)
 
 
 def _count_cell(text: str):

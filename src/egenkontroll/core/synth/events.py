@@ -43,11 +43,11 @@ class Blocks:
     size: int = 0
 
     def add(self, case, etype, date, *, phase=AUTO, ref=None, outcome=None, intervention=None,
-            basis=None, until=None, source=None, occupant=None, kind=None) -> np.ndarray:
+            basis=None, until=None, source=None, occupant=None, kind=None, regi=None) -> np.ndarray:
         n = case.size
         values = {"case": case, "type": np.full(n, T[etype]), "date": date, "phase": phase, "ref": ref,
                   "outcome": outcome, "intervention": intervention, "basis": basis, "until": until,
-                  "source": source, "occupant": occupant, "kind": kind}
+                  "source": source, "occupant": occupant, "kind": kind, "regi": regi}
         for key, value in values.items():
             arr = np.full(n, -1, np.int64) if value is None else np.broadcast_to(np.asarray(value, np.int64), (n,))
             self.cols.setdefault(key, []).append(arr)
@@ -61,13 +61,16 @@ class Blocks:
 
 def build(rng: np.random.Generator, pop: Population, tl: C.Timeline, case_of: np.ndarray,
           ex: C.Extras, staff: S.Staff, mult: C.Grid, h0: int, h1: int, p0: int,
-          law_rng: np.random.Generator | None = None) -> tuple[Blocks, dict]:
+          law_rng: np.random.Generator | None = None,
+          regi_rng: np.random.Generator | None = None) -> tuple[Blocks, dict]:
     """All events of the cases still open on or after the period start `p0`.
 
     `law_rng` draws what issue 11 added (the kind of each report, the LVU events) from its own
-    stream, so that every earlier draw of `rng` stays what it was.
+    stream, so that every earlier draw of `rng` stays what it was; `regi_rng` likewise draws
+    whether each placement is the municipality's own or bought (issue 16).
     """
     law_rng = law_rng if law_rng is not None else np.random.default_rng(0)
+    regi_rng = regi_rng if regi_rng is not None else np.random.default_rng(1)
     openers = np.flatnonzero(case_of == np.arange(case_of.size))
     close = tl.close.copy()
     np.maximum.at(close, ex.case, np.where(close[ex.case] > h1, close[ex.case], ex.fhb_date))
@@ -78,7 +81,7 @@ def build(rng: np.random.Generator, pop: Population, tl: C.Timeline, case_of: np
     b = Blocks()
     _reports(rng, b, pop, tl, ex, keep_case, law_rng)
     _investigation(b, tl, kept)
-    _interventions(rng, b, tl, kept, mult, h1, law_rng)
+    _interventions(rng, b, tl, kept, mult, h1, law_rng, regi_rng)
     st = C.stints(tl, kept, h1)
     seg = S.segments(staff, rng, st.dk, st.start, st.end, h0, h1)
     _handovers(b, st, seg, h1)
@@ -129,7 +132,8 @@ def _investigation(b: Blocks, tl: C.Timeline, kept: np.ndarray) -> None:
     b.add(fv, "handlaggare", tl.fv_start[fv], phase=2)
 
 
-def _interventions(rng, b: Blocks, tl: C.Timeline, kept: np.ndarray, mult: C.Grid, h1: int, law_rng) -> None:
+def _interventions(rng, b: Blocks, tl: C.Timeline, kept: np.ndarray, mult: C.Grid, h1: int, law_rng,
+                   regi_rng) -> None:
     rows, slot = np.nonzero(tl.ins_valid[kept])
     case = kept[rows]
     itype, basis = tl.ins_type[case, slot], tl.ins_basis[case, slot]
@@ -138,7 +142,8 @@ def _interventions(rng, b: Blocks, tl: C.Timeline, kept: np.ndarray, mult: C.Gri
     phase = np.where(is_fv, 2, 1)
     dk = tl.dist[case] * 5 + np.where(is_fv, P.FV, tl.inv_kind[case])
     own_ref = rng.random(case.size) < 0.5
-    ins = b.add(case, "insats_start", start, phase=phase, intervention=itype, basis=basis)
+    ins = b.add(case, "insats_start", start, phase=phase, intervention=itype, basis=basis,
+                regi=_regi(regi_rng, itype))
     b.cols["ref"][-1] = np.where(own_ref, ins, -1)
     ended = end <= h1
     b.add(case[ended], "insats_slut", end[ended], phase=phase[ended], ref=ins[ended])
@@ -160,6 +165,14 @@ def _interventions(rng, b: Blocks, tl: C.Timeline, kept: np.ndarray, mult: C.Gri
            P.REVIEW_GAP_DAYS, P.REVIEW_GAP_SD)
     _custody(rng, b, case, ins, start, end, phase, (itype == C.FAMILJEHEM) | (itype == C.NATVERKSHEM), h1)
     _lvu(law_rng, b, tl, case, slot, ins, basis, start, end, phase, dk, mult, h1)
+
+
+def _regi(rng, itype: np.ndarray) -> np.ndarray:
+    """Per insats: 0 = egen regi, 1 = köpt, -1 = not said (öppenvård, and exports that leave it out)."""
+    kopt = np.asarray(P.P_KOPT)[np.clip(itype - C.FAMILJEHEM, 0, 5)]
+    u, unsaid = rng.random(itype.size), rng.random(itype.size) < P.P_REGI_UNSAID
+    regi = np.where(u < kopt, schema.REGI.index("kopt"), schema.REGI.index("egen"))
+    return np.where((itype >= C.FAMILJEHEM) & ~unsaid, regi, -1)
 
 
 def _lvu(rng, b, tl, case, slot, ins, basis, start, end, phase, dk, mult, h1) -> None:

@@ -22,7 +22,8 @@ from egenkontroll.core.synth.org import District
 from egenkontroll.core.synth.population import Population
 
 EVENT_COLUMNS = ("event_id", "case_id", "person", "gender", "event_type", "date", "unit_id", "caseworker_id",
-                 "ref", "outcome", "intervention", "legal_basis", "until", "source", "unaccompanied", "kind")
+                 "ref", "outcome", "intervention", "legal_basis", "until", "source", "unaccompanied", "kind",
+                 "regi")
 _BASES = ("SoL", "LVU2", "LVU3", "LVU6")
 
 
@@ -66,6 +67,7 @@ def events_frame(b: E.Blocks, parts: dict, pop: Population, tl: C.Timeline, staf
         "source": _lookup(schema.SOURCES, col["source"][order]),
         "unaccompanied": people["unaccompanied"],
         "kind": _lookup(schema.REPORT_KINDS, col["kind"][order]),
+        "regi": _lookup(schema.REGI, col["regi"][order]),
     })
 
 

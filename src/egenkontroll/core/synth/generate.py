@@ -137,8 +137,9 @@ def _batches(districts: tuple[org.District, ...]) -> list[list[org.District]]:
 def _batch(rng, districts, h0, h1, p0, surge, planned_until, alloc, tick) -> tuple[pl.DataFrame, S.Staff]:
     tick("barn och anmälningar", 0)
     # children ×3, their cases ×3, staff, events (see population.generate), then the kinds of
-    # report and the LVU events of issue 11: spawning nine gives the same first eight streams
-    streams = rng.spawn(9)
+    # report and the LVU events of issue 11, the regi of placements of issue 16: spawning ten gives
+    # the same first nine streams
+    streams = rng.spawn(10)
     pop = population.generate(streams[0:3], districts, h0, h1, surge)
     draws = C.draw(streams[3:6], pop)
     n_dk = len(districts) * len(P.KINDS)
@@ -159,7 +160,7 @@ def _batch(rng, districts, h0, h1, p0, surge, planned_until, alloc, tick) -> tup
         if round_ == 0:
             load = C.caseload(C.stints(tl, np.flatnonzero(case_of == np.arange(case_of.size)), h1), n_dk, h0, h1)
     ex = C.extras(draws, tl, case_of, mult)
-    blocks, parts = E.build(streams[7], pop, tl, case_of, ex, staff, mult, h0, h1, p0, streams[8])
+    blocks, parts = E.build(streams[7], pop, tl, case_of, ex, staff, mult, h0, h1, p0, streams[8], streams[9])
     return F.events_frame(blocks, parts, pop, tl, staff, districts, alloc, h1), staff
 
 

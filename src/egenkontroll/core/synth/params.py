@@ -170,6 +170,14 @@ P_UMGANGESBEGRANSNING = 0.15  # LVU placements with a 14 § decision on contact 
 P_UMGANGE_LIFTED = 0.4  # of those, lifted before the placement ends
 UMGANGE_GAP_DAYS, UMGANGE_GAP_SD = 82.0, 8.0  # considered again every ~3 months (14 § third paragraph)
 
+# ---------------------------------------------------------------- own vs bought placements (issue 16)
+# Share of placements bought from another provider (köpt), per type in core.schema.PLACEMENTS
+# order: familjehem (konsulentstödda), nätverkshem, jourhem, HVB, stödboende, SiS (the state's
+# homes: always bought). Antaganden in the order of magnitude of Kolada's split of placement
+# costs into egen regi and köpt, not measured values. A few exports leave the column empty.
+P_KOPT = (0.35, 0.05, 0.4, 0.85, 0.6, 1.0)
+P_REGI_UNSAID = 0.05
+
 VISIT_GAP_DAYS, VISIT_GAP_SD = 80.0, 10.0  # besök every ~3 months (local guideline)
 REVIEW_GAP_DAYS, REVIEW_GAP_SD = 165.0, 14.0  # övervägande/omprövning every ~6 months
 CUSTODY_FIRST_YEARS = 2  # vårdnadsöverflyttning considered after 2 years, then yearly

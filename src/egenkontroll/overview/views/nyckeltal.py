@@ -10,13 +10,14 @@ breakdowns by gender, age band and unaccompanied.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import polars as pl
 from django.http import Http404
 from django.urls import reverse
 
 from egenkontroll.access.scoping import aggregate, request_scope
-from egenkontroll.core import kpi_catalogue
+from egenkontroll.core import costs, kpi_catalogue
 from egenkontroll.core.dates_sv import month_is_partial, partial_month_text, short_month_text
 from egenkontroll.overview.views.oversikt import judged_target, target_text
 from egenkontroll.pages import charts, periods, snapshot
@@ -110,6 +111,7 @@ def build_detail(request, kpi_id: str) -> PageData:
             "target": target_text(kpi),
             "unit_label": F.UNIT_LABEL[kpi.unit],
             "better_label": F.BETTER_LABEL[kpi.better],
+            "price_note": _price_note() if kpi.unit == "kronor" else "",
             "masked": masked,
             "crumbs": unit_crumbs(request, snap, unit_id, base, period.params()),
             "hidden": [("enhet", unit_id)],
@@ -161,11 +163,23 @@ def _trend_chart(snap, kpi: kpi_catalogue.Kpi, unit_id: str, period: Period, tot
     return Chart("trend", f"{kpi.title} per månad", figure, table)
 
 
+def _price_note() -> str:
+    """Which price list a cost figure was priced with: the shipped example prices must say so."""
+    prices = costs.load_prices()
+    if prices.example:
+        return "exempelpriserna som följer med programmet, inte stadens egna (EGK_PLACEMENT_PRICES_FILE)"
+    return f"stadens egen ({Path(prices.source).name})"
+
+
 def _masked_trend(kpi: kpi_catalogue.Kpi, figs: list, total) -> list:
     """Monthly counts of a flow add up to the period's count, so they are masked against it."""
     if kpi.kind == "count" and kpi.numerator.period_field != "as_of":
         whole = int(total.numerator) if total else 0
         return F.mask_counts(whole, [int(f.numerator) if f else 0 for f in figs])[1]
+    if kpi.kind == "sum":  # the months' sums add up to the period's: hide at least two, or none
+        counts = [int(f.numerator) if f else 0 for f in figs]
+        shown = F.mask_counts(sum(counts), counts)[1]
+        return [F.sum_cell(kpi, f, s) for f, s in zip(figs, shown, strict=True)]
     return [F.small_base(kpi, f) for f in figs]
 
 

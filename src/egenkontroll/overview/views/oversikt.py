@@ -324,7 +324,7 @@ def _items_table(snap, kpi: kpi_catalogue.Kpi, items: pl.DataFrame, period: Peri
     source = selection.source
     if source == "staff":
         return _staff_table(snap, kpi, items, selection)
-    date_header = {"events": "Datum", "obligations": "Utlöst"}.get(source, "Per")
+    date_header = {"events": "Datum", "obligations": "Utlöst", "placement_days": "Började"}.get(source, "Per")
     columns = [
         Column("case_id", "Ärende", "id"),
         Column("date", date_header, "date"),
@@ -340,22 +340,28 @@ def _items_table(snap, kpi: kpi_catalogue.Kpi, items: pl.DataFrame, period: Peri
         ]
         if kpi.kind == "median_days":
             columns.append(Column("days", "Dagar", "int"))
+    if source == "placement_days":
+        columns += [Column("detail", "Regi"), Column("days", "Dygn", "int"), Column("kronor", "Kronor", "int")]
     columns += [Column("unit", "Enhet"), Column("caseworker", "Handläggare")]
     table = Table(
         id="arenden", caption=f"{kpi.title}: ärendena bakom talet", columns=columns, display_limit=UNDERLAG_ROWS
     )
     for i, row in enumerate(items.iter_rows(named=True)):
-        what = rules.get(row["what"]) or STAFF_ITEMS.get(row["what"]) or labels.event(row["what"])
+        what = rules.get(row["what"]) or STAFF_ITEMS.get(row["what"]) or (
+            labels.intervention(row["what"]) if source == "placement_days" else labels.event(row["what"])
+        )
         table.add(
             {
                 "case_id": row["case_id"],
                 "date": row["date"],
                 "what": what,
-                "detail": labels.outcome(row["detail"]),
+                "detail": F.CATEGORY_LABEL["regi"].get(row["detail"] or "okand")
+                if source == "placement_days" else labels.outcome(row["detail"]),
                 "due_date": row["due_date"],
                 "fulfilled_date": row["fulfilled_date"],
                 "status": labels.status(row["status"]),
                 "days": row["days"],
+                "kronor": row["kronor"],
                 "unit": snap.unit_names.get(row["unit_id"], row["unit_id"]),
                 "caseworker": snap.caseworker_names.get(row["caseworker_id"], row["caseworker_id"]),
             },
