@@ -40,9 +40,11 @@ from egenkontroll.core.schema import (
     ORG_UNITS,
     OUTCOMES,
     PLACEMENTS,
+    POPULATION,
     REPORT_KINDS,
     STATUSES,
     conform,
+    empty,
 )
 from egenkontroll.core.schema import SOURCES as REPORT_SOURCES
 
@@ -56,6 +58,8 @@ KPI_IDS = (
     "fb_forsenade", "utr_inom_4m_andel", "utr_forlangning_andel", "utr_dagar_median", "utr_forsenade",
     "overvagande_i_tid_andel", "besok_i_tid_andel", "placerade_barn", "oppna_arenden",
     "arenden_per_handlaggare", "markerade_skyldigheter",
+    # issue 16: the figures a nämnd compares with other municipalities (docs/key-figures.md)
+    "aktualiseringar_per_1000", "ateraktualiserade_andel", "besok_4_per_ar_andel",
 )
 # The contract rule ids of shared/spec/rules.md that a selection may name.
 RULE_IDS = (
@@ -64,7 +68,9 @@ RULE_IDS = (
     "lvu_understallning_1v", "lvu_ansokan_4v", "lvu14_overvagande_3m", "jourhem_2m",
 )
 
-KIND_OF_UNIT = {"antal": "count", "andel": "share", "dagar": "median_days", "kvot": "ratio"}
+KIND_OF_UNIT = {"antal": "count", "andel": "share", "dagar": "median_days", "kvot": "ratio", "per_1000": "rate"}
+# Kinds whose value is numerator / denominator (a rate: × 1000).
+_DIVIDED_KINDS = ("share", "ratio", "rate")
 BETTER = ("higher", "lower", "neutral")
 
 AGE_BANDS = (("0-5", 0, 5), ("6-12", 6, 12), ("13-17", 13, 17), ("18-20", 18, 20))
@@ -93,24 +99,35 @@ DECISIONS = (
     "insats_slut",
 )
 
-SOURCES = ("events", "obligations", "open_cases", "placements")
+SOURCES = ("events", "obligations", "open_cases", "placements", "population", "closures", "placed_year")
 _COMMON_FIELDS = {"source", "period_field", "has_caseworker", "attribute_to", "distinct"}
 _SOURCE_FIELDS = {
-    "events": _COMMON_FIELDS | {"event_type", "outcome", "kind"},
+    "events": _COMMON_FIELDS | {"event_type", "outcome", "kind", "ages"},
     "obligations": _COMMON_FIELDS | {"rule", "status", "limit", "extended", "days"},
     "open_cases": _COMMON_FIELDS,
     "placements": _COMMON_FIELDS,
+    "population": {"source", "period_field", "ages"},
+    "closures": _COMMON_FIELDS | {"months", "reentered"},
+    "placed_year": _COMMON_FIELDS | {"months", "visits_at_least"},
 }
 _PERIOD_FIELDS = {
     "events": ("date",),
     "obligations": ("trigger_date", "due_date", "fulfilled_date", "as_of"),
     "open_cases": ("as_of",),
     "placements": ("as_of",),
+    "population": ("year",),
+    "closures": ("follow_up_end",),
+    "placed_year": ("year_end",),
 }
 _DAY_FIELDS = ("trigger_date", "due_date", "fulfilled_date")
 _KPI_FIELDS = {
     "id", "title", "description", "unit", "kind", "better", "target", "breakdowns", "numerator", "denominator",
+    "national",
 }
+# A national definition of a figure (Kolada, Öppna jämförelser): where it is published, its id
+# there, whether the id was checked against the publisher, how ours differs, and `complement`
+# when the national figure is the other side of ours (not re-entered vs re-entered).
+_NATIONAL_FIELDS = {"source", "id", "title", "verified", "differs", "complement"}
 _ALL_OUTCOMES = tuple(sorted({o for values in OUTCOMES.values() for o in values}))
 
 
@@ -136,6 +153,22 @@ class Selection:
     has_caseworker: bool = False
     attribute_to: str = "responsible"
     distinct: str | None = None
+    ages: tuple[int, int] | None = None  # children of these ages (whole years, both included)
+    months: int | None = None  # the follow-up (closures) or the year (placed_year), in months
+    reentered: bool | None = None  # closures: a new aktualisering within `months`
+    visits_at_least: int | None = None  # placed_year: at least this many visits in the year
+
+
+@dataclass(frozen=True)
+class National:
+    """Where a figure is defined nationally, and how far ours follows that definition."""
+
+    source: str
+    id: str | None
+    title: str | None
+    verified: bool
+    differs: str | None
+    complement: bool = False
 
 
 @dataclass(frozen=True)
@@ -150,6 +183,7 @@ class Kpi:
     breakdowns: tuple[str, ...]
     numerator: Selection
     denominator: Selection | None
+    national: National | None = None
 
 
 # ---------------------------------------------------------------- catalogue
@@ -233,7 +267,7 @@ def _parse_kpi(entry, where: str) -> Kpi:
     unknown = [b for b in breakdowns if b not in BREAKDOWNS]
     if unknown:
         raise KpiCatalogueError(f"{where}: okänd nedbrytning {unknown} (tillåtna: {', '.join(BREAKDOWNS)})")
-    needs_denominator = kind in ("share", "ratio")
+    needs_denominator = kind in _DIVIDED_KINDS
     if needs_denominator != (entry.get("denominator") is not None):
         state = "krävs" if needs_denominator else "ska saknas"
         raise KpiCatalogueError(f"{where}: denominator {state} för kind {kind}")
@@ -241,6 +275,15 @@ def _parse_kpi(entry, where: str) -> Kpi:
     if (kind == "median_days") != (numerator.days is not None):
         raise KpiCatalogueError(f"{where}: numerator.days anges för, och bara för, kind median_days")
     denominator = entry.get("denominator")
+    if isinstance(entry.get("numerator"), dict) and entry["numerator"].get("source") == "population":
+        raise KpiCatalogueError(f"{where}: befolkningen (source population) kan bara vara nämnare")
+    if isinstance(denominator, dict) and denominator.get("source") == "population":
+        person_level = [b for b in breakdowns if b not in EVENT_BREAKDOWNS]
+        if kind != "rate" or person_level:
+            raise KpiCatalogueError(
+                f"{where}: befolkningen som nämnare kräver kind rate och tillåter bara nedbrytningarna "
+                f"{', '.join(EVENT_BREAKDOWNS)}"
+            )
     return Kpi(
         id=kpi_id,
         title=entry["title"].strip(),
@@ -252,6 +295,29 @@ def _parse_kpi(entry, where: str) -> Kpi:
         breakdowns=breakdowns,
         numerator=numerator,
         denominator=_parse_selection(denominator, f"{where}: denominator") if denominator is not None else None,
+        national=_parse_national(entry.get("national"), f"{where}: national"),
+    )
+
+
+def _parse_national(raw, where: str) -> National | None:
+    """The optional `national` mapping of a figure (see the header of kpis.yaml)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise KpiCatalogueError(f"{where}: ska vara en mappning med fälten {', '.join(sorted(_NATIONAL_FIELDS))}")
+    _check_fields(raw, _NATIONAL_FIELDS, where)
+    if not isinstance(raw.get("source"), str) or not isinstance(raw.get("verified"), bool):
+        raise KpiCatalogueError(f"{where}: 'source' (text) och 'verified' (true/false) krävs")
+    for field in ("id", "title", "differs"):
+        if raw.get(field) is not None and not isinstance(raw[field], str):
+            raise KpiCatalogueError(f"{where}: {field} ska vara text")
+    return National(
+        source=raw["source"],
+        id=raw.get("id"),
+        title=raw.get("title"),
+        verified=raw["verified"],
+        differs=" ".join(raw["differs"].split()) if raw.get("differs") else None,
+        complement=bool(raw.get("complement", False)),
     )
 
 
@@ -284,6 +350,21 @@ def _parse_selection(raw, where: str) -> Selection:
         raise KpiCatalogueError(f"{where}: attribute_to ska vara responsible eller caseworker_unit")
     if raw.get("distinct") not in (None, "person", "caseworker"):
         raise KpiCatalogueError(f"{where}: distinct ska vara person eller caseworker")
+    ages = raw.get("ages")
+    if ages is not None and (
+        not isinstance(ages, list) or len(ages) != 2 or not all(isinstance(a, int) and a >= 0 for a in ages)
+        or ages[0] > ages[1]
+    ):
+        raise KpiCatalogueError(f"{where}: ages ska vara [från, till] i hela år, från ≤ till")
+    for field in ("months", "visits_at_least"):
+        if field in raw and (not isinstance(raw[field], int) or isinstance(raw[field], bool) or raw[field] < 1):
+            raise KpiCatalogueError(f"{where}: {field} ska vara ett heltal ≥ 1")
+    if source in ("closures", "placed_year") and "months" not in raw:
+        raise KpiCatalogueError(f"{where}: months krävs för source {source}")
+    if source == "population" and ages is None:
+        raise KpiCatalogueError(f"{where}: ages krävs för source population")
+    if "reentered" in raw and not isinstance(raw["reentered"], bool):
+        raise KpiCatalogueError(f"{where}: reentered ska vara true eller false")
     if source == "events" and not raw.get("event_type"):
         raise KpiCatalogueError(f"{where}: event_type krävs för source events")
     if source == "obligations" and not raw.get("rule"):
@@ -303,6 +384,10 @@ def _parse_selection(raw, where: str) -> Selection:
         has_caseworker=raw.get("has_caseworker", False),
         attribute_to=raw.get("attribute_to", "responsible"),
         distinct=raw.get("distinct"),
+        ages=tuple(ages) if ages else None,
+        months=raw.get("months"),
+        reentered=raw.get("reentered"),
+        visits_at_least=raw.get("visits_at_least"),
     )
 
 
@@ -360,10 +445,11 @@ def target_status(kpi: Kpi, value: float | None) -> str | None:
 class _Sources:
     """The item sources for one computation, each built once and only when a figure needs it."""
 
-    def __init__(self, events, obligations, caseworkers, period_from, period_to, as_of, links):
+    def __init__(self, events, obligations, caseworkers, period_from, period_to, as_of, links, population=None):
         self.period = (period_from, period_to)
         self.as_of = as_of
         self._events, self._obligations, self._caseworkers, self._links = events, obligations, caseworkers, links
+        self._population = population
 
     @cached_property
     def links(self) -> Links:
@@ -464,7 +550,12 @@ class _Sources:
             "obligations": self._from_obligations,
             "open_cases": self._from_cases,
             "placements": self._from_cases,
+            "population": self._from_population,
+            "closures": self._from_closures,
+            "placed_year": self._from_placed_year,
         }[sel.source](sel)
+        if "weight" not in frame.columns:
+            frame = frame.with_columns(weight=pl.lit(1, pl.Int64), every_category=pl.lit(False))
         if sel.has_caseworker:
             frame = frame.filter(pl.col("caseworker_id").is_not_null())
         if sel.attribute_to == "caseworker_unit":
@@ -475,7 +566,8 @@ class _Sources:
     def select(self, sel: Selection) -> pl.DataFrame:
         """Items of one selection as counted: unit_id, caseworker_id, person_key, ref_date, days, distinct_key."""
         return self.chosen(sel).select(
-            "unit_id", "caseworker_id", "person_key", "ref_date", "days", "distinct_key", *_EVENT_CATEGORY_COLUMNS
+            "unit_id", "caseworker_id", "person_key", "ref_date", "days", "distinct_key", *_EVENT_CATEGORY_COLUMNS,
+            "weight", "every_category",
         )
 
     def _in_period(self, column: str) -> pl.Expr:
@@ -487,6 +579,8 @@ class _Sources:
             cond &= pl.col("outcome").is_in(sel.outcome)
         if sel.kind:
             cond &= report_kind().is_in(sel.kind)
+        if sel.ages:
+            cond &= _age(pl.col("birth_date"), pl.col("date")).is_between(*sel.ages)
         return _as_items(
             self.events.filter(cond), pl.col("date"),
             event_id=pl.col("event_id"), date=pl.col("date"), what=pl.col("event_type"), detail=pl.col("outcome"),
@@ -521,6 +615,99 @@ class _Sources:
         return _as_items(
             self.cases.filter(pl.col(flag)), pl.lit(self.as_of),
             date=pl.lit(self.as_of), what=pl.lit("oppet_arende" if flag == "open" else "placerad"),
+        )
+
+    def _from_population(self, sel: Selection) -> pl.DataFrame:
+        """The children of `sel.ages` living in each area: one row per population row, `weight` = how many.
+
+        The year is that of the period's last day; an area without figures for that year
+        counts with its latest earlier year (population is published months after the year).
+        """
+        pop = conform(self._population if self._population is not None else empty(POPULATION), POPULATION)
+        year = self.period[1].year
+        rows = pop.filter(
+            (pl.col("year") <= year) & (pl.col("age_from") >= sel.ages[0]) & (pl.col("age_to") <= sel.ages[1])
+        )
+        rows = rows.filter(pl.col("year") == pl.col("year").max().over("unit_id"))
+        return _as_items(
+            rows.with_columns(caseworker_id=pl.lit(None, pl.Utf8), person_key=pl.lit(None, pl.Utf8), case_id=pl.lit(None)),
+            pl.date(pl.col("year"), 12, 31),
+            date=pl.date(pl.col("year"), 12, 31), what=pl.lit("befolkning"),
+            detail=pl.format("{}–{} år", "age_from", "age_to"),
+        ).with_columns(weight=rows["count"].cast(pl.Int64), every_category=pl.lit(True))
+
+    def _from_closures(self, sel: Selection) -> pl.DataFrame:
+        """Children whose case or investigation closed, followed `sel.months` months: the
+        follow-up ends in the period. One item per child (the first such closure), counted where
+        it was closed; with `reentered`, only children with (or without) a new aktualisering
+        after the closure and on or before the end of the follow-up."""
+        et = pl.col("event_type")
+        closing = (et == "arende_avslutat") | ((et == "utredning_avslutad") & (pl.col("outcome") == "ingen_insats"))
+        end = pl.col("date").dt.offset_by(f"{sel.months}mo")
+        closures = (
+            self.events.filter(closing.fill_null(False) & pl.col("person_key").is_not_null())
+            .with_columns(follow_up_end=end)
+            .filter(self._in_period("follow_up_end"))
+            .sort("date", "event_id")
+            .unique("person_key", keep="first", maintain_order=True)
+        )
+        reports = self.events.filter(et == "anmalan").select("person_key", pl.col("date").alias("report_date"))
+        first_report = (
+            closures.select("event_id", "person_key", "date", "follow_up_end")
+            .join(reports, on="person_key", how="inner")
+            .filter((pl.col("report_date") > pl.col("date")) & (pl.col("report_date") <= pl.col("follow_up_end")))
+            .group_by("event_id")
+            .agg(pl.col("report_date").min())
+        )
+        closures = closures.join(first_report, on="event_id", how="left")
+        if sel.reentered is not None:
+            closures = closures.filter(pl.col("report_date").is_not_null() == sel.reentered)
+        return _as_items(
+            closures, pl.col("date"),
+            event_id=pl.col("event_id"), date=pl.col("date"), what=et, detail=pl.col("outcome"),
+            due_date=pl.col("follow_up_end"), fulfilled_date=pl.col("report_date"),
+        )
+
+    def _from_placed_year(self, sel: Selection) -> pl.DataFrame:
+        """Children placed on every day of the `sel.months` months up to the period's last day
+        (one placement or several after each other), with their visits (`besok`) in that year;
+        with `visits_at_least`, only those visited at least that often. Counted with who is
+        responsible for the child's latest placed case on as_of (a child placed in two cases once)."""
+        year_end = self.period[1]
+        year_start = (pl.lit(year_end).dt.offset_by(f"-{sel.months}mo") + pl.duration(days=1))
+        first = year_start.alias("first")
+        cases = self.cases.select("case_id", "person_key")
+        placed = (
+            self.links.placements.filter(pl.col("intervention").is_in(PLACEMENTS))
+            .join(cases, on="case_id", how="inner")
+            .filter(pl.col("person_key").is_not_null())
+            .with_columns(first, last=pl.lit(year_end))
+            .with_columns(
+                overlap=(
+                    pl.min_horizontal(pl.col("end").fill_null(pl.col("last")), pl.col("last"))
+                    - pl.max_horizontal("start", "first")
+                ).dt.total_days() + 1
+            )
+            .filter(pl.col("overlap") > 0)
+            .group_by("person_key")
+            .agg(pl.col("overlap").sum(), pl.col("first").first(), pl.col("last").first())
+            .filter(pl.col("overlap") >= (pl.col("last") - pl.col("first")).dt.total_days() + 1)
+        )
+        visits = (
+            self.events.filter((pl.col("event_type") == "besok") & pl.col("date").is_between(year_start, year_end))
+            .group_by("person_key")
+            .agg(pl.len().alias("visits"))
+        )
+        children = placed.join(visits, on="person_key", how="left").with_columns(pl.col("visits").fill_null(0))
+        if sel.visits_at_least is not None:
+            children = children.filter(pl.col("visits") >= sel.visits_at_least)
+        # the child's latest placed case (self.cases: latest placement first), else any case of theirs
+        owner = self.cases.unique("person_key", keep="first", maintain_order=True)
+        rows = children.join(owner, on="person_key", how="left")
+        return _as_items(
+            rows, pl.lit(self.as_of),
+            date=pl.col("first"), what=pl.lit("placerad_hela_aret"), detail=pl.format("{} besök", "visits"),
+            due_date=pl.col("last"),
         )
 
     def _to_caseworker_unit(self, frame: pl.DataFrame) -> pl.DataFrame:
@@ -580,6 +767,8 @@ _COUNTED = {
     "distinct_key": pl.Utf8,
     "report_kind": pl.Utf8,
     "report_source": pl.Utf8,
+    "weight": pl.Int64,  # how many the row stands for: 1, or the children of a population row
+    "every_category": pl.Boolean,  # a population row: the denominator of every kind/source category
     "kpi": pl.Utf8,
     "part": pl.Utf8,
 }
@@ -597,6 +786,15 @@ def _items(kpis: list[Kpi], src: _Sources) -> pl.DataFrame:
 
 def _category(breakdown: str | None, src: _Sources, items: pl.DataFrame) -> pl.DataFrame:
     """Adds `category`: the item's breakdown value (null when no breakdown is asked for)."""
+    if breakdown in EVENT_BREAKDOWNS:
+        # a population row is the denominator of each category (aktualiseringar of that kind per 1,000)
+        every = items.filter(pl.col("every_category"))
+        if not every.is_empty():
+            spread = every.join(pl.DataFrame({"_cat": list(BREAKDOWNS[breakdown])}), how="cross")
+            spread = spread.with_columns(
+                report_kind=pl.col("_cat"), report_source=pl.col("_cat")
+            ).drop("_cat")
+            items = pl.concat([items.filter(~pl.col("every_category")), spread])
     if breakdown is None:
         return items.with_columns(category=pl.lit(None, dtype=pl.Utf8)).drop(*_EVENT_CATEGORY_COLUMNS)
     if breakdown == "kind":
@@ -617,10 +815,18 @@ def _category(breakdown: str | None, src: _Sources, items: pl.DataFrame) -> pl.D
     )
 
 
+def _age(birth: pl.Expr, day: pl.Expr) -> pl.Expr:
+    """Age in whole years on `day` (null where the birth date is unknown)."""
+    # month() and day() are Int8: widen before × 100, or March (300) wraps round
+    before_birthday = (day.dt.month().cast(pl.Int32) * 100 + day.dt.day()) < (
+        birth.dt.month().cast(pl.Int32) * 100 + birth.dt.day()
+    )
+    return day.dt.year().cast(pl.Int32) - birth.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)
+
+
 def _age_band(birth: pl.Expr, day: pl.Expr) -> pl.Expr:
     """Age in whole years on `day`, banded; unknown birth date or an age outside 0–20 → okand."""
-    before_birthday = (day.dt.month() * 100 + day.dt.day()) < (birth.dt.month() * 100 + birth.dt.day())
-    age = day.dt.year().cast(pl.Int32) - birth.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)
+    age = _age(birth, day)
     expr = pl.when(age.is_between(*AGE_BANDS[0][1:])).then(pl.lit(AGE_BANDS[0][0]))
     for band, low, high in AGE_BANDS[1:]:
         expr = expr.when(age.is_between(low, high)).then(pl.lit(band))
@@ -641,7 +847,8 @@ def _unit_figures(items: pl.DataFrame, flat: pl.DataFrame, median_ids: list[str]
     """Subtree numerators and denominators for every unit, one group_by per depth of the tree."""
     keys = ["kpi", "category"]
     per_unit = items.group_by(["unit_id", *keys]).agg(
-        (pl.col("part") == "num").sum().alias("numerator"), (pl.col("part") == "den").sum().alias("denominator")
+        pl.col("weight").filter(pl.col("part") == "num").sum().alias("numerator"),
+        pl.col("weight").filter(pl.col("part") == "den").sum().alias("denominator"),
     )
     anc = orgtree.depth_columns(flat)
     joined = per_unit.join(flat.select("unit_id", *anc), on="unit_id", how="inner")
@@ -668,8 +875,8 @@ def _caseworker_figures(items: pl.DataFrame, median_ids: list[str]) -> pl.DataFr
     keys = ["kpi", "category"]
     own = items.filter(pl.col("caseworker_id").is_not_null()).rename({"caseworker_id": "node_id"})
     return own.group_by(["node_id", *keys]).agg(
-        (pl.col("part") == "num").sum().alias("numerator"),
-        (pl.col("part") == "den").sum().alias("denominator"),
+        pl.col("weight").filter(pl.col("part") == "num").sum().alias("numerator"),
+        pl.col("weight").filter(pl.col("part") == "den").sum().alias("denominator"),
         pl.col("days").filter(pl.col("kpi").is_in(median_ids) & (pl.col("part") == "num")).median().alias("median"),
     )
 
@@ -722,6 +929,7 @@ def compute(
     breakdown: str | None = None,
     catalogue: Mapping[str, Kpi] | None = None,
     links: Links | None = None,
+    population: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Every figure for every unit (its whole subtree) and every caseworker, in long format.
 
@@ -731,6 +939,8 @@ def compute(
     With `breakdown` (gender | age_band | unaccompanied) the rows are per category instead of
     totals, and figures without that breakdown are left out. `links` may be passed from the
     obligations `Evaluation` of the same `as_of` to avoid linking the events twice.
+    `population` (schema.POPULATION) is the denominator of the per-1,000 figures; without it
+    their value is empty.
     """
     if period_from > period_to:
         raise ValueError(f"perioden börjar ({period_from}) efter att den slutar ({period_to})")
@@ -738,7 +948,7 @@ def compute(
         raise ValueError(f"okänd nedbrytning {breakdown!r} (tillåtna: {', '.join(BREAKDOWNS)})")
     catalogue = catalogue if catalogue is not None else load_catalogue()
     kpis = _chosen(catalogue, kpi_ids, breakdown)
-    src = _Sources(events, obligations, caseworkers, period_from, period_to, as_of or period_to, links)
+    src = _Sources(events, obligations, caseworkers, period_from, period_to, as_of or period_to, links, population)
     flat = orgtree.flatten(org_units)
     items, flat = _place_unknown_units(_items(kpis, src), flat, org_units)
     items = _distinct(_category(breakdown, src, items))
@@ -787,6 +997,8 @@ def items(
     sel = kpi.numerator if part == "numerator" else kpi.denominator
     if sel is None:
         raise ValueError(f"nyckeltalet {kpi_id} har ingen nämnare")
+    if sel.source == "population":
+        raise ValueError(f"nämnaren för {kpi_id} är befolkningen, inte ärenden: den har inga underlag att lista")
     src = _Sources(events, obligations, caseworkers, period_from, period_to, as_of or period_to, links)
     rows = src.chosen(sel).with_columns(
         _own_unit=pl.col("unit_id"), kpi=pl.lit(kpi.id), part=pl.lit(PARTS[part]), category=pl.lit(None, pl.Utf8)
@@ -854,13 +1066,14 @@ def _finish(kpis, breakdown, flat, src, items, units, caseworkers_) -> pl.DataFr
     value = (
         pl.when(kind == "count").then(num.cast(pl.Float64))
         .when(kind == "median_days").then(pl.col("median"))
+        .when((kind == "rate") & (den > 0)).then(1000 * num / den)
         .when(den > 0).then(num / den)
         .otherwise(None)
     )
     return (
         out.with_columns(
             numerator=num,
-            denominator=pl.when(kind.is_in(["share", "ratio"])).then(den).otherwise(None),
+            denominator=pl.when(kind.is_in(list(_DIVIDED_KINDS))).then(den).otherwise(None),
             value=value,
             breakdown=pl.lit(breakdown, dtype=pl.Utf8),
         )
