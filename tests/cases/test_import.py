@@ -165,7 +165,7 @@ def test_no_identity_number_is_stored_anywhere(tmp_path):
         for table in tables:
             cursor.execute(f"SELECT * FROM {table}")
             cells += [str(v) for row in cursor.fetchall() for v in row if v is not None]
-    assert len(tables) == 11 and cells  # 9 import tables and the 2 of obligation marks
+    assert len(tables) == 12 and cells  # 9 import tables, the 2 of obligation marks, population (issue 16)
     assert not [c for c in cells for n in numbers | digits if n in c]
 
 

@@ -53,6 +53,11 @@ def write_rejects(rejects: pl.DataFrame, path: Path | None) -> None:
 
 def load_source(data: Path | None, db: str | None):
     """Events, org units and caseworkers plus rejects, from an interchange dataset or a database."""
+    return load_source_with_population(data, db)[:4]
+
+
+def load_source_with_population(data: Path | None, db: str | None):
+    """`load_source` and the population (schema.POPULATION; empty when the source has none)."""
     if (data is None) == (db is None):
         raise typer.BadParameter("ange antingen --data eller --db")
     if data is not None:
@@ -66,16 +71,17 @@ def load_source(data: Path | None, db: str | None):
             raise typer.Exit(1) from None
         for warning in ds.warnings:
             err.print(f"[dim]varning: {warning}[/dim]")
-        return ds.events, ds.org_units, ds.caseworkers, ds.rejects
-    from egenkontroll.cases.store import DatabaseUnavailable, load_dataset
+        return ds.events, ds.org_units, ds.caseworkers, ds.rejects, ds.population
+    from egenkontroll.cases.store import DatabaseUnavailable, load_dataset, load_population
     from egenkontroll.core.schema import REJECTS, empty
 
     try:
         events, org_units, caseworkers = load_dataset(db)
+        population = load_population(db)
     except DatabaseUnavailable as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
-    return events, org_units, caseworkers, empty(REJECTS)
+    return events, org_units, caseworkers, empty(REJECTS), population
 
 
 @app.command()

@@ -170,6 +170,8 @@ def print_summary(summary, rejects: Path | None) -> None:
         "ej kopplade (ref)": summary.link_rejected,
         "avvisade enheter": summary.rejected_org_units,
         "avvisade handläggare": summary.rejected_caseworkers,
+        "befolkningsrader": summary.population_rows,
+        "avvisade befolkn.rader": summary.rejected_population,
         "förlorade enheter": len(summary.lost_units),
     }
     lines += [f"  {label:<22} {n:>9}" for label, n in extra.items() if n]

@@ -20,7 +20,7 @@ import typer
 from rich.markup import escape
 
 from egenkontroll.cli.app import app
-from egenkontroll.cli.core_commands import err, load_source, parse_date, write_rejects
+from egenkontroll.cli.core_commands import err, load_source_with_population, parse_date, write_rejects
 from egenkontroll.core.linking import Links
 
 
@@ -30,6 +30,7 @@ class KpiInputs(NamedTuple):
     org_units: pl.DataFrame
     caseworkers: pl.DataFrame
     links: Links | None = None  # the obligations engine's linking, reused when at hand
+    population: pl.DataFrame | None = None  # children per area and year: the per-1,000 figures
 
 
 def kpi_inputs(data: Path | None, as_of: dt.date, db: str | None = None) -> KpiInputs:
@@ -39,7 +40,7 @@ def kpi_inputs(data: Path | None, as_of: dt.date, db: str | None = None) -> KpiI
     """
     from egenkontroll.core.obligations import evaluate
 
-    events, org_units, caseworkers, rejects = load_source(data, db)
+    events, org_units, caseworkers, rejects, population = load_source_with_population(data, db)
     evaluation = evaluate(events, as_of)
     write_rejects(pl.concat([rejects, evaluation.rejects]), None)
     obligations = evaluation.obligations
@@ -49,7 +50,7 @@ def kpi_inputs(data: Path | None, as_of: dt.date, db: str | None = None) -> KpiI
         from egenkontroll.core.marks import apply_marks
 
         obligations = apply_marks(obligations, active_marks(connect(db) if "://" in db else db))
-    return KpiInputs(events, obligations, org_units, caseworkers, evaluation.links)
+    return KpiInputs(events, obligations, org_units, caseworkers, evaluation.links, population)
 
 
 def subtree_rows(figures: pl.DataFrame, unit: str) -> pl.DataFrame:
@@ -98,7 +99,7 @@ def kpi_command(
     try:
         figures = kpis.compute(
             inputs.events, inputs.obligations, inputs.org_units, inputs.caseworkers, start, end, day,
-            catalogue=catalogue, links=inputs.links,
+            catalogue=catalogue, links=inputs.links, population=inputs.population,
         )
         if fmt == "json":
             tree = kpis.build_tree(figures, root=unit, catalogue=catalogue)
