@@ -78,14 +78,23 @@ def kpi_command(
     period_to: str = typer.Option(..., "--to", help="Periodens sista dag (ÅÅÅÅ-MM-DD), den dagen inräknad."),
     as_of: str = typer.Option(None, "--as-of", help="Avstämningsdag för lägesmått (öppna ärenden, försenade). Standard: --to."),
     unit: str = typer.Option(None, "--unit", help="Visa bara denna enhet och allt under den (unit_id). Standard: hela staden."),
-    fmt: str = typer.Option("json", "--format", help="json (trädet) eller csv (en rad per nod och nyckeltal)."),
+    fmt: str = typer.Option(
+        "json", "--format",
+        help="json (trädet), csv (en rad per nod och nyckeltal) eller kolada (nyckeltalen med nationell "
+        "definition för hela kommunen, i Koladas kolumner kpi, municipality, period, gender, value).",
+    ),
+    kommun: str = typer.Option(
+        None, "--kommun", help="Kommunkoden (fyra siffror, t.ex. 0180) i kolumnen municipality för --format kolada."
+    ),
 ) -> None:
     """Nyckeltal för varje nivå i organisationen, från grupp och handläggare upp till staden."""
     from egenkontroll.core import kpis
     from egenkontroll.core.orgtree import OrgTreeError
 
-    if fmt not in {"json", "csv"}:
-        raise typer.BadParameter("--format ska vara json eller csv")
+    if fmt not in {"json", "csv", "kolada"}:
+        raise typer.BadParameter("--format ska vara json, csv eller kolada")
+    if fmt == "kolada" and (kommun is None or not (kommun.isdigit() and len(kommun) == 4)):
+        raise typer.BadParameter("--format kolada kräver --kommun med kommunkodens fyra siffror, t.ex. 0180")
     start, end = parse_date(period_from, "--from"), parse_date(period_to, "--to")
     day = parse_date(as_of, "--as-of") or end
     if start > end:
@@ -101,7 +110,9 @@ def kpi_command(
             inputs.events, inputs.obligations, inputs.org_units, inputs.caseworkers, start, end, day,
             catalogue=catalogue, links=inputs.links, population=inputs.population,
         )
-        if fmt == "json":
+        if fmt == "kolada":
+            output = _kolada(inputs, figures, catalogue, kommun, (start, end, day), unit)
+        elif fmt == "json":
             tree = kpis.build_tree(figures, root=unit, catalogue=catalogue)
             output = json.dumps(tree, ensure_ascii=False, indent=1) + "\n"
         else:
@@ -110,3 +121,22 @@ def kpi_command(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
     sys.stdout.write(output)
+
+
+def _kolada(inputs: KpiInputs, figures: pl.DataFrame, catalogue, kommun: str, days, unit: str | None) -> str:
+    """The national figures of the root (or `unit`) in Kolada's layout; warnings to standard error."""
+    from egenkontroll.core import kolada, kpis, orgtree
+
+    start, end, day = days
+    ids = [k.id for k in kolada.national_figures(catalogue)]
+    by_gender = kpis.compute(
+        inputs.events, inputs.obligations, inputs.org_units, inputs.caseworkers, start, end, day,
+        kpi_ids=ids, breakdown="gender", catalogue=catalogue, links=inputs.links, population=inputs.population,
+    )
+    roots = orgtree.roots(orgtree.flatten(inputs.org_units))
+    node = unit or (roots[0] if len(roots) == 1 else None)
+    if node is None:
+        raise orgtree.OrgTreeError(f"trädet har {len(roots)} rotenheter ({', '.join(roots)}); välj en enhet med --unit")
+    for line in kolada.warnings(catalogue):
+        err.print(f"[yellow]varning: {escape(line)}[/yellow]", highlight=False, soft_wrap=True)
+    return kolada.rows(figures, by_gender, catalogue, kommun, end.year, node).write_csv(null_value="")
