@@ -228,7 +228,7 @@ def test_national_definitions_are_recorded_and_unverified_ids_say_so():
     catalogue = kpis.load_catalogue()
     national = catalogue["ateraktualiserade_andel"].national
     assert national.source.startswith("Kolada") and national.complement and not national.verified
-    assert "13–20" in national.differs
+    assert "13–20 år" in national.differs
     assert catalogue["aktualiseringar_per_1000"].unit == "per_1000"
     assert catalogue["utr_dagar_median"].target == 90.0  # not the legal maximum (see key-figures.md)
 

@@ -21,8 +21,8 @@ from egenkontroll.overview.periods import Period
 from egenkontroll.overview.snapshot import Snapshot
 
 # The table column kind of each catalogue unit (tables.KINDS).
-KIND_OF_UNIT = {"antal": "int", "andel": "share", "dagar": "days", "kvot": "ratio"}
-UNIT_LABEL = {"antal": "antal", "andel": "andel", "dagar": "dagar (median)", "kvot": "kvot"}
+KIND_OF_UNIT = {"antal": "int", "andel": "share", "dagar": "days", "kvot": "ratio", "per_1000": "ratio"}
+UNIT_LABEL = {"antal": "antal", "andel": "andel", "dagar": "dagar (median)", "kvot": "kvot", "per_1000": "per 1 000"}
 LEVEL_LABEL = {
     "stad": "Stad",
     "forvaltning": "Förvaltning",
@@ -148,6 +148,11 @@ def masked_series(values: list[int]) -> list[object]:
 
 # ---------------------------------------------------------------- the items behind a number
 
+
+def listable_denominator(kpi: kpis.Kpi) -> bool:
+    """Whether the denominator is a list of items (Underlag); a population (per 1,000) is not."""
+    return kpi.denominator is not None and kpi.denominator.source != "population"
+
 def items(snap: Snapshot, kpi: kpis.Kpi, part: str, period: Period, node_type: str, node_id: str) -> pl.DataFrame:
     """The items a figure's numerator (`part='num'`) or denominator ('den') counted for one node.
 
@@ -167,7 +172,7 @@ def items(snap: Snapshot, kpi: kpis.Kpi, part: str, period: Period, node_type: s
 
 def all_items(snap: Snapshot, kpi: kpis.Kpi, part: str, period: Period, obligations: pl.DataFrame) -> pl.DataFrame:
     """`items` for the whole tree, from the obligations with staff's marks applied."""
-    if part == "den" and kpi.denominator is None:
+    if part == "den" and not listable_denominator(kpi):
         return pl.DataFrame(schema=kpis.ITEM_COLUMNS)
     ev = snap.evaluation(period.as_of)
     return kpis.items(

@@ -55,19 +55,26 @@ class Writer:
             self._events.write(_csv(frame, self._header))
         self._header = False
 
-    def finish(self, org_units: pl.DataFrame, caseworkers: pl.DataFrame) -> Path:
+    def finish(self, org_units: pl.DataFrame, caseworkers: pl.DataFrame, population: pl.DataFrame | None = None) -> Path:
+        """Writes the small tables; `population` (population.csv, issue 16) when given."""
         if self.fmt == "csv":
             self._events.close()
             (self.path / "org_units.csv").write_bytes(_csv(org_units, True))
             (self.path / "caseworkers.csv").write_bytes(_csv(caseworkers, True))
+            if population is not None:
+                (self.path / "population.csv").write_bytes(_csv(population, True))
         elif self.fmt == "zip":
             self._events.close()
             self._zip.writestr(_member("org_units.csv"), _csv(org_units, True))
             self._zip.writestr(_member("caseworkers.csv"), _csv(caseworkers, True))
+            if population is not None:
+                self._zip.writestr(_member("population.csv"), _csv(population, True))
             self._zip.close()
         else:
             self._xlsx.append("org_units", org_units, header=True)
             self._xlsx.append("caseworkers", caseworkers, header=True)
+            if population is not None:
+                self._xlsx.append("population", population, header=True)
             self._xlsx.save(self.path)
         return self.path
 
