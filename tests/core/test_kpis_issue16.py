@@ -263,3 +263,20 @@ def test_age_counts_whole_years_in_every_month():
     })
     out = frame.select(kpis._age(pl.col("birth"), pl.col("day")), kpis._age_band(pl.col("birth"), pl.col("day")))
     assert out.rows() == [(18, "18-20"), (17, "13-17"), (12, "6-12"), (13, "13-17")]
+
+
+def test_kolada_values_are_per_cent_complemented_or_as_is():
+    from dataclasses import replace
+
+    from egenkontroll.core import kolada
+
+    catalogue = kpis.load_catalogue()
+    reentry = catalogue["ateraktualiserade_andel"]
+    assert kolada.value(reentry, 0.25) == 75.0  # KKiK: not re-entered
+    assert kolada.value(replace(reentry, national=replace(reentry.national, complement=False)), 0.25) == 25.0
+    rate = catalogue["aktualiseringar_per_1000"]
+    assert kolada.value(rate, 101.3754) == 101.4 and kolada.value(rate, None) is None
+    # only figures with an id are written; the rate has a national source but no id
+    written = [k.id for k in kolada.national_figures(catalogue)]
+    assert "ateraktualiserade_andel" in written and "aktualiseringar_per_1000" not in written
+    assert any("U33400: id:t är inte verifierat" in line for line in kolada.warnings(catalogue))
