@@ -165,7 +165,7 @@ def test_no_identity_number_is_stored_anywhere(tmp_path):
         for table in tables:
             cursor.execute(f"SELECT * FROM {table}")
             cells += [str(v) for row in cursor.fetchall() for v in row if v is not None]
-    assert len(tables) == 13 and cells  # 9 import tables, 2 of obligation marks, 2 of issue 16 (staffing)
+    assert len(tables) == 14 and cells  # 9 import tables, 2 of obligation marks, 3 of issue 16 (staffing, population)
     assert not [c for c in cells for n in numbers | digits if n in c]
 
 

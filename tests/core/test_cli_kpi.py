@@ -93,7 +93,7 @@ def test_csv_is_the_long_table_of_the_subtree_with_its_caseworkers(dataset):
     [
         (["--unit", "X9"], "okänd enhet: X9"),
         (["--unit", "X9", "--format", "csv"], "okänd enhet: X9"),
-        (["--format", "xml"], "json eller csv"),
+        (["--format", "xml"], "json, csv eller kolada"),
         (["--from", "2024-04-01"], "efter att den slutar"),
     ],
 )
@@ -130,3 +130,27 @@ def test_a_broken_price_list_stops_the_command_naming_the_file(dataset, tmp_path
     tree = json.loads(run("--data", str(dataset), "--from", "2024-01-01", "--to", "2024-03-31"))
     assert tree["kpis"]["placeringsdygn"] == {"numerator": 1, "denominator": None, "value": 36}
     assert tree["kpis"]["placeringskostnad"] == {"numerator": 1, "denominator": None, "value": 144_000}
+def test_kolada_layout_writes_the_national_figures_with_warnings(dataset):
+    """c6 (a girl) had her case closed 2024-03-01 and c9 (a boy) his investigation concluded without
+    intervention 2024-03-28; their year of follow-up ends in Q1 2025 without a new report: none
+    re-entered, which Kolada's "not re-entered" (complement) shows as 100 %."""
+    result = runner.invoke(
+        app, ["kpi", "--data", str(dataset), "--from", "2025-01-01", "--to", "2025-03-31", "--format", "kolada",
+              "--kommun", "0180"],
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert list(rows[0]) == ["kpi", "municipality", "period", "gender", "value"]
+    assert [(r["kpi"], r["municipality"], r["period"], r["gender"], r["value"]) for r in rows] == [
+        ("U33400", "0180", "2025", "T", "100.0"), ("U33400", "0180", "2025", "K", "100.0"),
+        ("U33400", "0180", "2025", "M", "100.0"),
+    ]
+    assert "U33400: id:t är inte verifierat" in result.stderr
+
+
+def test_kolada_layout_needs_the_municipality_code(dataset):
+    result = runner.invoke(
+        app, ["kpi", "--data", str(dataset), "--from", "2025-01-01", "--to", "2025-03-31", "--format", "kolada"]
+    )
+    assert result.exit_code == 2
+    assert "--kommun" in result.output

@@ -210,7 +210,7 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
     a = generate("small", 5, tmp_path / "a", start=START, years=1, size_factor=0.3).path
     b = generate("small", 5, tmp_path / "b", start=START, years=1, size_factor=0.3).path
     c = generate("small", 6, tmp_path / "c", start=START, years=1, size_factor=0.3).path
-    for name in ("org_units.csv", "caseworkers.csv", "events.csv", "staffing.csv"):
+    for name in ("org_units.csv", "caseworkers.csv", "events.csv", "staffing.csv", "population.csv"):
         assert (a / name).read_bytes() == (b / name).read_bytes()
     assert (a / "events.csv").read_bytes() != (c / "events.csv").read_bytes()
 
@@ -222,7 +222,7 @@ def test_xlsx_and_zip_hold_the_same_tables_as_csv(tmp_path):
     zipped = generate("small", 9, tmp_path / "d", fmt="zip", **kwargs).path
     assert (xlsx.name, zipped.name) == ("d.xlsx", "d.zip")
     with zipfile.ZipFile(zipped) as z:
-        for name in ("org_units.csv", "caseworkers.csv", "events.csv", "staffing.csv"):
+        for name in ("org_units.csv", "caseworkers.csv", "events.csv", "staffing.csv", "population.csv"):
             assert z.read(name) == (csv / name).read_bytes()
     expected = describe.read_tables(csv)
     for name, table in describe.read_tables(xlsx).items():
@@ -309,7 +309,7 @@ def test_command_writes_and_describes(tmp_path):
     result = runner.invoke(app, ["generate", "--scale", "small", "--seed", "2", "--out", str(out),
                                  "--start", "2023-01-01", "--years", "1", "--size-factor", "0.2"])
     assert result.exit_code == 0, result.output
-    assert {p.name for p in out.iterdir()} == {"org_units.csv", "caseworkers.csv", "events.csv", "staffing.csv"}
+    assert {p.name for p in out.iterdir()} == {"org_units.csv", "caseworkers.csv", "events.csv", "staffing.csv", "population.csv"}
     result = runner.invoke(app, ["generate", "--describe", str(out)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "Anmälningar per år" in result.output and "Socialstyrelsen 2018" in result.output
@@ -388,3 +388,20 @@ def test_placements_say_whether_they_are_own_or_bought(small):
     share = dict(bought.rows())
     assert share["hvb"] > 0.7 and share["familjehem"] < 0.5
     assert share.get("sis", 1.0) == 1.0 and set(placed["regi"].drop_nulls()) == {"egen", "kopt"}
+
+
+def test_population_gives_a_plausible_rate_per_1000_children(small):
+    """Issue 16: the districts' children (population.csv) put aktualiseringar per 1,000 children
+    0–17 near the national rate — about 190 a year (422,000 reports, 0–20, over 2.2 million
+    children 0–17); reports about 18–20-year-olds and the noise of one district allow a margin."""
+    from egenkontroll.core import kpis
+    from egenkontroll.core.interchange import read_dataset
+
+    ds = read_dataset(small, key=KEY)
+    assert ds.rejects.height == 0
+    assert sorted(ds.population["year"].unique()) == [2022, 2023, 2024]  # before the data's last year
+    year = (dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    figures = kpis.compute(ds.events, pl.DataFrame(), ds.org_units, ds.caseworkers, *year,
+                           kpi_ids=["aktualiseringar_per_1000"], population=ds.population)
+    root = figures.filter((pl.col("node_type") == "unit") & pl.col("parent_id").is_null()).row(0, named=True)
+    assert 150 < root["value"] < 260, root

@@ -1,7 +1,7 @@
 """The page tests' municipality (tests/overview/municipality.py) with a second förvaltning, and one user per role.
 
     S Teststad
-    ├── F  Norra förvaltningen   (all the cases; January 2026: three figures miss their target)
+    ├── F  Norra förvaltningen   (all the cases; January 2026: four figures miss their target)
     └── F2 Södra förvaltningen   (no cases)
 """
 
@@ -22,11 +22,13 @@ from tests.webfixtures import fast_password_hasher, fresh_snapshot  # noqa: F401
 KEY = "test-pseudonym-key-0123456789abcdef"
 PASSWORD = "Testlösen-för-rapporten-2026"  # noqa: S105
 JANUARY = dt.date(2026, 1, 1)
-# What January 2026 misses in F: C2's förhandsbedömning was decided on 01-30, due 01-26.
-JANUARY_TARGET_MISSES = ["fb_inom_14d_andel", "fb_inom_10ad_andel", "fb_dagar_median"]
+# What January 2026 misses in F: C2's förhandsbedömning was decided on 01-30, due 01-26; C3's
+# investigation took 104 days (10-08 – 01-20), within the law's four months but over the
+# median target of 90 days (issue 16: not the legal maximum).
+JANUARY_TARGET_MISSES = ["fb_inom_14d_andel", "fb_inom_10ad_andel", "fb_dagar_median", "utr_dagar_median"]
 JANUARY_TARGET_MISS_TITLES = [
     "Förhandsbedömningar inom 14 dagar", "Förhandsbedömningar inom 10 arbetsdagar",
-    "Dagar från anmälan till förhandsbedömning (median)",
+    "Dagar från anmälan till förhandsbedömning (median)", "Utredningstid i dagar (median)",
 ]
 
 ORG_UNITS = [*M.ORG_UNITS, ("F2", "S", "Södra förvaltningen", "forvaltning"), ("E2", "F2", "Barn syd", "enhet")]

@@ -61,7 +61,7 @@ def test_the_list_shows_status_and_number_of_target_misses(login):
     client = login("controller")
     open_draft(client)
     page = text(client.get("/rapport/"))
-    assert "Utkast, 3 avvikelser" in page
+    assert "Utkast, 4 avvikelser" in page
     assert "Norra förvaltningen" in page and "Södra förvaltningen" not in page  # outside the controller's reach
     assert "februari 2026" in page  # the last full month is offered
 
@@ -116,7 +116,8 @@ def test_fastställd_report_is_frozen_against_changed_figures(login, monkeypatch
 
     monkeypatch.setattr(snapshot.Snapshot, "figures", corrected)
     draft = MonthlyReport(month=JANUARY, unit_id="F")
-    assert [d["kpi"] for d in docs.build(draft)["target_misses"]] == ["fb_dagar_median"]  # the change is seen live
+    # the change is seen live
+    assert [d["kpi"] for d in docs.build(draft)["target_misses"]] == ["fb_dagar_median", "utr_dagar_median"]
     after = client.get(f"/rapport/{report.pk}/").content.decode()
     assert re.findall(r'id="avvikelse-([a-z0-9_]+)"', after) == JANUARY_TARGET_MISSES
     assert before.split("<main")[1].split("</main>")[0] == after.split("<main")[1].split("</main>")[0]
@@ -159,7 +160,7 @@ def test_the_nämnd_sees_only_fastställda_reports_with_small_numbers_masked(log
     # one report and one förhandsbedömning in January: "<5", never 1, and no numerators at all
     values = column(response.content.decode(), "Alla nyckeltal", "Värde")
     assert values["Anmälningar"].text == "<5"
-    assert [values[t].text for t in JANUARY_TARGET_MISS_TITLES] == ["<5"] * 3
+    assert [values[t].text for t in JANUARY_TARGET_MISS_TITLES] == ["<5"] * 4
     assert "Täljare" not in page and "Nämnare" not in page
     assert "Hög arbetsbelastning i mottagningen." in page  # the analyses are the point of the report
     assert "Spara analysen" not in page
@@ -197,7 +198,7 @@ def test_pdf_and_workbook(login):
     misses = list(book["Avvikelser"].iter_rows(values_only=True))
     assert [row[0] for row in misses[1:]] == [
         "Förhandsbedömningar inom 14 dagar", "Förhandsbedömningar inom 10 arbetsdagar",
-        "Dagar från anmälan till förhandsbedömning (median)",
+        "Dagar från anmälan till förhandsbedömning (median)", "Utredningstid i dagar (median)",
     ]
     assert "Hög arbetsbelastning i mottagningen." in misses[1]
     assert client.get(f"/rapport/{report.pk}/ladda-ner/rapport.csv").status_code == 404
@@ -290,18 +291,18 @@ def test_a_masked_value_carries_no_status_colour_or_trend(login):
     assert "avviker" not in pdf and "augusti 2025" not in pdf
     book = load_workbook(io.BytesIO(client.get(f"/rapport/{report.pk}/ladda-ner/rapport.xlsx").content))
     figures = {row[0]: row for row in book["Nyckeltal"].iter_rows(values_only=True)}
-    assert [figures[t][2:] for t in JANUARY_TARGET_MISS_TITLES] == [("<5", "–")] * 3
+    assert [figures[t][2:] for t in JANUARY_TARGET_MISS_TITLES] == [("<5", "–")] * 4
     misses = list(book["Avvikelser"].iter_rows(values_only=True))
-    assert [row[2] for row in misses[1:]] == ["underlag för litet för att redovisas"] * 3
+    assert [row[2] for row in misses[1:]] == ["underlag för litet för att redovisas"] * 4
 
 
 def test_staff_who_see_the_exact_values_see_their_status(login):
     report = finalized_report(login)
     page = login("controller").get(f"/rapport/{report.pk}/").content.decode()
     cells = column(page, "Alla nyckeltal", "Måluppfyllelse")
-    assert [cells[t].text for t in JANUARY_TARGET_MISS_TITLES] == ["avviker"] * 3
+    assert [cells[t].text for t in JANUARY_TARGET_MISS_TITLES] == ["avviker"] * 4
     assert all("mal-miss" in cells[t].css for t in JANUARY_TARGET_MISS_TITLES)
-    assert page.count("(når inte målet)") == 3
+    assert page.count("(når inte målet)") == 4
 
 
 def test_the_report_names_roles_never_user_names(login, municipality):
@@ -330,7 +331,7 @@ def test_fastställ_asks_first_and_says_what_is_frozen(login):
     response = client.post(f"/rapport/{report.pk}/faststall/")
     assert response.status_code == 200
     page = text(response)
-    assert "Fastställ går inte att ångra" in page and "3 avvikelser med sina analyser" in page
+    assert "Fastställ går inte att ångra" in page and "4 avvikelser med sina analyser" in page
     assert "visas för nämnden" in page and "Avbryt" in page
     assert 'name="bekraftat" value="ja"' in response.content.decode()
     report.refresh_from_db()

@@ -84,6 +84,8 @@ class ImportSummary:
     rejected_org_units: int = 0
     rejected_caseworkers: int = 0
     rejected_staffing: int = 0  # rows of the optional staffing.csv (issue 16)
+    rejected_population: int = 0  # rows of the optional population.csv (issue 16)
+    population_rows: int = 0
     affected_cases: int = 0
     obligations: int = 0
     marks_lapsed: int = 0  # marks on obligations the new data contradicts (cases/marks.py)
@@ -100,6 +102,7 @@ class ImportSummary:
         return (
             self.rejected + self.link_rejected + self.rejected_org_units + self.rejected_caseworkers
             + self.rejected_staffing
+            + self.rejected_population
         )
 
     @property
@@ -231,6 +234,8 @@ def _store(
         rejected_org_units=rejects.distinct_rows(refused, "org_units.csv"),
         rejected_caseworkers=rejects.distinct_rows(refused, "caseworkers.csv"),
         rejected_staffing=rejects.distinct_rows(refused, "staffing.csv"),
+        rejected_population=rejects.distinct_rows(refused, "population.csv"),
+        population_rows=dataset.population.height,
         lost_units=_lost_units(refused, dataset.rejected_unit_ids),
         files=dataset.files, warnings=dataset.warnings,
     )
@@ -252,6 +257,7 @@ def _store(
         write_frame(using, "cases_caseworker", _current_rows(caseworkers), conflict="caseworker_id")
         _replace_periods(using, caseworkers)
         _replace_staffing(using, dataset.staffing)
+        _write_population(using, dataset.population, record.pk)
         _write_events(using, new, changed, record.pk, _count(using, "cases_event"), reporter)
         link_rejects, summary.obligations = _recompute_cases(using, kept, new, changed, reporter)
         summary.marks_lapsed = marks.lapse_contradicted(using, affected.to_list(), record.pk)
@@ -500,6 +506,17 @@ def _recompute_cases(
     write_frame(using, "cases_obligation", obligations, progress=reporter.advance,
                 rebuild_indexes=obligations.height > _count(using, "cases_obligation"))
     return evaluation.rejects, obligations.height
+
+
+def _write_population(using: str, population: pl.DataFrame, run_id: int) -> None:
+    """Replace the stored population of each area and year the file gives (issue 16); none given: keep it."""
+    if population.is_empty():
+        return
+    from egenkontroll.cases.models import Population
+
+    for unit_id, year in population.select("unit_id", "year").unique().sort("unit_id", "year").iter_rows():
+        Population.objects.using(using).filter(unit_id=unit_id, year=year).delete()
+    write_frame(using, "cases_population", population.with_columns(run_id=pl.lit(run_id, pl.Int64)))
 
 
 def _count(using: str, table: str) -> int:

@@ -436,3 +436,28 @@ class ObligationMarkEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise MarkHistoryError("en markerings historik kan inte raderas")
+
+
+class Population(models.Model):
+    """How many people live in an area on 31 December of a year, by age (band) and gender: schema.POPULATION.
+
+    The denominator of the figures per 1,000 children (issue 16), from the optional
+    population.csv (docs/interchange.md). An import that carries the table replaces the rows of
+    each area and year it gives; one without it leaves the stored population as it is.
+    """
+
+    unit_id = models.CharField(max_length=ID)
+    year = models.SmallIntegerField()
+    age_from = models.SmallIntegerField()
+    age_to = models.SmallIntegerField()
+    gender = models.CharField(max_length=1, null=True, blank=True, choices=[(g, g) for g in GENDERS])
+    count = models.IntegerField()
+    run_id = models.IntegerField(null=True, blank=True)  # the import run that wrote the row
+
+    class Meta:
+        verbose_name = "befolkning"
+        verbose_name_plural = "befolkning"
+        indexes = [models.Index(fields=["unit_id", "year"], name="cases_population_unit_year")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.year} {self.age_from}–{self.age_to}: {self.count}"

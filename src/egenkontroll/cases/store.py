@@ -167,3 +167,17 @@ def load_dataset(db: str | None = None) -> tuple[pl.DataFrame, pl.DataFrame, pl.
     alias = connect(db) if db is None or "://" in db else db
     prepare_database(alias, create=False)
     return load_events(alias), load_org_units(alias), load_caseworkers(alias)
+
+
+def load_population(db: str | None = None) -> pl.DataFrame:
+    """The stored population (schema.POPULATION): children per area, year and age, for the per-1,000 figures.
+
+    `db` as in `load_dataset`, or a connection alias already prepared.
+    """
+    alias = connect(db) if db is None or "://" in db else db
+    return read_frame(
+        alias,
+        "SELECT unit_id, year, age_from, age_to, gender, count FROM cases_population "
+        "ORDER BY unit_id, year, age_from, gender",
+        schema.POPULATION,
+    )

@@ -53,11 +53,12 @@ def write_rejects(rejects: pl.DataFrame, path: Path | None) -> None:
 
 def load_source(data: Path | None, db: str | None):
     """Events, org units and caseworkers plus rejects, from an interchange dataset or a database."""
-    return load_source_with_staffing(data, db)[:4]
+    return load_source_with_extras(data, db)[:4]
 
 
-def load_source_with_staffing(data: Path | None, db: str | None):
-    """`load_source` and the optional posts table (schema.STAFFING, or None): issue 16."""
+def load_source_with_extras(data: Path | None, db: str | None):
+    """`load_source` and the optional tables of issue 16: the posts (schema.STAFFING, or None)
+    and the population (schema.POPULATION; empty when the source has none)."""
     if (data is None) == (db is None):
         raise typer.BadParameter("ange antingen --data eller --db")
     if data is not None:
@@ -71,16 +72,23 @@ def load_source_with_staffing(data: Path | None, db: str | None):
             raise typer.Exit(1) from None
         for warning in ds.warnings:
             err.print(f"[dim]varning: {warning}[/dim]")
-        return ds.events, ds.org_units, ds.caseworkers, ds.rejects, ds.staffing
-    from egenkontroll.cases.store import DatabaseUnavailable, connect, load_dataset, load_staffing
+        return ds.events, ds.org_units, ds.caseworkers, ds.rejects, ds.staffing, ds.population
+    from egenkontroll.cases.store import (
+        DatabaseUnavailable,
+        connect,
+        load_dataset,
+        load_population,
+        load_staffing,
+    )
     from egenkontroll.core.schema import REJECTS, empty
 
     try:
         events, org_units, caseworkers = load_dataset(db)
+        population = load_population(db)
     except DatabaseUnavailable as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
-    return events, org_units, caseworkers, empty(REJECTS), load_staffing(connect(db) if "://" in db else db)
+    return events, org_units, caseworkers, empty(REJECTS), load_staffing(connect(db) if "://" in db else db), population
 
 
 @app.command()

@@ -171,6 +171,8 @@ def print_summary(summary, rejects: Path | None) -> None:
         "avvisade enheter": summary.rejected_org_units,
         "avvisade handläggare": summary.rejected_caseworkers,
         "avvisad bemanning": summary.rejected_staffing,
+        "befolkningsrader": summary.population_rows,
+        "avvisade befolkn.rader": summary.rejected_population,
         "förlorade enheter": len(summary.lost_units),
     }
     lines += [f"  {label:<22} {n:>9}" for label, n in extra.items() if n]

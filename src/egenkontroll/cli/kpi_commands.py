@@ -20,7 +20,7 @@ import typer
 from rich.markup import escape
 
 from egenkontroll.cli.app import app
-from egenkontroll.cli.core_commands import err, load_source_with_staffing, parse_date, write_rejects
+from egenkontroll.cli.core_commands import err, load_source_with_extras, parse_date, write_rejects
 from egenkontroll.core.linking import Links
 
 
@@ -31,6 +31,7 @@ class KpiInputs(NamedTuple):
     caseworkers: pl.DataFrame
     links: Links | None = None  # the obligations engine's linking, reused when at hand
     staffing: pl.DataFrame | None = None  # the optional posts table (issue 16)
+    population: pl.DataFrame | None = None  # children per area and year: the per-1,000 figures
 
 
 def kpi_inputs(data: Path | None, as_of: dt.date, db: str | None = None) -> KpiInputs:
@@ -40,7 +41,7 @@ def kpi_inputs(data: Path | None, as_of: dt.date, db: str | None = None) -> KpiI
     """
     from egenkontroll.core.obligations import evaluate
 
-    events, org_units, caseworkers, rejects, staffing = load_source_with_staffing(data, db)
+    events, org_units, caseworkers, rejects, staffing, population = load_source_with_extras(data, db)
     evaluation = evaluate(events, as_of)
     write_rejects(pl.concat([rejects, evaluation.rejects]), None)
     obligations = evaluation.obligations
@@ -50,7 +51,7 @@ def kpi_inputs(data: Path | None, as_of: dt.date, db: str | None = None) -> KpiI
         from egenkontroll.core.marks import apply_marks
 
         obligations = apply_marks(obligations, active_marks(connect(db) if "://" in db else db))
-    return KpiInputs(events, obligations, org_units, caseworkers, evaluation.links, staffing)
+    return KpiInputs(events, obligations, org_units, caseworkers, evaluation.links, staffing, population)
 
 
 def subtree_rows(figures: pl.DataFrame, unit: str) -> pl.DataFrame:
@@ -78,14 +79,23 @@ def kpi_command(
     period_to: str = typer.Option(..., "--to", help="Periodens sista dag (ÅÅÅÅ-MM-DD), den dagen inräknad."),
     as_of: str = typer.Option(None, "--as-of", help="Avstämningsdag för lägesmått (öppna ärenden, försenade). Standard: --to."),
     unit: str = typer.Option(None, "--unit", help="Visa bara denna enhet och allt under den (unit_id). Standard: hela staden."),
-    fmt: str = typer.Option("json", "--format", help="json (trädet) eller csv (en rad per nod och nyckeltal)."),
+    fmt: str = typer.Option(
+        "json", "--format",
+        help="json (trädet), csv (en rad per nod och nyckeltal) eller kolada (nyckeltalen med nationell "
+        "definition för hela kommunen, i Koladas kolumner kpi, municipality, period, gender, value).",
+    ),
+    kommun: str = typer.Option(
+        None, "--kommun", help="Kommunkoden (fyra siffror, t.ex. 0180) i kolumnen municipality för --format kolada."
+    ),
 ) -> None:
     """Nyckeltal för varje nivå i organisationen, från grupp och handläggare upp till staden."""
     from egenkontroll.core import costs, kpi_catalogue, kpis
     from egenkontroll.core.orgtree import OrgTreeError
 
-    if fmt not in {"json", "csv"}:
-        raise typer.BadParameter("--format ska vara json eller csv")
+    if fmt not in {"json", "csv", "kolada"}:
+        raise typer.BadParameter("--format ska vara json, csv eller kolada")
+    if fmt == "kolada" and (kommun is None or not (kommun.isdigit() and len(kommun) == 4)):
+        raise typer.BadParameter("--format kolada kräver --kommun med kommunkodens fyra siffror, t.ex. 0180")
     start, end = parse_date(period_from, "--from"), parse_date(period_to, "--to")
     day = parse_date(as_of, "--as-of") or end
     if start > end:
@@ -101,8 +111,11 @@ def kpi_command(
         figures = kpis.compute(
             inputs.events, inputs.obligations, inputs.org_units, inputs.caseworkers, start, end, day,
             catalogue=catalogue, links=inputs.links, staffing=inputs.staffing, prices=prices,
+            population=inputs.population,
         )
-        if fmt == "json":
+        if fmt == "kolada":
+            output = _kolada(inputs, figures, catalogue, kommun, (start, end, day), unit)
+        elif fmt == "json":
             tree = kpis.build_tree(figures, root=unit, catalogue=catalogue)
             output = json.dumps(tree, ensure_ascii=False, indent=1) + "\n"
         else:
@@ -111,3 +124,22 @@ def kpi_command(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
     sys.stdout.write(output)
+
+
+def _kolada(inputs: KpiInputs, figures: pl.DataFrame, catalogue, kommun: str, days, unit: str | None) -> str:
+    """The national figures of the root (or `unit`) in Kolada's layout; warnings to standard error."""
+    from egenkontroll.core import kolada, kpis, orgtree
+
+    start, end, day = days
+    ids = [k.id for k in kolada.national_figures(catalogue)]
+    by_gender = kpis.compute(
+        inputs.events, inputs.obligations, inputs.org_units, inputs.caseworkers, start, end, day,
+        kpi_ids=ids, breakdown="gender", catalogue=catalogue, links=inputs.links, population=inputs.population,
+    )
+    roots = orgtree.roots(orgtree.flatten(inputs.org_units))
+    node = unit or (roots[0] if len(roots) == 1 else None)
+    if node is None:
+        raise orgtree.OrgTreeError(f"trädet har {len(roots)} rotenheter ({', '.join(roots)}); välj en enhet med --unit")
+    for line in kolada.warnings(catalogue):
+        err.print(f"[yellow]varning: {escape(line)}[/yellow]", highlight=False, soft_wrap=True)
+    return kolada.rows(figures, by_gender, catalogue, kommun, end.year, node).write_csv(null_value="")

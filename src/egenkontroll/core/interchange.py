@@ -98,6 +98,8 @@ class Dataset:
     rows_read: int
     rejected_unit_ids: set[str] = field(default_factory=set)  # in org_units.csv, but not accepted
     staffing: pl.DataFrame | None = None  # the optional staffing.csv (schema.STAFFING); None: not given
+    # children per area, year and age (optional population.csv, issue 16), schema.POPULATION
+    population: pl.DataFrame = field(default_factory=lambda: schema.empty(schema.POPULATION))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -386,6 +388,8 @@ def validate(
         pl.concat([screened[table][1], found]).sort("row", maintain_order=True)
         for table, found in found_rejects
     ])
+    population, population_rejects = _population(raw, org, limits)
+    rejects = pl.concat([rejects, population_rejects])
     return Dataset(
         org_units=schema.conform(org, schema.ORG_UNITS),
         caseworkers=schema.conform(caseworkers, schema.CASEWORKERS),
@@ -397,7 +401,20 @@ def validate(
         rows_read=tables["events"].height,
         rejected_unit_ids=set(tables["org_units"]["unit_id"].drop_nulls()) - set(org["unit_id"]),
         staffing=None if staffing is None else schema.conform(staffing, schema.STAFFING),
+        population=population,
     )
+
+
+def _population(raw: Tables, org: pl.DataFrame, limits: ImportLimits) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The optional population table (core/population.py), screened and validated; empty when absent."""
+    from egenkontroll.core import population
+
+    name = next((n for n in raw.tables if n.lower() == population.TABLE), None)
+    if name is None:
+        return schema.empty(schema.POPULATION), schema.empty(schema.REJECTS)
+    frame, screened = screen(population.TABLE, population.columns(raw.tables[name]), limits, None)
+    good, rejects = population.validate(frame, org)
+    return good, pl.concat([screened, rejects]).sort("row", maintain_order=True)
 
 
 def _v1_tables(raw: Tables, warnings: list[str]) -> dict[str, pl.DataFrame]:
@@ -407,7 +424,7 @@ def _v1_tables(raw: Tables, warnings: list[str]) -> dict[str, pl.DataFrame]:
         if name.lower() in by_name:
             raise InterchangeError(f"tabellen {name.lower()} finns två gånger i datasetet")
         by_name[name.lower()] = name
-    for name in sorted(set(by_name) - set(TABLES) - set(OPTIONAL_TABLES)):
+    for name in sorted(set(by_name) - set(TABLES) - set(OPTIONAL_TABLES) - {"population"}):  # population: core/population.py
         warnings.append(f"okänd tabell {by_name[name]} ignoreras")
     result = {}
     for table, (known, required) in {**TABLES, **OPTIONAL_TABLES}.items():

@@ -38,6 +38,8 @@ KPI_IDS = (
     "fb_forsenade", "utr_inom_4m_andel", "utr_forlangning_andel", "utr_dagar_median", "utr_forsenade",
     "overvagande_i_tid_andel", "besok_i_tid_andel", "placerade_barn", "oppna_arenden",
     "arenden_per_handlaggare", "markerade_skyldigheter",
+    # issue 16: the figures a nämnd compares with other municipalities (docs/key-figures.md)
+    "aktualiseringar_per_1000", "ateraktualiserade_andel", "besok_4_per_ar_andel",
 )
 # Issue 16 (staffing, docs/key-figures.md "Bemanning"): not in shared/spec/kpis.md's first list.
 KPI_IDS += (
@@ -60,7 +62,12 @@ RULE_IDS = (
     "lvu_understallning_1v", "lvu_ansokan_4v", "lvu14_overvagande_3m", "jourhem_2m",
 )
 
-KIND_OF_UNIT = {"antal": "count", "andel": "share", "dagar": "median_days", "kvot": "ratio", "dygn": "sum", "kronor": "sum"}
+KIND_OF_UNIT = {
+    "antal": "count", "andel": "share", "dagar": "median_days", "kvot": "ratio", "dygn": "sum", "kronor": "sum",
+    "per_1000": "rate",
+}
+# Kinds whose value is numerator / denominator (a rate: × 1000).
+DIVIDED_KINDS = ("share", "ratio", "rate")
 BETTER = ("higher", "lower", "neutral")
 
 AGE_BANDS = (("0-5", 0, 5), ("6-12", 6, 12), ("13-17", 13, 17), ("18-20", 18, 20))
@@ -80,16 +87,22 @@ BREAKDOWNS = {
 # Breakdowns read from the counted event itself rather than from the person.
 EVENT_BREAKDOWNS = ("kind", "source", "placement_type", "regi")
 
-SOURCES = ("events", "obligations", "open_cases", "placements", "placement_days", "staff", "posts")
+SOURCES = (
+    "events", "obligations", "open_cases", "placements", "placement_days", "staff", "posts", "population", "closures",
+    "placed_year",
+)
 _COMMON_FIELDS = {"source", "period_field", "has_caseworker", "attribute_to", "distinct"}
 _SOURCE_FIELDS = {
-    "events": _COMMON_FIELDS | {"event_type", "outcome", "kind"},
+    "events": _COMMON_FIELDS | {"event_type", "outcome", "kind", "ages"},
     "obligations": _COMMON_FIELDS | {"rule", "status", "limit", "extended", "days"},
     "open_cases": _COMMON_FIELDS | {"unassigned", "days"},
     "placements": _COMMON_FIELDS | {"unassigned", "days"},
     "placement_days": _COMMON_FIELDS | {"sum"},
     "staff": {"source", "period_field", "staff", "employment"},
     "posts": {"source", "period_field", "vacant"},
+    "population": {"source", "period_field", "ages"},
+    "closures": _COMMON_FIELDS | {"months", "reentered"},
+    "placed_year": _COMMON_FIELDS | {"months", "visits_at_least"},
 }
 _PERIOD_FIELDS = {
     "events": ("date",),
@@ -99,6 +112,9 @@ _PERIOD_FIELDS = {
     "placement_days": ("dygn",),
     "staff": ("as_of",),
     "posts": ("as_of",),
+    "population": ("year",),
+    "closures": ("follow_up_end",),
+    "placed_year": ("year_end",),
 }
 # What a `sum` figure adds up over its items: their dygn in the period, or what those cost.
 SUMS = ("dygn", "kronor")
@@ -110,7 +126,12 @@ _CASE_DAY_FIELDS = ("unassigned_since", "as_of")
 STAFF_STATES = ("employed", "cohort", "left")
 _KPI_FIELDS = {
     "id", "title", "description", "unit", "kind", "better", "target", "breakdowns", "numerator", "denominator",
+    "national",
 }
+# A national definition of a figure (Kolada, Öppna jämförelser): where it is published, its id
+# there, whether the id was checked against the publisher, how ours differs, and `complement`
+# when the national figure is the other side of ours (not re-entered vs re-entered).
+_NATIONAL_FIELDS = {"source", "id", "title", "verified", "differs", "complement"}
 _ALL_OUTCOMES = tuple(sorted({o for values in OUTCOMES.values() for o in values}))
 
 
@@ -118,6 +139,16 @@ class KpiCatalogueError(ValueError):
     """The catalogue or a targets file does not follow the documented schema."""
 
 
+@dataclass(frozen=True)
+class National:
+    """Where a figure is defined nationally, and how far ours follows that definition."""
+
+    source: str
+    id: str | None
+    title: str | None
+    verified: bool
+    differs: str | None
+    complement: bool = False
 @dataclass(frozen=True)
 class Selection:
     """Which items a numerator or denominator counts (see the header of kpis.yaml)."""
@@ -140,6 +171,10 @@ class Selection:
     staff: str | None = None  # staff: one of STAFF_STATES
     employment: tuple[str, ...] = ()  # staff: of these employment forms only
     vacant: bool = False  # posts: only the posts no employee fills
+    ages: tuple[int, int] | None = None  # children of these ages (whole years, both included)
+    months: int | None = None  # the follow-up (closures) or the year (placed_year), in months
+    reentered: bool | None = None  # closures: a new aktualisering within `months`
+    visits_at_least: int | None = None  # placed_year: at least this many visits in the year
     sum: str | None = None  # dygn | kronor: what a sum figure adds up (placement_days)
 
 
@@ -155,6 +190,7 @@ class Kpi:
     breakdowns: tuple[str, ...]
     numerator: Selection
     denominator: Selection | None
+    national: National | None = None
 
 
 # ---------------------------------------------------------------- catalogue
@@ -238,7 +274,7 @@ def _parse_kpi(entry, where: str) -> Kpi:
     unknown = [b for b in breakdowns if b not in BREAKDOWNS]
     if unknown:
         raise KpiCatalogueError(f"{where}: okänd nedbrytning {unknown} (tillåtna: {', '.join(BREAKDOWNS)})")
-    needs_denominator = kind in ("share", "ratio")
+    needs_denominator = kind in DIVIDED_KINDS
     if needs_denominator != (entry.get("denominator") is not None):
         state = "krävs" if needs_denominator else "ska saknas"
         raise KpiCatalogueError(f"{where}: denominator {state} för kind {kind}")
@@ -248,6 +284,15 @@ def _parse_kpi(entry, where: str) -> Kpi:
     if (kind == "sum") != (numerator.sum is not None) or (kind == "sum" and numerator.sum != unit):
         raise KpiCatalogueError(f"{where}: numerator.sum anges för, och bara för, kind sum, och är dess unit")
     denominator = entry.get("denominator")
+    if isinstance(entry.get("numerator"), dict) and entry["numerator"].get("source") == "population":
+        raise KpiCatalogueError(f"{where}: befolkningen (source population) kan bara vara nämnare")
+    if isinstance(denominator, dict) and denominator.get("source") == "population":
+        person_level = [b for b in breakdowns if b not in EVENT_BREAKDOWNS]
+        if kind != "rate" or person_level:
+            raise KpiCatalogueError(
+                f"{where}: befolkningen som nämnare kräver kind rate och tillåter bara nedbrytningarna "
+                f"{', '.join(EVENT_BREAKDOWNS)}"
+            )
     return Kpi(
         id=kpi_id,
         title=entry["title"].strip(),
@@ -259,6 +304,29 @@ def _parse_kpi(entry, where: str) -> Kpi:
         breakdowns=breakdowns,
         numerator=numerator,
         denominator=_parse_selection(denominator, f"{where}: denominator") if denominator is not None else None,
+        national=_parse_national(entry.get("national"), f"{where}: national"),
+    )
+
+
+def _parse_national(raw, where: str) -> National | None:
+    """The optional `national` mapping of a figure (see the header of kpis.yaml)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise KpiCatalogueError(f"{where}: ska vara en mappning med fälten {', '.join(sorted(_NATIONAL_FIELDS))}")
+    _check_fields(raw, _NATIONAL_FIELDS, where)
+    if not isinstance(raw.get("source"), str) or not isinstance(raw.get("verified"), bool):
+        raise KpiCatalogueError(f"{where}: 'source' (text) och 'verified' (true/false) krävs")
+    for field in ("id", "title", "differs"):
+        if raw.get(field) is not None and not isinstance(raw[field], str):
+            raise KpiCatalogueError(f"{where}: {field} ska vara text")
+    return National(
+        source=raw["source"],
+        id=raw.get("id"),
+        title=raw.get("title"),
+        verified=raw["verified"],
+        differs=" ".join(raw["differs"].split()) if raw.get("differs") else None,
+        complement=bool(raw.get("complement", False)),
     )
 
 
@@ -294,6 +362,21 @@ def _parse_selection(raw, where: str) -> Selection:
         raise KpiCatalogueError(f"{where}: attribute_to ska vara responsible eller caseworker_unit")
     if raw.get("distinct") not in (None, "person", "caseworker"):
         raise KpiCatalogueError(f"{where}: distinct ska vara person eller caseworker")
+    ages = raw.get("ages")
+    if ages is not None and (
+        not isinstance(ages, list) or len(ages) != 2 or not all(isinstance(a, int) and a >= 0 for a in ages)
+        or ages[0] > ages[1]
+    ):
+        raise KpiCatalogueError(f"{where}: ages ska vara [från, till] i hela år, från ≤ till")
+    for field in ("months", "visits_at_least"):
+        if field in raw and (not isinstance(raw[field], int) or isinstance(raw[field], bool) or raw[field] < 1):
+            raise KpiCatalogueError(f"{where}: {field} ska vara ett heltal ≥ 1")
+    if source in ("closures", "placed_year") and "months" not in raw:
+        raise KpiCatalogueError(f"{where}: months krävs för source {source}")
+    if source == "population" and ages is None:
+        raise KpiCatalogueError(f"{where}: ages krävs för source population")
+    if "reentered" in raw and not isinstance(raw["reentered"], bool):
+        raise KpiCatalogueError(f"{where}: reentered ska vara true eller false")
     if source == "events" and not raw.get("event_type"):
         raise KpiCatalogueError(f"{where}: event_type krävs för source events")
     if source == "obligations" and not raw.get("rule"):
@@ -313,6 +396,10 @@ def _parse_selection(raw, where: str) -> Selection:
         extended=raw.get("extended"),
         days=tuple(days) if days else None,
         has_caseworker=raw.get("has_caseworker", False),
+        ages=tuple(ages) if ages else None,
+        months=raw.get("months"),
+        reentered=raw.get("reentered"),
+        visits_at_least=raw.get("visits_at_least"),
         attribute_to=raw.get("attribute_to", "responsible"),
         distinct=raw.get("distinct"),
         sum=raw.get("sum"),

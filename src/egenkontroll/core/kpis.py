@@ -27,7 +27,16 @@ from functools import cached_property
 import polars as pl
 
 from egenkontroll.core import calendar, costs, orgtree
-from egenkontroll.core.kpi_catalogue import AGE_BANDS, BREAKDOWNS, UNKNOWN_AGE, Kpi, Selection, load_catalogue
+from egenkontroll.core.kpi_catalogue import (
+    AGE_BANDS,
+    BREAKDOWNS,
+    DIVIDED_KINDS,
+    EVENT_BREAKDOWNS,
+    UNKNOWN_AGE,
+    Kpi,
+    Selection,
+    load_catalogue,
+)
 from egenkontroll.core.linking import Links, link, report_kind
 from egenkontroll.core.schema import (
     CASEWORKERS,
@@ -36,8 +45,10 @@ from egenkontroll.core.schema import (
     OBLIGATIONS,
     ORG_UNITS,
     PLACEMENTS,
+    POPULATION,
     STAFFING,
     conform,
+    empty,
 )
 from egenkontroll.core.schema import SOURCES as REPORT_SOURCES
 
@@ -64,12 +75,16 @@ DECISIONS = (
 class _Sources:
     """The item sources for one computation, each built once and only when a figure needs it."""
 
-    def __init__(self, events, obligations, caseworkers, period_from, period_to, as_of, links, staffing=None, prices=None):
+    def __init__(
+        self, events, obligations, caseworkers, period_from, period_to, as_of, links,
+        staffing=None, prices=None, population=None,
+    ):
         self.period = (period_from, period_to)
         self.as_of = as_of
         self._events, self._obligations, self._caseworkers, self._links = events, obligations, caseworkers, links
         self._staffing = staffing
         self._prices = prices
+        self._population = population
 
     @cached_property
     def links(self) -> Links:
@@ -173,7 +188,12 @@ class _Sources:
             "staff": self._from_staff,
             "posts": self._from_posts,
             "placement_days": self._from_placement_days,
+            "population": self._from_population,
+            "closures": self._from_closures,
+            "placed_year": self._from_placed_year,
         }[sel.source](sel)
+        if "weight" not in frame.columns:
+            frame = frame.with_columns(weight=pl.lit(1, pl.Int64), every_category=pl.lit(False))
         if sel.unassigned:
             frame = self._only_unassigned(frame)
         if sel.has_caseworker:
@@ -187,7 +207,7 @@ class _Sources:
         """Items of one selection as counted: unit_id, caseworker_id, person_key, ref_date, days, distinct_key."""
         return self.chosen(sel).select(
             "unit_id", "caseworker_id", "person_key", "ref_date", "days", "kronor", "distinct_key",
-            *_EVENT_CATEGORY_COLUMNS,
+            *_EVENT_CATEGORY_COLUMNS, "weight", "every_category",
         )
 
     def _in_period(self, column: str) -> pl.Expr:
@@ -199,6 +219,8 @@ class _Sources:
             cond &= pl.col("outcome").is_in(sel.outcome)
         if sel.kind:
             cond &= report_kind().is_in(sel.kind)
+        if sel.ages:
+            cond &= _age(pl.col("birth_date"), pl.col("date")).is_between(*sel.ages)
         return _as_items(
             self.events.filter(cond), pl.col("date"),
             event_id=pl.col("event_id"), date=pl.col("date"), what=pl.col("event_type"), detail=pl.col("outcome"),
@@ -261,6 +283,99 @@ class _Sources:
             event_id=pl.col("start_id"), date=pl.col("start"), what=pl.col("intervention"), detail=pl.col("regi"),
             days=pl.col("dygn"), kronor=(pl.col("dygn") * pl.col("price")).round(0),
             placement_type=pl.col("intervention"), placement_regi=pl.col("regi"),
+        )
+
+    def _from_population(self, sel: Selection) -> pl.DataFrame:
+        """The children of `sel.ages` living in each area: one row per population row, `weight` = how many.
+
+        The year is that of the period's last day; an area without figures for that year
+        counts with its latest earlier year (population is published months after the year).
+        """
+        pop = conform(self._population if self._population is not None else empty(POPULATION), POPULATION)
+        year = self.period[1].year
+        rows = pop.filter(
+            (pl.col("year") <= year) & (pl.col("age_from") >= sel.ages[0]) & (pl.col("age_to") <= sel.ages[1])
+        )
+        rows = rows.filter(pl.col("year") == pl.col("year").max().over("unit_id"))
+        return _as_items(
+            rows.with_columns(caseworker_id=pl.lit(None, pl.Utf8), person_key=pl.lit(None, pl.Utf8), case_id=pl.lit(None)),
+            pl.date(pl.col("year"), 12, 31),
+            date=pl.date(pl.col("year"), 12, 31), what=pl.lit("befolkning"),
+            detail=pl.format("{}–{} år", "age_from", "age_to"),
+        ).with_columns(weight=rows["count"].cast(pl.Int64), every_category=pl.lit(True))
+
+    def _from_closures(self, sel: Selection) -> pl.DataFrame:
+        """Children whose case or investigation closed, followed `sel.months` months: the
+        follow-up ends in the period. One item per child (the first such closure), counted where
+        it was closed; with `reentered`, only children with (or without) a new aktualisering
+        after the closure and on or before the end of the follow-up."""
+        et = pl.col("event_type")
+        closing = (et == "arende_avslutat") | ((et == "utredning_avslutad") & (pl.col("outcome") == "ingen_insats"))
+        end = pl.col("date").dt.offset_by(f"{sel.months}mo")
+        closures = (
+            self.events.filter(closing.fill_null(False) & pl.col("person_key").is_not_null())
+            .with_columns(follow_up_end=end)
+            .filter(self._in_period("follow_up_end"))
+            .sort("date", "event_id")
+            .unique("person_key", keep="first", maintain_order=True)
+        )
+        reports = self.events.filter(et == "anmalan").select("person_key", pl.col("date").alias("report_date"))
+        first_report = (
+            closures.select("event_id", "person_key", "date", "follow_up_end")
+            .join(reports, on="person_key", how="inner")
+            .filter((pl.col("report_date") > pl.col("date")) & (pl.col("report_date") <= pl.col("follow_up_end")))
+            .group_by("event_id")
+            .agg(pl.col("report_date").min())
+        )
+        closures = closures.join(first_report, on="event_id", how="left")
+        if sel.reentered is not None:
+            closures = closures.filter(pl.col("report_date").is_not_null() == sel.reentered)
+        return _as_items(
+            closures, pl.col("date"),
+            event_id=pl.col("event_id"), date=pl.col("date"), what=et, detail=pl.col("outcome"),
+            due_date=pl.col("follow_up_end"), fulfilled_date=pl.col("report_date"),
+        )
+
+    def _from_placed_year(self, sel: Selection) -> pl.DataFrame:
+        """Children placed on every day of the `sel.months` months up to the period's last day
+        (one placement or several after each other), with their visits (`besok`) in that year;
+        with `visits_at_least`, only those visited at least that often. Counted with who is
+        responsible for the child's latest placed case on as_of (a child placed in two cases once)."""
+        year_end = self.period[1]
+        year_start = (pl.lit(year_end).dt.offset_by(f"-{sel.months}mo") + pl.duration(days=1))
+        first = year_start.alias("first")
+        cases = self.cases.select("case_id", "person_key")
+        placed = (
+            self.links.placements.filter(pl.col("intervention").is_in(PLACEMENTS))
+            .join(cases, on="case_id", how="inner")
+            .filter(pl.col("person_key").is_not_null())
+            .with_columns(first, last=pl.lit(year_end))
+            .with_columns(
+                overlap=(
+                    pl.min_horizontal(pl.col("end").fill_null(pl.col("last")), pl.col("last"))
+                    - pl.max_horizontal("start", "first")
+                ).dt.total_days() + 1
+            )
+            .filter(pl.col("overlap") > 0)
+            .group_by("person_key")
+            .agg(pl.col("overlap").sum(), pl.col("first").first(), pl.col("last").first())
+            .filter(pl.col("overlap") >= (pl.col("last") - pl.col("first")).dt.total_days() + 1)
+        )
+        visits = (
+            self.events.filter((pl.col("event_type") == "besok") & pl.col("date").is_between(year_start, year_end))
+            .group_by("person_key")
+            .agg(pl.len().alias("visits"))
+        )
+        children = placed.join(visits, on="person_key", how="left").with_columns(pl.col("visits").fill_null(0))
+        if sel.visits_at_least is not None:
+            children = children.filter(pl.col("visits") >= sel.visits_at_least)
+        # the child's latest placed case (self.cases: latest placement first), else any case of theirs
+        owner = self.cases.unique("person_key", keep="first", maintain_order=True)
+        rows = children.join(owner, on="person_key", how="left")
+        return _as_items(
+            rows, pl.lit(self.as_of),
+            date=pl.col("first"), what=pl.lit("placerad_hela_aret"), detail=pl.format("{} besök", "visits"),
+            due_date=pl.col("last"),
         )
 
     def _to_caseworker_unit(self, frame: pl.DataFrame) -> pl.DataFrame:
@@ -440,6 +555,8 @@ _COUNTED = {
     "report_source": pl.Utf8,
     "placement_type": pl.Utf8,
     "placement_regi": pl.Utf8,
+    "weight": pl.Int64,  # how many the row stands for: 1, or the children of a population row
+    "every_category": pl.Boolean,  # a population row: the denominator of every kind/source category
     "kpi": pl.Utf8,
     "part": pl.Utf8,
     "amount": pl.Int64,
@@ -461,6 +578,15 @@ def _items(kpis: list[Kpi], src: _Sources) -> pl.DataFrame:
 
 def _category(breakdown: str | None, src: _Sources, items: pl.DataFrame) -> pl.DataFrame:
     """Adds `category`: the item's breakdown value (null when no breakdown is asked for)."""
+    if breakdown in EVENT_BREAKDOWNS:
+        # a population row is the denominator of each category (aktualiseringar of that kind per 1,000)
+        every = items.filter(pl.col("every_category"))
+        if not every.is_empty():
+            spread = every.join(pl.DataFrame({"_cat": list(BREAKDOWNS[breakdown])}), how="cross")
+            spread = spread.with_columns(
+                report_kind=pl.col("_cat"), report_source=pl.col("_cat")
+            ).drop("_cat")
+            items = pl.concat([items.filter(~pl.col("every_category")), spread])
     if breakdown is None:
         return items.with_columns(category=pl.lit(None, dtype=pl.Utf8)).drop(*_EVENT_CATEGORY_COLUMNS)
     if breakdown == "kind":
@@ -486,10 +612,18 @@ def _category(breakdown: str | None, src: _Sources, items: pl.DataFrame) -> pl.D
     )
 
 
+def _age(birth: pl.Expr, day: pl.Expr) -> pl.Expr:
+    """Age in whole years on `day` (null where the birth date is unknown)."""
+    # month() and day() are Int8: widen before × 100, or March (300) wraps round
+    before_birthday = (day.dt.month().cast(pl.Int32) * 100 + day.dt.day()) < (
+        birth.dt.month().cast(pl.Int32) * 100 + birth.dt.day()
+    )
+    return day.dt.year().cast(pl.Int32) - birth.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)
+
+
 def _age_band(birth: pl.Expr, day: pl.Expr) -> pl.Expr:
     """Age in whole years on `day`, banded; unknown birth date or an age outside 0–20 → okand."""
-    before_birthday = (day.dt.month() * 100 + day.dt.day()) < (birth.dt.month() * 100 + birth.dt.day())
-    age = day.dt.year().cast(pl.Int32) - birth.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)
+    age = _age(birth, day)
     expr = pl.when(age.is_between(*AGE_BANDS[0][1:])).then(pl.lit(AGE_BANDS[0][0]))
     for band, low, high in AGE_BANDS[1:]:
         expr = expr.when(age.is_between(low, high)).then(pl.lit(band))
@@ -510,7 +644,8 @@ def _unit_figures(items: pl.DataFrame, flat: pl.DataFrame, median_ids: list[str]
     """Subtree numerators and denominators for every unit, one group_by per depth of the tree."""
     keys = ["kpi", "category"]
     per_unit = items.group_by(["unit_id", *keys]).agg(
-        (pl.col("part") == "num").sum().alias("numerator"), (pl.col("part") == "den").sum().alias("denominator"),
+        pl.col("weight").filter(pl.col("part") == "num").sum().alias("numerator"),
+        pl.col("weight").filter(pl.col("part") == "den").sum().alias("denominator"),
         _numerator_total(),
     )
     anc = orgtree.depth_columns(flat)
@@ -538,8 +673,8 @@ def _caseworker_figures(items: pl.DataFrame, median_ids: list[str]) -> pl.DataFr
     keys = ["kpi", "category"]
     own = items.filter(pl.col("caseworker_id").is_not_null()).rename({"caseworker_id": "node_id"})
     return own.group_by(["node_id", *keys]).agg(
-        (pl.col("part") == "num").sum().alias("numerator"),
-        (pl.col("part") == "den").sum().alias("denominator"),
+        pl.col("weight").filter(pl.col("part") == "num").sum().alias("numerator"),
+        pl.col("weight").filter(pl.col("part") == "den").sum().alias("denominator"),
         pl.col("days").filter(pl.col("kpi").is_in(median_ids) & (pl.col("part") == "num")).median().alias("median"),
         _numerator_total(),
     )
@@ -600,6 +735,7 @@ def compute(
     links: Links | None = None,
     staffing: pl.DataFrame | None = None,
     prices: costs.PriceList | None = None,
+    population: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Every figure for every unit (its whole subtree) and every caseworker, in long format.
 
@@ -612,6 +748,8 @@ def compute(
     is the optional posts table (schema.STAFFING); figures that need data a dataset does not
     have (posts, employment forms) get no value (see `_without_data`). `prices` prices
     placeringskostnad (default: core.costs.load_prices(), EGK_PLACEMENT_PRICES_FILE).
+    `population` (schema.POPULATION) is the denominator of the per-1,000 figures; without it
+    their value is empty.
     """
     if period_from > period_to:
         raise ValueError(f"perioden börjar ({period_from}) efter att den slutar ({period_to})")
@@ -621,7 +759,7 @@ def compute(
     kpis = _chosen(catalogue, kpi_ids, breakdown)
     src = _Sources(
         events, obligations, caseworkers, period_from, period_to, as_of or period_to, links,
-        staffing=staffing, prices=prices,
+        staffing=staffing, prices=prices, population=population,
     )
     flat = orgtree.flatten(org_units)
     items, flat = _place_unknown_units(_items(kpis, src), flat, org_units)
@@ -675,6 +813,8 @@ def items(
     sel = kpi.numerator if part == "numerator" else kpi.denominator
     if sel is None:
         raise ValueError(f"nyckeltalet {kpi_id} har ingen nämnare")
+    if sel.source == "population":
+        raise ValueError(f"nämnaren för {kpi_id} är befolkningen, inte ärenden: den har inga underlag att lista")
     src = _Sources(
         events, obligations, caseworkers, period_from, period_to, as_of or period_to, links,
         staffing=staffing, prices=prices,
@@ -746,13 +886,14 @@ def _finish(kpis, breakdown, flat, src, items, units, caseworkers_) -> pl.DataFr
         pl.when(kind == "count").then(num.cast(pl.Float64))
         .when(kind == "median_days").then(pl.col("median"))
         .when(kind == "sum").then(pl.col("total").fill_null(0).cast(pl.Float64))
+        .when((kind == "rate") & (den > 0)).then(1000 * num / den)
         .when(den > 0).then(num / den)
         .otherwise(None)
     )
     return (
         out.with_columns(
             numerator=num,
-            denominator=pl.when(kind.is_in(["share", "ratio"])).then(den).otherwise(None),
+            denominator=pl.when(kind.is_in(list(DIVIDED_KINDS))).then(den).otherwise(None),
             value=value,
             breakdown=pl.lit(breakdown, dtype=pl.Utf8),
         )

@@ -156,3 +156,15 @@ REJECTS = {
     "value": pl.Utf8,
     "reason": pl.Utf8,
 }
+
+# How many people live in an area (an org unit, usually a district) on 31 December of a year, by
+# age (age_from = age_to) or age band, and optionally gender (null = everyone): the denominator
+# of the figures per 1,000 children (issue 16; interchange file population.csv, docs/interchange.md).
+POPULATION = {
+    "unit_id": pl.Utf8,
+    "year": pl.Int32,
+    "age_from": pl.Int32,
+    "age_to": pl.Int32,
+    "gender": pl.Utf8,
+    "count": pl.Int64,
+}

@@ -41,7 +41,7 @@ def default_steps(day: dt.date) -> list[tuple[str, Callable[[snapshot.Snapshot],
 def _all_items(snap: snapshot.Snapshot, period: periods.Period) -> None:
     """The items behind every figure of the period (Underlag), numerator and denominator."""
     for kpi in snap.catalogue.values():
-        for part in ("num", "den") if kpi.denominator is not None else ("num",):
+        for part in ("num", "den") if figures.listable_denominator(kpi) else ("num",):
             figures.items(snap, kpi, part, period, "unit", snap.roots()[0])
 
 

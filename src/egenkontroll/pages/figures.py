@@ -21,9 +21,12 @@ from egenkontroll.pages.periods import Period
 from egenkontroll.pages.snapshot import Snapshot
 
 # The table column kind of each catalogue unit (tables.KINDS).
-KIND_OF_UNIT = {"antal": "int", "andel": "share", "dagar": "days", "kvot": "ratio", "dygn": "int", "kronor": "int"}
+KIND_OF_UNIT = {
+    "antal": "int", "andel": "share", "dagar": "days", "kvot": "ratio", "dygn": "int", "kronor": "int", "per_1000": "ratio",
+}
 UNIT_LABEL = {
     "antal": "antal", "andel": "andel", "dagar": "dagar (median)", "kvot": "kvot", "dygn": "dygn", "kronor": "kronor",
+    "per_1000": "per 1 000",
 }
 LEVEL_LABEL = {
     "stad": "Stad",
@@ -169,6 +172,11 @@ def masked_series(values: list[int]) -> list[object]:
 
 # ---------------------------------------------------------------- the items behind a number
 
+
+def listable_denominator(kpi: kpi_catalogue.Kpi) -> bool:
+    """Whether the denominator is a list of items (Underlag); a population (per 1,000) is not."""
+    return kpi.denominator is not None and kpi.denominator.source != "population"
+
 def items(snap: Snapshot, kpi: kpi_catalogue.Kpi, part: str, period: Period, node_type: str, node_id: str) -> pl.DataFrame:
     """The items a figure's numerator (`part='num'`) or denominator ('den') counted for one node.
 
@@ -188,7 +196,7 @@ def items(snap: Snapshot, kpi: kpi_catalogue.Kpi, part: str, period: Period, nod
 
 def all_items(snap: Snapshot, kpi: kpi_catalogue.Kpi, part: str, period: Period, obligations: pl.DataFrame) -> pl.DataFrame:
     """`items` for the whole tree, from the obligations with staff's marks applied."""
-    if part == "den" and kpi.denominator is None:
+    if part == "den" and not listable_denominator(kpi):
         return pl.DataFrame(schema=kpis.ITEM_COLUMNS)
     ev = snap.evaluation(period.as_of)
     return kpis.items(

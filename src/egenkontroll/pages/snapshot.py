@@ -80,8 +80,12 @@ class Memo:
 class Snapshot:
     """One import's data. Org units and caseworkers are read at once; events when first needed."""
 
-    def __init__(self, alias: str, version: tuple, org_units: pl.DataFrame, caseworkers: pl.DataFrame):
+    def __init__(
+        self, alias: str, version: tuple, org_units: pl.DataFrame, caseworkers: pl.DataFrame,
+        population: pl.DataFrame | None = None,
+    ):
         self.alias = alias
+        self.population = population  # children per area and year: the per-1,000 figures (issue 16)
         self.version = version
         self.org_units = org_units
         self.caseworkers = caseworkers
@@ -173,6 +177,7 @@ class Snapshot:
             return kpis.compute(
                 self.events, obligations, self.org_units, self.caseworkers, period_from, period_to, as_of,
                 breakdown=breakdown, catalogue=self.catalogue, links=ev.links, staffing=self.staffing,
+                population=self.population,
             )
 
         return self.frame("figures", (period_from, period_to, as_of, breakdown, marks), make)
@@ -261,9 +266,11 @@ def current(alias: str = "default") -> Snapshot:
     version = data_version(alias)
     with _LOAD_LOCK:
         if _current is None or _current.version != version:
-            from egenkontroll.cases.store import load_caseworkers, load_org_units
+            from egenkontroll.cases.store import load_caseworkers, load_org_units, load_population
 
-            _current = Snapshot(alias, version, load_org_units(alias), load_caseworkers(alias))
+            _current = Snapshot(
+                alias, version, load_org_units(alias), load_caseworkers(alias), load_population(alias)
+            )
         return _current
 
 

@@ -43,12 +43,14 @@ def archive_months(alias: str, today: dt.date, horizon: dt.date, run, report: Ca
     if not months:
         return 0
     org_units, caseworkers = store.load_org_units(alias), store.load_caseworkers(alias)
+    population = store.load_population(alias)
     evaluation = evaluate(events, today)
     stored = 0
     for start, end in months:
         report(f"arkiverar nyckeltalen för {start:%Y-%m}")
         figures = kpis.compute(events, evaluation.obligations, org_units, caseworkers, start, end, as_of=today,
-                               links=evaluation.links, staffing=store.load_staffing(alias))
+                               links=evaluation.links, staffing=store.load_staffing(alias),
+                               population=population)
         units = figures.filter((pl.col("node_type") == "unit") & pl.col("category").is_null())
         rows = [
             ArchivedFigure(kpi=r["kpi"], unit_id=r["node_id"], month=start, numerator=r["numerator"],

@@ -23,7 +23,7 @@ from egenkontroll.core.synth import cases as C
 from egenkontroll.core.synth import events as E
 from egenkontroll.core.synth import frame as F
 from egenkontroll.core.synth import identity as I
-from egenkontroll.core.synth import org, population
+from egenkontroll.core.synth import inhabitants, org, population
 from egenkontroll.core.synth import params as P
 from egenkontroll.core.synth import staff as S
 from egenkontroll.core.synth import workdays as W
@@ -118,7 +118,10 @@ def generate(scale: str, seed: int, out: Path | str, fmt: str = "csv", start: da
         workers += staff.caseworker_rows
         posts += staff.staffing_rows
         tick("skriver", STEPS_PER_BATCH)
-    path = writer.finish(_units_frame(units), _workers_frame(workers), _staffing_frame(posts))
+    # the children living in each district, from a stream of their own so the events stay as they were
+    inhabitants_rng = np.random.default_rng([seed, 16])
+    people = inhabitants.table(inhabitants_rng, list(plan.districts), first.year, last.year)
+    path = writer.finish(_units_frame(units), _workers_frame(workers), _staffing_frame(posts), people)
     return Summary(scale, seed, path, fmt, first, last, window if surge else None, len(plan.districts),
                    len(units), len(workers), n_events, n_reports, time.perf_counter() - began)
 

@@ -55,11 +55,17 @@ class Writer:
             self._events.write(_csv(frame, self._header))
         self._header = False
 
-    def finish(self, org_units: pl.DataFrame, caseworkers: pl.DataFrame, staffing: pl.DataFrame | None = None) -> Path:
-        """Write the tables beside events; `staffing` (posts per unit, issue 16) when given."""
+    def finish(
+        self, org_units: pl.DataFrame, caseworkers: pl.DataFrame,
+        staffing: pl.DataFrame | None = None, population: pl.DataFrame | None = None,
+    ) -> Path:
+        """Write the tables beside events; `staffing` (posts per unit) and `population`
+        (population.csv), both of issue 16, when given."""
         tables = {"org_units": org_units, "caseworkers": caseworkers}
         if staffing is not None:
             tables["staffing"] = staffing
+        if population is not None:
+            tables["population"] = population
         if self.fmt == "csv":
             self._events.close()
             for name, frame in tables.items():

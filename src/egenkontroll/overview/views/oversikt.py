@@ -267,7 +267,7 @@ def build_underlag(request, limit: int | None = None) -> tuple[PageData, list[st
     kpi = snap.catalogue.get(request.GET.get("nyckeltal", ""))
     if kpi is None:
         raise Http404("Okänt nyckeltal.")
-    part = "den" if request.GET.get("del") == "namnare" and kpi.denominator is not None else "num"
+    part = "den" if request.GET.get("del") == "namnare" and F.listable_denominator(kpi) else "num"
     frame = snap.figures(period.start, period.end, period.as_of)
     node = chosen_node(request, snap, frame)
     if node is None:
@@ -292,7 +292,7 @@ def build_underlag(request, limit: int | None = None) -> tuple[PageData, list[st
         "visible": shown.height,
         "truncated": shown.height > UNDERLAG_ROWS,
         "other_url": base + query_string(nyckeltal=kpi.id, **{"del": other}, **node_params(node), **period.params())
-        if kpi.denominator is not None
+        if F.listable_denominator(kpi)
         else "",
         "back_url": reverse("overview:oversikt") + query_string(**node_params(node), **period.params()),
         "crumbs": breadcrumb(request, snap, node, period),
