@@ -206,11 +206,17 @@ class Snapshot:
         as_of: dt.date,
         breakdown: str | None = None,
     ) -> pl.DataFrame:
-        """`core.kpis.compute` for the whole tree (every unit and caseworker, every figure)."""
+        """`core.kpis.compute` for the whole tree (every unit and caseworker, every figure).
 
-        obligations, marks = self.marked_obligations(as_of)
+        Only the marks' version is read up front (it is part of the key): a kept frame costs
+        no evaluation of the obligations.
+        """
+        from egenkontroll.cases.marks import marks_version
+
+        marks = marks_version(self.alias)
 
         def make():
+            obligations, _ = self.marked_obligations(as_of)
             ev = self.evaluation(as_of)
             return kpis.compute(
                 self.events, obligations, self.org_units, self.caseworkers, period_from, period_to, as_of,
