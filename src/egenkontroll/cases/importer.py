@@ -402,16 +402,25 @@ def _record_failure(using: str, run: _RunInfo, reason: str, clock: float) -> Non
 
 def _diff(using: str, events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """Split the import into new and changed events (with the changed ones' old case) by content hash."""
-    stored = read_frame(
-        using,
-        "SELECT event_id, content_hash, case_id, person_key FROM cases_event",
-        {"event_id": pl.Utf8, "old_hash": pl.Utf8, "old_case_id": pl.Utf8, "old_person_key": pl.Utf8},
-    )
+    stored = read_frame(using, "SELECT event_id, content_hash FROM cases_event",
+                        {"event_id": pl.Utf8, "old_hash": pl.Utf8})
     joined = events.join(stored, on="event_id", how="left")
-    new = joined.filter(pl.col("old_hash").is_null())
+    before = {"old_case_id": pl.Utf8, "old_person_key": pl.Utf8}
+    new = joined.filter(pl.col("old_hash").is_null()).with_columns(
+        [pl.lit(None, dtype).alias(name) for name, dtype in before.items()]
+    )
     changed = joined.filter(pl.col("old_hash").is_not_null() & (pl.col("old_hash") != pl.col("content_hash")))
     unchanged = joined.height - new.height - changed.height
-    return new, changed, unchanged
+    if changed.is_empty():
+        return new, changed.with_columns([pl.lit(None, dtype).alias(name) for name, dtype in before.items()]), unchanged
+    # Only the few changed events need their stored case and person (reading them for all costs seconds).
+    with temp_keys(using, "egk_changed_before", changed["event_id"]) as keys:
+        old = read_frame(
+            using,
+            f"SELECT event_id, case_id, person_key FROM cases_event WHERE event_id IN (SELECT k FROM {keys})",  # noqa: S608
+            {"event_id": pl.Utf8, **before},
+        )
+    return new, changed.join(old, on="event_id", how="left"), unchanged
 
 
 def _key_warning(changed: pl.DataFrame, unchanged: int) -> list[str]:
