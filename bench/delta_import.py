@@ -65,15 +65,17 @@ def previous_export(full: Path, out: Path, share: float = SHARE) -> dict:
     return {"rows": len(dates), "new_rows": dropped, "from": cut, "to": max(per_day)}
 
 
-def _env(cache: Path) -> dict:
-    return {"EGK_PSEUDONYM_KEY": databases.BENCH_KEY_HEX, "EGK_PSEUDONYM_KEY_FILE": "",
-            "EGK_WEB_CACHE_DIR": str(cache)}
+def _env(cache: Path, src: Path | None = None) -> dict:
+    env = {"EGK_PSEUDONYM_KEY": databases.BENCH_KEY_HEX, "EGK_PSEUDONYM_KEY_FILE": "",
+           "EGK_WEB_CACHE_DIR": str(cache)}
+    return {**env, "PYTHONPATH": str(src)} if src else env
 
 
-def _import(url: str, dataset: Path, work: Path, label: str, cache: Path) -> tuple[float, float, dict]:
+def _import(url: str, dataset: Path, work: Path, label: str, cache: Path,
+            src: Path | None = None) -> tuple[float, float, dict]:
     """`egenkontroll import` with its warm-up; (wall s, CPU s, the JSON summary)."""
     argv = [*databases.cli(), "import", str(dataset), "--db", url, "--format", "json", "--no-progress"]
-    status, wall, _, out, cpu = run_command(argv, work / f"delta-{label}.log", env=_env(cache))
+    status, wall, _, out, cpu = run_command(argv, work / f"delta-{label}.log", env=_env(cache, src))
     if status not in (0, 2):
         err = (work / f"delta-{label}.err").read_text(encoding="utf-8", errors="replace")
         raise RuntimeError(f"import {label} failed (status {status}): {err[-400:]}")
@@ -84,16 +86,20 @@ def _floor(full: Path, work: Path) -> float:
     return run_step("floor", {"dataset": str(full), "work": str(work), "repeat": 1}, work).median
 
 
-def measure(label: str, reset, url: str, full: Path, previous: Path, work: Path) -> dict:
+def measure(label: str, reset, url: str, full: Path, previous: Path, work: Path, src: Path | None = None) -> dict:
+    """One database with one checkout (`src`: another checkout's src/, the baseline; None: this one)."""
     cache = work / f"cache-{label}"
     shutil.rmtree(cache, ignore_errors=True)
     reset()
-    databases.migrate(url, work, f"delta-{label}")
+    if src:
+        run_command([*databases.cli(), "migrate", "--db", url], work / f"migrate-{label}.log", env=_env(cache, src))
+    else:
+        databases.migrate(url, work, f"delta-{label}")
     print(f"[delta] {label}: yesterday's export with warm-up (untimed)", flush=True)
-    _import(url, previous, work, f"{label}-yesterday", cache)
+    _import(url, previous, work, f"{label}-yesterday", cache, src)
     print(f"[delta] {label}: floor, delta import with warm-up, floor", flush=True)
     floors = [_floor(full, work)]
-    wall, cpu, summary = _import(url, full, work, f"{label}-today", cache)
+    wall, cpu, summary = _import(url, full, work, f"{label}-today", cache, src)
     floors.append(_floor(full, work))
     floor = statistics.median(floors)
     keep = ("rows_read", "imported", "updated", "unchanged", "affected_cases", "obligations", "duration_seconds")
@@ -112,7 +118,9 @@ def section(results: list[dict], left_out: dict, command: str) -> str:
         f"{left_out['from']} – {left_out['to']} ({left_out['new_rows'] / left_out['rows']:.2%}). "
         "Wall time of `egenkontroll import` with its warm-up (the pages' data refreshed), interpreter "
         "start included; the floor is the csv module iterating today's events.csv, measured before and "
-        "after the import (median). `import s` is the command's own clock without the warm-up.",
+        "after the import (median). `import s` is the command's own clock without the warm-up. A row "
+        "marked *(baseline)* ran another checkout (`--baseline`, the code before issue 19) on the same "
+        "database, just before.",
         "",
         "| database | floor s | delta import + refresh s | ÷ floor | target ≤ 2× | import s | CPU s | "
         "new | changed | unchanged | cases | load |",
@@ -148,6 +156,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=BENCH / "data")
     parser.add_argument("--out", type=Path, default=BENCH / "out")
     parser.add_argument("--write", type=Path, default=None, help="put the section into this Markdown file")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="another checkout's src/ (e.g. main before issue 19), measured first on each database")
     args = parser.parse_args()
     work = args.out / f"delta-{args.scale}"
     work.mkdir(parents=True, exist_ok=True)
@@ -157,7 +167,12 @@ def main() -> None:
     if not args.no_postgres:
         targets.append(("postgresql", lambda: databases.reset_postgres(args.postgres, "egk_bench"),
                         databases.postgres_url(args.postgres, "egk_bench")))
-    results = [measure(label, reset, url, full, work / "yesterday", work) for label, reset, url in targets]
+    results = []
+    for label, reset, url in targets:
+        if args.baseline:
+            results.append(measure(f"{label} (baseline)", reset, url, full, work / "yesterday", work,
+                                   args.baseline.resolve()))
+        results.append(measure(label, reset, url, full, work / "yesterday", work))
     text = section(results, left_out, shlex.join([".venv/bin/python", "bench/delta_import.py", *sys.argv[1:]]))
     print(text)
     if args.write:
