@@ -280,3 +280,18 @@ def test_disabled_or_unknown_rules():
 
     with pytest.raises(RuleError, match="okända regler"):
         evaluate(events(("a1", "C1", "anmalan", "2026-03-02")), d("2026-04-01"), ["no_such_rule"])
+
+
+def test_a_care_plan_made_before_its_placement_waits_for_it_on_an_earlier_as_of():
+    # SoL 11 kap. 3 §: the vårdplan may be made before the placement starts, naming it in ref.
+    ev = events(
+        ("v1", "C1", "vardplan", "2026-01-02", {"ref": "i1"}),
+        ("i1", "C1", "insats_start", "2026-01-12", {"intervention": "familjehem", "legal_basis": "SoL"}),
+        ("v2", "C2", "vardplan", "2026-01-02", {"ref": "i9"}),  # names no insats of its case at all
+    )
+    before = evaluate(ev, d("2026-01-05"), ["vardplan_placering"])
+    assert before.rejects["event_id"].to_list() == ["v2"]
+    assert before.obligations.is_empty()
+    after = evaluate(ev, d("2026-01-20"), ["vardplan_placering"])
+    assert after.rejects["event_id"].to_list() == ["v2"]
+    assert after.obligations["fulfilled_event_id"].to_list() == ["v1"]

@@ -122,6 +122,33 @@ def test_zero_rejects_at_every_scale(tmp_path, scale, factor):
     assert evaluate(ds.events, as_of=summary.end).rejects.height == 0  # every ref links
 
 
+def _link_rejects_on_earlier_days(summary) -> dict[dt.date, int]:
+    """Link rejects of the generated events on the last day and on days before it (issue 19)."""
+    from egenkontroll.core.interchange import read_dataset
+    from egenkontroll.core.obligations import evaluate
+
+    ds = read_dataset(summary.path, key=KEY)
+    assert ds.rejects.height == 0, ds.rejects.head(5)
+    days = [summary.end - dt.timedelta(days=n) for n in (0, 1, 2, 7, 30, 100, 365)]
+    return {day: evaluate(ds.events, as_of=day).rejects.height for day in days}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_every_ref_links_on_every_day_small(tmp_path, seed):
+    # A vårdplan made before its placement names an insats_start dated later: on a day in between
+    # it waits for the start instead of being rejected (national seed 1 had 152 such rejects).
+    summary = generate("small", seed, tmp_path / "small", start=START)
+    rejects = _link_rejects_on_earlier_days(summary)
+    assert rejects == dict.fromkeys(rejects, 0)
+
+
+@pytest.mark.slow
+def test_every_ref_links_on_every_day_city(tmp_path):
+    summary = generate("city", 1, tmp_path / "city", start=START)
+    rejects = _link_rejects_on_earlier_days(summary)
+    assert rejects == dict.fromkeys(rejects, 0)
+
+
 def test_cases_are_coherent(small):
     ev = events_of(small)
     end = ev["date"].max()

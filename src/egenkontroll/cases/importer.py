@@ -28,7 +28,15 @@ from egenkontroll.cases import derive, marks, rejects
 from egenkontroll.cases.bulk import execute, read_frame, temp_keys, write_frame
 from egenkontroll.cases.checks import CheckError, run_checks
 from egenkontroll.cases.models import ImportRun
-from egenkontroll.cases.store import DatabaseUnavailable, load_events, prepare_database
+from egenkontroll.cases.store import (
+    DatabaseUnavailable,
+    load_caseworkers,
+    load_events,
+    load_org_units,
+    load_population,
+    load_staffing,
+    prepare_database,
+)
 from egenkontroll.core import import_limits, profiles, schema
 from egenkontroll.core.bounded_input import printable
 from egenkontroll.core.import_limits import ImportLimits, LimitError
@@ -46,6 +54,10 @@ KEY_CHANGE_MIN = 10  # re-keyed known events before the key-change warning
 # are more likely a mistyped unit_id in a few rows, an ordinary reject.
 LOST_UNIT_MIN_EVENTS = 10
 # What `_analyse` refreshes on PostgreSQL (SQLite analyses the whole, small, schema at once).
+# A run that writes fewer events than 1/ANALYSE_SHARE of those stored leaves the statistics as
+# they were (they still describe the tables); ANALYZE reads every table, seconds at city scale.
+ANALYSE_SHARE = 100
+CHANGED_CASES_MAX = 20_000  # cases a run lists for the pages' cache; beyond, the cache starts anew
 ANALYSED_TABLES = (
     "cases_orgunit", "cases_caseworker", "cases_person", "cases_case", "cases_event", "cases_eventrevision",
     "cases_obligation", "cases_rejectedrow", "cases_importrun",
@@ -253,12 +265,18 @@ def _store(
         affected = pl.concat([new["case_id"], changed["case_id"], changed["old_case_id"]]).unique()
         summary.affected_cases = affected.len()
         kept = _clear_affected(using, affected, pl.concat([new["event_id"], changed["event_id"]]))
+        stored_count = _count(using, "cases_event")
+        tree_before = _tree(using)  # a change here may move any figure: no narrow refresh
         write_frame(using, "cases_orgunit", derive.org_unit_rows(org_units), conflict="unit_id")
         write_frame(using, "cases_caseworker", _current_rows(caseworkers), conflict="caseworker_id")
         _replace_periods(using, caseworkers)
         _replace_staffing(using, dataset.staffing)
         _write_population(using, dataset.population, record.pk)
-        _write_events(using, new, changed, record.pk, _count(using, "cases_event"), reporter)
+        tree_same = all(_same(a, b) for a, b in zip(tree_before, _tree(using), strict=True))
+        persons_same, old_dates = _write_events(using, new, changed, record.pk, stored_count, reporter)
+        record.changed_from, record.changed_cases = _changes(
+            stored_count > 0 and tree_same and persons_same, affected, [new["date"], changed["date"], old_dates]
+        )
         link_rejects, summary.obligations = _recompute_cases(using, kept, new, changed, reporter)
         summary.marks_lapsed = marks.lapse_contradicted(using, affected.to_list(), record.pk)
         summary.link_rejected = rejects.distinct_rows(link_rejects, "events.csv", by="event_id")
@@ -272,8 +290,9 @@ def _store(
             summary.warnings.insert(0, summary.loss_line)
             record.message = summary.loss_line
         _close_run(record, summary)
-    reporter.phase("Uppdaterar databasens statistik")
-    summary.warnings += _analyse(using)
+    if (summary.imported + summary.updated) * ANALYSE_SHARE >= stored_count:
+        reporter.phase("Uppdaterar databasens statistik")
+        summary.warnings += _analyse(using)
     reporter.phase("Klart")
     return summary
 
@@ -308,6 +327,32 @@ def _replace_staffing(using: str, staffing: pl.DataFrame | None) -> None:
         return
     execute(using, "DELETE FROM cases_staffing")
     write_frame(using, "cases_staffing", staffing.select(list(schema.STAFFING)))
+
+
+def _changes(
+    narrow: bool, affected: pl.Series, dates: list[pl.Series]
+) -> tuple[dt.date | None, list[str] | None]:
+    """(changed_from, changed_cases) of the run (the ImportRun fields): what the pages' cache must redo.
+
+    Without `narrow` (a first import, or org units, caseworkers, posts, population or a known person changed) the
+    answer is (None, None): every figure may have changed.
+    """
+    if not narrow:
+        return None, None
+    earliest = pl.concat(dates).min()
+    cases = sorted(affected.drop_nulls().to_list())
+    return (earliest or dt.date.max), (cases if len(cases) <= CHANGED_CASES_MAX else None)
+
+
+def _tree(using: str) -> tuple[pl.DataFrame | None, ...]:
+    """What every figure may rest on besides the events: org units, caseworker periods, posts, population."""
+    return load_org_units(using), load_caseworkers(using), load_staffing(using), load_population(using)
+
+
+def _same(before: pl.DataFrame | None, after: pl.DataFrame | None) -> bool:
+    return (before is None and after is None) or (
+        before is not None and after is not None and before.equals(after)
+    )
 
 
 def _analyse(using: str) -> list[str]:
@@ -402,16 +447,25 @@ def _record_failure(using: str, run: _RunInfo, reason: str, clock: float) -> Non
 
 def _diff(using: str, events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """Split the import into new and changed events (with the changed ones' old case) by content hash."""
-    stored = read_frame(
-        using,
-        "SELECT event_id, content_hash, case_id, person_key FROM cases_event",
-        {"event_id": pl.Utf8, "old_hash": pl.Utf8, "old_case_id": pl.Utf8, "old_person_key": pl.Utf8},
-    )
+    stored = read_frame(using, "SELECT event_id, content_hash FROM cases_event",
+                        {"event_id": pl.Utf8, "old_hash": pl.Utf8})
     joined = events.join(stored, on="event_id", how="left")
-    new = joined.filter(pl.col("old_hash").is_null())
+    before = {"old_case_id": pl.Utf8, "old_person_key": pl.Utf8}
+    new = joined.filter(pl.col("old_hash").is_null()).with_columns(
+        [pl.lit(None, dtype).alias(name) for name, dtype in before.items()]
+    )
     changed = joined.filter(pl.col("old_hash").is_not_null() & (pl.col("old_hash") != pl.col("content_hash")))
     unchanged = joined.height - new.height - changed.height
-    return new, changed, unchanged
+    if changed.is_empty():
+        return new, changed.with_columns([pl.lit(None, dtype).alias(name) for name, dtype in before.items()]), unchanged
+    # Only the few changed events need their stored case and person (reading them for all costs seconds).
+    with temp_keys(using, "egk_changed_before", changed["event_id"]) as keys:
+        old = read_frame(
+            using,
+            f"SELECT event_id, case_id, person_key FROM cases_event WHERE event_id IN (SELECT k FROM {keys})",  # noqa: S608
+            {"event_id": pl.Utf8, **before},
+        )
+    return new, changed.join(old, on="event_id", how="left"), unchanged
 
 
 def _key_warning(changed: pl.DataFrame, unchanged: int) -> list[str]:
@@ -427,9 +481,14 @@ def _key_warning(changed: pl.DataFrame, unchanged: int) -> list[str]:
 
 def _write_events(
     using: str, new: pl.DataFrame, changed: pl.DataFrame, run_id: int, stored_count: int, reporter: Reporter
-) -> None:
-    """New and changed events (the replaced versions kept as revisions), and their persons."""
+) -> tuple[bool, pl.Series]:
+    """New and changed events (the replaced versions kept as revisions), and their persons.
+
+    Returns whether every person known before kept their stored row, and the replaced
+    versions' dates (what a changed event moved away from).
+    """
     reporter.phase("Skriver händelser", total=new.height + changed.height)
+    old_dates = pl.Series("date", [], dtype=pl.Date)
     if changed.height:
         with temp_keys(using, "egk_changed", changed["event_id"]) as keys:
             columns = [c for c in derive.event_rows(changed, run_id).columns if c != "import_run_id"]
@@ -445,11 +504,13 @@ def _write_events(
             pl.struct(pl.exclude("content_hash")).struct.json_encode().alias("previous"),
         ).join(changed.select("event_id", pl.col("content_hash").alias("new_hash")), on="event_id")
         write_frame(using, "cases_eventrevision", revisions.with_columns(pl.lit(run_id).alias("run_id")))
+        old_dates = previous["date"]
         write_frame(using, "cases_event", derive.event_rows(changed, run_id), conflict="event_id",
                     progress=reporter.advance)
     write_frame(using, "cases_event", derive.event_rows(new, run_id), progress=reporter.advance,
                 rebuild_indexes=new.height > stored_count)
     persons = derive.person_rows(pl.concat([new, changed]))
+    known_before = _persons(using, persons["person_key"]) if stored_count else None
     keep = "COALESCE(excluded.{0}, cases_person.{0})"
     write_frame(
         using, "cases_person", persons, conflict="person_key",
@@ -460,6 +521,21 @@ def _write_events(
             "unaccompanied": "excluded.unaccompanied OR cases_person.unaccompanied",
         },
     )
+    if known_before is None:
+        return False, old_dates
+    return known_before.equals(_persons(using, known_before["person_key"])), old_dates
+
+
+def _persons(using: str, keys: pl.Series) -> pl.DataFrame:
+    """The stored person rows of `keys`, in key order."""
+    with temp_keys(using, "egk_persons", keys) as table:
+        return read_frame(
+            using,
+            "SELECT person_key, gender, birth_year, birth_month, unaccompanied FROM cases_person "  # noqa: S608
+            f"WHERE person_key IN (SELECT k FROM {table}) ORDER BY person_key",
+            {"person_key": pl.Utf8, "gender": pl.Utf8, "birth_year": pl.Int16, "birth_month": pl.Int16,
+             "unaccompanied": pl.Boolean},
+        )
 
 
 def _quoted(using: str, columns: list[str]) -> list[str]:

@@ -311,6 +311,12 @@ class ImportRun(models.Model):
     checks = models.JSONField(default=dict)
     warnings = models.JSONField(default=list)
     encodings = models.JSONField(default=dict)
+    # What the run changed, so the pages' cache can keep what it did not touch (pages/snapshot.py):
+    # figures on an as_of before `changed_from` are unchanged, and only the events of
+    # `changed_cases` differ. Null: anything may have changed (a first import, org units,
+    # caseworkers or persons changed, too many cases to list); nothing changed: 9999-12-31 and [].
+    changed_from = models.DateField(null=True, blank=True)
+    changed_cases = models.JSONField(null=True, blank=True)
 
     class Meta:
         verbose_name = "import"

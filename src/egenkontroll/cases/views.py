@@ -50,7 +50,7 @@ def _runs_table(runs) -> Table:
 
 @import_reviewer_required()
 def importer(request):
-    runs = list(ImportRun.objects.order_by("-started_at", "-id")[:RUNS_SHOWN])
+    runs = list(ImportRun.objects.defer("changed_cases").order_by("-started_at", "-id")[:RUNS_SHOWN])
     status = import_status()
     rejected = [r for r in runs if r.rejected + r.link_rejected][:10]
     return render_app_page(request, "cases/importer.html", "Importer", {

@@ -18,7 +18,7 @@ import polars as pl
 from egenkontroll.core import calendar
 from egenkontroll.core.linking import Links, link, report_kind
 from egenkontroll.core.rules import Catalogue, Rule, Step, load_catalogue
-from egenkontroll.core.schema import OBLIGATIONS, REJECTS, conform
+from egenkontroll.core.schema import OBLIGATIONS, PLACEMENT_FOLLOWUPS, REJECTS, conform
 
 
 @dataclass(frozen=True)
@@ -339,10 +339,24 @@ def _attribute(frame: pl.DataFrame, links: Links) -> pl.DataFrame:
 
 def _cut(events: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     """The events on or before as_of, in one chunk: every later step scans them several times,
-    and on a many-chunk table (a Parquet or CSV read) each scan costs about half as much again."""
+    and on a many-chunk table (a Parquet or CSV read) each scan costs about half as much again.
+
+    A follow-up whose `ref` names an insats that starts after as_of (a vårdplan made before the
+    placement, SoL 11 kap. 3 §) waits for it: on as_of it is neither linked nor rejected, since
+    the row is right and only its insats lies ahead.
+    """
     latest = events["date"].max()
     if latest is not None and latest > as_of:
+        later = events.filter((pl.col("date") > as_of) & (pl.col("event_type") == "insats_start"))
         events = events.filter(pl.col("date") <= as_of)
+        if later.height:
+            ahead = later.select("case_id", pl.coalesce("ref", "event_id").alias("ref"))
+            waiting = (
+                events.filter(pl.col("ref").is_not_null() & pl.col("event_type").is_in(PLACEMENT_FOLLOWUPS))
+                .join(ahead, on=["case_id", "ref"], how="semi")["event_id"]
+            )
+            if waiting.len():
+                events = events.filter(~pl.col("event_id").is_in(waiting.implode()))
     return events.rechunk() if events.n_chunks() > 1 else events
 
 

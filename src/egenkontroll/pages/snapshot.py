@@ -25,6 +25,7 @@ import shutil
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -102,10 +103,52 @@ class Snapshot:
     @cached_property
     def _events(self) -> pl.DataFrame:
         """Through the disk cache like any frame: a server process reads the Parquet file the
-        import's warm-up wrote (about 0.2 s at city scale) instead of the database (about 5 s)."""
+        import's warm-up wrote (about 0.2 s at city scale) instead of the database (about 5 s).
+        After a nightly import that listed the cases it changed, the previous run's file with
+        those cases read again from the database (`_carried_events`)."""
         from egenkontroll.cases.store import load_events
 
-        return self.frame("events", (), lambda: load_events(self.alias)).rechunk()
+        def make() -> pl.DataFrame:
+            carried = self._carried_events()
+            return _in_order(load_events(self.alias) if carried is None else carried)
+
+        return self.frame("events", (), make).rechunk()
+
+    @cached_property
+    def carry(self) -> Carry | None:
+        return _carried_over(self.alias, self.version)
+
+    def _carried_events(self) -> pl.DataFrame | None:
+        """The previous run's events with the changed cases replaced by their stored events, or None."""
+        from django.db import transaction
+
+        from egenkontroll.cases.bulk import temp_keys
+        from egenkontroll.cases.store import load_events
+
+        carry = self.carry
+        previous = self._carried_path(("events",))
+        if carry is None or carry.cases is None or previous is None:
+            return None
+        try:
+            kept = pl.read_parquet(previous)
+        except (OSError, pl.exceptions.ComputeError):
+            return None
+        cases = pl.Series("case_id", carry.cases, dtype=pl.Utf8)
+        with transaction.atomic(using=self.alias), temp_keys(self.alias, "egk_snapshot_cases", cases) as table:
+            fresh = load_events(self.alias, cases_table=table)
+        return pl.concat([kept.filter(~pl.col("case_id").is_in(cases.implode())), fresh])
+
+    def _carried_path(self, key: tuple) -> Path | None:
+        """The previous run's cache file of `key`, when this run changed nothing it depends on."""
+        root, carry = cache_root(), self.carry
+        if root is None or carry is None:
+            return None
+        if key[0] == "figures" and not key[3] < carry.changed_from:
+            return None
+        if key[0] not in ("figures", "events"):
+            return None
+        path = root / _version_dir(carry.previous) / f"{key[0]}-{_file_digest(carry.previous, key)}.parquet"
+        return path if path.is_file() else None
 
     @property
     def events(self) -> pl.DataFrame:
@@ -147,15 +190,21 @@ class Snapshot:
         root = cache_root()
         if root is None:
             return make()
-        digest = hashlib.sha256(repr((self.version, key)).encode()).hexdigest()[:32]
-        path = root / _version_dir(self.version) / f"{key[0]}-{digest}.parquet"
+        path = root / _version_dir(self.version) / f"{key[0]}-{_file_digest(self.version, key)}.parquet"
         if path.is_file():
             try:
                 return pl.read_parquet(path)
             except (OSError, pl.exceptions.ComputeError):
                 path.unlink(missing_ok=True)
-        value = make()
         _private_folder(root, path.parent)
+        carried = self._carried_path(key) if key[0] == "figures" else None
+        if carried is not None:
+            try:
+                os.link(carried, path)
+                return pl.read_parquet(path)
+            except (OSError, pl.exceptions.ComputeError):
+                path.unlink(missing_ok=True)
+        value = make()
         partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         value.write_parquet(partial)
         partial.replace(path)
@@ -168,11 +217,17 @@ class Snapshot:
         as_of: dt.date,
         breakdown: str | None = None,
     ) -> pl.DataFrame:
-        """`core.kpis.compute` for the whole tree (every unit and caseworker, every figure)."""
+        """`core.kpis.compute` for the whole tree (every unit and caseworker, every figure).
 
-        obligations, marks = self.marked_obligations(as_of)
+        Only the marks' version is read up front (it is part of the key): a kept frame costs
+        no evaluation of the obligations.
+        """
+        from egenkontroll.cases.marks import marks_version
+
+        marks = marks_version(self.alias)
 
         def make():
+            obligations, _ = self.marked_obligations(as_of)
             ev = self.evaluation(as_of)
             return kpis.compute(
                 self.events, obligations, self.org_units, self.caseworkers, period_from, period_to, as_of,
@@ -198,6 +253,47 @@ class Snapshot:
 
     def roots(self) -> list[str]:
         return orgtree.roots(self.flat)
+
+
+def _file_digest(version: tuple, key: tuple) -> str:
+    return hashlib.sha256(repr((version, key)).encode()).hexdigest()[:32]
+
+
+def _in_order(events: pl.DataFrame) -> pl.DataFrame:
+    """Events in one order whichever way they were read (the database's collation may differ)."""
+    return events.sort("case_id", "date", "event_id")
+
+
+@dataclass(frozen=True)
+class Carry:
+    """What a new import run may take over from the previous run's disk cache (issue 19).
+
+    `previous` is that run's version; figures on an as_of before `changed_from` are unchanged;
+    the events differ only in `cases` (None: unknown, read them all).
+    """
+
+    previous: tuple
+    changed_from: dt.date
+    cases: list[str] | None
+
+
+def _carried_over(alias: str, version: tuple) -> Carry | None:
+    """The Carry from the run before `version`'s, when its cache is on disk and the run says what it changed."""
+    from egenkontroll.cases.models import ImportRun
+
+    root, run_id = cache_root(), version[4]
+    if root is None or run_id is None:
+        return None
+    runs = list(
+        ImportRun.objects.using(alias).exclude(status="failed").filter(id__lte=run_id).order_by("-id")
+        .values_list("id", "started_at", "changed_from", "changed_cases")[:2]
+    )
+    if len(runs) < 2 or runs[0][0] != run_id or runs[0][2] is None:
+        return None
+    previous = (*version[:4], runs[1][0], runs[1][1], *version[6:])
+    if not (root / _version_dir(previous)).is_dir():
+        return None
+    return Carry(previous, runs[0][2], runs[0][3])
 
 
 def _private_folder(root: Path, folder: Path) -> None:
