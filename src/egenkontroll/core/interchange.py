@@ -418,22 +418,26 @@ def _apply(
         *[c.bad.fill_null(False).alias(f) for c, f in zip(checks, flags, strict=True)],
         *[pl.when(c.bad).then(c.reason).alias(f"_why{i}") for i, c in enumerate(checks) if not isinstance(c.reason, str)],
     )
+    # Only the checks some row fails are picked out, and the good rows copied only when some
+    # row goes: each filter scans (and copies) the whole table, 7M events at national scale.
+    found = flagged.select(pl.col(flags).any()).row(0) if flags else ()
     parts = [
-        flagged.filter(pl.col(f)).select(
+        flagged.filter(pl.col(flags[i])).select(
             file=pl.lit(file),
             row=pl.col(ROW),
             event_id=pl.lit(None, pl.Utf8) if event_id is None else event_id,
-            column=pl.lit(c.column),
-            value=pl.col(c.column).cast(pl.Utf8),
-            reason=reason,
+            column=pl.lit(checks[i].column),
+            value=pl.col(checks[i].column).cast(pl.Utf8),
+            reason=reasons[i],
             _check=pl.lit(i),
         )
-        for i, (c, f, reason) in enumerate(zip(checks, flags, reasons, strict=True))
+        for i, hit in enumerate(found) if hit
     ]
     rejects = pl.concat(parts).sort(["row", "_check"]).drop("_check") if parts else schema.empty(schema.REJECTS)
-    good = flagged.filter(~pl.any_horizontal(flags)) if flags else flagged
-    if SCREENED in good.columns:
-        good = good.filter(~pl.col(SCREENED))
+    dropped = [pl.col(f) for f, hit in zip(flags, found, strict=True) if hit]
+    if SCREENED in flagged.columns and flagged.get_column(SCREENED).any():
+        dropped.append(pl.col(SCREENED))
+    good = flagged.filter(~pl.any_horizontal(dropped)) if dropped else flagged
     good = good.drop(c for c in good.columns if c.startswith(("_bad", "_why")) or c == SCREENED)
     return good, schema.conform(rejects, schema.REJECTS)
 
