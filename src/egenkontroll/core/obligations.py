@@ -326,15 +326,25 @@ def _attribute(frame: pl.DataFrame, links: Links) -> pl.DataFrame:
     # event_id is unique in every accepted table (the reader and the database refuse duplicates)
     persons = needed.select(pl.col("event_id").alias("trigger_event_id"), "person_key")
     open_cases = frame.filter(pl.col("fulfilled_date").is_null())["case_id"]
-    frame = frame.join(actors, on="fulfilled_event_id", how="left").join(
-        _responsible(links, open_cases), on="case_id", how="left"
+    # Each lookup joins only its key column (the keys are unique on the right, so the left
+    # join keeps the rows as they are) and the found columns are added beside the frame: a
+    # join of the whole frame copies every column, three times over 4.5M national obligations.
+    found = pl.concat(
+        [
+            frame.select("fulfilled_event_id").join(actors, on="fulfilled_event_id", how="left", maintain_order="left")
+            .drop("fulfilled_event_id"),
+            frame.select("case_id").join(_responsible(links, open_cases), on="case_id", how="left", maintain_order="left")
+            .drop("case_id"),
+            frame.select("trigger_event_id").join(persons, on="trigger_event_id", how="left", maintain_order="left")
+            .drop("trigger_event_id"),
+        ],
+        how="horizontal",
     )
-    frame = frame.join(persons, on="trigger_event_id", how="left")
     done = pl.col("fulfilled_date").is_not_null()
-    return frame.with_columns(
+    return pl.concat([frame, found], how="horizontal").with_columns(
         pl.when(done).then(pl.col("f_unit")).otherwise(pl.col("resp_unit")).alias("unit_id"),
         pl.when(done).then(pl.col("f_cw")).otherwise(pl.col("resp_caseworker")).alias("caseworker_id"),
-    )
+    ).drop("f_unit", "f_cw", "resp_unit", "resp_caseworker")
 
 
 def _cut(events: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
@@ -384,6 +394,13 @@ def evaluate(
     if not parts:
         return Evaluation(pl.DataFrame(schema=OBLIGATIONS), links.rejects, links, as_of)
     frame = pl.concat(parts, how="vertical_relaxed")
-    frame = _status(_ends(links, frame), as_of)
-    frame = _attribute(frame, links).sort("case_id", "_order", "trigger_date", "trigger_event_id")
+    del parts
+    # Only the columns still needed go on: every join and sort below copies each column it
+    # carries (at national scale 4.5M obligations; the wide frame peaked above 6 GB).
+    frame = _status(_ends(links, frame), as_of).select(
+        [c for c in OBLIGATIONS if c not in ("unit_id", "caseworker_id", "person_key")] + ["_order"]
+    )
+    frame = _attribute(frame, links).select(*OBLIGATIONS, "_order").sort(
+        "case_id", "_order", "trigger_date", "trigger_event_id"
+    )
     return Evaluation(conform(frame, OBLIGATIONS), conform(links.rejects, REJECTS), links, as_of)
