@@ -220,21 +220,3 @@ def test_limits_from_the_environment_and_the_command_line():
         from_env({"EGK_IMPORT_MAX_ROWS": "många"})
     with pytest.raises(LimitError, match="okänd gräns max-cells"):
         limits.with_overrides({"max-cells": "1"})
-
-
-@pytest.mark.parametrize("part_bytes", [1, 7, 40])
-def test_a_file_parsed_in_parts_reads_as_one_parse_would(tmp_path, monkeypatch, part_bytes):
-    """Parts end only where a record ends outside quotes; ragged, quoted, multi-line and empty
-    rows come out with the same values and row numbers as the file parsed whole."""
-    text = (
-        'a;b;c\r\n1;"x\r\n\r\ny";z\r\n\r\n;;\r  \n2;3\n4;5;6;7\n8\n"p;q";"""";r\n\n\n'
-        '9;"multi\nline\nvalue";10\n11;12;13'
-    )
-    (tmp_path / "t.csv").write_bytes(text.encode())
-    whole = read_tables(tmp_path / "t.csv").tables["t"]
-    monkeypatch.setattr(csv_stream, "PART_BYTES", part_bytes)
-    scanned = csv_stream.scan_csv([text.encode()], "t.csv", from_env())
-    assert len(scanned.parts()) > 1 and b"".join(scanned.parts()) == scanned.data
-    parted = read_tables(tmp_path / "t.csv").tables["t"]
-    assert parted.rows() == whole.rows()
-    assert whole.rows()[:3] == [(2, "1", "x\n\ny", "z"), (6, "2", "3", None), (7, "4", "5", "6")]

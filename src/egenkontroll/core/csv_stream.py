@@ -30,9 +30,6 @@ BOM = b"\xef\xbb\xbf"
 # One row (a line, or the lines of a quoted field) longer than this stops the file: far above
 # any real row (a 5 MB value is still read, and rejected by its column's length limit).
 MAX_RECORD_BYTES = 64 * 1024**2
-# The kept bytes are cut into parts of about this size at record ends (outside quotes), so a
-# national export is parsed part by part rather than held whole a second time by the parser.
-PART_BYTES = 64 * 1024**2
 SEPARATORS = (",", ";", "\t")
 
 
@@ -49,14 +46,6 @@ class CsvText:
     cut_row: int | None  # the source row of a last row cut off in the middle
     # (index of the first kept record after a run of dropped lines, lines dropped so far)
     jumps: list[tuple[int, int]] = field(default_factory=list)
-    # offsets in `data` where a record ends outside quotes, about PART_BYTES apart (ascending)
-    cuts: list[int] = field(default_factory=list)
-
-    def parts(self) -> list[memoryview]:
-        """`data` cut at `cuts`: each part whole records, the first one starting with the header."""
-        view = memoryview(self.data)
-        bounds = [0, *(c for c in self.cuts if 0 < c < len(self.data)), len(self.data)]
-        return [view[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
 
     def row_numbers(self, n: int) -> pl.Series:
         """Source row numbers (header = 1) of the `n` kept data records, in order."""
@@ -90,17 +79,6 @@ class _Scanner:
         self.digest = hashlib.sha256()
         self.decoder = codecs.getincrementaldecoder("utf-8")()
         self.utf8 = True
-        self.size = 0  # bytes kept so far
-        self.cuts: list[int] = []
-
-    def _keep(self, part: bytes) -> None:
-        self.kept.append(part)
-        self.size += len(part)
-
-    def _record_end(self) -> None:
-        """The bytes kept so far end with a whole record, outside quotes: a part may end here."""
-        if self.size - (self.cuts[-1] if self.cuts else 0) >= PART_BYTES:
-            self.cuts.append(self.size)
 
     def feed(self, chunk: bytes) -> None:
         self.digest.update(chunk)
@@ -153,7 +131,6 @@ class _Scanner:
         return CsvText(
             data=b"".join(self.kept), utf8=self.utf8, bom=self.bom, sha256=self.digest.hexdigest(),
             separator=self.separator, records=self.records, cut_row=cut_row, jumps=self.jumps,
-            cuts=self.cuts,
         )
 
     def _lines(self, block: bytes) -> None:
@@ -186,12 +163,11 @@ class _Scanner:
             if not self.in_quotes:
                 self.quoted_bytes = 0
                 self._count(1)
-                self._record_end()
             pos = end
 
     def _quoted(self, part: bytes) -> None:
         """Lines of a record holding quotes: kept whole, however many line breaks they hold."""
-        self._keep(part)
+        self.kept.append(part)
         self.quoted_bytes += len(part)
         if self.quoted_bytes > MAX_RECORD_BYTES:
             self._too_long()
@@ -211,16 +187,14 @@ class _Scanner:
             start = lead.end()
         for run in self.blank_runs.finditer(block, start):
             part = block[start : run.start() + 1]
-            self._keep(part)
+            self.kept.append(part)
             self._count(part.count(b"\n"))
-            self._record_end()
             self._drop(run.group().count(b"\n") - 1)
             start = run.end()
         if start < len(block):
             part = block[start:]
-            self._keep(part)
+            self.kept.append(part)
             self._count(part.count(b"\n"))
-            self._record_end()
 
     def _header(self, block: bytes) -> bytes:
         """Take the header record (the first, maybe over several lines); return what follows it."""
@@ -234,7 +208,7 @@ class _Scanner:
                 # line (one character class, so a long run is matched in one fast step).
                 self.blank_lead = re.compile(rb"[ \t\n" + sep + rb"]*\n")
                 self.blank_runs = re.compile(rb"\n[ \t\n" + sep + rb"]*\n")
-            self._keep(line)
+            self.kept.append(line)
             if line.count(b'"') % 2:
                 self.in_quotes = not self.in_quotes
             if not self.in_quotes:

@@ -237,27 +237,18 @@ def _add_csv(tables: Tables, file_name: str, text: CsvText) -> None:
     tables.encodings[label] = encoding
     if encoding in ENCODING_NAMES:
         tables.warnings.append(f"{label}: filen är inte UTF-8; den lästes som {ENCODING_NAMES[encoding]}")
-    # UTF-8 as it stands is parsed part by part (whole records, the header in the first part):
-    # the parser then holds one part twice, not the whole file (a national export is 750 MB).
-    # Re-encoded text is parsed whole; its offsets are not the scan's.
-    parts = text.parts() if data is text.data else [data]
     try:
-        frames: list[pl.DataFrame] = []
-        for part in parts:
-            # later parts take the first part's columns (the header's count), as one parse would
-            later = {"schema": frames[0].schema, "extra_columns": "ignore", "missing_columns": "insert"} if frames else {}
-            frames.append(pl.read_csv(
-                io.BytesIO(part), has_header=False, separator=text.separator, infer_schema=False,
-                truncate_ragged_lines=True, quote_char='"', **later,
-            ))
-        frame = pl.concat(frames, rechunk=False) if len(frames) > 1 else frames[0] if frames else pl.DataFrame()
+        frame = pl.read_csv(
+            io.BytesIO(data), has_header=False, separator=text.separator, infer_schema=False,
+            truncate_ragged_lines=True, quote_char='"',
+        )
     except pl.exceptions.NoDataError:
         frame = pl.DataFrame()
     except pl.exceptions.PolarsError as exc:  # the message may quote cell values: not passed on
         raise InterchangeError(
             f"{label}: filen kan inte läsas som CSV (till exempel ett citattecken som inte avslutas)"
         ) from exc
-    del data, parts, frames
+    del data
     text.data = b""  # the parsed frame holds the values now; free the raw bytes before the copies
     try:
         rows = text.row_numbers(max(frame.height - 1, 0))
@@ -377,7 +368,7 @@ def read_dataset(
     return Dataset(
         org_units=schema.conform(org, schema.ORG_UNITS),
         caseworkers=schema.conform(caseworkers, schema.CASEWORKERS),
-        events=_one_chunk(schema.conform(events, schema.EVENTS)),
+        events=schema.conform(events, schema.EVENTS),
         rejects=_masked(rejects),
         warnings=warnings,
         encodings=raw.encodings,
@@ -385,16 +376,6 @@ def read_dataset(
         rows_read=tables["events"].height,
         rejected_unit_ids=set(tables["org_units"]["unit_id"].drop_nulls()) - set(org["unit_id"]),
     )
-
-
-def _one_chunk(frame: pl.DataFrame) -> pl.DataFrame:
-    """A file read in parts gives columns in parts; every later step scans them several times,
-    and each scan of a many-chunk column costs more. Rechunked one column at a time, so only
-    one column is held twice (the whole 800 MB national event table at once would be)."""
-    for name in frame.columns:
-        if frame.get_column(name).n_chunks() > 1:
-            frame = frame.with_columns(frame.get_column(name).rechunk())
-    return frame
 
 
 def _v1_tables(raw: Tables, warnings: list[str]) -> dict[str, pl.DataFrame]:
