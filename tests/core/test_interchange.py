@@ -253,6 +253,16 @@ def test_duplicate_keeps_the_first_occurrence_even_if_it_is_rejected(tmp_path):
     ]
 
 
+def test_rows_without_event_id_are_missing_not_duplicates_and_a_late_duplicate_is_found(tmp_path):
+    directory = copy_minimal(tmp_path)
+    append_events(directory, good_event(event_id=""), good_event(event_id=""))
+    assert read(directory).rejects.select("row", "reason").rows() == [
+        (28, "obligatoriskt värde saknas"), (29, "obligatoriskt värde saknas"),
+    ]
+    append_events(directory, good_event(event_id="d9"), good_event(event_id="d9"))
+    assert read(directory).rejects.select("row", "reason").rows()[2:] == [(31, "event_id förekommer redan på rad 30")]
+
+
 def test_huge_reject_values_are_shortened(tmp_path):
     directory = copy_minimal(tmp_path)
     append_events(directory, good_event(source="x" * 100_000))

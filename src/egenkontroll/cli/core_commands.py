@@ -27,12 +27,16 @@ def parse_date(value: str | None, name: str) -> dt.date | None:
         raise typer.BadParameter(f"{value!r} är inget datum ÅÅÅÅ-MM-DD", param_hint=name) from None
 
 
-def obligations_csv(frame: pl.DataFrame) -> str:
-    """The contract's CSV: exactly these columns, ISO dates, empty cells for none, true/false."""
+def obligations_csv(frame: pl.DataFrame, file=None) -> str | None:
+    """The contract's CSV: exactly these columns, ISO dates, empty cells for none, true/false.
+
+    Returned as text, or written to the binary `file` as it is made (4.5M national obligations
+    are some 600 MB of text, held twice over as bytes and str when returned).
+    """
     out = frame.select(OBLIGATION_CSV_COLUMNS).with_columns(
         pl.when(pl.col("extended")).then(pl.lit("true")).otherwise(pl.lit("false")).alias("extended")
     )
-    return out.write_csv(date_format="%Y-%m-%d", null_value="")
+    return out.write_csv(file, date_format="%Y-%m-%d", null_value="")
 
 
 def obligations_json(frame: pl.DataFrame) -> str:
@@ -114,7 +118,12 @@ def obligations(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
     write_rejects(pl.concat([read_rejects, result.rejects]), rejects)
-    sys.stdout.write(obligations_csv(result.obligations) if fmt == "csv" else obligations_json(result.obligations) + "\n")
+    if fmt == "csv":
+        sys.stdout.flush()
+        obligations_csv(result.obligations, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+    else:
+        sys.stdout.write(obligations_json(result.obligations) + "\n")
 
 
 UNIT_NAMES = {"days": "dagar", "months": "månader", "years": "år", "working_days": "arbetsdagar"}

@@ -45,8 +45,8 @@ class Links:
         cache = self.__dict__.setdefault("_answers", {})
         if (open_type, answer_type) not in cache:
             cache[(open_type, answer_type)] = link_answers(
-                self.events.filter(pl.col("event_type") == open_type),
-                self.events.filter(pl.col("event_type") == answer_type),
+                _of_type(self.events, pl.col("event_type") == open_type),
+                _of_type(self.events, pl.col("event_type") == answer_type),
             )
         return cache[(open_type, answer_type)]
 
@@ -137,8 +137,13 @@ def report_kind() -> pl.Expr:
 def link_decisions(events: pl.DataFrame) -> pl.DataFrame:
     """Each anmälan's deciding förhandsbedömning (kind anmalan only: an ansökan or other
     information owes none, so it must not take the förhandsbedömning of a later anmälan)."""
-    reports = events.filter((pl.col("event_type") == "anmalan") & (report_kind() == "anmalan"))
-    return link_answers(reports, events.filter(pl.col("event_type") == "forhandsbedomning"))
+    reports = _of_type(events, (pl.col("event_type") == "anmalan") & (report_kind() == "anmalan"))
+    return link_answers(reports, _of_type(events, pl.col("event_type") == "forhandsbedomning"))
+
+
+def _of_type(events: pl.DataFrame, cond: pl.Expr) -> pl.DataFrame:
+    """The rows link_answers needs, only its columns (an eager filter copies every column)."""
+    return events.lazy().filter(cond).select("case_id", "event_id", "date", "ref").collect()
 
 
 def link_answers(opens: pl.DataFrame, answers: pl.DataFrame) -> pl.DataFrame:

@@ -63,6 +63,12 @@ def _trigger_filter(rule: Rule) -> pl.Expr:
     return cond
 
 
+def _rows(events: pl.DataFrame, cond: pl.Expr, *columns: str | pl.Expr) -> pl.DataFrame:
+    """The events where `cond` holds, only these columns: an eager filter copies every column
+    of every match (18 columns, each rule, 7M national events) before the select drops them."""
+    return events.lazy().filter(cond).select(columns).collect()
+
+
 def _with_due(frame: pl.DataFrame, rule: Rule, step: Step) -> pl.DataFrame:
     due = shift(frame["trigger_date"], step, rule.roll)
     return frame.with_columns(pl.Series("due_date", due).cast(pl.Date))
@@ -70,7 +76,9 @@ def _with_due(frame: pl.DataFrame, rule: Rule, step: Step) -> pl.DataFrame:
 
 def _triggers(links: Links, rule: Rule) -> pl.DataFrame:
     """The triggering events of a non-investigation rule: case_id, trigger_event_id, trigger_date, placement_key."""
-    t = links.events.filter(_trigger_filter(rule)).select(
+    t = _rows(
+        links.events,
+        _trigger_filter(rule),
         "case_id",
         pl.col("event_id").alias("trigger_event_id"),
         pl.col("date").alias("trigger_date"),
@@ -118,7 +126,7 @@ def _in_open_placements(links: Links, triggers: pl.DataFrame, interventions: tup
 def _first_of_type(links: Links, event_type: str) -> pl.DataFrame:
     """Per insats, the first event of a type that belongs to it."""
     return (
-        links.events.filter(pl.col("event_type") == event_type)
+        _rows(links.events, pl.col("event_type") == event_type, "placement_key", "event_id", "date")
         .sort("date", "event_id")
         .group_by("placement_key", maintain_order=True)
         .first()
@@ -142,8 +150,8 @@ def _by_case(links: Links, rule: Rule) -> pl.DataFrame:
     """The first event of the satisfying type in the case on or after the trigger date."""
     t = _triggers(links, rule).filter(_valid(rule)).sort("trigger_date")
     hits = (
-        links.events.filter(pl.col("event_type") == rule.satisfied_event)
-        .select("case_id", pl.col("event_id").alias("fulfilled_event_id"), pl.col("date").alias("fulfilled_date"))
+        _rows(links.events, pl.col("event_type") == rule.satisfied_event,
+              "case_id", pl.col("event_id").alias("fulfilled_event_id"), pl.col("date").alias("fulfilled_date"))
         .sort("fulfilled_date", "fulfilled_event_id")
         .unique(["case_id", "fulfilled_date"], keep="first", maintain_order=True)
     )
@@ -211,8 +219,8 @@ def _by_chain(links: Links, rules: list[Rule]) -> pl.DataFrame:
         "placement_key", pl.col("trigger_date").alias("date"), pl.col("trigger_event_id").alias("chain_id")
     ).sort("date", "chain_id")
     chain_events = (
-        links.events.filter((pl.col("event_type") == head.satisfied_event) & pl.col("placement_key").is_not_null())
-        .select("case_id", "placement_key", "event_id", "date")
+        _rows(links.events, (pl.col("event_type") == head.satisfied_event) & pl.col("placement_key").is_not_null(),
+              "case_id", "placement_key", "event_id", "date")
         .sort("date", "event_id")
         .join_asof(anchors, on="date", by="placement_key", strategy="backward", check_sortedness=False)
         .filter(pl.col("chain_id").is_not_null())
@@ -245,8 +253,8 @@ def _voided(links: Links, part: pl.DataFrame, void_on: str) -> pl.DataFrame:
     """Adds `voided`: the first `void_on` event of the obligation's placement on or after its
     trigger (an umgängesbegränsning lifted ends the duty to consider it again)."""
     ends = (
-        links.events.filter((pl.col("event_type") == void_on) & pl.col("placement_key").is_not_null())
-        .select("placement_key", pl.col("date").alias("voided"))
+        _rows(links.events, (pl.col("event_type") == void_on) & pl.col("placement_key").is_not_null(),
+              "placement_key", pl.col("date").alias("voided"))
         .sort("voided")
     )
     return part.sort("trigger_date").join_asof(
@@ -280,8 +288,9 @@ def _responsible(links: Links, case_ids: pl.Series) -> pl.DataFrame:
     Only for `case_ids`: the cases with an obligation still open or void, usually a minority.
     """
     ordered = (
-        links.events.join(pl.DataFrame({"case_id": case_ids.unique()}), on="case_id", how="semi")
-        .select("case_id", "date", "event_id", "unit_id", "caseworker_id", (pl.col("event_type") == "handlaggare").alias("_h"))
+        links.events.select("case_id", "date", "event_id", "unit_id", "caseworker_id",
+                            (pl.col("event_type") == "handlaggare").alias("_h"))
+        .join(pl.DataFrame({"case_id": case_ids.unique()}), on="case_id", how="semi")
         .sort("case_id", "date", "_h", "event_id")
     )
     unit = ordered.group_by("case_id", maintain_order=True).agg(pl.col("unit_id").last().alias("resp_unit"))
@@ -326,15 +335,25 @@ def _attribute(frame: pl.DataFrame, links: Links) -> pl.DataFrame:
     # event_id is unique in every accepted table (the reader and the database refuse duplicates)
     persons = needed.select(pl.col("event_id").alias("trigger_event_id"), "person_key")
     open_cases = frame.filter(pl.col("fulfilled_date").is_null())["case_id"]
-    frame = frame.join(actors, on="fulfilled_event_id", how="left").join(
-        _responsible(links, open_cases), on="case_id", how="left"
+    # Each lookup joins only its key column (the keys are unique on the right, so the left
+    # join keeps the rows as they are) and the found columns are added beside the frame: a
+    # join of the whole frame copies every column, three times over 4.5M national obligations.
+    found = pl.concat(
+        [
+            frame.select("fulfilled_event_id").join(actors, on="fulfilled_event_id", how="left", maintain_order="left")
+            .drop("fulfilled_event_id"),
+            frame.select("case_id").join(_responsible(links, open_cases), on="case_id", how="left", maintain_order="left")
+            .drop("case_id"),
+            frame.select("trigger_event_id").join(persons, on="trigger_event_id", how="left", maintain_order="left")
+            .drop("trigger_event_id"),
+        ],
+        how="horizontal",
     )
-    frame = frame.join(persons, on="trigger_event_id", how="left")
     done = pl.col("fulfilled_date").is_not_null()
-    return frame.with_columns(
+    return pl.concat([frame, found], how="horizontal").with_columns(
         pl.when(done).then(pl.col("f_unit")).otherwise(pl.col("resp_unit")).alias("unit_id"),
         pl.when(done).then(pl.col("f_cw")).otherwise(pl.col("resp_caseworker")).alias("caseworker_id"),
-    )
+    ).drop("f_unit", "f_cw", "resp_unit", "resp_caseworker")
 
 
 def _cut(events: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
@@ -398,6 +417,13 @@ def evaluate(
     if not parts:
         return Evaluation(pl.DataFrame(schema=OBLIGATIONS), links.rejects, links, as_of)
     frame = pl.concat(parts, how="vertical_relaxed")
-    frame = _status(_ends(links, frame), as_of)
-    frame = _attribute(frame, links).sort("case_id", "_order", "trigger_date", "trigger_event_id")
+    del parts
+    # Only the columns still needed go on: every join and sort below copies each column it
+    # carries (at national scale 4.5M obligations; the wide frame peaked above 6 GB).
+    frame = _status(_ends(links, frame), as_of).select(
+        [c for c in OBLIGATIONS if c not in ("unit_id", "caseworker_id", "person_key")] + ["_order"]
+    )
+    frame = _attribute(frame, links).select(*OBLIGATIONS, "_order").sort(
+        "case_id", "_order", "trigger_date", "trigger_event_id"
+    )
     return Evaluation(conform(frame, OBLIGATIONS), conform(links.rejects, REJECTS), links, as_of)

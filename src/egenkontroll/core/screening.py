@@ -70,19 +70,22 @@ def screen(
             ))
     if not problems:
         return frame.with_columns(pl.lit(False).alias(SCREENED)), schema.empty(schema.REJECTS)
-    flags = frame.select(ROW, *columns, *[bad.fill_null(False).alias(f"_p{i}") for i, (_, bad, _) in enumerate(problems)])
+    # Each problem evaluated once, as a boolean column; only problems that occur are picked out
+    # (a filter scans the whole table, and a clean national export has none).
+    flags = frame.select(*[bad.fill_null(False).alias(f"_p{i}") for i, (_, bad, _) in enumerate(problems)])
+    occurring = [i for i, found in enumerate(flags.select(pl.all().any()).row(0)) if found]
     file = f"{table}.csv"
     parts = [
-        flags.filter(pl.col(f"_p{i}")).select(
+        frame.filter(flags.get_column(f"_p{i}")).select(
             file=pl.lit(file),
             row=pl.col(ROW),
             event_id=pl.col("event_id").str.slice(0, ID_CHARS) if table == "events" else pl.lit(None, pl.Utf8),
-            column=pl.lit(column),
-            value=pl.col(column).str.slice(0, 1000),
-            reason=reason,
+            column=pl.lit(problems[i][0]),
+            value=pl.col(problems[i][0]).str.slice(0, 1000),
+            reason=problems[i][2],
         )
-        for i, (column, _, reason) in enumerate(problems)
+        for i in occurring
     ]
-    rejects = schema.conform(pl.concat(parts), schema.REJECTS)
-    screened = pl.any_horizontal([bad.fill_null(False) for _, bad, _ in problems])
-    return frame.with_columns(screened.alias(SCREENED)), rejects
+    rejects = schema.conform(pl.concat(parts), schema.REJECTS) if parts else schema.empty(schema.REJECTS)
+    screened = flags.select(pl.any_horizontal(pl.all()).alias(SCREENED)).to_series()
+    return frame.with_columns(screened), rejects
