@@ -1,4 +1,5 @@
-"""Static files: Plotly's JavaScript from the installed `plotly` package (not a CDN), gzipped.
+"""Static files: Plotly's JavaScript from the installed `plotly` package (not a CDN), gzipped,
+under content-hashed names.
 
 Why it exists: municipal networks often block CDNs and a page about children's cases must not
 call out to third parties, so the charting library ships with the app. The 4.6 MB file is not
@@ -7,6 +8,12 @@ so `collectstatic` (run by `egenkontroll demo` and `serve`) copies it into the s
 WhiteNoise serves it, and the version always matches the `plotly` package that built the figures.
 The storage compresses with gzip only: Brotli at its highest level takes half a minute on the
 4.6 MB file at every start, gzip a fraction of a second for nearly the same transfer size.
+
+Every collected file is also stored under a name with a hash of its content
+(`plotly.min.4f1c….js`, Django's manifest storage) and the pages link to that name, so WhiteNoise
+(and nginx, deploy/nginx) can let browsers keep it for a year without asking again: a new
+version of a file is a new name (issue 19; before, every file was cached for 60 s only and a
+page with a chart waited for Plotly's 1.5 MB transfer again after a minute).
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from pathlib import Path
 from django.contrib.staticfiles.finders import BaseFinder
 from django.core.checks import Error
 from django.core.files.storage import FileSystemStorage
-from whitenoise.storage import CompressedStaticFilesStorage
+from whitenoise.storage import CompressedManifestStaticFilesStorage, CompressedStaticFilesStorage
 
 PREFIX = "overview/vendor"
 FILE = "plotly.min.js"
@@ -59,3 +66,23 @@ class GzipStaticFilesStorage(CompressedStaticFilesStorage):
 
     def create_compressor(self, **kwargs):
         return super().create_compressor(**{**kwargs, "use_brotli": False})
+
+
+class GzipManifestStaticFilesStorage(CompressedManifestStaticFilesStorage):
+    """WhiteNoise's compressed storage with content-hashed names, without Brotli (see the module
+    docstring). The unhashed copies are kept too, so a page cached before an upgrade still finds
+    its files; `{% static %}` links the hashed ones, which WhiteNoise serves as immutable.
+
+    Where collectstatic has not run (a command that renders a page outside `demo`/`serve`), a
+    file missing from the manifest is linked by its plain name instead of failing the page."""
+
+    manifest_strict = False
+
+    def create_compressor(self, **kwargs):
+        return super().create_compressor(**{**kwargs, "use_brotli": False})
+
+    def stored_name(self, name):
+        try:
+            return super().stored_name(name)
+        except ValueError:  # not collected: neither in the manifest nor in STATIC_ROOT
+            return name
