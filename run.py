@@ -111,6 +111,40 @@ def ensure_axe() -> None:
             target.write_bytes(archive.extractfile(archive.getmember("package/axe.min.js")).read())
 
 
+# The same names as src/egenkontroll/overview/staticfinders.py (tests/overview/test_parts.py checks).
+CARTESIAN_PACKAGE = "plotly.js-cartesian-dist-min"
+CARTESIAN_VERSION = "4.1.1"
+CARTESIAN_FILE = "plotly-cartesian.min.js"
+NPM_DIR = ROOT / "src" / "egenkontroll" / "overview" / "npm"
+
+
+def ensure_plotly_bundle() -> None:
+    """Plotly's partial bundle (cartesian trace types), packed by npm from the registry into the
+    package (overview/npm/, kept out of git); without npm the pages use the full bundle
+    (overview/staticfinders.py, docs/web.md)."""
+    import tarfile
+    import tempfile
+
+    target = NPM_DIR / CARTESIAN_FILE
+    stamp = NPM_DIR / "VERSION"
+    npm = shutil.which("npm")
+    if npm is None or (target.is_file() and stamp.is_file() and stamp.read_text() == CARTESIAN_VERSION):
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        subprocess.run(  # noqa: S603
+            [npm, "pack", f"{CARTESIAN_PACKAGE}@{CARTESIAN_VERSION}", "--pack-destination", folder, "--silent"],
+            check=False, capture_output=True, timeout=300,
+        )
+        for tarball in Path(folder).glob(f"{CARTESIAN_PACKAGE}-*.tgz"):
+            with tarfile.open(tarball) as archive:
+                NPM_DIR.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(archive.extractfile(archive.getmember(f"package/{CARTESIAN_FILE}")).read())
+                (NPM_DIR / "LICENSE").write_bytes(archive.extractfile(archive.getmember("package/LICENSE")).read())
+                stamp.write_text(CARTESIAN_VERSION)
+    if not target.is_file():
+        say(f"{CARTESIAN_PACKAGE} could not be packed with npm: the pages use Plotly's full bundle")
+
+
 def postgres_reachable() -> bool:
     code = (
         "import psycopg,sys\n"
@@ -142,6 +176,7 @@ def ensure_postgres() -> bool:
 def cmd_test(extra: list[str]) -> None:
     ensure_venv("dev")
     ensure_debian_tools()
+    ensure_plotly_bundle()
     sh(BIN / "ruff", "check", "src", "tests", "bench", "run.py")
     say("pass 1: the whole suite on SQLite")
     env = {**os.environ}
@@ -160,6 +195,7 @@ def cmd_test(extra: list[str]) -> None:
 
 def cmd_demo(extra: list[str]) -> None:
     ensure_venv("serve")
+    ensure_plotly_bundle()
     os.execv(BIN / "egenkontroll", [str(BIN / "egenkontroll"), "demo", *extra])  # noqa: S606
 
 
