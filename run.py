@@ -3,6 +3,7 @@
 
     python3 run.py demo      set up, generate a synthetic municipality, serve it on localhost
     python3 run.py test      set up, then run ruff and the whole test suite (SQLite, then PostgreSQL)
+    python3 run.py plotly    only pack Plotly's partial bundle with npm (before `pip install` of a deployment)
 
 Why a script and not a Makefile: municipal machines and CI have Python, not always make.
 It creates `.venv` beside this file, installs the package when `pyproject.toml` changed — for
@@ -200,10 +201,10 @@ def cmd_demo(extra: list[str]) -> None:
 
 
 def main() -> None:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test"}:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test", "plotly"}:
         print(__doc__)
         sys.exit(2)
-    {"demo": cmd_demo, "test": cmd_test}[sys.argv[1]](sys.argv[2:])
+    {"demo": cmd_demo, "test": cmd_test, "plotly": lambda _: ensure_plotly_bundle()}[sys.argv[1]](sys.argv[2:])
 
 
 if __name__ == "__main__":
