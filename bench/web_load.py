@@ -88,6 +88,7 @@ def main(argv: list[str]) -> int:
     for label, src in sources:
         print(f"[web-load] {label}: {src}", flush=True)
         results["runs"][label] = measure(label, {**base_env, "PYTHONPATH": src}, users, password, args)
+        args.results.with_suffix(".json").write_text(json.dumps(results, indent=1, default=str))
     results["load_after"] = os.getloadavg()
     args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.with_suffix(".json").write_text(json.dumps(results, indent=1, default=str))
@@ -132,11 +133,28 @@ def measure(label: str, env: dict, users: dict[str, str], password: str, args) -
         out["load"] = hammer(port, users, password, pages, args)
         if args.browser:
             print(f"[web-load] {label}: browser", flush=True)
-            out["browser"] = browser_times(port, users["inspektor"], password, pages["inspektor"])
+            _settle(port)
+            try:
+                out["browser"] = browser_times(port, users["inspektor"], password, pages["inspektor"])
+            except Exception as exc:  # the browser part failing must not lose the rest of the run
+                out["browser"] = {"error": f"{type(exc).__name__}: {str(exc)[:300]}"}
     finally:
         _stop(server)
         log.close()
     return out
+
+
+def _settle(port: int, timeout: float = 300.0) -> None:
+    """Wait until the server answers the login page within a second (the load run's queue drained)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        t0 = time.monotonic()
+        try:
+            if Session(port).request("GET", "/login/")[0] == 200 and time.monotonic() - t0 < 1.0:
+                return
+        except OSError:
+            pass
+        time.sleep(1.0)
 
 
 def _wait_up(port: int, server: subprocess.Popen, timeout: float = 900.0) -> bool:
@@ -333,22 +351,32 @@ def browser_times(port: int, username: str, password: str, paths: list[str]) -> 
     rows = []
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"])
+        context = chromium.new_context()
+        context.set_default_timeout(120_000)
+        tab = context.new_page()
+        tab.goto(base + "/login/")
+        if CSRF_INPUT.search(tab.content()) is None:
+            return {"error": "no login form"}
+        tab.fill("input[name=username]", username)
+        tab.fill("input[name=password]", password)
+        tab.click("button[type=submit]")
+        tab.wait_for_load_state("load")
+        signed_in = context.storage_state()  # the session cookie only: every page starts with an empty cache
+        context.close()
         for path in paths:
-            context = chromium.new_context(viewport={"width": 1280, "height": 900})
+            context = chromium.new_context(viewport={"width": 1280, "height": 900}, storage_state=signed_in)
+            context.set_default_timeout(120_000)
             tab = context.new_page()
-            tab.goto(base + "/login/")
-            token = CSRF_INPUT.search(tab.content())
-            if token is None:
-                return {"error": "no login form"}
-            tab.fill("input[name=username]", username)
-            tab.fill("input[name=password]", password)
-            tab.click("button[type=submit]")
-            tab.wait_for_load_state("load")
             visits = []
-            for _ in range(3):
-                tab.goto(base + path, wait_until="commit")
-                tab.wait_for_function(drawn, polling="raf", timeout=60_000)
-                visits.append(tab.evaluate(finished))
+            try:
+                for _ in range(3):
+                    tab.goto(base + path, wait_until="commit")
+                    tab.wait_for_function(drawn, polling="raf", timeout=120_000)
+                    visits.append(tab.evaluate(finished))
+            except Exception as exc:  # one page failing is reported, the others still measured
+                rows.append({"path": path, "error": f"{type(exc).__name__}: {str(exc)[:200]}"})
+                context.close()
+                continue
             charts = tab.evaluate("() => document.querySelectorAll('[data-figure]').length")
             rows.append({"path": path, "charts": charts, "first_ms": visits[0], "cached_ms": min(visits[1:]),
                          "cached_max_ms": max(visits[1:])})
@@ -403,7 +431,8 @@ def render(results: dict, args) -> str:
             cells = []
             for x in labels:
                 row = next((r for r in runs[x].get("browser", {}).get("pages", []) if r["path"] == path), None)
-                cells += [f"{row['first_ms']:.0f}", f"{row['cached_ms']:.0f}"] if row else ["–", "–"]
+                cells += [f"{row['first_ms']:.0f}", f"{row['cached_ms']:.0f}"] if row and "first_ms" in row else (
+                    ["error", "error"] if row else ["–", "–"])
             lines.append(f"| `{path}` | " + " | ".join(cells) + " |")
     lines.append("")
     return "\n".join(lines)
