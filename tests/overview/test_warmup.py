@@ -8,11 +8,16 @@ alone. The proof is strict: evaluating obligations is made to fail in the "resta
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
+from egenkontroll.core.obligations import evaluate as _evaluate
 from egenkontroll.overview import periods, snapshot, warmup
 from tests.overview import municipality as M
+
+D = dt.date
 
 
 @pytest.fixture
@@ -45,6 +50,20 @@ def test_a_restarted_server_answers_the_default_views_and_presets_from_disk(warm
     for url in _urls(client):
         response = client.get(url)
         assert response.status_code == 200, url
+
+
+def test_a_trend_over_two_years_of_whole_months_is_kept_too(warmed, login, monkeypatch):
+    """A period nobody asked for that spans whole months: its trend months come from disk; only
+    the period's own figures need an evaluation (of its as_of day)."""
+    calls = []
+    monkeypatch.setattr(snapshot, "evaluate", lambda events, as_of: calls.append(as_of) or _evaluate(events, as_of))
+    start = D(M.TODAY.year - 2, M.TODAY.month, 1) + dt.timedelta(days=31)
+    start = D(start.year, start.month, 1)
+    end = D(M.TODAY.year, M.TODAY.month, 1) - dt.timedelta(days=1)
+    kpi_id = next(iter(snapshot.current().catalogue))
+    response = login("chef").get(f"/nyckeltal/{kpi_id}/?fran={start}&till={end}")
+    assert response.status_code == 200
+    assert calls == [end]
 
 
 def test_the_first_request_of_a_restarted_worker_finds_its_figures_read(warmed, login):

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from egenkontroll.core.kpis import BREAKDOWNS
 from egenkontroll.overview import figures, flow, periods, snapshot
-from egenkontroll.overview.views.nyckeltal import months
+from egenkontroll.overview.views.nyckeltal import MAX_MONTHS, months
 
 
 def default_steps(day: dt.date) -> list[tuple[str, Callable[[snapshot.Snapshot], object]]]:
@@ -32,7 +32,10 @@ def default_steps(day: dt.date) -> list[tuple[str, Callable[[snapshot.Snapshot],
         (f"nedbrytning {b}", lambda s, b=b: s.figures(start, end, end, breakdown=b)) for b in BREAKDOWNS
     ]
     steps.append(("underlag", lambda s: _all_items(s, period)))
-    spans = set(months(period))
+    # Every whole month of the longest trend a page draws (MAX_MONTHS): a period nobody asked for
+    # before then computes only its own as_of day and its clipped first month, not each month.
+    back = dt.date(end.year - (MAX_MONTHS // 12), end.month, 1)
+    spans = set(months(period)) | set(months(periods.Period(back, end, end)))
     for label, p_start, p_end in periods.presets(day):
         if (p_start, p_end) == (start, end):
             continue
