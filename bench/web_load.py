@@ -276,6 +276,7 @@ def hammer(port: int, users: dict[str, str], password: str, pages: dict[str, lis
     deadline = [float("inf")]
     barrier = threading.Barrier(len(logins), action=lambda: deadline.__setitem__(0, time.monotonic() + args.seconds))
     asked: set[str] = set()
+    per_route: dict[str, list[float]] = {}
 
     def error(kind: str) -> None:
         with lock:
@@ -313,6 +314,7 @@ def hammer(port: int, users: dict[str, str], password: str, pages: dict[str, lis
                 continue
             with lock:
                 times[kind].append((time.perf_counter() - t0) * 1000)
+                per_route.setdefault(_route(path) if kind == "page" else "new period", []).append(times[kind][-1])
             if status != 200:
                 error(f"HTTP {status} {_route(path)}")
         with lock:
@@ -334,7 +336,8 @@ def hammer(port: int, users: dict[str, str], password: str, pages: dict[str, lis
     return {"users": len(logins), "roles": sorted(set(logins)), "seconds": args.seconds, "requests": count[0],
             "errors": sum(errors.values()), "error_kinds": errors, "stale_retries": retries[0],
             "all": stats(every), "pages": stats(times["page"]), "new_periods": stats(times["new period"]),
-            "stuck_threads": sum(t.is_alive() for t in threads), "load_after": os.getloadavg()}
+            "stuck_threads": sum(t.is_alive() for t in threads), "load_after": os.getloadavg(),
+            "routes": {route: stats(values) for route, values in sorted(per_route.items())}}
 
 
 def browser_times(port: int, username: str, password: str, paths: list[str]) -> dict:
@@ -418,6 +421,16 @@ def render(results: dict, args) -> str:
     lines.append("| p95 of all < 300 ms and zero errors | " + " | ".join(
         ("PASS" if runs[x].get("load", {}).get("all", {}).get("p95_ms", 1e9) < TARGET_MS
          and runs[x].get("load", {}).get("errors", 1) == 0 else "FAIL") for x in labels) + " |")
+    routes = sorted({r for x in labels for r in runs[x].get("load", {}).get("routes", {})})
+    if routes:
+        lines += ["", "Per route under load: n, p50 / p95 (ms)", "", "| route | " + " | ".join(labels) + " |",
+                  "|---|" + "---:|" * len(labels)]
+        for route in routes:
+            cells = []
+            for x in labels:
+                r = runs[x].get("load", {}).get("routes", {}).get(route)
+                cells.append(f"{r['n']}, {r['p50_ms']:.0f} / {r['p95_ms']:.0f}" if r else "–")
+            lines.append(f"| `{route}` | " + " | ".join(cells) + " |")
     if any("browser" in runs[x] for x in labels):
         lines += ["", "### In the browser (Chromium, loopback): until every chart is drawn (ms)", "",
                   "| page | " + " | ".join(f"{x}: first visit | {x}: cached" for x in labels) + " |",
