@@ -211,3 +211,18 @@ def test_an_overlong_scenario_is_not_saved(login):
     # a scenario longer than 1000 characters is refused whole, not cut and saved
     client.post("/planering/spara/", {"namn": "Lång", "scenario": "enhet=G1&veckor=3&x=" + "y" * 990})
     assert client.get("/planering/").context["saved"] == []
+
+
+def test_the_same_question_is_simulated_once_per_import(login, monkeypatch):
+    """Issue 19: the seeded simulations of a scenario are kept; the page answers the same again."""
+    from egenkontroll.core import surge_plan
+
+    runs = []
+    plan = surge_plan.plan
+    monkeypatch.setattr(surge_plan, "plan", lambda *a, **k: runs.append(1) or plan(*a, **k))
+    client = login("chef")
+    first = client.get("/planering/")
+    again = client.get("/planering/")
+    assert first.status_code == again.status_code == 200 and len(runs) == 1
+    assert first.context["cost_sentences"] == again.context["cost_sentences"]
+    assert client.get("/planering/?topp=3&topp_fran=2").status_code == 200 and len(runs) == 2

@@ -141,6 +141,11 @@ class Snapshot:
         full = (name, *key)
         return self._frames.get(full, lambda: self._from_disk(full, make))
 
+    def kept(self, key: tuple, make: Callable[[], object]) -> object:
+        """Any computed value of this import, kept in this process's memory only (not on disk):
+        for results that are not frames, e.g. a planning scenario's simulations."""
+        return self._frames.get(("kept", *key), make)
+
     def kept_figures(self, period_from: dt.date, period_to: dt.date, as_of: dt.date) -> pl.DataFrame | None:
         """The figures of `figures()` if they are in memory or on disk already, else None (never computed)."""
         key = ("figures", period_from, period_to, as_of, None, self.marks_version())
