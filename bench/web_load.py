@@ -233,7 +233,13 @@ def first_requests(port: int, users: dict[str, str], password: str) -> dict:
                 continue
             seen.add(path)
             t0 = time.perf_counter()
-            status, body, location = session.request_with_location("GET", path)
+            try:
+                status, body, location = session.request_with_location("GET", path)
+            except OSError as exc:  # e.g. no answer within 30 s: reported, the crawl goes on
+                routes[route] = (path, type(exc).__name__, (time.perf_counter() - t0) * 1000)
+                session = LocatingSession(port)
+                session.login(users[role], password)
+                continue
             routes[route] = (path, status if "html" in session.content_type or status != 200 else 0,
                              (time.perf_counter() - t0) * 1000)
             if status in (301, 302, 303, 307, 308) and location:
@@ -404,6 +410,9 @@ def render(results: dict, args) -> str:
         lines.append(f"| {name} | " + " | ".join(f"{fn(firsts[x]):.0f}" if firsts[x] else "–" for x in labels) + " |")
     slow = {x: sorted(((ms, f"{role} {path}") for role, r in runs[x].get("first", {}).items()
                        for path, s, ms in r.get("routes", {}).values() if s == 200), reverse=True)[:3] for x in labels}
+    failed = {x: [f"{role} {path}: {s}" for role, r in runs[x].get("first", {}).items()
+                  for path, s, _ in r.get("routes", {}).values() if isinstance(s, str)] for x in labels}
+    lines.append("| failed (no answer in 30 s) | " + " | ".join("<br>".join(failed[x]) or "none" for x in labels) + " |")
     lines.append("| slowest three | " + " | ".join("<br>".join(f"{p} {ms:.0f}" for ms, p in slow[x]) for x in labels) + " |")
     lines += ["", f"### Under load: {args.users} users, {args.seconds:.0f} s, every {args.new_every}th request a new period",
               "", "| | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
