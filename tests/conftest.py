@@ -38,3 +38,16 @@ def _second_factor_not_required():
 
     with override_settings(EGK_MFA_REQUIRED=False):
         yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _collected_static(tmp_path_factory):
+    """The static files collected once per session, as `demo`, `serve` and deploy do: the pages
+    link content-hashed names from the manifest (issue 19), which exists only after collectstatic.
+    Into a session folder, never into the checkout's var/."""
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    with override_settings(STATIC_ROOT=tmp_path_factory.mktemp("static")):
+        call_command("collectstatic", interactive=False, verbosity=0)
+        yield

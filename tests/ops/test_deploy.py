@@ -175,6 +175,10 @@ def test_sign_in_through_nginx_with_tls_secure_cookies_and_hsts(stack):
     static = re.search(rb'(/static/[^"]+\.css)', body).group(1).decode()
     response, _ = request(stack, "GET", static)
     assert response.status == 200 and "max-age" in (response.getheader("Cache-Control") or "")
+    # Content-hashed names (issue 19): browsers keep the file for (at least) a year without asking.
+    assert re.search(r"\.[0-9a-f]{12}\.css$", static), static
+    cache = response.getheader("Cache-Control") or ""
+    assert "immutable" in cache and int(re.search(r"max-age=(\d+)", cache).group(1)) >= 365 * 24 * 3600, cache
 
 
 def test_the_systemd_units_verify(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -85,11 +86,18 @@ def test_demo_prepares_everything_and_serve_serves_it(tmp_path):
     try:
         login = wait_for(f"http://127.0.0.1:{port}/login/")
         assert login.status == 200 and "Logga in" in login.read().decode()
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/static/pages/vendor/plotly.min.js", headers={"Accept-Encoding": "gzip"}
-        )
+        # The pages link Plotly under its content-hashed name (the manifest of collectstatic), which is
+        # served gzipped and kept by browsers for a year; the plain name only briefly (issue 19).
+        manifest = json.loads((tmp_path / "static/staticfiles.json").read_text())["paths"]
+        hashed = manifest["pages/vendor/plotly.min.js"]
+        assert re.fullmatch(r"pages/vendor/plotly\.min\.[0-9a-f]{12}\.js", hashed)
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/static/{hashed}", headers={"Accept-Encoding": "gzip"})
         with urllib.request.urlopen(request, timeout=10) as plotly:  # noqa: S310
             assert plotly.status == 200 and plotly.headers["Content-Encoding"] == "gzip"
+            cache = plotly.headers["Cache-Control"]
+            assert "immutable" in cache and int(re.search(r"max-age=(\d+)", cache).group(1)) >= 365 * 24 * 3600
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/pages/vendor/plotly.min.js", timeout=10) as plain:  # noqa: S310
+            assert plain.status == 200 and "immutable" not in plain.headers["Cache-Control"]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/oversikt/", timeout=10) as page:  # noqa: S310
             assert page.url.endswith("/login/?next=/oversikt/")
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 
@@ -63,7 +64,7 @@ def test_charts_are_json_for_the_static_script(login):
     html = login("chef").get("/flode/").content.decode()
     assert '<script id="figur-flode" type="application/json">' in html
     assert "<script>" not in html  # no inline script (Content-Security-Policy)
-    assert "/static/pages/vendor/plotly.min.js" in html
+    assert re.search(r'src="/static/pages/vendor/plotly\.min\.[0-9a-f]{12}\.js"', html)  # content-hashed (issue 19)
     start = html.index('<script id="figur-ko" type="application/json">') + len('<script id="figur-ko" type="application/json">')
     figure = json.loads(html[start : html.index("</script>", start)])
     assert figure["data"][0]["name"] == "Anmälningar som väntar på förhandsbedömning"

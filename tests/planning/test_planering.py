@@ -308,3 +308,16 @@ def test_the_scenario_workbook_carries_bands_and_masking(login):
     assert {v for row in rows[1:] for v in row[2:]} == {"<5"}
     assert namnd.get("/planering/ladda-ner/scenario.pdf?enhet=E&personal=tre").status_code == 404
     assert namnd.get("/planering/ladda-ner/scenario.csv?enhet=E").status_code == 404
+def test_the_same_question_is_simulated_once_per_import(login, monkeypatch):
+    """Issue 19: the seeded simulations of a scenario are kept; the page answers the same again."""
+    from egenkontroll.core import surge_plan
+
+    runs = []
+    plan = surge_plan.plan
+    monkeypatch.setattr(surge_plan, "plan", lambda *a, **k: runs.append(1) or plan(*a, **k))
+    client = login("chef")
+    first = client.get("/planering/")
+    again = client.get("/planering/")
+    assert first.status_code == again.status_code == 200 and len(runs) == 1
+    assert first.context["cost_sentences"] == again.context["cost_sentences"]
+    assert client.get("/planering/?topp=3&topp_fran=2").status_code == 200 and len(runs) == 2

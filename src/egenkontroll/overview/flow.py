@@ -132,9 +132,10 @@ def backlog_items(snap: Snapshot, as_of: dt.date) -> pl.DataFrame:
     """The report → decision and opened → concluded obligations known on as_of, neither void nor
     marked by staff (core/marks.py: a report marked ej tillämplig or registreringsfel is not in
     the queue, in any week — as the key figures leave it out of pending and overdue)."""
-    obligations, marks = snap.marked_obligations(as_of)
+    marks = snap.marks_version()  # the key: a kept frame costs no evaluation (issue 19)
 
     def make():
+        obligations, _ = snap.marked_obligations(as_of, marks)
         kept = pl.col("rule").is_in(list(BACKLOG_RULES)) & ~pl.col("status").is_in(["void", "marked"])
         return obligations.filter(kept).select(
             "unit_id", pl.col("rule").replace_strict(BACKLOG_RULES).alias("kind"), "trigger_date", "fulfilled_date"

@@ -15,12 +15,14 @@ from collections.abc import Callable
 
 from egenkontroll.core.kpi_catalogue import BREAKDOWNS
 from egenkontroll.overview import flow
-from egenkontroll.overview.views.nyckeltal import months
+from egenkontroll.overview.views.nyckeltal import MAX_MONTHS, months
 from egenkontroll.pages import figures, periods, snapshot
 
 
 def default_steps(day: dt.date) -> list[tuple[str, Callable[[snapshot.Snapshot], object]]]:
-    """(description, work) for the default period ending on `day` (the pages' defaults)."""
+    """(description, work) for the default period ending on `day` (the pages' defaults), then for
+    the other periods every page offers as a link (periods.presets: the last month, quarter and
+    year to date), so that following a preset does not compute either (issue 19)."""
     start, end = periods.default_period(day)
     period = periods.Period(start, end, end)
     steps: list[tuple[str, Callable]] = [
@@ -31,9 +33,25 @@ def default_steps(day: dt.date) -> list[tuple[str, Callable[[snapshot.Snapshot],
         (f"nedbrytning {b}", lambda s, b=b: s.figures(start, end, end, breakdown=b)) for b in BREAKDOWNS
     ]
     steps.append(("underlag", lambda s: _all_items(s, period)))
+    # Every whole month of the longest trend a page draws (MAX_MONTHS): a period nobody asked for
+    # before then computes only its own as_of day and its clipped first month, not each month.
+    back = dt.date(end.year - (MAX_MONTHS // 12), end.month, 1)
+    spans = set(months(period)) | set(months(periods.Period(back, end, end)))
+    for label, p_start, p_end in periods.presets(day):
+        if (p_start, p_end) == (start, end):
+            continue
+        preset = periods.Period(p_start, p_end, p_end)
+        steps.append((label.lower(), lambda s, a=p_start, b=p_end, p=preset: (s.figures(a, b, b), flow.cohort(s, p))))
+        steps += [
+            (f"{label.lower()}, nedbrytning {b}", lambda s, a=p_start, e=p_end, b=b: s.figures(a, e, e, breakdown=b))
+            for b in BREAKDOWNS
+        ]
+        spans |= set(months(preset))
+    # Month by month last, ordered by as_of day: each month's obligations are evaluated once.
     steps += [
-        (f"månad {m_start:%Y-%m}", lambda s, a=m_start, b=m_end, c=as_of: s.figures(a, b, c))
-        for m_start, m_end, as_of in months(period)
+        (f"månad {m_start:%Y-%m}" + ("" if m_start.day == 1 else f" från {m_start:%d}"),
+         lambda s, a=m_start, b=m_end, c=as_of: s.figures(a, b, c))
+        for m_start, m_end, as_of in sorted(spans, key=lambda span: (span[2], span[0]))
     ]
     return steps
 
@@ -55,3 +73,25 @@ def warm_up(alias: str = "default", day: dt.date | None = None, report: Callable
         work(snap)
     snapshot.prune_disk_cache(snap.version)
     return len(steps)
+
+
+def warm_worker(alias: str = "default", day: dt.date | None = None) -> int:
+    """Ready one server process before its first request; returns how many kept frames it read.
+
+    Why: in a fresh gunicorn worker the first request paid for importing every view (the URL
+    configuration), compiling the templates, reading the org tree and the figures from the disk
+    cache: seconds at city scale, for whoever came first after a restart (issue 19). Only what
+    `warm_up` (or earlier visits) left on disk is read here; nothing is computed, so a worker
+    never spends minutes starting.
+    """
+    from django.template.loader import get_template
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imports every view module
+    for name in ("overview/oversikt.html", "overview/nyckeltal_detalj.html", "overview/flode.html",
+                 "overview/handlaggare.html", "overview/arbetslista.html", "overview/arende.html"):
+        get_template(name)
+    snap = snapshot.current(alias)
+    start, end = periods.default_period(day or periods.today())
+    spans = [(start, end, end)] + months(periods.Period(start, end, end))
+    return sum(snap.kept_figures(*span) is not None for span in spans)

@@ -184,10 +184,10 @@ def items(snap: Snapshot, kpi: kpi_catalogue.Kpi, part: str, period: Period, nod
     (kpis.ITEM_COLUMNS), so the row count equals the figure's numerator/denominator. The whole
     tree's items are computed once per figure, part and period, and kept (snapshot).
     """
-    obligations, marks = snap.marked_obligations(period.as_of)
+    marks = snap.marks_version()  # the obligations are evaluated only when the items are not kept
     everyone = snap.frame(
         "items", (kpi.id, part, period.start, period.end, period.as_of, marks),
-        lambda: all_items(snap, kpi, part, period, obligations),
+        lambda: all_items(snap, kpi, part, period, snap.marked_obligations(period.as_of, marks)[0]),
     )
     if node_type == "caseworker":
         return everyone.filter(pl.col("caseworker_id") == node_id)

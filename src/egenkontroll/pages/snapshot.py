@@ -165,16 +165,25 @@ class Snapshot:
     def evaluation(self, as_of: dt.date) -> Evaluation:
         return self._evaluations.get(as_of, lambda: evaluate(self.events, as_of))
 
-    def marked_obligations(self, as_of: dt.date) -> tuple[pl.DataFrame, int]:
+    def marks_version(self) -> int:
+        """The version of staff's marks (one cheap query): part of the key of every marked frame.
+
+        Asked before a cached frame is looked up, so a frame on disk is found without evaluating
+        the obligations it was made from (seconds at city scale, per as_of day)."""
+        from egenkontroll.cases.marks import marks_version
+
+        return marks_version(self.alias)
+
+    def marked_obligations(self, as_of: dt.date, version: int | None = None) -> tuple[pl.DataFrame, int]:
         """The obligations on as_of with staff's marks applied (core/marks.py), and the marks' version.
 
         Marks change between imports, so they are not part of the evaluation: the few active
         marks are read (once per version) and applied to the cached evaluation; every frame
         made from the result has the version in its key.
         """
-        from egenkontroll.cases.marks import active_marks, marks_version
+        from egenkontroll.cases.marks import active_marks
 
-        version = marks_version(self.alias)
+        version = self.marks_version() if version is None else version
         obligations = self.evaluation(as_of).obligations
         if version == 0:
             return obligations, version
@@ -186,11 +195,30 @@ class Snapshot:
         full = (name, *key)
         return self._frames.get(full, lambda: self._from_disk(full, make))
 
+    def kept(self, key: tuple, make: Callable[[], object]) -> object:
+        """Any computed value of this import, kept in this process's memory only (not on disk):
+        for results that are not frames, e.g. a planning scenario's simulations."""
+        return self._frames.get(("kept", *key), make)
+
+    def kept_figures(self, period_from: dt.date, period_to: dt.date, as_of: dt.date) -> pl.DataFrame | None:
+        """The figures of `figures()` if they are in memory or on disk already, else None (never computed)."""
+        key = ("figures", period_from, period_to, as_of, None, self.marks_version())
+        path = self._disk_path(key)
+        if path is None or not path.is_file():
+            return None
+        return self.frame(*key[:1], key[1:], lambda: pl.read_parquet(path))
+
+    def _disk_path(self, key: tuple) -> Path | None:
+        root = cache_root()
+        if root is None:
+            return None
+        return root / _version_dir(self.version) / f"{key[0]}-{_file_digest(self.version, key)}.parquet"
+
     def _from_disk(self, key: tuple, make: Callable[[], pl.DataFrame]) -> pl.DataFrame:
         root = cache_root()
         if root is None:
             return make()
-        path = root / _version_dir(self.version) / f"{key[0]}-{_file_digest(self.version, key)}.parquet"
+        path = self._disk_path(key)
         if path.is_file():
             try:
                 return pl.read_parquet(path)
@@ -222,12 +250,10 @@ class Snapshot:
         Only the marks' version is read up front (it is part of the key): a kept frame costs
         no evaluation of the obligations.
         """
-        from egenkontroll.cases.marks import marks_version
-
-        marks = marks_version(self.alias)
+        marks = self.marks_version()
 
         def make():
-            obligations, _ = self.marked_obligations(as_of)
+            obligations, _ = self.marked_obligations(as_of, marks)
             ev = self.evaluation(as_of)
             return kpis.compute(
                 self.events, obligations, self.org_units, self.caseworkers, period_from, period_to, as_of,

@@ -131,10 +131,20 @@ def build(request) -> PageData:
         form.add_error(None, f"Prislistan kan inte användas: {exc}")
         return data
     window_start = as_of - dt.timedelta(days=7 * form.value("referens") - 1)
-    calibration = surge_plan.calibrate_placements(snap.evaluation(as_of).links, snap.org_units, unit_id,
-                                                  window_start, as_of)
-    result = surge_plan.plan(baseline, calibration, scenario, prices, runs=RUNS, seed=1)
-    queue_bands = planning.simulate_bands(baseline, scenario, runs=RUNS, seed=1)
+
+    def simulate():
+        calibration = surge_plan.calibrate_placements(snap.evaluation(as_of).links, snap.org_units, unit_id,
+                                                      window_start, as_of)
+        return (calibration, surge_plan.plan(baseline, calibration, scenario, prices, runs=RUNS, seed=1),
+                planning.simulate_bands(baseline, scenario, runs=RUNS, seed=1))
+
+    # Seeded, so the same question always has the same answer: kept per worker and import (issue 19:
+    # every request of the page ran the simulations again, seconds each at city scale).
+    calibration, result, queue_bands = snap.kept(
+        ("planning", unit_id, as_of, form.value("underlag"), window_start, repr(scenario), repr(prices), RUNS,
+         snap.marks_version()),  # staff's marks move the backlog (baseline_of)
+        simulate,
+    )
     context |= {
         "result": True,
         "as_of": as_of,

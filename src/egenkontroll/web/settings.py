@@ -78,7 +78,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
-# Files come from STATIC_ROOT (collectstatic, run by demo and serve: gzipped copies); finders only in DEBUG.
+# Files come from STATIC_ROOT (collectstatic, run by demo and serve: gzipped copies under content-hashed
+# names, cached by browsers for a year); finders only in DEBUG.
 WHITENOISE_USE_FINDERS = DEBUG
 # Plotly's JavaScript is found in the installed plotly package, not committed (docs/web.md).
 STATICFILES_FINDERS = [
@@ -88,7 +89,7 @@ STATICFILES_FINDERS = [
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "egenkontroll.pages.staticfinders.GzipStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "egenkontroll.pages.staticfinders.GzipManifestStaticFilesStorage"},
 }
 
 SESSION_COOKIE_AGE = envint("EGK_SESSION_SECONDS", 30 * 60)

@@ -1,0 +1,83 @@
+"""Issue 19: after an import (or a restart) the first visitor never waits for the obligations.
+
+`warm_up` (run by `import`, `demo` and `serve`) leaves the pages' figures on disk; a fresh server
+process (here: the snapshot forgotten, as after a restart) must answer the default views, the
+periods offered as links (presets) and each figure's month-by-month trend from those files
+alone. The proof is strict: evaluating obligations is made to fail in the "restarted" process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from egenkontroll.core.obligations import evaluate as _evaluate
+from egenkontroll.overview import warmup
+from egenkontroll.pages import periods, snapshot
+from tests.overview import municipality as M
+
+D = dt.date
+
+
+@pytest.fixture
+def warmed(login, tmp_path, monkeypatch):
+    monkeypatch.setenv("EGK_WEB_CACHE_DIR", str(tmp_path / "cache"))
+    steps = warmup.warm_up(day=M.TODAY)
+    snapshot.forget()  # a restart: nothing in memory, only the disk cache
+
+    def no_evaluation(*args, **kwargs):
+        raise AssertionError("obligations evaluated on a page the warm-up covered")
+
+    monkeypatch.setattr(snapshot, "evaluate", no_evaluation)
+    return steps
+
+
+def _urls(client) -> list[str]:
+    kpi_ids = list(snapshot.current().catalogue)
+    base = ["/oversikt/", "/flode/", "/handlaggare/", "/nyckeltal/"]
+    base += [reverse("overview:nyckeltal_detalj", kwargs={"kpi_id": k}) for k in kpi_ids]
+    out = list(base)
+    for _, start, end in periods.presets(M.TODAY):
+        query = periods.query_string(fran=start.isoformat(), till=end.isoformat())
+        out += [path + query for path in base]
+    return out
+
+
+def test_a_restarted_server_answers_the_default_views_and_presets_from_disk(warmed, login):
+    client = login("inspektor")
+    assert warmed > 0
+    for url in _urls(client):
+        response = client.get(url)
+        assert response.status_code == 200, url
+
+
+def test_a_trend_over_two_years_of_whole_months_is_kept_too(warmed, login, monkeypatch):
+    """A period nobody asked for that spans whole months: its trend months come from disk; only
+    the period's own figures need an evaluation (of its as_of day)."""
+    calls = []
+    monkeypatch.setattr(snapshot, "evaluate", lambda events, as_of: calls.append(as_of) or _evaluate(events, as_of))
+    start = D(M.TODAY.year - 2, M.TODAY.month, 1) + dt.timedelta(days=31)
+    start = D(start.year, start.month, 1)
+    end = D(M.TODAY.year, M.TODAY.month, 1) - dt.timedelta(days=1)
+    kpi_id = next(iter(snapshot.current().catalogue))
+    response = login("chef").get(f"/nyckeltal/{kpi_id}/?fran={start}&till={end}")
+    assert response.status_code == 200
+    assert calls == [end]
+
+
+def test_the_first_request_of_a_restarted_worker_finds_its_figures_read(warmed, login):
+    """`warm_worker` (run by wsgi.py in each gunicorn worker) reads the kept figures into memory."""
+    read = warmup.warm_worker(day=M.TODAY)
+    assert read == 1 + len(warmup.months(periods.Period(*periods.default_period(M.TODAY), M.TODAY)))
+    assert login("chef").get("/oversikt/").status_code == 200
+
+
+def test_a_period_nobody_asked_for_is_computed(login, tmp_path, monkeypatch):
+    """Outside the warmed periods the pages still compute (and keep) their figures."""
+    monkeypatch.setenv("EGK_WEB_CACHE_DIR", str(tmp_path / "cache"))
+    client = login("chef")
+    response = client.get("/oversikt/?fran=2026-01-01&till=2026-01-31")
+    assert response.status_code == 200
+    assert any((tmp_path / "cache").rglob("figures-*.parquet"))
