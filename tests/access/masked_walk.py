@@ -173,7 +173,9 @@ def xlsx_grids(url: str, content: bytes) -> list[Grid]:
 
 # Headers, row labels and chart axes of things that are not counts of children or staff.
 NOT_A_COUNT = re.compile(
-    r"dagar|median|medel|andel|kvot|mål|per handläggare|inom|i tid|vecka|veckan|kvartal|månad|period|\bår\b|"
+    r"dagar|median|medel|andel|kvot|mål|per handläggare|inom|i tid|vecka|veckan|veckor|kvartal|månad|period|\bår\b|"
+    # a scenario's settings (Planering): the factor of a surge, how many weeks ahead
+    r"faktor|"
     r"\bid\b|nivå|förväntad|datum|nr\b|"
     # findings of an audit are counted, but they are not persons
     r"fynd",
