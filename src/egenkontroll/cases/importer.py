@@ -427,8 +427,9 @@ def _write_events(
                 rebuild_indexes=new.height > stored_count)
     persons = derive.person_rows(pl.concat([new, changed]))
     keep = "COALESCE(excluded.{0}, cases_person.{0})"
+    # Into an empty table (a first import) nothing can conflict: a plain COPY, no staging upsert.
     write_frame(
-        using, "cases_person", persons, conflict="person_key",
+        using, "cases_person", persons, conflict=None if _all_empty(using, ("cases_person",)) else "person_key",
         update={
             "gender": keep.format("gender"),
             "birth_year": keep.format("birth_year"),
@@ -448,8 +449,8 @@ def _clear_affected(using: str, affected: pl.Series, replaced: pl.Series) -> pl.
     Read before the new events are written, so a first import reads nothing back and a
     nightly one only the few cases it touches.
     """
-    if affected.is_empty():
-        return schema.empty(schema.EVENTS)
+    if affected.is_empty() or _all_empty(using, ("cases_event", "cases_case", "cases_obligation")):
+        return schema.empty(schema.EVENTS)  # e.g. a first import: nothing to read back or delete
     with temp_keys(using, "egk_affected", affected) as keys:
         stored = load_events(using, cases_table=keys)
         execute(using, f"DELETE FROM cases_case WHERE case_id IN (SELECT k FROM {keys})")  # noqa: S608
@@ -509,6 +510,15 @@ def _case_parts(events: pl.DataFrame) -> list[str]:
     per_case = events.group_by("case_id").len().sort("case_id")
     part = (per_case["len"].cum_sum() - per_case["len"]) // CASE_PART_EVENTS
     return per_case.filter(part != part.shift(1, fill_value=-1))["case_id"].to_list()
+
+
+def _all_empty(using: str, tables: tuple[str, ...]) -> bool:
+    with connections[using].cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"SELECT 1 FROM {table} LIMIT 1")  # noqa: S608
+            if cursor.fetchone() is not None:
+                return False
+    return True
 
 
 def _count(using: str, table: str) -> int:
