@@ -374,15 +374,20 @@ def _record_failure(using: str, run: _RunInfo, reason: str, clock: float) -> Non
 
 
 def _diff(using: str, events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    """Split the import into new and changed events (with the changed ones' old case) by content hash."""
+    """Split the import into new and changed events (with the changed ones' old case) by content hash.
+
+    `changed` has the columns `old_hash`, `old_case_id` and `old_person_key`; `new` may lack them.
+    """
     stored = read_frame(
         using,
         "SELECT event_id, content_hash, case_id, person_key FROM cases_event",
         {"event_id": pl.Utf8, "old_hash": pl.Utf8, "old_case_id": pl.Utf8, "old_person_key": pl.Utf8},
     )
-    if stored.is_empty():  # a first import: every event is new, and no filtered copy of them all is made
-        new = events.with_columns(pl.lit(None, pl.Utf8).alias(c) for c in stored.columns if c != "event_id")
-        return new, new.clear(), 0
+    if stored.is_empty():
+        # A first import: every event is new, taken as it is. No filtered copy, and no null `old_*`
+        # columns either (broadcast over a national table they cost more than a gigabyte).
+        changed = events.clear().with_columns(pl.lit(None, pl.Utf8).alias(c) for c in stored.columns[1:])
+        return events, changed, 0
     joined = events.join(stored, on="event_id", how="left")
     new = joined.filter(pl.col("old_hash").is_null())
     changed = joined.filter(pl.col("old_hash").is_not_null() & (pl.col("old_hash") != pl.col("content_hash")))
@@ -425,7 +430,7 @@ def _write_events(
                     progress=reporter.advance)
     write_frame(using, "cases_event", derive.event_rows(new, run_id), progress=reporter.advance,
                 rebuild_indexes=new.height > stored_count)
-    persons = derive.person_rows(pl.concat([new, changed]))
+    persons = derive.person_rows(pl.concat([new.select(list(schema.EVENTS)), changed.select(list(schema.EVENTS))]))
     keep = "COALESCE(excluded.{0}, cases_person.{0})"
     # Into an empty table (a first import) nothing can conflict: a plain COPY, no staging upsert.
     write_frame(
@@ -472,7 +477,7 @@ def _recompute_cases(
     never holds the rules engine's working tables, or the obligations, of every case at once.
     The stored rows (and their order) are those of one evaluation over all the cases.
     """
-    written = pl.concat([new, changed]).select(list(schema.EVENTS)).with_columns(
+    written = pl.concat([new.select(list(schema.EVENTS)), changed.select(list(schema.EVENTS))]).with_columns(
         pl.col("birth_date").dt.truncate("1mo")
     )
     events = pl.concat([kept, written])
