@@ -49,6 +49,7 @@ KEY_CHANGE_MIN = 10  # re-keyed known events before the key-change warning
 LOST_UNIT_MIN_EVENTS = 10
 # Events per part when obligations are computed and written (memory against per-part overhead).
 CASE_PART_EVENTS = envint("EGK_IMPORT_CASE_PART_EVENTS", 500_000)
+EVENT_SLICE_ROWS = 500_000  # new events turned into table rows at a time
 # What `_analyse` refreshes on PostgreSQL (SQLite analyses the whole, small, schema at once).
 ANALYSED_TABLES = (
     "cases_orgunit", "cases_caseworker", "cases_person", "cases_case", "cases_event", "cases_eventrevision",
@@ -428,8 +429,10 @@ def _write_events(
         write_frame(using, "cases_eventrevision", revisions.with_columns(pl.lit(run_id).alias("run_id")))
         write_frame(using, "cases_event", derive.event_rows(changed, run_id), conflict="event_id",
                     progress=reporter.advance)
-    write_frame(using, "cases_event", derive.event_rows(new, run_id), progress=reporter.advance,
-                rebuild_indexes=new.height > stored_count)
+    # In slices: adding the run id to a whole national table at once copies every column of it.
+    with without_indexes(using, "cases_event", new.height > stored_count):
+        for part in new.iter_slices(EVENT_SLICE_ROWS):
+            write_frame(using, "cases_event", derive.event_rows(part, run_id), progress=reporter.advance)
     persons = derive.person_rows(pl.concat([new.select(list(schema.EVENTS)), changed.select(list(schema.EVENTS))]))
     keep = "COALESCE(excluded.{0}, cases_person.{0})"
     # Into an empty table (a first import) nothing can conflict: a plain COPY, no staging upsert.
