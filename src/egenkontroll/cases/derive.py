@@ -38,16 +38,21 @@ def content_hashes(events: pl.DataFrame) -> pl.Series:
     text = pl.when(other_kind).then(pl.concat_str([base, pl.lit(_SEPARATOR + "kind="), kind])).otherwise(base)
     # In slices: the canonical text of a whole national export at once would take gigabytes. The
     # UTF-8 bytes come from polars and the hex from polars: only the digest itself runs in Python.
+    # The digests are chunked as the frame is, so that adding them as a column does not make
+    # every later select of the frame copy all of it to line its chunks up again.
     blake2b = hashlib.blake2b
-    parts = [
-        pl.Series(
-            "content_hash",
-            [blake2b(value, digest_size=16).digest() for value in part.select(text.cast(pl.Binary)).to_series()],
-            dtype=pl.Binary,
-        ).bin.encode("hex")
-        for part in events.iter_slices(HASH_SLICE_ROWS)
-    ]
-    return pl.concat(parts, rechunk=True) if parts else pl.Series("content_hash", [], dtype=pl.Utf8)
+
+    def digests(part: pl.DataFrame) -> pl.Series:
+        values = part.select(text.cast(pl.Binary)).to_series()
+        return pl.Series("content_hash", [blake2b(v, digest_size=16).digest() for v in values], dtype=pl.Binary)
+
+    chunks, start = [], 0
+    for length in events.get_column(events.columns[0]).chunk_lengths() if events.height else []:
+        chunk = events.slice(start, length)
+        parts = [digests(part) for part in chunk.iter_slices(HASH_SLICE_ROWS)] or [digests(chunk)]
+        chunks.append(pl.concat(parts).bin.encode("hex"))
+        start += length
+    return pl.concat(chunks, rechunk=False) if chunks else pl.Series("content_hash", [], dtype=pl.Utf8)
 
 
 def org_unit_rows(units: pl.DataFrame) -> pl.DataFrame:
