@@ -515,7 +515,8 @@ def _recompute_cases(
 
 def _case_parts(events: pl.DataFrame) -> list[str]:
     """The first case_id of each part of about CASE_PART_EVENTS events (whole cases, in case_id order)."""
-    per_case = events.group_by("case_id").len().sort("case_id")
+    # On the column, not the frame: a group-by of the whole national frame takes 1.8 GB more.
+    per_case = events.get_column("case_id").value_counts(name="len").sort("case_id")
     part = (per_case["len"].cum_sum() - per_case["len"]) // CASE_PART_EVENTS
     return per_case.filter(part != part.shift(1, fill_value=-1))["case_id"].to_list()
 
