@@ -95,12 +95,28 @@ def write_frame(
     quote = connection.ops.quote_name
     columns = ", ".join(quote(c) for c in frame.columns)
     clause = _upsert_clause(table, frame.columns, conflict, update, quote)
-    with connection.cursor() as cursor:
-        indexes = _drop_indexes(cursor, connection.vendor, table) if rebuild_indexes else []
+    with without_indexes(alias, table, rebuild_indexes), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             _pg_write(cursor.cursor, table, columns, clause, frame, progress)
         else:
             _sqlite_write(cursor, table, columns, clause, frame, progress)
+
+
+@contextmanager
+def without_indexes(alias: str, table: str, enabled: bool = True) -> Iterator[None]:
+    """Drop `table`'s secondary indexes for the block and build them again after it.
+
+    For a table written in several `write_frame` calls (one per chunk) the indexes are then
+    built once, at the end, not dropped and rebuilt per chunk. Disabled, it does nothing.
+    """
+    if not enabled:
+        yield
+        return
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        indexes = _drop_indexes(cursor, connection.vendor, table)
+    yield
+    with connection.cursor() as cursor:
         for definition in indexes:
             cursor.execute(definition)
 

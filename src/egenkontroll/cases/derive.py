@@ -20,6 +20,7 @@ from egenkontroll.core import orgtree, schema
 HASHED_COLUMNS = [c for c in schema.EVENTS if c not in ("row", "kind", "regi")]
 _NULL = "\u2400"
 _SEPARATOR = "\u241f"
+HASH_SLICE_ROWS = 250_000
 
 
 def content_hashes(events: pl.DataFrame) -> pl.Series:
@@ -37,12 +38,26 @@ def content_hashes(events: pl.DataFrame) -> pl.Series:
     other_kind = kind.is_not_null() & (kind != schema.DEFAULT_REPORT_KIND)
     with_kind = pl.when(other_kind).then(pl.concat_str([base, pl.lit(_SEPARATOR + "kind="), kind])).otherwise(base)
     regi = pl.col("regi") if "regi" in events.columns else pl.lit(None, pl.Utf8)
-    text = events.select(
-        pl.when(regi.is_not_null()).then(pl.concat_str([with_kind, pl.lit(_SEPARATOR + "regi="), regi]))
-        .otherwise(with_kind)
-    ).to_series()
-    digests = [hashlib.blake2b(value.encode("utf-8"), digest_size=16).hexdigest() for value in text]
-    return pl.Series("content_hash", digests, dtype=pl.Utf8)
+    text = pl.when(regi.is_not_null()).then(pl.concat_str([with_kind, pl.lit(_SEPARATOR + "regi="), regi])).otherwise(
+        with_kind
+    )
+    # In slices: the canonical text of a whole national export at once would take gigabytes. The
+    # UTF-8 bytes come from polars and the hex from polars: only the digest itself runs in Python.
+    # The digests are chunked as the frame is, so that adding them as a column does not make
+    # every later select of the frame copy all of it to line its chunks up again.
+    blake2b = hashlib.blake2b
+
+    def digests(part: pl.DataFrame) -> pl.Series:
+        values = part.select(text.cast(pl.Binary)).to_series()
+        return pl.Series("content_hash", [blake2b(v, digest_size=16).digest() for v in values], dtype=pl.Binary)
+
+    chunks, start = [], 0
+    for length in events.get_column(events.columns[0]).chunk_lengths() if events.height else []:
+        chunk = events.slice(start, length)
+        parts = [digests(part) for part in chunk.iter_slices(HASH_SLICE_ROWS)] or [digests(chunk)]
+        chunks.append(pl.concat(parts).bin.encode("hex"))
+        start += length
+    return pl.concat(chunks, rechunk=False) if chunks else pl.Series("content_hash", [], dtype=pl.Utf8)
 
 
 def org_unit_rows(units: pl.DataFrame) -> pl.DataFrame:
@@ -57,7 +72,12 @@ def org_unit_rows(units: pl.DataFrame) -> pl.DataFrame:
 
 def person_rows(events: pl.DataFrame) -> pl.DataFrame:
     """One row per person: latest known gender, birth year and month, ever unaccompanied."""
-    ordered = events.filter(pl.col("person_key").is_not_null()).sort("date", "event_id")
+    # Only the columns used are sorted: a first import passes every event it read.
+    ordered = (
+        events.select("person_key", "date", "event_id", "gender", "birth_date", "unaccompanied")
+        .filter(pl.col("person_key").is_not_null())
+        .sort("date", "event_id")
+    )
     return ordered.group_by("person_key").agg(
         pl.col("gender").drop_nulls().last(),
         pl.col("birth_date").drop_nulls().first().dt.year().cast(pl.Int16).alias("birth_year"),
@@ -72,7 +92,9 @@ def case_rows(events: pl.DataFrame) -> pl.DataFrame:
     Unit and caseworker are those named by the latest event that names one. A case counts
     as closed from its latest `arende_avslutat` unless another event follows it.
     """
-    ordered = events.sort("date", "event_id")
+    ordered = events.select(
+        "case_id", "person_key", "unit_id", "caseworker_id", "date", "event_id", "event_type"
+    ).sort("date", "event_id")
     closure = pl.col("event_type") == "arende_avslutat"
     last_closure = pl.col("date").filter(closure).max()
     last_other = pl.col("date").filter(~closure).max()

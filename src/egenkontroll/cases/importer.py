@@ -25,7 +25,7 @@ from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
 from egenkontroll.cases import derive, marks, rejects
-from egenkontroll.cases.bulk import execute, read_frame, temp_keys, write_frame
+from egenkontroll.cases.bulk import execute, read_frame, temp_keys, without_indexes, write_frame
 from egenkontroll.cases.checks import CheckError, run_checks
 from egenkontroll.cases.models import ImportRun
 from egenkontroll.cases.store import (
@@ -43,6 +43,7 @@ from egenkontroll.core.import_limits import ImportLimits, LimitError
 from egenkontroll.core.interchange import UNKNOWN_UNIT, Dataset, InterchangeError, read_dataset
 from egenkontroll.core.obligations import evaluate
 from egenkontroll.core.rules import RuleError
+from egenkontroll.web.env import envint
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,9 @@ KEY_CHANGE_MIN = 10  # re-keyed known events before the key-change warning
 # A unit missing from org_units.csv altogether is lost (exit 3) from this many events on; fewer
 # are more likely a mistyped unit_id in a few rows, an ordinary reject.
 LOST_UNIT_MIN_EVENTS = 10
+# Events per part when obligations are computed and written (memory against per-part overhead).
+CASE_PART_EVENTS = envint("EGK_IMPORT_CASE_PART_EVENTS", 500_000)
+EVENT_SLICE_ROWS = 500_000  # new events turned into table rows at a time
 # What `_analyse` refreshes on PostgreSQL (SQLite analyses the whole, small, schema at once).
 # A run that writes fewer events than 1/ANALYSE_SHARE of those stored leaves the statistics as
 # they were (they still describe the tables); ANALYZE reads every table, seconds at city scale.
@@ -236,6 +240,7 @@ def _store(
     clock: float,
 ) -> ImportSummary:
     events, long_events = rejects.too_long(dataset.events, "events")
+    dataset.events = dataset.events.clear()  # only `events` holds the rows from here: one copy, not two
     org_units, long_units = rejects.too_long(dataset.org_units, "org_units")
     caseworkers, long_workers = rejects.too_long(dataset.caseworkers, "caseworkers")
     refused = rejects.staged(pl.concat([dataset.rejects, long_events, long_units, long_workers]), "read")
@@ -259,6 +264,7 @@ def _store(
         events, summary.retired = _without_retired(using, events)
         reporter.phase("Jämför med databasen")
         new, changed, unchanged = _diff(using, events)
+        del events  # `new` and `changed` hold what is written
         summary.imported, summary.updated, summary.unchanged = new.height, changed.height, unchanged
         _check_accounting(summary)
         summary.warnings += _key_warning(changed, unchanged)
@@ -446,9 +452,19 @@ def _record_failure(using: str, run: _RunInfo, reason: str, clock: float) -> Non
 
 
 def _diff(using: str, events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    """Split the import into new and changed events (with the changed ones' old case) by content hash."""
+    """Split the import into new and changed events (with the changed ones' old case) by content hash.
+
+    `changed` has the columns `old_hash`, `old_case_id` and `old_person_key`; `new` may lack them.
+    """
     stored = read_frame(using, "SELECT event_id, content_hash FROM cases_event",
                         {"event_id": pl.Utf8, "old_hash": pl.Utf8})
+    if stored.is_empty():
+        # A first import: every event is new, taken as it is. No filtered copy, and no null `old_*`
+        # columns either (broadcast over a national table they cost more than a gigabyte).
+        changed = events.clear().with_columns(
+            pl.lit(None, pl.Utf8).alias(c) for c in ("old_hash", "old_case_id", "old_person_key")
+        )
+        return events, changed, 0
     joined = events.join(stored, on="event_id", how="left")
     before = {"old_case_id": pl.Utf8, "old_person_key": pl.Utf8}
     new = joined.filter(pl.col("old_hash").is_null()).with_columns(
@@ -507,13 +523,16 @@ def _write_events(
         old_dates = previous["date"]
         write_frame(using, "cases_event", derive.event_rows(changed, run_id), conflict="event_id",
                     progress=reporter.advance)
-    write_frame(using, "cases_event", derive.event_rows(new, run_id), progress=reporter.advance,
-                rebuild_indexes=new.height > stored_count)
-    persons = derive.person_rows(pl.concat([new, changed]))
+    # In slices: adding the run id to a whole national table at once copies every column of it.
+    with without_indexes(using, "cases_event", new.height > stored_count):
+        for part in new.iter_slices(EVENT_SLICE_ROWS):
+            write_frame(using, "cases_event", derive.event_rows(part, run_id), progress=reporter.advance)
+    persons = derive.person_rows(pl.concat([new.select(list(schema.EVENTS)), changed.select(list(schema.EVENTS))]))
     known_before = _persons(using, persons["person_key"]) if stored_count else None
     keep = "COALESCE(excluded.{0}, cases_person.{0})"
+    # Into an empty table (a first import) nothing can conflict: a plain COPY, no staging upsert.
     write_frame(
-        using, "cases_person", persons, conflict="person_key",
+        using, "cases_person", persons, conflict=None if _all_empty(using, ("cases_person",)) else "person_key",
         update={
             "gender": keep.format("gender"),
             "birth_year": keep.format("birth_year"),
@@ -548,8 +567,8 @@ def _clear_affected(using: str, affected: pl.Series, replaced: pl.Series) -> pl.
     Read before the new events are written, so a first import reads nothing back and a
     nightly one only the few cases it touches.
     """
-    if affected.is_empty():
-        return schema.empty(schema.EVENTS)
+    if affected.is_empty() or _all_empty(using, ("cases_event", "cases_case", "cases_obligation")):
+        return schema.empty(schema.EVENTS)  # e.g. a first import: nothing to read back or delete
     with temp_keys(using, "egk_affected", affected) as keys:
         stored = load_events(using, cases_table=keys)
         execute(using, f"DELETE FROM cases_case WHERE case_id IN (SELECT k FROM {keys})")  # noqa: S608
@@ -565,23 +584,60 @@ def _recompute_cases(
     Returns the rows the rules engine could not link, and how many obligations were stored.
     The events are exactly what `store.load_events` would now return (birth dates to the
     month), so the stored obligations are those `egenkontroll obligations --db` computes.
+
+    Every rule speaks of one case's events only, so the cases are evaluated and written in
+    parts of about CASE_PART_EVENTS events, in case_id order: a national first import then
+    never holds the rules engine's working tables, or the obligations, of every case at once.
+    The stored rows (and their order) are those of one evaluation over all the cases.
     """
-    written = pl.concat([new, changed]).select(list(schema.EVENTS)).with_columns(
+    written = pl.concat([new.select(list(schema.EVENTS)), changed.select(list(schema.EVENTS))]).with_columns(
         pl.col("birth_date").dt.truncate("1mo")
     )
-    events = pl.concat([kept, written]).sort("case_id", "date", "event_id")
+    events = pl.concat([kept, written])
+    del written
     if events.is_empty():
         return schema.empty(schema.REJECTS), 0
-    write_frame(using, "cases_case", derive.case_rows(events))
-    reporter.phase("Beräknar skyldigheter")
     # Every known event counts (also any dated after today); open ones are stored as `open`.
     as_of = max(dt.date.today(), events["date"].max())
-    evaluation = evaluate(events, as_of)
-    obligations = derive.obligation_rows(evaluation.obligations)
-    reporter.phase("Skriver skyldigheter", total=obligations.height)
-    write_frame(using, "cases_obligation", obligations, progress=reporter.advance,
-                rebuild_indexes=obligations.height > _count(using, "cases_obligation"))
-    return evaluation.rejects, obligations.height
+    bounds = _case_parts(events)
+    # One phase for both: the parts are computed and written in turn (the total is not known before).
+    reporter.phase("Skriver skyldigheter")
+    link_rejects, stored = [], 0
+    # Indexes are built once after the last part when the write is large next to the table.
+    with without_indexes(using, "cases_case", events.height > _count(using, "cases_case")), \
+            without_indexes(using, "cases_obligation", events.height > _count(using, "cases_obligation")):
+        for low, high in zip(bounds, [*bounds[1:], None], strict=True):
+            in_part = pl.col("case_id") >= low
+            part = events.filter(in_part if high is None else in_part & (pl.col("case_id") < high))
+            part = part.sort("case_id", "date", "event_id")
+            write_frame(using, "cases_case", derive.case_rows(part))
+            evaluation = evaluate(part, as_of)
+            obligations = derive.obligation_rows(evaluation.obligations)
+            write_frame(using, "cases_obligation", obligations, progress=reporter.advance)
+            link_rejects.append(evaluation.rejects)
+            stored += obligations.height
+            del part, evaluation, obligations
+    # One evaluation lists the unknown-ref rejects of all cases before the ambiguous ones
+    # (core/linking.py); the parts' lists, in case order, are put back in that order.
+    rejected = pl.concat(link_rejects).sort("reason", descending=True, maintain_order=True)
+    return rejected, stored
+
+
+def _case_parts(events: pl.DataFrame) -> list[str]:
+    """The first case_id of each part of about CASE_PART_EVENTS events (whole cases, in case_id order)."""
+    # On the column, not the frame: a group-by of the whole national frame takes 1.8 GB more.
+    per_case = events.get_column("case_id").value_counts(name="len").sort("case_id")
+    part = (per_case["len"].cum_sum() - per_case["len"]) // CASE_PART_EVENTS
+    return per_case.filter(part != part.shift(1, fill_value=-1))["case_id"].to_list()
+
+
+def _all_empty(using: str, tables: tuple[str, ...]) -> bool:
+    with connections[using].cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"SELECT 1 FROM {table} LIMIT 1")  # noqa: S608
+            if cursor.fetchone() is not None:
+                return False
+    return True
 
 
 def _write_population(using: str, population: pl.DataFrame, run_id: int) -> None:

@@ -45,7 +45,9 @@ def too_long(frame: pl.DataFrame, table: str) -> tuple[pl.DataFrame, pl.DataFram
             for c in columns
         ]
     )
-    return frame.filter(~bad), schema.conform(rejects, schema.REJECTS)
+    # Nearly always nothing is too long: then no filtered copy of a national events table.
+    kept = frame.filter(~bad) if rejects.height else frame
+    return kept, schema.conform(rejects, schema.REJECTS)
 
 
 def staged(rejects: pl.DataFrame, stage: str) -> pl.DataFrame:

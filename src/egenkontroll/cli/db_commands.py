@@ -32,7 +32,8 @@ class LineReporter:
 
     def advance(self, n: int) -> None:
         self.done += n
-        print(f"[import] {self.title} {self.done}/{self.total}", file=sys.stderr, flush=True)
+        total = "?" if self.total is None else self.total  # e.g. obligations, computed while written
+        print(f"[import] {self.title} {self.done}/{total}", file=sys.stderr, flush=True)
 
 
 class BarReporter:
