@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import json
 import os
 import random
@@ -183,35 +182,6 @@ class LocatingSession(Session):
         self.location = None
         status, body = self.request(method, path)
         return status, body, self.location
-
-    def _send(self, method: str, path: str, body: str | None) -> tuple[int, bytes]:
-        """egkbench.web.Session._send, keeping the Location header."""
-        if self.conn is None:
-            self.conn, self.reused = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30), False
-        headers = {"Host": f"127.0.0.1:{self.port}"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["Referer"] = f"http://127.0.0.1:{self.port}{path}"
-        try:
-            self.conn.request(method, path, body=body, headers=headers)
-            response = self.conn.getresponse()
-            data = response.read()
-        except (OSError, http.client.HTTPException):
-            self.conn.close()
-            self.conn = None
-            raise
-        self.reused = not response.will_close
-        if response.will_close:
-            self.conn.close()
-            self.conn = None
-        for cookie in response.headers.get_all("Set-Cookie") or ():
-            name, _, rest = cookie.partition("=")
-            self.cookies[name.strip()] = rest.split(";", 1)[0]
-        self.location = response.getheader("Location")
-        self.content_type = response.getheader("Content-Type") or ""
-        return response.status, data
 
 
 def first_requests(port: int, users: dict[str, str], password: str) -> dict:

@@ -146,6 +146,8 @@ class Session:
 
     def __init__(self, port: int) -> None:
         self.port, self.cookies, self.conn, self.reused, self.retries = port, {}, None, False, 0
+        self.location: str | None = None  # of the last response: where a redirect points
+        self.content_type = ""
 
     def request(self, method: str, path: str, body: str | None = None) -> tuple[int, bytes]:
         try:
@@ -180,6 +182,8 @@ class Session:
         for cookie in response.headers.get_all("Set-Cookie") or ():
             name, _, rest = cookie.partition("=")
             self.cookies[name.strip()] = rest.split(";", 1)[0]
+        self.location = response.getheader("Location")
+        self.content_type = response.getheader("Content-Type") or ""
         return response.status, data
 
     def login(self, username: str, password: str) -> bool:
