@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import re
 import sys
 from pathlib import Path
 
@@ -31,7 +30,12 @@ from egenkontroll.core import placements as PL
 from egenkontroll.core.linking import report_kind
 
 WEEKS = 26
-MARK_BEGIN, MARK_END = "<!-- backtest_planning:begin -->", "<!-- backtest_planning:end -->"
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+from egkbench import sections  # noqa: E402
+
+SECTION = "backtest_planning"  # its part of RESULTS.md (egkbench/sections.py)
+MARK_BEGIN, MARK_END = sections.markers(SECTION)
 
 
 def observed_stock(placements: pl.DataFrame, days: list[dt.date]) -> dict[str, np.ndarray]:
@@ -147,15 +151,6 @@ def table(results: list[dict], command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, section: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    if MARK_BEGIN in text:
-        text = re.sub(re.escape(MARK_BEGIN) + ".*?" + re.escape(MARK_END) + "\n", lambda _: section, text, flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True)
@@ -177,7 +172,7 @@ def main() -> None:
     section = table(results, command)
     print(section)
     if args.write:
-        write_section(args.write, section)
+        sections.write_section(args.write, SECTION, section)
 
 
 if __name__ == "__main__":

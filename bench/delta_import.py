@@ -21,7 +21,6 @@ import csv
 import datetime as dt
 import json
 import os
-import re
 import shlex
 import shutil
 import statistics
@@ -31,10 +30,11 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from egkbench import databases, datasets  # noqa: E402
+from egkbench import databases, datasets, sections  # noqa: E402
 from egkbench.measure import run_command, run_step  # noqa: E402
 
-MARK_BEGIN, MARK_END = "<!-- delta_import:begin -->", "<!-- delta_import:end -->"
+SECTION = "delta_import"  # its part of RESULTS.md (egkbench/sections.py)
+MARK_BEGIN, MARK_END = sections.markers(SECTION)
 SHARE = 0.001  # the share of the export's rows that yesterday's export lacks
 LIMIT = 2.0  # the target: delta import with refresh ≤ 2× the csv floor
 
@@ -137,16 +137,6 @@ def section(results: list[dict], left_out: dict, command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, text: str) -> None:
-    current = path.read_text(encoding="utf-8")
-    if MARK_BEGIN in current:
-        current = re.sub(re.escape(MARK_BEGIN) + ".*?" + re.escape(MARK_END) + "\n", lambda _: text, current,
-                         flags=re.S)
-    else:
-        current = current.rstrip("\n") + "\n\n" + text
-    path.write_text(current, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", default="city")
@@ -176,7 +166,7 @@ def main() -> None:
     text = section(results, left_out, shlex.join([".venv/bin/python", "bench/delta_import.py", *sys.argv[1:]]))
     print(text)
     if args.write:
-        write_section(args.write, text)
+        sections.write_section(args.write, SECTION, text)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -33,7 +32,11 @@ import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-MARK_BEGIN, MARK_END = "<!-- national_obligations:begin -->", "<!-- national_obligations:end -->"
+sys.path.insert(0, str(BENCH))
+from egkbench import sections  # noqa: E402
+
+SECTION = "national_obligations"  # its part of RESULTS.md (egkbench/sections.py)
+MARK_BEGIN, MARK_END = sections.markers(SECTION)
 
 FLOOR = """
 import csv, sys, time
@@ -131,15 +134,6 @@ def render(results: dict, command: str) -> str:
     return "\n".join(lines)
 
 
-def write_section(path: Path, section: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    if MARK_BEGIN in text:
-        text = re.sub(re.escape(MARK_BEGIN) + ".*?" + re.escape(MARK_END) + "\n", lambda _: section, text, flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", action="append", required=True, help="NAME=DIR (repeatable, smallest first)")
@@ -154,7 +148,7 @@ def main() -> None:
         section = render(results, results.get("command", ""))
         print(section)
         if args.write:
-            write_section(args.write, section)
+            sections.write_section(args.write, SECTION, section)
         return
     args.work.mkdir(parents=True, exist_ok=True)
     command = " ".join(["bench/national_obligations.py", *sys.argv[1:]])
@@ -166,7 +160,7 @@ def main() -> None:
     section = render(results, command)
     print(section)
     if args.write:
-        write_section(args.write, section)
+        sections.write_section(args.write, SECTION, section)
 
 
 if __name__ == "__main__":
