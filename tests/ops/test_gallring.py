@@ -15,7 +15,7 @@ from egenkontroll.audits.models import Audit, AuditAnswer, AuditCase
 from egenkontroll.cases import store
 from egenkontroll.cases.importer import run_import
 from egenkontroll.cases.models import Case, Event, ImportRun, Obligation, Person, RejectedRow
-from egenkontroll.core import kpis, retention
+from egenkontroll.core import costs, kpis, retention
 from egenkontroll.core.obligations import evaluate
 from egenkontroll.deviations.models import Deviation, DeviationAction, DeviationEvent
 from egenkontroll.retention.models import ArchivedFigure, RetentionRun, RetiredCase
@@ -199,3 +199,35 @@ def test_the_next_full_export_does_not_bring_a_removed_case_back(imported, tmp_p
     assert Event.objects.count() == events_after
     assert not Case.objects.filter(case_id__in=imported["old"]).exists()
     assert ImportRun.objects.order_by("-id").first().retired == len(old)
+
+
+def test_the_pages_cache_forgets_the_removed_cases(imported, tmp_path, monkeypatch):
+    """The pages' cache holds the events it computed from: after a gallring no page answers from
+    a cache made before it, and the import's cache folder on disk is gone with the cases."""
+    from egenkontroll.pages import snapshot
+
+    monkeypatch.setenv("EGK_WEB_CACHE_DIR", str(tmp_path / "cache"))
+    snapshot.forget()
+    before = snapshot.current("default")
+    before.frame("figures-test", (), lambda: pl.DataFrame({"n": [1]}))  # a frame on disk, as the warm-up leaves it
+    assert set(before.events["case_id"]) >= imported["old"]
+    folder = tmp_path / "cache" / snapshot._version_dir(before.version)
+    assert folder.is_dir()
+    Gallring("default", TODAY, key=KEY).carry_out()
+    after = snapshot.current("default")
+    assert after.version != before.version and not folder.exists()
+    assert not set(after.events["case_id"]) & imported["old"]
+    snapshot.forget()
+
+
+def test_a_new_price_list_is_a_new_cache_key(imported, tmp_path, monkeypatch):
+    """Costs are computed with the price list in force: a new list may not be answered from figures
+    cached under the old one (nor a changed catalogue or targets file)."""
+    from egenkontroll.pages import snapshot
+
+    first = snapshot.data_version("default")
+    prices = tmp_path / "priser.yaml"
+    prices.write_text(costs.SHIPPED.read_text(
+        encoding="utf-8").replace("prices:", "# egna priser\nprices:", 1), encoding="utf-8")
+    monkeypatch.setenv("EGK_PLACEMENT_PRICES_FILE", str(prices))
+    assert snapshot.data_version("default") != first

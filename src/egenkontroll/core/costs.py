@@ -63,10 +63,15 @@ class PriceList:
         return np.array([7 * self.prices[t] for _, t in chain.states])
 
 
+def prices_path(path: str | Path | None = None) -> Path:
+    """The price list in force: `path`, else EGK_PLACEMENT_PRICES_FILE, else the shipped example."""
+    return configured_path(path, PRICES_ENV, SHIPPED)
+
+
 def load_prices(path: str | Path | None = None) -> PriceList:
     """The price list from `path`, else EGK_PLACEMENT_PRICES_FILE, else the shipped example
     (core.datafiles: parsed once per file version, failures name the file)."""
-    return load_data_file(configured_path(path, PRICES_ENV, SHIPPED), _parse, PriceListError, "prislistan")
+    return load_data_file(prices_path(path), _parse, PriceListError, "prislistan")
 
 
 def _parse(path: Path, data) -> PriceList:

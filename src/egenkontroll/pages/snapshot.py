@@ -26,7 +26,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -371,15 +371,44 @@ _current: Snapshot | None = None
 def data_version(alias: str = "default") -> tuple:
     """Which database and import the stored data comes from (one query): the cache's key."""
     from django.db import connections
+    from django.db.models import Subquery
 
     from egenkontroll.cases.models import ImportRun
+    from egenkontroll.retention.models import RetentionRun
 
+    # A gallring removes cases without an import: no frame made before it may be shown or carried
+    # on, so the latest one is part of the key (in the same query).
+    gallring = Subquery(RetentionRun.objects.using(alias).order_by("-id").values("id")[:1])
     latest = (
-        ImportRun.objects.using(alias).exclude(status="failed").order_by("-id").values_list("id", "started_at").first()
+        ImportRun.objects.using(alias).exclude(status="failed").order_by("-id").annotate(gallring=gallring)
+        .values_list("id", "started_at", "gallring").first()
     )
     settings = connections[alias].settings_dict
     where = (settings.get("ENGINE"), str(settings.get("NAME")), settings.get("HOST"), settings.get("PORT"))
-    return (*where, *(latest or (None, None)), kpi_catalogue.targets_file())
+    run_id, started_at, gallring_id = latest or (None, None, None)
+    return (*where, run_id, started_at, kpi_catalogue.targets_file(), gallring_id, _definitions())
+
+
+def _definitions() -> str:
+    """A digest of what the figures are computed by besides the data: the catalogue, the targets
+    file and the price list. A new price list or an upgraded catalogue is a new cache key, so no
+    figure computed under the old ones is served (they are read on every request: files, not SQL)."""
+    from egenkontroll.core import costs
+
+    digest = hashlib.sha256()
+    for path in (kpi_catalogue.CATALOGUE_PATH, kpi_catalogue.targets_file(), costs.prices_path()):
+        if path:
+            try:
+                stat = Path(path).stat()
+            except OSError:
+                continue
+            digest.update(_file_digest_cached(str(path), stat.st_mtime_ns, stat.st_size).encode())
+    return digest.hexdigest()[:16]
+
+
+@lru_cache(maxsize=16)
+def _file_digest_cached(path: str, mtime_ns: int, size: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def current(alias: str = "default") -> Snapshot:

@@ -112,9 +112,9 @@ def build(report: MonthlyReport, snap: snapshot.Snapshot | None = None) -> dict:
 
 def _import_run(snap: snapshot.Snapshot) -> dict:
     """The import run the figures come from: `snapshot.data_version` is (database engine, name,
-    host, port, import run id, its start, targets file); unpacked whole, so a change of that
-    tuple fails here loudly rather than storing the wrong field."""
-    _engine, _name, _host, _port, run_id, started_at, _targets = snap.version
+    host, port, import run id, its start, targets file, latest gallring, digest of the definitions);
+    unpacked whole, so a change of that tuple fails here loudly rather than storing the wrong field."""
+    _engine, _name, _host, _port, run_id, started_at, _targets, _gallring, _definitions = snap.version
     return {"id": run_id, "started_at": str(started_at)} if run_id is not None else {}
 
 

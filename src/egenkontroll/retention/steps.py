@@ -91,6 +91,11 @@ class Gallring:
             results = [step(dry_run=False) for step in self._steps()]
             self.run.counts = {r.kind: r.counts for r in results}
             self.run.save(update_fields=["counts", "figures_horizon"])
+        # The pages' cache of the import before holds the removed cases too: gone with them (the
+        # gallring is part of the cache's key, pages/snapshot.py, so nothing new is made from it).
+        from egenkontroll.pages import snapshot
+
+        snapshot.prune_disk_cache(snapshot.data_version(self.alias))
         return results
 
     def _steps(self):
