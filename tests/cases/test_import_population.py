@@ -52,3 +52,22 @@ def test_bad_population_rows_are_rejects_of_the_run(tmp_path):
     reject = RejectedRow.objects.get(file="population.csv")
     assert (reject.row, reject.column, reject.reason) == (3, "unit_id", "enheten finns inte i org_units.csv")
     assert stored() == [("F1", 2024, 0, 17, None, 1500)]
+
+
+def test_an_area_replaces_the_same_years_figures_of_the_areas_above_and_below_it(tmp_path):
+    """Review finding 5: the city's 2024 figures, then F1's of 2024 (inside it) from a later import.
+
+    Both kept, the city's children would be counted twice up the tree; the newest import alone
+    describes the year, other years stay."""
+    path = with_population(
+        write_dataset(tmp_path / "d", city(6)),
+        "unit_id,year,age,count\nS,2023,0-17,5000\nS,2024,0-17,5100\n",
+    )
+    run_import(path)
+    with_population(path, "unit_id,year,age,count\nF1,2024,0-17,1500\n")
+    run_import(path)
+    assert stored() == [("F1", 2024, 0, 17, None, 1500), ("S", 2023, 0, 17, None, 5000)]
+    # and back: the city's 2024 figures replace F1's (below it) of that year
+    with_population(path, "unit_id,year,age,count\nS,2024,0-17,5200\n")
+    run_import(path)
+    assert stored() == [("S", 2023, 0, 17, None, 5000), ("S", 2024, 0, 17, None, 5200)]

@@ -97,3 +97,15 @@ def test_an_import_profile_maps_the_staffing_table_when_the_export_has_one(tmp_p
     assert "staffing" not in convert(profile, export).tables
     (export / "tjanster.csv").write_text("enhet_id;fran;antal\nG1;2024-01-01;4\n", encoding="utf-8")
     assert convert(profile, export).tables["staffing"].rows() == [("G1", "2024-01-01", None, "4")]
+
+
+@pytest.mark.parametrize("rows", [
+    [("unit_id", "start_date", "posts"), ("GX", "2024-01-01", "6"), ("G2", "2024-13-01", "6")],  # all rejected
+    [("unit_id", "start_date", "posts")],  # only the header
+])
+def test_a_staffing_file_without_one_good_row_keeps_the_stored_posts(tmp_path, rows):
+    """Review finding 11: a broken HR export must not wipe the posts the vacancy figures rest on."""
+    run_import(dataset(tmp_path, [("unit_id", "start_date", "posts"), ("G1", "2023-01-01", "4")], "a"))
+    summary = run_import(dataset(tmp_path, rows, "b"))
+    assert list(Staffing.objects.values_list("unit_id", "posts")) == [("G1", 4)]
+    assert any("staffing.csv gav inga godkända rader" in w for w in summary.warnings)

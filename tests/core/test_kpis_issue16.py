@@ -85,6 +85,35 @@ def test_aktualiseringar_per_1000_children_per_district_and_city():
     assert fig(f, "alice", "aktualiseringar_per_1000", node_type="caseworker")[2] is None
 
 
+def test_a_district_without_population_adds_nothing_to_its_parents_rate():
+    """Review finding 7: D2 has reports but no population; S's rate is D1's reports over D1's children."""
+    pop = population(("D1", 2025, 0, 17, 1500))
+    f = compute(reports(), Q1, pop=pop, ids=["aktualiseringar_per_1000"])
+    assert fig(f, "S", "aktualiseringar_per_1000") == (2, 1500, pytest.approx(1000 * 2 / 1500))
+    assert fig(f, "D2", "aktualiseringar_per_1000")[2] is None
+    listed = kpis.items(reports(), NO_OBLIGATIONS, city.ORG_UNITS, city.CASEWORKERS, "aktualiseringar_per_1000",
+                        *Q1, unit_id="S", population=pop)
+    assert sorted(listed["event_id"]) == ["a1", "a2"]  # the Underlag lists what the number counts
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected_s", "expected_d1"),
+    [
+        # the city's figures of 2025 and D1's of 2024 (loaded in different runs): the newer, S's, alone
+        ((("S", 2025, 0, 17, 3000), ("D1", 2024, 0, 17, 1500)), (4, 3000), (2, 0)),
+        # D1's of 2025 are newer than the city's of 2024: D1 alone (D2's reports have no population)
+        ((("S", 2024, 0, 17, 3000), ("D1", 2025, 0, 17, 1500)), (2, 1500), (2, 1500)),
+        # the same year for an area and one inside it (only from separate imports): the outer wins
+        ((("S", 2025, 0, 17, 3000), ("D1", 2025, 0, 17, 1500)), (4, 3000), (2, 0)),
+    ],
+)
+def test_nested_areas_never_count_a_child_twice(rows, expected_s, expected_d1):
+    """Review finding 5: a parent's and its district's population from different imports."""
+    f = compute(reports(), Q1, pop=population(*rows), ids=["aktualiseringar_per_1000"])
+    assert fig(f, "S", "aktualiseringar_per_1000")[:2] == expected_s
+    assert fig(f, "D1", "aktualiseringar_per_1000")[:2] == expected_d1
+
+
 def test_per_1000_by_kind_and_source_share_the_population():
     pop = district_population()
     by_kind = compute(reports(), Q1, breakdown="kind", pop=pop, ids=["aktualiseringar_per_1000"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from egenkontroll.core.screening import CUT
 from tests.core.test_interchange import copy_minimal, read
 
 
@@ -75,3 +76,17 @@ def test_bad_rows_are_rejected_with_a_reason(tmp_path):
         (14, "count"): "obligatoriskt värde saknas",
     }
     assert sorted(ds.population.select("unit_id", "year").rows()) == [("F1", 2025), ("G1", 2024), ("S", 2023)]
+
+
+def test_a_last_row_cut_off_mid_row_is_rejected_not_read_short(tmp_path):
+    """Review finding 6: "F1;2025;0-17;15" of "…;1500;kvinnor" read as 15 girls and boys.
+
+    The file ends without a line break and with fewer fields than the header: the row was cut.
+    """
+    target = copy_minimal(tmp_path)
+    write_population(target, "unit_id;year;age;count;gender\nG1;2025;0-17;700;\nF1;2025;0-17;15")
+    ds = read(target)
+    assert ds.population.rows() == [("G1", 2025, 0, 17, None, 700)]
+    cut = ds.rejects.filter(pl.col("file") == "population.csv").select("row", "column", "reason").rows()
+    assert cut == [(3, "unit_id", CUT)]
+    assert "population.csv: sista raden (rad 3) är avbruten: filen slutar mitt i raden" in ds.warnings

@@ -276,7 +276,7 @@ def _store(
         write_frame(using, "cases_orgunit", derive.org_unit_rows(org_units), conflict="unit_id")
         write_frame(using, "cases_caseworker", _current_rows(caseworkers), conflict="caseworker_id")
         _replace_periods(using, caseworkers)
-        _replace_staffing(using, dataset.staffing)
+        summary.warnings += _replace_staffing(using, dataset.staffing)
         _write_population(using, dataset.population, record.pk)
         tree_same = all(_same(a, b) for a, b in zip(tree_before, _tree(using), strict=True))
         persons_same, old_dates = _write_events(using, new, changed, record.pk, stored_count, reporter)
@@ -327,12 +327,19 @@ def _replace_periods(using: str, caseworkers: pl.DataFrame) -> None:
     write_frame(using, "cases_caseworkerperiod", periods)
 
 
-def _replace_staffing(using: str, staffing: pl.DataFrame | None) -> None:
-    """An export with staffing.csv replaces the stored posts; one without leaves them (issue 16)."""
+def _replace_staffing(using: str, staffing: pl.DataFrame | None) -> list[str]:
+    """An export with staffing.csv replaces the stored posts; one without leaves them (issue 16).
+
+    A staffing.csv without one accepted row (every row rejected, or only the header) leaves
+    them too, with a warning: a broken HR export must not wipe the posts the figures rest on.
+    """
     if staffing is None:
-        return
+        return []
+    if staffing.is_empty():
+        return ["staffing.csv gav inga godkända rader: de tjänster som redan fanns lagrade behålls"]
     execute(using, "DELETE FROM cases_staffing")
     write_frame(using, "cases_staffing", staffing.select(list(schema.STAFFING)))
+    return []
 
 
 def _changes(
@@ -641,13 +648,26 @@ def _all_empty(using: str, tables: tuple[str, ...]) -> bool:
 
 
 def _write_population(using: str, population: pl.DataFrame, run_id: int) -> None:
-    """Replace the stored population of each area and year the file gives (issue 16); none given: keep it."""
+    """Replace the stored population of each area and year the file gives (issue 16); none given: keep it.
+
+    An area's figures of a year also replace that year's figures of every area above or below
+    it (review finding 5): after loading districts where the city was loaded before (or the
+    reverse), the newest import alone describes the year, and no child is counted twice.
+    """
     if population.is_empty():
         return
     from egenkontroll.cases.models import Population
+    from egenkontroll.core import orgtree
 
-    for unit_id, year in population.select("unit_id", "year").unique().sort("unit_id", "year").iter_rows():
-        Population.objects.using(using).filter(unit_id=unit_id, year=year).delete()
+    given = population.select("unit_id", "year").unique()
+    closure = orgtree.closure(orgtree.flatten(load_org_units(using)))
+    related = pl.concat([
+        closure.join(given, on="unit_id").select(pl.col("ancestor_id").alias("unit_id"), "year"),
+        closure.join(given.rename({"unit_id": "ancestor_id"}), on="ancestor_id").select("unit_id", "year"),
+        given,
+    ]).unique().sort("year", "unit_id")
+    for year, units in related.group_by("year", maintain_order=True):
+        Population.objects.using(using).filter(year=year[0], unit_id__in=units["unit_id"].to_list()).delete()
     write_frame(using, "cases_population", population.with_columns(run_id=pl.lit(run_id, pl.Int64)))
 
 

@@ -419,7 +419,8 @@ def _population(raw: Tables, org: pl.DataFrame, limits: ImportLimits) -> tuple[p
     name = next((n for n in raw.tables if n.lower() == population.TABLE), None)
     if name is None:
         return schema.empty(schema.POPULATION), schema.empty(schema.REJECTS)
-    frame, screened = screen(population.TABLE, population.columns(raw.tables[name]), limits, None)
+    cut_row = {n.lower(): row for n, row in raw.cut_rows.items()}.get(population.TABLE)
+    frame, screened = screen(population.TABLE, population.columns(raw.tables[name]), limits, cut_row)
     good, rejects = population.validate(frame, org)
     return good, pl.concat([screened, rejects]).sort("row", maintain_order=True)
 

@@ -77,7 +77,7 @@ class _Sources:
 
     def __init__(
         self, events, obligations, caseworkers, period_from, period_to, as_of, links,
-        staffing=None, prices=None, population=None,
+        staffing=None, prices=None, population=None, flat=None,
     ):
         self.period = (period_from, period_to)
         self.as_of = as_of
@@ -85,6 +85,7 @@ class _Sources:
         self._staffing = staffing
         self._prices = prices
         self._population = population
+        self._flat = flat  # the flattened org tree (orgtree.flatten): which areas lie inside which
 
     @cached_property
     def links(self) -> Links:
@@ -285,24 +286,68 @@ class _Sources:
             placement_type=pl.col("intervention"), placement_regi=pl.col("regi"),
         )
 
-    def _from_population(self, sel: Selection) -> pl.DataFrame:
-        """The children of `sel.ages` living in each area: one row per population row, `weight` = how many.
+    @cached_property
+    def population_areas(self) -> pl.DataFrame:
+        """unit_id, year: the areas whose population the per-1,000 figures divide by, and its year.
 
         The year is that of the period's last day; an area without figures for that year
         counts with its latest earlier year (population is published months after the year).
+        Where an area and one inside it both have figures (loaded in different years: the
+        import refuses both in one year), the newer year is used and the other area left out,
+        so that no child is counted twice up the tree; on the same year the outer area wins.
         """
         pop = conform(self._population if self._population is not None else empty(POPULATION), POPULATION)
-        year = self.period[1].year
-        rows = pop.filter(
-            (pl.col("year") <= year) & (pl.col("age_from") >= sel.ages[0]) & (pl.col("age_to") <= sel.ages[1])
+        areas = pop.filter(pl.col("year") <= self.period[1].year).group_by("unit_id").agg(pl.col("year").max())
+        if areas.height < 2 or self._flat is None:
+            return areas
+        nested = (
+            orgtree.closure(self._flat)
+            .filter(pl.col("ancestor_id") != pl.col("unit_id"))
+            .join(areas, on="unit_id", how="inner")
+            .join(areas.rename({"unit_id": "ancestor_id", "year": "outer_year"}), on="ancestor_id", how="inner")
         )
-        rows = rows.filter(pl.col("year") == pl.col("year").max().over("unit_id"))
+        left_out = pl.concat([
+            nested.filter(pl.col("outer_year") >= pl.col("year")).select("unit_id"),
+            nested.filter(pl.col("outer_year") < pl.col("year")).select(pl.col("ancestor_id").alias("unit_id")),
+        ])
+        return areas.join(left_out, on="unit_id", how="anti")
+
+    @cached_property
+    def population_covered(self) -> pl.Series:
+        """Units inside an area with population (the area's own unit and all below it).
+
+        A per-1,000 figure counts only the items of these units: a district without
+        population rows must not add its reports to its parent's rate over the others' children.
+        """
+        areas = self.population_areas["unit_id"]
+        if self._flat is None:
+            return areas
+        closure = orgtree.closure(self._flat)
+        return closure.filter(pl.col("ancestor_id").is_in(areas.implode()))["unit_id"].unique()
+
+    def _from_population(self, sel: Selection) -> pl.DataFrame:
+        """The children of `sel.ages` living in each area: one row per population row, `weight` = how many."""
+        pop = conform(self._population if self._population is not None else empty(POPULATION), POPULATION)
+        rows = pop.join(self.population_areas, on=["unit_id", "year"], how="inner").filter(
+            (pl.col("age_from") >= sel.ages[0]) & (pl.col("age_to") <= sel.ages[1])
+        )
         return _as_items(
             rows.with_columns(caseworker_id=pl.lit(None, pl.Utf8), person_key=pl.lit(None, pl.Utf8), case_id=pl.lit(None)),
             pl.date(pl.col("year"), 12, 31),
             date=pl.date(pl.col("year"), 12, 31), what=pl.lit("befolkning"),
             detail=pl.format("{}–{} år", "age_from", "age_to"),
         ).with_columns(weight=rows["count"].cast(pl.Int64), every_category=pl.lit(True))
+
+    def rate_items(self, kpi: Kpi, part: str, frame: pl.DataFrame) -> pl.DataFrame:
+        """A per-1,000 figure's numerator keeps only the items inside an area with population.
+
+        Without any population there is no rate, and the numerator stays the plain count.
+        """
+        if part != "num" or kpi.denominator is None or kpi.denominator.source != "population":
+            return frame
+        if self.population_areas.is_empty():
+            return frame
+        return frame.filter(pl.col("unit_id").is_in(self.population_covered.implode()))
 
     def _from_closures(self, sel: Selection) -> pl.DataFrame:
         """Children whose case or investigation closed, followed `sel.months` months: the
@@ -571,7 +616,9 @@ def _items(kpis: list[Kpi], src: _Sources) -> pl.DataFrame:
             if sel is not None:
                 amount = pl.col({"dygn": "days", "kronor": "kronor"}[sel.sum]) if sel.sum else pl.lit(None)
                 parts.append(
-                    src.select(sel).with_columns(kpi=pl.lit(kpi.id), part=pl.lit(part), amount=amount.cast(pl.Int64))
+                    src.rate_items(kpi, part, src.select(sel)).with_columns(
+                        kpi=pl.lit(kpi.id), part=pl.lit(part), amount=amount.cast(pl.Int64)
+                    )
                 )
     return pl.concat(parts, how="vertical")
 
@@ -757,11 +804,11 @@ def compute(
         raise ValueError(f"okänd nedbrytning {breakdown!r} (tillåtna: {', '.join(BREAKDOWNS)})")
     catalogue = catalogue if catalogue is not None else load_catalogue()
     kpis = _chosen(catalogue, kpi_ids, breakdown)
+    flat = orgtree.flatten(org_units)
     src = _Sources(
         events, obligations, caseworkers, period_from, period_to, as_of or period_to, links,
-        staffing=staffing, prices=prices, population=population,
+        staffing=staffing, prices=prices, population=population, flat=flat,
     )
-    flat = orgtree.flatten(org_units)
     items, flat = _place_unknown_units(_items(kpis, src), flat, org_units)
     items = _distinct(_category(breakdown, src, items))
     median_ids = [k.id for k in kpis if k.kind == "median_days"]
@@ -793,6 +840,7 @@ def items(
     links: Links | None = None,
     staffing: pl.DataFrame | None = None,
     prices: costs.PriceList | None = None,
+    population: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The items one figure's numerator or denominator counted: the rows behind a number.
 
@@ -817,9 +865,9 @@ def items(
         raise ValueError(f"nämnaren för {kpi_id} är befolkningen, inte ärenden: den har inga underlag att lista")
     src = _Sources(
         events, obligations, caseworkers, period_from, period_to, as_of or period_to, links,
-        staffing=staffing, prices=prices,
+        staffing=staffing, prices=prices, population=population, flat=orgtree.flatten(org_units),
     )
-    rows = src.chosen(sel).with_columns(
+    rows = src.rate_items(kpi, PARTS[part], src.chosen(sel)).with_columns(
         _own_unit=pl.col("unit_id"), kpi=pl.lit(kpi.id), part=pl.lit(PARTS[part]), category=pl.lit(None, pl.Utf8)
     )
     rows, flat = _place_unknown_units(rows, orgtree.flatten(org_units), org_units)

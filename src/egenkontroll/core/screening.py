@@ -38,7 +38,10 @@ FIELD_CHARS = {
 # Date columns and whether the window's upper end applies: an HR export writes 9999-12-31 for
 # an employment without end, so `end_date` is only held to the lower end.
 DATE_COLUMNS = {"date": True, "until": True, "start_date": True, "end_date": False}
-FIRST_COLUMN = {"org_units": "unit_id", "caseworkers": "caseworker_id", "events": "event_id", "staffing": "unit_id"}
+FIRST_COLUMN = {
+    "org_units": "unit_id", "caseworkers": "caseworker_id", "events": "event_id", "staffing": "unit_id",
+    "population": "unit_id",
+}
 
 
 def field_limit(column: str, limits: ImportLimits) -> int:

@@ -202,7 +202,7 @@ def all_items(snap: Snapshot, kpi: kpi_catalogue.Kpi, part: str, period: Period,
     return kpis.items(
         snap.events, obligations, snap.org_units, snap.caseworkers, kpi.id, period.start, period.end, period.as_of,
         part="numerator" if part == "num" else "denominator", catalogue=snap.catalogue, links=ev.links,
-        staffing=snap.staffing,
+        staffing=snap.staffing, population=snap.population,
     )
 
 
