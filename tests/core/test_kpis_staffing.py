@@ -162,7 +162,8 @@ def test_the_items_are_the_leavers_the_vacant_posts_and_the_cases_without_a_case
         ("B", "G1", d("2026-03-31")), ("C", "G1", d("2025-12-31")),
     ]
     assert items("personalomsattning", part="denominator").height == 4
-    assert items("vakanta_tjanster", unit_id="G2").height == 2
+    vacant = items("vakanta_tjanster", unit_id="G2")  # one row for the unit, weighing its vacant posts
+    assert vacant.select("unit_id", "what", "weight").rows() == [("G2", "vakant_tjanst", 2)]
     without = items("dagar_utan_handlaggare_median")
     assert dict(zip(without["case_id"], without["days"], strict=True)) == {"K2": 90, "K3": 20, "K5": 365}
 
@@ -181,3 +182,11 @@ def test_a_caseworker_not_yet_employed_leaves_the_case_without_one_since_its_fir
     obligations = evaluate(ev, AS_OF).obligations
     rows = kpis.items(ev, obligations, ORG, later, "dagar_utan_handlaggare_median", *PERIOD, AS_OF, staffing=POSTS)
     assert dict(zip(rows["case_id"], rows["days"], strict=True)) == {"K2": 90, "K3": 20, "K5": 365, "K6": 10}
+
+
+def test_a_hostile_number_of_posts_is_one_row_not_millions():
+    """Review finding 9: staffing.csv may give 10,000 posts a row; rows per post would fill the memory."""
+    many = pl.concat([POSTS.with_columns(posts=pl.lit(10_000, POSTS["posts"].dtype))] * 50)
+    found = kpis.items(EVENTS, evaluate(EVENTS, AS_OF).obligations, ORG, staff(), "tjanster", *PERIOD, AS_OF,
+                       staffing=many)
+    assert sorted(found.select("unit_id", "weight").rows()) == [("G1", 500_000), ("G2", 500_000)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from egenkontroll.access.models import RoleAssignment
+from egenkontroll.access.models import AccessLog, RoleAssignment
 from egenkontroll.cases.importer import run_import
 from tests.cases.factory import write_csv, write_dataset
 from tests.overview import municipality as M
@@ -83,3 +83,24 @@ def test_the_figure_pages_and_downloads_of_the_staffing_figures_work(login, kpi)
     assert client.get("/nyckeltal/").status_code == 200
     assert client.get(f"/oversikt/underlag/?nyckeltal={kpi}&enhet=E").status_code == 200
     assert login("namnd").get(f"/nyckeltal/{kpi}/?enhet=E").status_code == 200
+
+
+def test_a_caseworker_sees_only_their_own_staffing_row_and_the_log_names_whom_it_showed(login):
+    """Review finding 3: bo sees G2's figures, but at person level only his own cases and himself."""
+    response = login("bo").get("/oversikt/underlag/?nyckeltal=handlaggare_i_tjanst&enhet=G2")
+    assert response.status_code == 200
+    assert [r["caseworker"] for r in response.context["tables"][0].rows] == ["Bo Berg"]  # not cia
+    assert (response.context["total"], response.context["hidden_count"]) == (2, 1)
+    entry = AccessLog.objects.filter(username="bo", page="underlag").latest("seq")
+    assert entry.detail == "handläggare: bo"
+    chef = login("chef").get("/oversikt/underlag/?nyckeltal=handlaggare_i_tjanst&enhet=G2")
+    assert sorted(r["caseworker"] for r in chef.context["tables"][0].rows) == ["Bo Berg", "Cia Carlsson"]
+    assert AccessLog.objects.filter(username="chef", page="underlag").latest("seq").detail == "handläggare: bo, cia"
+
+
+def test_the_posts_behind_a_vacancy_figure_are_one_row_per_unit_with_their_number(login):
+    """Review finding 9: a unit's posts are one row weighing their number; the page counts what they stand for."""
+    response = login("chef").get("/oversikt/underlag/?nyckeltal=vakanta_tjanster&enhet=E")
+    rows = response.context["tables"][0].rows
+    assert sorted((r["unit"], r["weight"]) for r in rows) == [("Mottagningen", 1), ("Utredningsgruppen", 2)]
+    assert response.context["total"] == 3

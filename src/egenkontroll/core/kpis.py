@@ -193,8 +193,8 @@ class _Sources:
             "closures": self._from_closures,
             "placed_year": self._from_placed_year,
         }[sel.source](sel)
-        if "weight" not in frame.columns:
-            frame = frame.with_columns(weight=pl.lit(1, pl.Int64), every_category=pl.lit(False))
+        if "every_category" not in frame.columns:
+            frame = frame.with_columns(weight=pl.col("weight").fill_null(1), every_category=pl.lit(False))
         if sel.unassigned:
             frame = self._only_unassigned(frame)
         if sel.has_caseworker:
@@ -499,19 +499,19 @@ class _Sources:
         return posts.join(filled, on="unit_id", how="left").with_columns(pl.col("filled").fill_null(0)).sort("unit_id")
 
     def _from_posts(self, sel: Selection) -> pl.DataFrame:
-        """One item per post on as_of, or per vacant post (posts beyond the unit's employees)."""
+        """A unit's posts on as_of, or its vacant posts (beyond its employees): one row, `weight` = how many.
+
+        One row per unit, not per post: staffing.csv may give up to MAX_POSTS posts on a row,
+        and a row per post would let a hostile file fill the memory (review finding 9).
+        """
         count = (pl.col("posts") - pl.col("filled")).clip(lower_bound=0) if sel.vacant else pl.col("posts")
-        rows = (
-            self.posts.with_columns(_n=pl.int_ranges(0, count.clip(lower_bound=0)))
-            .explode("_n")
-            .filter(pl.col("_n").is_not_null())
-        )
+        rows = self.posts.with_columns(_n=count.clip(lower_bound=0).cast(pl.Int64)).filter(pl.col("_n") > 0)
         return _as_items(
             rows.with_columns(
                 case_id=pl.lit(None, pl.Utf8), caseworker_id=pl.lit(None, pl.Utf8), person_key=pl.lit(None, pl.Utf8)
             ),
             pl.lit(self.as_of),
-            date=pl.lit(self.as_of), what=pl.lit("vakant_tjanst" if sel.vacant else "tjanst"),
+            date=pl.lit(self.as_of), what=pl.lit("vakant_tjanst" if sel.vacant else "tjanst"), weight=pl.col("_n"),
         )
 
     @cached_property
@@ -566,6 +566,7 @@ ITEM_COLUMNS = {
     "caseworker_id": pl.Utf8,
     "person_key": pl.Utf8,
     "kronor": pl.Int64,  # placement_days: what the item's dygn cost (issue 16)
+    "weight": pl.Int64,  # how many the row stands for: 1, or a unit's posts (the figure sums this)
 }
 _OWNER_COLUMNS = ("case_id", "unit_id", "caseworker_id", "person_key")
 
@@ -846,8 +847,9 @@ def items(
 
     One row per counted item (ITEM_COLUMNS), selected by the same code as `compute` from the
     same arguments, so for a unit (its whole subtree, `unit_id`), a caseworker
-    (`caseworker_id`) or the whole tree (neither) the row count is exactly the numerator or
-    denominator `compute` reports; where a figure counts distinct persons or caseworkers, the
+    (`caseworker_id`) or the whole tree (neither) the rows' `weight` adds up to exactly the
+    numerator or denominator `compute` reports (every row weighs 1 but a unit's posts, one row
+    with their number); where a figure counts distinct persons or caseworkers, the
     row kept is the one `compute` counted. `unit_id` in the rows is the unit the item is
     attributed to; one missing from org_units is counted under UNKNOWN_UNIT. Rows come in
     display order: events by date, obligations by due date, cases with the latest placement first.

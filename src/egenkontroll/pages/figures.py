@@ -181,7 +181,7 @@ def items(snap: Snapshot, kpi: kpi_catalogue.Kpi, part: str, period: Period, nod
     """The items a figure's numerator (`part='num'`) or denominator ('den') counted for one node.
 
     `core.kpis.items` over the same evaluated frames as the figures: one row per counted item
-    (kpis.ITEM_COLUMNS), so the row count equals the figure's numerator/denominator. The whole
+    (kpis.ITEM_COLUMNS), so the rows' `weight` (1 but for a unit's posts) adds up to the figure's numerator/denominator. The whole
     tree's items are computed once per figure, part and period, and kept (snapshot).
     """
     marks = snap.marks_version()  # the obligations are evaluated only when the items are not kept

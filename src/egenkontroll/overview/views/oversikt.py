@@ -273,10 +273,12 @@ def build_underlag(request, limit: int | None = None) -> tuple[PageData, list[st
     if node is None:
         raise Http404("Välj en enhet eller handläggare.")
     found = F.items(snap, kpi, part, period, node.kind, node.id)
-    visible = visible_cases(request_scope(request), found["case_id"].drop_nulls().to_list())
-    # Staff and posts (issue 16) are no case: the node itself was checked against the scope.
-    shown = found.filter(pl.col("case_id").is_in(sorted(visible)) | pl.col("case_id").is_null())
-    hidden = found.height - shown.height
+    scope = request_scope(request)
+    visible = visible_cases(scope, found["case_id"].drop_nulls().to_list())
+    shown = found.filter(pl.col("case_id").is_in(sorted(visible)) | _visible_staff(snap, scope))
+    # a post is one row however many it stands for (kpis._from_posts): count what the rows stand for
+    total, shown_count = int(found["weight"].sum()), int(shown["weight"].sum())
+    hidden = total - shown_count
     listed = shown if limit is None else shown.head(limit)
     table = _items_table(snap, kpi, listed, period, part)
     other = "namnare" if part == "num" else "taljare"
@@ -286,10 +288,10 @@ def build_underlag(request, limit: int | None = None) -> tuple[PageData, list[st
         "node": node,
         "period": period,
         "part": part,
-        "total": found.height,
+        "total": total,
         "hidden_count": hidden,
         "shown_rows": min(UNDERLAG_ROWS, shown.height),
-        "visible": shown.height,
+        "visible": shown_count,
         "truncated": shown.height > UNDERLAG_ROWS,
         "other_url": base + query_string(nyckeltal=kpi.id, **{"del": other}, **node_params(node), **period.params())
         if F.listable_denominator(kpi)
@@ -304,7 +306,41 @@ def build_underlag(request, limit: int | None = None) -> tuple[PageData, list[st
         context=context,
         tables=[table],
     )
-    return data, listed["case_id"].drop_nulls().unique(maintain_order=True).to_list()
+    return data, Listed(
+        listed["case_id"].drop_nulls().unique(maintain_order=True).to_list(),
+        listed.filter(pl.col("case_id").is_null())["caseworker_id"].drop_nulls().unique(maintain_order=True).to_list(),
+    )
+
+
+@dataclass(frozen=True)
+class Listed:
+    """Whose data an Underlag shows: the cases, and the caseworkers of its staffing rows (issue 16)."""
+
+    case_ids: list[str]
+    caseworker_ids: list[str]
+
+    def record(self, request) -> None:
+        """Into the access log: the cases as cases, the caseworkers named in the row's detail."""
+        record_cases(request, self.case_ids)
+        if self.caseworker_ids:
+            request.egk_detail = "handläggare: " + ", ".join(self.caseworker_ids)
+
+
+def _visible_staff(snap, scope) -> pl.Expr:
+    """Staffing rows (no case) the user may see at person level (review finding 3 of issue 16).
+
+    A caseworker's row is person-level data like a case: shown where the caseworker's unit lies in
+    the user's person-level units, or the caseworker is the user. A post (no caseworker) is a
+    unit's count and is shown with the unit's figure.
+    """
+    staff = pl.col("case_id").is_null()
+    if scope.person_unit_ids is None:
+        return staff
+    units = sorted({u for top in scope.person_unit_ids for u in snap.subtree_ids(top)})
+    person = pl.col("caseworker_id")
+    return staff & (
+        person.is_null() | pl.col("unit_id").is_in(units) | person.is_in(sorted(scope.caseworker_ids))
+    )
 
 
 # What a staffing item is (kpis._Sources._from_staff / _from_posts), issue 16.
@@ -342,6 +378,8 @@ def _items_table(snap, kpi: kpi_catalogue.Kpi, items: pl.DataFrame, period: Peri
             columns.append(Column("days", "Dagar", "int"))
     if source == "placement_days":
         columns += [Column("detail", "Regi"), Column("days", "Dygn", "int"), Column("kronor", "Kronor", "int")]
+    if source == "posts":
+        columns.append(Column("weight", "Antal", "int"))
     columns += [Column("unit", "Enhet"), Column("caseworker", "Handläggare")]
     table = Table(
         id="arenden", caption=f"{kpi.title}: ärendena bakom talet", columns=columns, display_limit=UNDERLAG_ROWS
@@ -362,6 +400,7 @@ def _items_table(snap, kpi: kpi_catalogue.Kpi, items: pl.DataFrame, period: Peri
                 "status": labels.status(row["status"]),
                 "days": row["days"],
                 "kronor": row["kronor"],
+                "weight": row["weight"],
                 "unit": snap.unit_names.get(row["unit_id"], row["unit_id"]),
                 "caseworker": snap.caseworker_names.get(row["caseworker_id"], row["caseworker_id"]),
             },
@@ -393,13 +432,13 @@ def _staff_table(snap, kpi: kpis.Kpi, items: pl.DataFrame, selection: kpis.Selec
 
 @person_level(page="underlag")
 def underlag(request):
-    data, case_ids = build_underlag(request, limit=UNDERLAG_ROWS)
-    record_cases(request, case_ids)
+    data, listed = build_underlag(request, limit=UNDERLAG_ROWS)
+    listed.record(request)
     return render_page(request, data, "oversikt", "underlag_export")
 
 
 @person_level(page="underlag", action="export")
 def underlag_export(request, table: str, fmt: str):
-    data, case_ids = build_underlag(request)
-    record_cases(request, case_ids)
+    data, listed = build_underlag(request)
+    listed.record(request)
     return export(data, table, fmt, request)
