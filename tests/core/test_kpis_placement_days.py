@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
 from egenkontroll.core import costs, kpi_catalogue, kpis
@@ -116,3 +117,24 @@ def test_a_broken_sum_figure_is_refused(tmp_path, mutate, message):
 
     with pytest.raises(kpi_catalogue.KpiCatalogueError, match=message):
         kpi_catalogue.load_catalogue(write_catalogue(tmp_path, mutate))
+
+
+def test_a_sum_says_how_many_children_it_rests_on():
+    """Review finding 10: the nämnd's small-number rule counts children; k1 and k2 are one child's placements."""
+    one_child = placements().with_columns(
+        person_key=pl.when(pl.col("case_id") == "k2").then(pl.lit("p-k1")).otherwise(pl.col("person_key"))
+    )
+    frame = kpis.compute(one_child, city.city_obligations([]), city.ORG_UNITS, city.CASEWORKERS, *PERIOD,
+                         kpi_ids=["placeringsdygn", "placeringskostnad", "placerade_barn"], prices=PRICES)
+
+    def persons(node, kpi, node_type="unit"):
+        return frame.filter(
+            (pl.col("node_type") == node_type) & (pl.col("node_id") == node) & (pl.col("kpi") == kpi)
+        )["persons"].item()
+
+    assert fig(frame, "G1", "placeringskostnad") == (2, None, 82_000.0)  # two placements …
+    assert persons("G1", "placeringskostnad") == 1  # … of one child
+    assert persons("S", "placeringsdygn") == 2  # k1/k2's child and k3's
+    assert persons("alice", "placeringsdygn", "caseworker") == 1
+    assert persons("G2", "placeringsdygn") == 0  # none: 0, not empty
+    assert persons("S", "placerade_barn") is None  # only sums carry it

@@ -28,10 +28,12 @@ def frame(figures: dict[tuple[str, str], tuple[int, int | None, float | None]], 
     rows = []
     for (unit, kpi), (num, den, value) in figures.items():
         name, level, parent = UNITS[unit]
-        rows.append(("unit", unit, name, level, parent, kpi, None, None, num, den, value))
+        rows.append(("unit", unit, name, level, parent, kpi, None, None, num, den, value, None))
         if category_rows:  # a breakdown row that must never be read as a total
-            rows.append(("unit", unit, name, level, parent, kpi, "gender", "F", 0, 0, 0.0))
-    rows.append(("caseworker", "anna", "Anna", kpis.CASEWORKER_LEVEL, "G", "fb_forsenade", None, None, 9, None, 9.0))
+            rows.append(("unit", unit, name, level, parent, kpi, "gender", "F", 0, 0, 0.0, None))
+    rows.append(
+        ("caseworker", "anna", "Anna", kpis.CASEWORKER_LEVEL, "G", "fb_forsenade", None, None, 9, None, 9.0, None)
+    )
     return pl.DataFrame(rows, schema=kpis.FIGURE_COLUMNS, orient="row")
 
 

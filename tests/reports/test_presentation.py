@@ -38,3 +38,15 @@ def test_a_target_miss_whose_own_value_is_hidden_has_no_value_trend_or_recurrenc
     assert (row["value"], row["recurring"]) == (P.SMALL_BASE_TEXT, "–")
     (section,) = P.target_miss_sections(doc, masked=False)
     assert section["value"] == "80,0\u00a0%" and section["chart"] is not None and section["recurring"]
+
+
+def test_a_count_without_its_optional_data_is_shown_empty_not_zero():
+    """Review finding 8: vacant posts without staffing.csv are unknown, and 0 would tell the nämnd 'none'."""
+    fields = {"kpi": "vakanta_tjanster", "title": "Vakanta tjänster", "unit": "antal", "kind": "count",
+              "better": "lower", "target": None}
+    without = {**fields, "value": None, "masked_value": None, "numerator": 0, "denominator": None}
+    doc = {"month": "2026-01-01", "unit": {"name": "Norra"},
+           "figures": [without, {**without, "kpi": "tjanster", "value": 7.0, "numerator": 7}]}
+    rows = P.summary_table(doc, masked=False).rows
+    assert [r["value"] for r in rows] == [None, 7]
+    assert P.shown_text(without, masked=False) == P.format_value(None, "int")

@@ -688,8 +688,12 @@ def _distinct(items: pl.DataFrame) -> pl.DataFrame:
 # ---------------------------------------------------------------- roll-up
 
 
-def _unit_figures(items: pl.DataFrame, flat: pl.DataFrame, median_ids: list[str]) -> pl.DataFrame:
-    """Subtree numerators and denominators for every unit, one group_by per depth of the tree."""
+def _unit_figures(items: pl.DataFrame, flat: pl.DataFrame, median_ids: list[str], sum_ids: list[str]) -> pl.DataFrame:
+    """Subtree numerators and denominators for every unit, one group_by per depth of the tree.
+
+    Medians and the children behind a sum (`persons`) do not add up the tree: they are taken over
+    each unit's whole subtree (the closure).
+    """
     keys = ["kpi", "category"]
     per_unit = items.group_by(["unit_id", *keys]).agg(
         pl.col("weight").filter(pl.col("part") == "num").sum().alias("numerator"),
@@ -707,25 +711,44 @@ def _unit_figures(items: pl.DataFrame, flat: pl.DataFrame, median_ids: list[str]
             for col in anc
         ]
     )
+    closure = orgtree.closure(flat)
     medians = (
         items.filter(pl.col("kpi").is_in(median_ids) & (pl.col("part") == "num"))
-        .join(orgtree.closure(flat), on="unit_id", how="inner")
+        .join(closure, on="unit_id", how="inner")
         .group_by(["ancestor_id", *keys])
         .agg(pl.col("days").median().alias("median"))
         .rename({"ancestor_id": "node_id"})
     )
-    return sums.join(medians, on=["node_id", *keys], how="left", nulls_equal=True)
+    persons = (
+        items.filter(pl.col("kpi").is_in(sum_ids) & (pl.col("part") == "num"))
+        .join(closure, on="unit_id", how="inner")
+        .group_by(["ancestor_id", *keys])
+        .agg(_persons())
+        .rename({"ancestor_id": "node_id"})
+    )
+    return sums.join(medians, on=["node_id", *keys], how="left", nulls_equal=True).join(
+        persons, on=["node_id", *keys], how="left", nulls_equal=True
+    )
 
 
-def _caseworker_figures(items: pl.DataFrame, median_ids: list[str]) -> pl.DataFrame:
+def _persons() -> pl.Expr:
+    """How many children a sum's numerator rests on (placements of the same child counted once)."""
+    return pl.col("person_key").drop_nulls().n_unique().alias("persons")
+
+
+def _caseworker_figures(items: pl.DataFrame, median_ids: list[str], sum_ids: list[str]) -> pl.DataFrame:
     keys = ["kpi", "category"]
     own = items.filter(pl.col("caseworker_id").is_not_null()).rename({"caseworker_id": "node_id"})
-    return own.group_by(["node_id", *keys]).agg(
+    counted = own.group_by(["node_id", *keys]).agg(
         pl.col("weight").filter(pl.col("part") == "num").sum().alias("numerator"),
         pl.col("weight").filter(pl.col("part") == "den").sum().alias("denominator"),
         pl.col("days").filter(pl.col("kpi").is_in(median_ids) & (pl.col("part") == "num")).median().alias("median"),
         _numerator_total(),
     )
+    persons = own.filter(pl.col("kpi").is_in(sum_ids) & (pl.col("part") == "num")).group_by(["node_id", *keys]).agg(
+        _persons()
+    )
+    return counted.join(persons, on=["node_id", *keys], how="left", nulls_equal=True)
 
 
 def _numerator_total() -> pl.Expr:
@@ -766,6 +789,9 @@ FIGURE_COLUMNS = {
     "numerator": pl.Int64,
     "denominator": pl.Int64,
     "value": pl.Float64,
+    # a sum's children (placements of one child counted once): what the nämnd's small-number rule
+    # counts for it (pages.figures.masked_values); null for every other figure
+    "persons": pl.Int64,
 }
 
 
@@ -813,8 +839,9 @@ def compute(
     items, flat = _place_unknown_units(_items(kpis, src), flat, org_units)
     items = _distinct(_category(breakdown, src, items))
     median_ids = [k.id for k in kpis if k.kind == "median_days"]
-    units = _unit_figures(items, flat, median_ids)
-    caseworkers_ = _caseworker_figures(items, median_ids)
+    sum_ids = [k.id for k in kpis if k.kind == "sum"]
+    units = _unit_figures(items, flat, median_ids, sum_ids)
+    caseworkers_ = _caseworker_figures(items, median_ids, sum_ids)
     return _without_data(_finish(kpis, breakdown, flat, src, items, units, caseworkers_), kpis, src)
 
 
@@ -945,6 +972,7 @@ def _finish(kpis, breakdown, flat, src, items, units, caseworkers_) -> pl.DataFr
             numerator=num,
             denominator=pl.when(kind.is_in(list(DIVIDED_KINDS))).then(den).otherwise(None),
             value=value,
+            persons=pl.when(kind == "sum").then(pl.col("persons").fill_null(0)).otherwise(None),
             breakdown=pl.lit(breakdown, dtype=pl.Utf8),
         )
         .sort(["_node_order", "_order", "_cat_order"])

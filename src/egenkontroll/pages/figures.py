@@ -59,16 +59,22 @@ class Figure:
     numerator: int
     denominator: int | None
     value: float | None
+    persons: int | None = None  # a sum's children (kpis.FIGURE_COLUMNS): its small-number base
+
+    @property
+    def base(self) -> int:
+        """What the nämnd's small-number rule counts: a sum's children, else the numerator."""
+        return int(self.numerator if self.persons is None else self.persons)
 
 
 def node_figures(frame: pl.DataFrame, node_type: str, node_ids: list[str]) -> dict[str, dict[str, Figure]]:
     """node_id → kpi id → Figure, for totals (no breakdown category)."""
     rows = frame.filter(
         (pl.col("node_type") == node_type) & pl.col("node_id").is_in(node_ids) & pl.col("category").is_null()
-    ).select("node_id", "kpi", "numerator", "denominator", "value")
+    ).select("node_id", "kpi", "numerator", "denominator", "value", "persons")
     out: dict[str, dict[str, Figure]] = {n: {} for n in node_ids}
-    for node_id, kpi_id, num, den, value in rows.iter_rows():
-        out[node_id][kpi_id] = Figure(num, den, value)
+    for node_id, kpi_id, num, den, value, persons in rows.iter_rows():
+        out[node_id][kpi_id] = Figure(num, den, value, persons)
     return out
 
 
@@ -113,11 +119,15 @@ def masked_values(kpi: kpi_catalogue.Kpi, total: Figure | None, parts: list[Figu
     derived from the node's total (smallnumbers.suppress, with what the parts do not cover as
     one more row). Shares, ratios and medians: hidden ("<5") when they rest on 1–4 items.
     Sums (placement dygn and kronor) add up like counts, so a hidden part could be worked out
-    from the total: they are hidden wherever the counts of placements they rest on are.
+    from the total: they are hidden wherever the counts of the children they rest on are (one
+    child's five placements are one child: review of issue 16, finding 10).
+    Rates per 1,000 likewise: the population is public (SCB), so a rate gives its count back
+    (rate × population ÷ 1,000); they are hidden wherever their numerators would be as counts
+    (review of issue 16, finding 2).
     """
-    if kpi.kind == "sum":
-        counts = [int(p.numerator) if p else 0 for p in parts]
-        shown_total, shown_parts = mask_counts(int(total.numerator) if total else sum(counts), counts)
+    if kpi.kind in COUNT_LIKE:
+        counts = [p.base if p else 0 for p in parts]
+        shown_total, shown_parts = mask_counts(total.base if total else sum(counts), counts)
         return sum_cell(kpi, total, shown_total), [sum_cell(kpi, p, s) for p, s in zip(parts, shown_parts, strict=True)]
     if kpi.kind != "count":
         return small_base(kpi, total), [small_base(kpi, p) for p in parts]
@@ -125,6 +135,10 @@ def masked_values(kpi: kpi_catalogue.Kpi, total: Figure | None, parts: list[Figu
         return None, [None for _ in parts]
     counts = [int(p.numerator) if p else 0 for p in parts]
     return mask_counts(int(total.numerator) if total else sum(counts), counts)
+
+
+# Figures whose cells give back a count that adds up over the parts: masked via that count.
+COUNT_LIKE = ("sum", "rate")
 
 
 def mask_counts(total: int, parts: list[int], hide: list[bool] | None = None) -> tuple[object, list[object]]:
@@ -147,7 +161,12 @@ def mask_counts(total: int, parts: list[int], hide: list[bool] | None = None) ->
 
 
 def sum_cell(kpi: kpis.Kpi, fig: Figure | None, masked_count):
-    """A sum's cell: hidden ("<5", "x") where the count of its placements is, else its value."""
+    """A sum's or rate's cell: hidden ("<5", "x") where the count it rests on is, else its value.
+
+    Without a value (a rate where no population is given) the cell is empty, never "<5".
+    """
+    if fig is None or fig.value is None:
+        return None
     return masked_count if isinstance(masked_count, str) else shown_value(kpi, fig)
 
 
@@ -159,7 +178,7 @@ def small_base(kpi: kpi_catalogue.Kpi, fig: Figure | None):
     """A share, ratio or median resting on 1–4 items as "<5"; otherwise the value (counts too)."""
     if fig is None or fig.value is None:
         return None
-    base = fig.denominator if kpi.kind in ("share", "ratio") else fig.numerator
+    base = fig.denominator if kpi.kind in ("share", "ratio") else fig.base
     if base is not None and smallnumbers.SMALL_MIN <= base <= smallnumbers.SMALL_MAX:
         return smallnumbers.PRIMARY_TEXT
     return shown_value(kpi, fig)

@@ -392,10 +392,11 @@ def data_version(alias: str = "default") -> tuple:
 def _definitions() -> str:
     """A digest of what the figures are computed by besides the data: the catalogue, the targets
     file and the price list. A new price list or an upgraded catalogue is a new cache key, so no
-    figure computed under the old ones is served (they are read on every request: files, not SQL)."""
+    figure computed under the old ones is served (they are read on every request: files, not SQL).
+    The figures' columns are in it too: a frame kept by an older version never meets newer code."""
     from egenkontroll.core import costs
 
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(repr(kpis.FIGURE_COLUMNS).encode())
     for path in (kpi_catalogue.CATALOGUE_PATH, kpi_catalogue.targets_file(), costs.prices_path()):
         if path:
             try:

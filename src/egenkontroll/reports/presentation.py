@@ -56,11 +56,14 @@ def kind(fig: dict) -> str:
 
 
 def shown(fig: dict, masked: bool):
-    """The value as shown: counts whole, None without a value; masked, the cell of Översikt."""
+    """The value as shown: counts whole, None without a value; masked, the cell of Översikt.
+
+    A count without a value (posts, vacancies without staffing.csv) is None — "–" — not 0.
+    """
     if masked:
         return fig["masked_value"]
     if fig["kind"] == "count":
-        return int(fig.get("numerator") or 0)
+        return None if fig.get("value") is None else int(fig.get("numerator") or 0)
     return fig.get("value")
 
 

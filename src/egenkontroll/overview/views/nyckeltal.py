@@ -176,8 +176,8 @@ def _masked_trend(kpi: kpi_catalogue.Kpi, figs: list, total) -> list:
     if kpi.kind == "count" and kpi.numerator.period_field != "as_of":
         whole = int(total.numerator) if total else 0
         return F.mask_counts(whole, [int(f.numerator) if f else 0 for f in figs])[1]
-    if kpi.kind == "sum":  # the months' sums add up to the period's: hide at least two, or none
-        counts = [int(f.numerator) if f else 0 for f in figs]
+    if kpi.kind in F.COUNT_LIKE:  # the months' sums (counts) add up to the period's: hide at least two, or none
+        counts = [f.base if f else 0 for f in figs]
         shown = F.mask_counts(sum(counts), counts)[1]
         return [F.sum_cell(kpi, f, s) for f, s in zip(figs, shown, strict=True)]
     return [F.small_base(kpi, f) for f in figs]
@@ -187,9 +187,9 @@ def _breakdown_chart(snap, kpi: kpi_catalogue.Kpi, unit_id: str, period: Period,
     frame = snap.figures(period.start, period.end, period.as_of, breakdown=breakdown)
     rows = frame.filter(
         (pl.col("node_type") == "unit") & (pl.col("node_id") == unit_id) & (pl.col("kpi") == kpi.id)
-    ).select("category", "numerator", "denominator", "value")
+    ).select("category", "numerator", "denominator", "value", "persons")
     labels = F.CATEGORY_LABEL[breakdown]
-    cats = [(labels.get(c, c), F.Figure(n, d, v)) for c, n, d, v in rows.iter_rows()]
+    cats = [(labels.get(c, c), F.Figure(n, d, v, p)) for c, n, d, v, p in rows.iter_rows()]
     if masked:
         _, values = F.masked_values(kpi, total, [f for _, f in cats])
     else:
