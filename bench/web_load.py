@@ -14,7 +14,10 @@ another, e.g. main before a change, measured the same way in the same run, side 
    turn for `--seconds`; every `--new-every`-th request of a user is a figure page for a period
    nobody asked for before (random start and end within the last two years, so a new as_of
    day); p50/p95/max of all requests, of the pages and of the new periods, every non-200 or
-   failure an error. Bounded: 20 requests per user-second, 30 s per request;
+   failure an error. Bounded: 20 requests per user-second, 30 s per request. `--think S`: each
+   user pauses uniformly 0–2S seconds after each answer, as a person reads a page (default 0: no
+   pause, a throughput test — with 20 users and no pause the mean latency is 20 ÷ requests per
+   second, whatever the pages cost);
 3. browser (`--browser`, Debian's /usr/bin/chromium through Playwright): every page of the
    inspektör loaded until its charts are drawn, first visit in a fresh browser (empty cache) and
    then again (cached), loopback.
@@ -61,6 +64,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--users", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--new-every", type=int, default=25, help="every n-th request of a user asks a new period")
+    ap.add_argument("--think", type=float, default=0.0,
+                    help="mean seconds a user reads a page before the next request (uniform 0 … 2×; 0 = none)")
     ap.add_argument("--workers", type=int, default=4, help="gunicorn workers (deploy/systemd: 4)")
     ap.add_argument("--threads", type=int, default=4, help="threads per worker (deploy/systemd: 4)")
     ap.add_argument("--browser", action="store_true", help="also time every page in Chromium")
@@ -293,6 +298,8 @@ def hammer(port: int, users: dict[str, str], password: str, pages: dict[str, lis
                 per_route.setdefault(_route(path) if kind == "page" else "new period", []).append(times[kind][-1])
             if status != 200:
                 error(f"HTTP {status} {_route(path)}")
+            if args.think > 0:
+                time.sleep(min(rng.uniform(0, 2 * args.think), max(0.0, deadline[0] - time.monotonic())))
         with lock:
             retries[0] += session.retries
 
@@ -384,7 +391,9 @@ def render(results: dict, args) -> str:
                   for path, s, _ in r.get("routes", {}).values() if isinstance(s, str)] for x in labels}
     lines.append("| failed (no answer in 30 s) | " + " | ".join("<br>".join(failed[x]) or "none" for x in labels) + " |")
     lines.append("| slowest three | " + " | ".join("<br>".join(f"{p} {ms:.0f}" for ms, p in slow[x]) for x in labels) + " |")
-    lines += ["", f"### Under load: {args.users} users, {args.seconds:.0f} s, every {args.new_every}th request a new period",
+    pace = f", each reading a page {args.think:g} s on average (uniform 0–{2 * args.think:g} s)" if args.think else \
+        ", no pause between a user's requests"
+    lines += ["", f"### Under load: {args.users} users, {args.seconds:.0f} s{pace}, every {args.new_every}th request a new period",
               "", "| | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
 
     def cell(x, part, key):
