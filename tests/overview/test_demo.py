@@ -143,3 +143,17 @@ def test_serve_and_demo_refuse_a_broken_price_list(tmp_path, monkeypatch):
         assert result.exit_code == 1, result.output
         assert "priser.yaml: pris saknas för" in " ".join(result.output.split())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["priser.yaml"]  # nothing generated or imported
+
+
+def test_serve_refuses_a_wait_that_is_no_number_of_seconds(tmp_path, monkeypatch):
+    """EGK_PAGE_WAIT_SECONDS (pages/pending.py, issue 19) is checked before the server starts."""
+    from typer.testing import CliRunner
+
+    import egenkontroll.cli.web_commands  # noqa: F401  (registers the commands)
+    from egenkontroll.cli.app import app
+
+    for value in ("-1", "snart"):
+        monkeypatch.setenv("EGK_PAGE_WAIT_SECONDS", value)
+        result = CliRunner().invoke(app, ["serve", "--db", f"sqlite:///{tmp_path / 'none.sqlite3'}"])
+        assert result.exit_code == 1, result.output
+        assert "EGK_PAGE_WAIT_SECONDS ska vara ett antal sekunder" in " ".join(result.output.split())

@@ -54,6 +54,20 @@ def _cache_dir() -> None:
     os.environ.setdefault("EGK_WEB_CACHE_DIR", str(data_dir() / "cache"))
 
 
+def _background_periods() -> None:
+    """A server computes a period nobody asked for before in the background (pages/pending.py);
+    a wait that is no number of seconds stops it here rather than on every figure page."""
+    os.environ.setdefault("EGK_PAGE_WAIT_SECONDS", "0.25")
+    raw = os.environ["EGK_PAGE_WAIT_SECONDS"].strip()
+    try:
+        valid = not raw or float(raw) >= 0
+    except ValueError:
+        valid = False
+    if not valid:
+        err.print(f"[red]egenkontroll: EGK_PAGE_WAIT_SECONDS ska vara ett antal sekunder (0 eller mer), inte {escape(raw)!r}[/red]")
+        raise typer.Exit(1)
+
+
 def _check_targets() -> None:
     """Refuse to start with a broken targets file (EGK_KPI_TARGETS_FILE), audit templates file
     (EGK_AUDIT_TEMPLATES_FILE) or price list (EGK_PLACEMENT_PRICES_FILE, which prices the key
@@ -177,6 +191,7 @@ def demo(
     suffix = f"{scale}-seed{seed}" + (f"-x{size_factor:g}" if size_factor != 1.0 else "")
     dataset = base / f"demo-{suffix}"
     _cache_dir()
+    _background_periods()
     alias = _django(f"sqlite:///{base / f'demo-{suffix}.sqlite3'}")
     from egenkontroll.cases.store import migrate
 
@@ -250,6 +265,7 @@ def serve(
     _check_targets()
     url = db or os.environ.get("DATABASE_URL")
     _cache_dir()
+    _background_periods()
     try:
         alias = connect(url) if url is None else _django(url)
         prepare_database(alias, create=False)

@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from egenkontroll.access.scoping import aggregate, person_level, record_cases, request_scope
-from egenkontroll.pages import downloads
+from egenkontroll.pages import downloads, pending
 from egenkontroll.pages.periods import query_string
 from egenkontroll.pages.tables import Table
 from egenkontroll.web.menu import menu
@@ -136,6 +136,9 @@ def aggregate_page(page: str, build):
 
     @aggregate(page=page)
     def view(request):
+        waiting = pending.ready(request)
+        if waiting is not None:
+            return pending.response(request, waiting, page)
         return render_page(request, build(request), page, f"{page}_export")
 
     @aggregate(page=page)

@@ -208,6 +208,14 @@ class Snapshot:
             return None
         return self.frame(*key[:1], key[1:], lambda: pl.read_parquet(path))
 
+    def has_figures(self, period_from: dt.date, period_to: dt.date, as_of: dt.date) -> bool:
+        """Whether `figures()` of this period would answer without computing (kept in memory or on disk)."""
+        key = ("figures", period_from, period_to, as_of, None, self.marks_version())
+        if key in self._frames.items:
+            return True
+        path = self._disk_path(key)
+        return path is not None and path.is_file()
+
     def _disk_path(self, key: tuple) -> Path | None:
         root = cache_root()
         if root is None:

@@ -20,7 +20,7 @@ from egenkontroll.access.scoping import aggregate, request_scope
 from egenkontroll.core import costs, kpi_catalogue
 from egenkontroll.core.dates_sv import month_is_partial, partial_month_text, short_month_text
 from egenkontroll.overview.views.oversikt import judged_target, target_text
-from egenkontroll.pages import charts, periods, snapshot
+from egenkontroll.pages import charts, pending, periods, snapshot
 from egenkontroll.pages import figures as F
 from egenkontroll.pages.frame import (
     Chart,
@@ -217,6 +217,9 @@ nyckeltal, nyckeltal_export = aggregate_page("nyckeltal", build_catalogue)
 
 @aggregate(page="nyckeltal")
 def nyckeltal_detalj(request, kpi_id: str):
+    waiting = pending.ready(request)
+    if waiting is not None:
+        return pending.response(request, waiting, "nyckeltal")
     return render_page(request, build_detail(request, kpi_id), "nyckeltal", "nyckeltal_detalj_export", {"kpi_id": kpi_id})
 
 

@@ -21,7 +21,7 @@ from egenkontroll.cases.models import Caseworker
 from egenkontroll.core import kpi_catalogue, kpis
 from egenkontroll.overview.queries import rule_titles, visible_cases
 from egenkontroll.pages import figures as F
-from egenkontroll.pages import labels, periods, snapshot
+from egenkontroll.pages import labels, pending, periods, snapshot
 from egenkontroll.pages.frame import (
     PageData,
     aggregate_page,
@@ -432,6 +432,9 @@ def _staff_table(snap, kpi: kpis.Kpi, items: pl.DataFrame, selection: kpis.Selec
 
 @person_level(page="underlag")
 def underlag(request):
+    waiting = pending.ready(request)
+    if waiting is not None:
+        return pending.response(request, waiting, "oversikt")
     data, listed = build_underlag(request, limit=UNDERLAG_ROWS)
     listed.record(request)
     return render_page(request, data, "oversikt", "underlag_export")

@@ -1,0 +1,66 @@
+"""A period nobody asked for before (issue 19): computed in the background, the page answering at once.
+
+With EGK_PAGE_WAIT_SECONDS set (as `egenkontroll serve` sets it), a page whose figures are not kept
+answers with "räknas fram" instead of computing inside the request; once the background job has
+kept them, the same address shows the page. Unset, pages compute inline as before.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from egenkontroll.core import kpis
+from egenkontroll.pages import pending
+
+# transactional: the background thread reads the imported data on its own connection
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NEW = "/oversikt/?fran=2025-04-01&till=2025-09-30&per=2025-09-30"
+
+
+@pytest.fixture
+def held(monkeypatch):
+    """kpis.compute waits for the returned event, so a test sees the page while the job runs."""
+    release = threading.Event()
+    compute = kpis.compute
+
+    def slow(*args, **kwargs):
+        assert release.wait(30), "the test never let the computation finish"
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(kpis, "compute", slow)
+    yield release
+    release.set()
+
+
+def test_a_new_period_answers_at_once_and_shows_its_figures_when_they_are_ready(login, monkeypatch, held):
+    monkeypatch.setenv(pending.WAIT_VARIABLE, "0.05")
+    client = login("chef")
+    waiting = client.get(NEW)
+    assert waiting.status_code == 200
+    assert waiting["Cache-Control"] == "no-store"
+    text = waiting.content.decode()
+    assert "räknas fram nu" in text and "2025-04-01 – 2025-09-30" in text and "tables" not in waiting.context
+    assert client.get(NEW.replace("/oversikt/", "/flode/")).status_code == 200  # the same period: one job
+    held.set()
+    for job in list(pending._jobs.values()):
+        job.result(timeout=60)
+    shown = client.get(NEW)
+    assert shown.status_code == 200 and shown.context["tables"]  # the figures, from what the job kept
+    assert "räknas fram nu" not in shown.content.decode()
+
+
+def test_kept_figures_and_the_default_setting_never_show_the_waiting_page(login, monkeypatch):
+    client = login("chef")
+    assert client.get(NEW).context["tables"]  # unset: computed inline, as before
+    monkeypatch.setenv(pending.WAIT_VARIABLE, "0")
+    assert client.get(NEW).context["tables"]  # now kept: shown at once
+
+
+def test_a_negative_wait_is_refused():
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(pending.WAIT_VARIABLE, "-1")
+        with pytest.raises(ValueError, match=pending.WAIT_VARIABLE):
+            pending.wait_seconds()
