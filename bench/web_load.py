@@ -250,7 +250,7 @@ def hammer(port: int, users: dict[str, str], password: str, pages: dict[str, lis
     roles = [r for r in ROLES if r in users and pages.get(r)]
     logins = [(roles[i % len(roles)]) for i in range(args.users)]
     lock = threading.Lock()
-    times: dict[str, list[float]] = {"page": [], "new period": []}
+    times: dict[str, list[float]] = {"page": [], "new period": [], "asked again": [], "until shown": []}
     errors: dict[str, int] = {}
     count, retries = [0], [0]
     max_requests = int(args.users * args.seconds * 20)
@@ -289,7 +289,7 @@ def hammer(port: int, users: dict[str, str], password: str, pages: dict[str, lis
             i += 1
             t0 = time.perf_counter()
             try:
-                status, _ = session.request("GET", path)
+                status, body = session.request("GET", path)
             except OSError as exc:
                 error(type(exc).__name__)
                 continue
@@ -298,6 +298,11 @@ def hammer(port: int, users: dict[str, str], password: str, pages: dict[str, lis
                 per_route.setdefault(_route(path) if kind == "page" else "new period", []).append(times[kind][-1])
             if status != 200:
                 error(f"HTTP {status} {_route(path)}")
+            elif WAITING in body:
+                shown = follow_waiting(session, path, t0, times, lock, error)
+                if shown is not None:
+                    with lock:
+                        times["until shown"].append(shown)
             if args.think > 0:
                 time.sleep(min(rng.uniform(0, 2 * args.think), max(0.0, deadline[0] - time.monotonic())))
         with lock:
@@ -308,7 +313,7 @@ def hammer(port: int, users: dict[str, str], password: str, pages: dict[str, lis
         t.start()
     for t in threads:
         t.join(timeout=args.seconds + 400)
-    every = times["page"] + times["new period"]
+    every = times["page"] + times["new period"] + times["asked again"]
 
     def stats(values: list[float]) -> dict:
         if not values:
@@ -319,8 +324,34 @@ def hammer(port: int, users: dict[str, str], password: str, pages: dict[str, lis
     return {"users": len(logins), "roles": sorted(set(logins)), "seconds": args.seconds, "requests": count[0],
             "errors": sum(errors.values()), "error_kinds": errors, "stale_retries": retries[0],
             "all": stats(every), "pages": stats(times["page"]), "new_periods": stats(times["new period"]),
+            "asked_again": stats(times["asked again"]), "until_shown": stats(times["until shown"]),
             "stuck_threads": sum(t.is_alive() for t in threads), "load_after": os.getloadavg(),
             "routes": {route: stats(values) for route, values in sorted(per_route.items())}}
+
+
+WAITING = b'id="berakning-igen"'  # pages/beraknas.html: the figures of a new period are being computed
+WAITING_RELOAD_S = 2.0  # as the page's own script (pages/pending.py RELOAD_SECONDS)
+
+
+def follow_waiting(session, path: str, began: float, times: dict, lock, error) -> float | None:
+    """Ask again as the waiting page does until the page is shown: ms from the first request, or None."""
+    while time.perf_counter() - began < 120:
+        time.sleep(WAITING_RELOAD_S)
+        t0 = time.perf_counter()
+        try:
+            status, body = session.request("GET", path)
+        except OSError as exc:
+            error(type(exc).__name__)
+            return None
+        with lock:
+            times["asked again"].append((time.perf_counter() - t0) * 1000)
+        if status != 200:
+            error(f"HTTP {status} {_route(path)}")
+            return None
+        if WAITING not in body:
+            return (time.perf_counter() - began) * 1000
+    error("new period never shown in 120 s")
+    return None
 
 
 def browser_times(port: int, username: str, password: str, paths: list[str]) -> dict:
@@ -400,7 +431,9 @@ def render(results: dict, args) -> str:
         value = runs[x].get("load", {}).get(part, {}).get(key)
         return "–" if value is None else f"{value:.0f}"
 
-    for part, title in (("all", "all requests"), ("pages", "pages"), ("new_periods", "new periods")):
+    for part, title in (("all", "all requests"), ("pages", "pages"), ("new_periods", "new periods: first answer"),
+                        ("asked_again", "new periods: asked again by the waiting page"),
+                        ("until_shown", "new periods: until the figures are shown")):
         lines.append(f"| {title}: n | " + " | ".join(cell(x, part, "n") for x in labels) + " |")
         lines.append(f"| {title}: p50 / p95 / max (ms) | " + " | ".join(
             f"{cell(x, part, 'p50_ms')} / {cell(x, part, 'p95_ms')} / {cell(x, part, 'max_ms')}" for x in labels) + " |")
