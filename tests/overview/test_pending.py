@@ -64,3 +64,19 @@ def test_a_negative_wait_is_refused():
         mp.setenv(pending.WAIT_VARIABLE, "-1")
         with pytest.raises(ValueError, match=pending.WAIT_VARIABLE):
             pending.wait_seconds()
+
+
+def test_a_period_nobody_waits_for_any_more_is_dropped_when_its_turn_comes(login, monkeypatch, held):
+    """The user went elsewhere: the queued job must not keep the next users waiting."""
+    monkeypatch.setenv(pending.WAIT_VARIABLE, "0")
+    client = login("chef")
+    assert "räknas fram nu" in client.get(NEW).content.decode()  # job 1 starts and is held
+    later = NEW.replace("2025-09-30", "2025-08-31")
+    assert "räknas fram nu" in client.get(later).content.decode()  # job 2 queued behind it
+    monkeypatch.setattr(pending, "ABANDONED_SECONDS", -1.0)  # as if nobody had asked for a while
+    calls = []
+    monkeypatch.setattr(pending.snapshot.Snapshot, "figures", lambda self, *a, **k: calls.append(a))
+    held.set()
+    for job in list(pending._jobs.values()):
+        job.result(timeout=60)
+    assert calls == []  # job 2 was dropped unstarted

@@ -14,6 +14,7 @@ Unset (the default outside `egenkontroll serve` and `demo`), the page computes i
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
@@ -23,9 +24,13 @@ from egenkontroll.web.env import envstr
 WAIT_VARIABLE = "EGK_PAGE_WAIT_SECONDS"
 RELOAD_SECONDS = 2
 QUEUED_MAX = 32  # distinct new periods waiting in one process; more are asked to come back later
+# A queued period nobody has asked for this long (the waiting page asks every RELOAD_SECONDS) is
+# dropped when its turn comes: the user went elsewhere, and the next ones should not wait for it.
+ABANDONED_SECONDS = 5 * RELOAD_SECONDS
 
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="egk-period")
 _jobs: dict[tuple, Future] = {}
+_asked: dict[tuple, float] = {}  # key → when a page last asked for it (time.monotonic)
 _lock = threading.Lock()
 
 
@@ -65,12 +70,13 @@ def _submit(snap: snapshot.Snapshot, period: periods.Period) -> Future | None:
     """The (single) job computing this period's figures in this process; None when too many wait."""
     key = (snap.version, period.start, period.end, period.as_of)
     with _lock:
+        _asked[key] = time.monotonic()
         job = _jobs.get(key)
         if job is not None:
             return job
         if sum(not j.done() for j in _jobs.values()) >= QUEUED_MAX:
             return None
-        job = _executor.submit(_compute, snap, period)
+        job = _executor.submit(_compute, snap, period, key)
         _jobs[key] = job
         job.add_done_callback(lambda _: _forget(key))
         return job
@@ -79,11 +85,16 @@ def _submit(snap: snapshot.Snapshot, period: periods.Period) -> Future | None:
 def _forget(key: tuple) -> None:
     with _lock:
         _jobs.pop(key, None)
+        _asked.pop(key, None)
 
 
-def _compute(snap: snapshot.Snapshot, period: periods.Period) -> None:
+def _compute(snap: snapshot.Snapshot, period: periods.Period, key: tuple) -> None:
     from django.db import close_old_connections
 
+    with _lock:
+        abandoned = time.monotonic() - _asked.get(key, 0.0) > ABANDONED_SECONDS
+    if abandoned:
+        return
     try:
         snap.figures(period.start, period.end, period.as_of)
     finally:
