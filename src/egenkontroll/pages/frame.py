@@ -136,10 +136,10 @@ def aggregate_page(page: str, build):
 
     @aggregate(page=page)
     def view(request):
-        waiting = pending.ready(request)
-        if waiting is not None:
-            return pending.response(request, waiting, page)
-        return render_page(request, build(request), page, f"{page}_export")
+        data = pending.build(request, build)
+        if data is pending.WAITING:
+            return pending.response(request, page)
+        return render_page(request, data, page, f"{page}_export")
 
     @aggregate(page=page)
     def download(request, table: str, fmt: str):

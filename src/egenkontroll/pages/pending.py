@@ -1,20 +1,24 @@
-"""A period nobody asked for before: its figures computed in the background, the page answering at once.
+"""A page whose figures nobody asked for before: computed in the background, the page answering at once.
 
 Why it exists (issue 19): the figures of a new period cost seconds at city scale (the
-obligations evaluated on its day, then every figure of the tree). Computed inside the request,
-twenty users asking for twenty new periods made twenty such computations fight for two cores,
-and everybody's pages — not only theirs — waited until the proxy gave up. Here each server
-process computes new periods one at a time on its own thread; the page waits for it a moment
-(`EGK_PAGE_WAIT_SECONDS`) and, if the figures are not ready by then, answers with a short
-"räknas fram" page that reloads itself until they are. Every other page stays fast meanwhile.
+obligations evaluated on its day, every figure of the tree, a month of a trend each). Computed
+inside the request, twenty users asking for new periods made as many computations fight for two
+cores, and everybody's pages — not only theirs — waited until the load test gave up after 30 s.
 
-Unset (the default outside `egenkontroll serve` and `demo`), the page computes inline as before.
+Here a figure page is first built from kept frames only (`snapshot.only_kept`): if everything it
+needs is in memory or on disk, that build is the page, at no extra cost. If a frame is missing,
+the same build runs on this process's one background thread instead, and the page waits for it
+a moment (`EGK_PAGE_WAIT_SECONDS`); not ready by then, it answers with a short "räknas fram"
+page that asks again every two seconds until the page can be shown. Every other page stays fast.
+
+Unset (the default outside `egenkontroll serve` and `demo`), pages compute inline as before.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
@@ -23,19 +27,26 @@ from egenkontroll.web.env import envstr
 
 WAIT_VARIABLE = "EGK_PAGE_WAIT_SECONDS"
 RELOAD_SECONDS = 2
-QUEUED_MAX = 32  # distinct new periods waiting in one process; more are asked to come back later
-# A queued period nobody has asked for this long (the waiting page asks every RELOAD_SECONDS) is
+QUEUED_MAX = 32  # distinct pages waiting in one process; more are answered "räknas fram" and queued when asked again
+# A queued page nobody has asked for this long (the waiting page asks every RELOAD_SECONDS) is
 # dropped when its turn comes: the user went elsewhere, and the next ones should not wait for it.
 ABANDONED_SECONDS = 5 * RELOAD_SECONDS
 
-_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="egk-period")
+_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="egk-page")
 _jobs: dict[tuple, Future] = {}
 _asked: dict[tuple, float] = {}  # key → when a page last asked for it (time.monotonic)
 _lock = threading.Lock()
 
 
+class Waiting:
+    """What `build` returns when the page's figures are still being computed."""
+
+
+WAITING = Waiting()
+
+
 def wait_seconds() -> float | None:
-    """How long a page waits for a new period's figures before the "räknas fram" page; None: inline."""
+    """How long a page waits for its figures before the "räknas fram" page; None: computed inline."""
     raw = envstr(WAIT_VARIABLE).strip()
     if not raw:
         return None
@@ -45,30 +56,32 @@ def wait_seconds() -> float | None:
     return seconds
 
 
-def ready(request) -> periods.Period | None:
-    """None when the page may be built now; else the period whose figures are still being computed."""
+def build(request, make: Callable):
+    """`make(request)` — from kept frames at once, else computed in the background: then WAITING
+    unless it finishes within the wait."""
     wait = wait_seconds()
     if wait is None:
-        return None
-    period = periods.parse(request.GET, periods.today())
-    snap = snapshot.current()
-    if snap.has_figures(period.start, period.end, period.as_of):
-        return None
-    job = _submit(snap, period)
+        return make(request)
+    try:
+        with snapshot.only_kept():
+            return make(request)
+    except snapshot.NotKept:
+        pass
+    job = _submit(request, make)
     if job is None:
-        return period
+        return WAITING
     try:
         job.result(timeout=wait)
     except FutureTimeout:
-        return period
-    except Exception:  # noqa: BLE001 - the page computes inline and shows its own error
-        return None
-    return None
+        return WAITING
+    except Exception:  # noqa: BLE001, S110 - the page is built inline below and shows its own error
+        pass
+    return make(request)
 
 
-def _submit(snap: snapshot.Snapshot, period: periods.Period) -> Future | None:
-    """The (single) job computing this period's figures in this process; None when too many wait."""
-    key = (snap.version, period.start, period.end, period.as_of)
+def _submit(request, make: Callable) -> Future | None:
+    """The (single) job building this page in this process; None when too many wait already."""
+    key = (snapshot.current().version, request.path, request.GET.urlencode(), request.user.pk)
     with _lock:
         _asked[key] = time.monotonic()
         job = _jobs.get(key)
@@ -76,7 +89,7 @@ def _submit(snap: snapshot.Snapshot, period: periods.Period) -> Future | None:
             return job
         if sum(not j.done() for j in _jobs.values()) >= QUEUED_MAX:
             return None
-        job = _executor.submit(_compute, snap, period, key)
+        job = _executor.submit(_compute, request, make, key)
         _jobs[key] = job
         job.add_done_callback(lambda _: _forget(key))
         return job
@@ -88,7 +101,8 @@ def _forget(key: tuple) -> None:
         _asked.pop(key, None)
 
 
-def _compute(snap: snapshot.Snapshot, period: periods.Period, key: tuple) -> None:
+def _compute(request, make: Callable, key: tuple) -> None:
+    """The page's build, computing what it needs (kept for the next request); the page is thrown away."""
     from django.db import close_old_connections
 
     with _lock:
@@ -96,15 +110,16 @@ def _compute(snap: snapshot.Snapshot, period: periods.Period, key: tuple) -> Non
     if abandoned:
         return
     try:
-        snap.figures(period.start, period.end, period.as_of)
+        make(request)
     finally:
         close_old_connections()  # this thread's own database connection
 
 
-def response(request, period: periods.Period, current: str):
-    """The page that says the figures are being computed, and reloads itself until they are."""
+def response(request, current: str):
+    """The page that says the figures are being computed, and asks again until they are."""
     from egenkontroll.pages.frame import render_app_page
 
+    period = periods.parse(request.GET, periods.today())
     page = render_app_page(request, "pages/beraknas.html", "Nyckeltalen räknas fram", {
         "period": period, "reload_seconds": RELOAD_SECONDS, "again_url": request.get_full_path(),
     }, current)

@@ -25,6 +25,7 @@ import shutil
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -50,6 +51,28 @@ def cache_root() -> Path | None:
     return Path(configured) if configured else None
 
 
+class NotKept(Exception):
+    """A page needs a frame that is neither in memory nor on disk (raised inside `only_kept`)."""
+
+
+_probing = threading.local()
+
+
+@contextmanager
+def only_kept():
+    """Within it, this thread's pages are built from kept frames only: one that would have to be
+    computed raises NotKept (pages/pending.py then computes the page in the background)."""
+    _probing.on = True
+    try:
+        yield
+    finally:
+        _probing.on = False
+
+
+def _refused() -> pl.DataFrame:
+    raise NotKept
+
+
 class Memo:
     """A bounded in-memory cache where each key is computed once, under its own lock."""
 
@@ -69,7 +92,12 @@ class Memo:
             with self.lock:
                 if key in self.items:
                     return self.items[key]
-            value = make()
+            try:
+                value = make()
+            except BaseException:
+                with self.lock:
+                    self.key_locks.pop(key, None)  # e.g. NotKept: no lock left behind per refused key
+                raise
             with self.lock:
                 self.items[key] = value
                 while len(self.items) > self.size:
@@ -191,8 +219,13 @@ class Snapshot:
         return apply_marks(obligations, found), version
 
     def frame(self, name: str, key: tuple, make: Callable[[], pl.DataFrame]) -> pl.DataFrame:
-        """A computed frame, from memory, else from the disk cache, else made (and kept in both)."""
+        """A computed frame, from memory, else from the disk cache, else made (and kept in both).
+
+        Inside `only_kept()` a frame that would have to be made raises NotKept instead.
+        """
         full = (name, *key)
+        if getattr(_probing, "on", False):
+            make = _refused
         return self._frames.get(full, lambda: self._from_disk(full, make))
 
     def kept(self, key: tuple, make: Callable[[], object]) -> object:
@@ -207,14 +240,6 @@ class Snapshot:
         if path is None or not path.is_file():
             return None
         return self.frame(*key[:1], key[1:], lambda: pl.read_parquet(path))
-
-    def has_figures(self, period_from: dt.date, period_to: dt.date, as_of: dt.date) -> bool:
-        """Whether `figures()` of this period would answer without computing (kept in memory or on disk)."""
-        key = ("figures", period_from, period_to, as_of, None, self.marks_version())
-        if key in self._frames.items:
-            return True
-        path = self._disk_path(key)
-        return path is not None and path.is_file()
 
     def _disk_path(self, key: tuple) -> Path | None:
         root = cache_root()

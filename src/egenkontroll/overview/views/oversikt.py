@@ -432,10 +432,10 @@ def _staff_table(snap, kpi: kpis.Kpi, items: pl.DataFrame, selection: kpis.Selec
 
 @person_level(page="underlag")
 def underlag(request):
-    waiting = pending.ready(request)
-    if waiting is not None:
-        return pending.response(request, waiting, "oversikt")
-    data, listed = build_underlag(request, limit=UNDERLAG_ROWS)
+    built = pending.build(request, lambda r: build_underlag(r, limit=UNDERLAG_ROWS))
+    if built is pending.WAITING:
+        return pending.response(request, "oversikt")
+    data, listed = built
     listed.record(request)
     return render_page(request, data, "oversikt", "underlag_export")
 
