@@ -69,7 +69,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--workers", type=int, default=4, help="gunicorn workers (deploy/systemd: 4)")
     ap.add_argument("--threads", type=int, default=4, help="threads per worker (deploy/systemd: 4)")
     ap.add_argument("--browser", action="store_true", help="also time every page in Chromium")
-    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=None,
+                    help="the new periods' random seed (default: a new one each run, written in the results: "
+                         "the same seed on the same cache would ask periods an earlier run computed)")
     ap.add_argument("--results", type=Path, default=BENCH / "out" / "web-load.md")
     return ap.parse_args(argv)
 
@@ -77,6 +79,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     args = parse(argv)
     args.data_dir = args.data_dir.resolve()
+    if args.seed is None:
+        args.seed = secrets.randbelow(10**6)
+        argv = [*argv, "--seed", str(args.seed)]
     sources = [("this", str(REPO / "src"))] + [tuple(s.split("=", 1)) for s in args.src]
     password = secrets.token_urlsafe(18)
     base_env = {
@@ -91,7 +96,9 @@ def main(argv: list[str]) -> int:
                "runs": {}}
     for label, src in sources:
         print(f"[web-load] {label}: {src}", flush=True)
-        results["runs"][label] = measure(label, {**base_env, "PYTHONPATH": src}, users, password, args)
+        # each tree its own new periods: the same ones would find what the tree before it computed
+        tree_args = argparse.Namespace(**{**vars(args), "seed": args.seed + 7919 * sources.index((label, src))})
+        results["runs"][label] = measure(label, {**base_env, "PYTHONPATH": src}, users, password, tree_args)
         args.results.with_suffix(".json").write_text(json.dumps(results, indent=1, default=str))
     results["load_after"] = os.getloadavg()
     args.results.parent.mkdir(parents=True, exist_ok=True)
