@@ -17,7 +17,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -66,24 +66,24 @@ class CsvText:
         """The header record's bytes (of a file scanned for parts)."""
         return b"".join(self.pieces[: self.header_pieces])
 
-    def parts(self) -> Iterator[tuple[bytes, int, int]]:
-        """(bytes, index of its first data record, data records in it) of each part, in order.
+    def parts(self) -> list[tuple[int, int, int, int]]:
+        """(first piece, end piece, index of the first data record, data records) of each part.
 
-        The first part starts with the header record. Each part's pieces are dropped as it is
-        handed out, so the kept bytes shrink as the parts are read.
+        The first part starts with the header record. `take` hands out a part's bytes.
         """
-        pieces = self.pieces
         bounds = [(0, 0)]
-        for cut, records in [*self.cuts, (len(pieces), self.records)]:
+        for cut, records in [*self.cuts, (len(self.pieces), self.records)]:
             if cut > bounds[-1][0] and records > bounds[-1][1]:
                 bounds.append((cut, records))
-        if bounds[-1][0] < len(pieces):  # trailing pieces holding no record (cannot happen; kept whole)
-            bounds[-1] = (len(pieces), bounds[-1][1])
-        for (a, first), (b, end) in zip(bounds, bounds[1:], strict=False):
-            part = b"".join(pieces[a:b])
-            pieces[a:b] = [None] * (b - a)
-            yield part, first, end - first
-            del part
+        if bounds[-1][0] < len(self.pieces):  # pieces after the last whole record (an open quote): kept
+            bounds[-1] = (len(self.pieces), bounds[-1][1])
+        return [(a, b, first, end - first) for (a, first), (b, end) in zip(bounds, bounds[1:], strict=False)]
+
+    def take(self, start: int, end: int) -> bytes:
+        """The bytes of pieces `start:end`, which are dropped: the kept bytes shrink as parts are read."""
+        part = b"".join(self.pieces[start:end])
+        self.pieces[start:end] = [None] * (end - start)
+        return part
 
     def row_numbers(self, n: int) -> pl.Series:
         """Source row numbers (header = 1) of the `n` kept data records, in order."""

@@ -906,7 +906,8 @@ def _events_in_parts(
     rejects: list[pl.DataFrame] = []
     unnamed_with_values: set[int] = set()
     rows_read = 0
-    for data, first, count in text.parts():
+    for start, end, first, count in text.parts():
+        data = text.take(start, end)  # held only here, so freed as soon as it is parsed
         try:
             frame = pl.read_csv(
                 io.BytesIO(data), has_header=False, separator=text.separator,
