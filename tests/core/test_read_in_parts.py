@@ -34,6 +34,7 @@ def in_parts(path: Path, monkeypatch, part_bytes: int, whole_again: bool = False
     Unless `whole_again`, the dataset must not be read the whole-file way after all.
     """
     monkeypatch.setattr(csv_stream, "PART_BYTES", part_bytes)
+    monkeypatch.setattr(csv_stream, "PARTS_FROM_BYTES", 0)
     if not whole_again:
         def refused(*args, **kwargs):
             raise AssertionError("read again the whole-file way")
@@ -139,6 +140,16 @@ def test_a_repeat_across_parts_names_the_first_row(tmp_path, monkeypatch):
     got, _ = in_parts(directory, monkeypatch, 100)
     assert got.rejects.select("row", "value", "reason").rows() == [(28, "e5", "event_id förekommer redan på rad 6")]
     assert_same(whole(directory), got)
+
+
+def test_a_small_file_is_read_whole(monkeypatch):
+    monkeypatch.setattr(csv_stream, "PART_BYTES", 200)
+    monkeypatch.setattr(csv_stream, "PARTS_FROM_BYTES", 1860)  # the fixture's events.csv is 1859 bytes
+    read = interchange._read_dir_in_parts
+    calls = []
+    monkeypatch.setattr(interchange, "_events_in_parts", lambda *a: calls.append(a))
+    assert_same(whole(MINIMAL), read(MINIMAL, KEY, REF, interchange.import_limits.from_env()))
+    assert calls == []
 
 
 def test_windows_1252_and_header_only_files_are_read_whole(tmp_path, monkeypatch):

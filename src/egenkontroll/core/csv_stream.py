@@ -34,7 +34,10 @@ MAX_RECORD_BYTES = 64 * 1024**2
 # scan's pieces, with a cut where a record ends outside quotes about every PART_BYTES: each
 # part is parsed, checked and typed in turn and its bytes freed (issue 19: a national export
 # held whole, parsed whole and copied as strings peaked at 4.5 GB).
-PART_BYTES = 64 * 1024**2
+PART_BYTES = 16 * 1024**2
+# Smaller files are read whole: there the parts' own copies cost more than they save (a city's
+# 70 MB events.csv peaked some 60–100 MB higher in parts; a national 765 MB one 1 GB lower).
+PARTS_FROM_BYTES = 128 * 1024**2
 SEPARATORS = (",", ";", "\t")
 
 
@@ -61,6 +64,10 @@ class CsvText:
         """Hold the pieces as one `data` (a file read whole after all)."""
         if self.pieces is not None:
             self.data, self.pieces, self.cuts = b"".join(self.pieces), None, []
+
+    def size(self) -> int:
+        """Bytes kept."""
+        return len(self.data) if self.pieces is None else sum(len(p) for p in self.pieces if p is not None)
 
     def header(self) -> bytes:
         """The header record's bytes (of a file scanned for parts)."""

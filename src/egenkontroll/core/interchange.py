@@ -405,8 +405,8 @@ def _read_dir_in_parts(path: Path, key: bytes, reference_date: dt.date | None, l
     scan left them and each part of about PART_BYTES is parsed, screened, validated and
     typed before the next; only the typed rows are kept, and the checks that span rows (a
     repeated event_id) run on them and the ids of rejected rows at the end. The result is
-    the whole-file path's (tests/core/test_read_in_parts.py). An events.csv that is empty or
-    not UTF-8 is read whole, as the other files are. An InterchangeError makes the caller
+    the whole-file path's (tests/core/test_read_in_parts.py). An events.csv that is empty,
+    not UTF-8 or smaller than PARTS_FROM_BYTES is read whole, as the other files are. An InterchangeError makes the caller
     read the files again the whole-file way, so that errors keep their order.
     """
     budget = Budget(limits)
@@ -416,7 +416,7 @@ def _read_dir_in_parts(path: Path, key: bytes, reference_date: dt.date | None, l
     for p in csvs:
         events = deferred is None and p.name.lower() == "events.csv"
         text = scan_csv(file_chunks(p, budget), printable(p.name), budget.limits, csv_stream.PART_BYTES if events else None)
-        if events and text.utf8 and text.records:
+        if events and text.utf8 and text.records and text.size() >= csv_stream.PARTS_FROM_BYTES:
             deferred = _defer_csv(tables, p.name, text)
             continue
         text.join()
