@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import os
 import statistics
@@ -83,6 +84,16 @@ def child(argv: list[str], stdout=subprocess.PIPE, env: dict | None = None) -> d
             "peak_mib": rusage.ru_maxrss / 1024, **{k: v for k, v in info.items() if k != "seconds"}}
 
 
+def _digest(path: Path) -> str:
+    """The file's SHA-256, read in chunks: the bench process must stay small, since a child's peak
+    RSS (ru_maxrss) counts the parent's pages it was forked with."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def measure(name: str, data: Path, as_of: str, rounds: int, work: Path, sources: list[tuple[str, str]] = ()) -> dict:
     py = sys.executable
     parquet = work / f"{name}-events.parquet"
@@ -101,7 +112,7 @@ def measure(name: str, data: Path, as_of: str, rounds: int, work: Path, sources:
                     [py, "-c", CLI, "obligations", "--data", str(data), "--as-of", as_of], stdout=out,
                     env={**os.environ, "PYTHONPATH": src},
                 ))
-            if other.read_bytes() != (work / f"{name}-obligations.csv").read_bytes():
+            if _digest(other) != _digest(work / f"{name}-obligations.csv"):
                 raise RuntimeError(f"{name}: the obligations of {label} differ from this tree's")
             other.unlink()
         runs["evaluate"].append(child([py, "-c", EVALUATE, str(parquet), as_of]))
