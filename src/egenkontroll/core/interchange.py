@@ -374,7 +374,6 @@ def read_dataset(
     row-level problems become `Dataset.rejects`.
     """
     limits = limits or import_limits.from_env()
-    key = load_key() if key is None else key
     path = Path(path)
     if path.is_dir():
         try:
@@ -397,7 +396,7 @@ class _InParts:
     warnings_at: int  # where in Tables.warnings its warnings about unnamed columns go
 
 
-def _read_dir_in_parts(path: Path, key: bytes, reference_date: dt.date | None, limits: ImportLimits) -> Dataset:
+def _read_dir_in_parts(path: Path, key: bytes | None, reference_date: dt.date | None, limits: ImportLimits) -> Dataset:
     """`read_dataset` of a CSV directory, events.csv checked and typed part by part (issue 19).
 
     The whole-file path holds a national events.csv (765 MB) as bytes, then as a frame of
