@@ -3,14 +3,17 @@
 
     PYTHONPATH=$PWD/src EGK_IMPORT_MAX_FILE_BYTES=4000000000 EGK_IMPORT_MAX_ROWS=20000000 \\
     EGK_IMPORT_MAX_UNPACKED_BYTES=8000000000 .venv/bin/python bench/national_obligations.py \\
-        --data city=var/city --data national=var/national --rounds 2 [--write bench/RESULTS.md]
+        --data city=var/city --data national=var/national --rounds 2 [--write bench/RESULTS.md] \\
+        [--src main=/path/to/main/src]
 
 For each dataset and round, alternating, each in a fresh process (peak RSS of exactly that
 child from `os.wait4`, CPU = user + system of that child):
 
 - **floor**: Python's csv module iterating every row of events.csv (bench/egkbench/reference.py);
 - **command**: `egenkontroll obligations --data DIR --as-of D` (read, validate, pseudonymise,
-  evaluate, write the CSV to a file) — the whole command;
+  evaluate, write the CSV to a file) — the whole command; with `--src LABEL=DIR` also
+  **command (LABEL)**, the same command run from another source tree (PYTHONPATH=DIR) in the
+  same round, and its output compared byte for byte with this tree's;
 - **evaluate**: `obligations.evaluate` alone on the events the reader gave (read from a Parquet
   copy written once, untimed; the child's peak includes that read, its RSS before evaluating is
   shown as well).
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import os
 import statistics
@@ -66,9 +70,9 @@ print({"seconds": time.perf_counter() - t, "rows": result.obligations.height, "h
 """
 
 
-def child(argv: list[str], stdout=subprocess.PIPE) -> dict:
+def child(argv: list[str], stdout=subprocess.PIPE, env: dict | None = None) -> dict:
     began = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.PIPE, env=env)
     _, status, rusage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - began
     out = proc.stdout.read().decode() if proc.stdout else ""
@@ -80,16 +84,37 @@ def child(argv: list[str], stdout=subprocess.PIPE) -> dict:
             "peak_mib": rusage.ru_maxrss / 1024, **{k: v for k, v in info.items() if k != "seconds"}}
 
 
-def measure(name: str, data: Path, as_of: str, rounds: int, work: Path) -> dict:
+def _digest(path: Path) -> str:
+    """The file's SHA-256, read in chunks: the bench process must stay small, since a child's peak
+    RSS (ru_maxrss) counts the parent's pages it was forked with."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def measure(name: str, data: Path, as_of: str, rounds: int, work: Path, sources: list[tuple[str, str]] = ()) -> dict:
     py = sys.executable
     parquet = work / f"{name}-events.parquet"
     child([py, "-c", DUMP, str(data), str(parquet)])
-    runs: dict[str, list[dict]] = {"floor": [], "command": [], "evaluate": []}
+    runs: dict[str, list[dict]] = {"floor": [], "command": [], **{f"command ({label})": [] for label, _ in sources},
+                                   "evaluate": []}
     for r in range(rounds):
         runs["floor"].append(child([py, "-c", FLOOR, str(data / "events.csv")]))
         with open(work / f"{name}-obligations.csv", "wb") as out:
             runs["command"].append(child([py, "-c", CLI, "obligations", "--data", str(data),
                                           "--as-of", as_of], stdout=out))
+        for label, src in sources:
+            other = work / f"{name}-obligations-{label}.csv"
+            with open(other, "wb") as out:
+                runs[f"command ({label})"].append(child(
+                    [py, "-c", CLI, "obligations", "--data", str(data), "--as-of", as_of], stdout=out,
+                    env={**os.environ, "PYTHONPATH": src},
+                ))
+            if _digest(other) != _digest(work / f"{name}-obligations.csv"):
+                raise RuntimeError(f"{name}: the obligations of {label} differ from this tree's")
+            other.unlink()
         runs["evaluate"].append(child([py, "-c", EVALUATE, str(parquet), as_of]))
         print(f"[{name} round {r + 1}] " + ", ".join(
             f"{k} {v[-1]['seconds']:.1f}s/{v[-1]['peak_mib']:.0f}MiB" for k, v in runs.items()), flush=True)
@@ -142,6 +167,8 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=BENCH / "out" / "national_obligations")
     ap.add_argument("--write", type=Path, help="write the marked section into this Markdown file")
     ap.add_argument("--render", type=Path, help="only render the section from this results.json")
+    ap.add_argument("--src", action="append", default=[],
+                    help="LABEL=DIR: also run the command from this source tree, side by side (repeatable)")
     args = ap.parse_args()
     if args.render:
         results = json.loads(args.render.read_text(encoding="utf-8"))
@@ -155,7 +182,8 @@ def main() -> None:
     results = {"when": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "command": command, "data": {}}
     for spec in args.data:
         name, _, folder = spec.partition("=")
-        results["data"][name] = measure(name, Path(folder), args.as_of, args.rounds, args.work)
+        sources = [tuple(s.split("=", 1)) for s in args.src]
+        results["data"][name] = measure(name, Path(folder), args.as_of, args.rounds, args.work, sources)
         (args.work / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
     section = render(results, command)
     print(section)

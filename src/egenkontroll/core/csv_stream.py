@@ -30,6 +30,14 @@ BOM = b"\xef\xbb\xbf"
 # One row (a line, or the lines of a quoted field) longer than this stops the file: far above
 # any real row (a 5 MB value is still read, and rejected by its column's length limit).
 MAX_RECORD_BYTES = 64 * 1024**2
+# A file scanned for reading in parts (interchange.read_dataset's events.csv) is kept as the
+# scan's pieces, with a cut where a record ends outside quotes about every PART_BYTES: each
+# part is parsed, checked and typed in turn and its bytes freed (issue 19: a national export
+# held whole, parsed whole and copied as strings peaked at 4.5 GB).
+PART_BYTES = 16 * 1024**2
+# Smaller files are read whole: there the parts' own copies cost more than they save (a city's
+# 70 MB events.csv peaked some 60–100 MB higher in parts; a national 765 MB one 1 GB lower).
+PARTS_FROM_BYTES = 128 * 1024**2
 SEPARATORS = (",", ";", "\t")
 
 
@@ -46,6 +54,43 @@ class CsvText:
     cut_row: int | None  # the source row of a last row cut off in the middle
     # (index of the first kept record after a run of dropped lines, lines dropped so far)
     jumps: list[tuple[int, int]] = field(default_factory=list)
+    # Scanned for parts (`scan_csv(part_bytes=…)`): `data` is empty and the bytes are these
+    # pieces (the header record's first); `cuts` are (pieces, records) where a part may end.
+    pieces: list[bytes | None] | None = None
+    cuts: list[tuple[int, int]] = field(default_factory=list)
+    header_pieces: int = 0
+
+    def join(self) -> None:
+        """Hold the pieces as one `data` (a file read whole after all)."""
+        if self.pieces is not None:
+            self.data, self.pieces, self.cuts = b"".join(self.pieces), None, []
+
+    def size(self) -> int:
+        """Bytes kept."""
+        return len(self.data) if self.pieces is None else sum(len(p) for p in self.pieces if p is not None)
+
+    def header(self) -> bytes:
+        """The header record's bytes (of a file scanned for parts)."""
+        return b"".join(self.pieces[: self.header_pieces])
+
+    def parts(self) -> list[tuple[int, int, int, int]]:
+        """(first piece, end piece, index of the first data record, data records) of each part.
+
+        The first part starts with the header record. `take` hands out a part's bytes.
+        """
+        bounds = [(0, 0)]
+        for cut, records in [*self.cuts, (len(self.pieces), self.records)]:
+            if cut > bounds[-1][0] and records > bounds[-1][1]:
+                bounds.append((cut, records))
+        if bounds[-1][0] < len(self.pieces):  # pieces after the last whole record (an open quote): kept
+            bounds[-1] = (len(self.pieces), bounds[-1][1])
+        return [(a, b, first, end - first) for (a, first), (b, end) in zip(bounds, bounds[1:], strict=False)]
+
+    def take(self, start: int, end: int) -> bytes:
+        """The bytes of pieces `start:end`, which are dropped: the kept bytes shrink as parts are read."""
+        part = b"".join(self.pieces[start:end])
+        self.pieces[start:end] = [None] * (end - start)
+        return part
 
     def row_numbers(self, n: int) -> pl.Series:
         """Source row numbers (header = 1) of the `n` kept data records, in order."""
@@ -59,8 +104,13 @@ class CsvText:
 
 
 class _Scanner:
-    def __init__(self, label: str, limits: ImportLimits) -> None:
+    def __init__(self, label: str, limits: ImportLimits, part_bytes: int | None = None) -> None:
         self.label, self.limits = label, limits
+        self.part_bytes = part_bytes
+        self.size = 0  # bytes kept so far (only counted for parts)
+        self.cut_size = 0
+        self.cuts: list[tuple[int, int]] = []
+        self.header_pieces = 0
         self.kept: list[bytes] = []
         self.pending = b""
         self.held_cr = False
@@ -128,10 +178,22 @@ class _Scanner:
                 self.kept[-1] = tail  # as written: without the line break the file lacked
                 if not was_quoted and self.header_done and self.records and self._fields(tail) < self.header_fields:
                     cut_row = self.records + 1 + self.skipped
+        if self.part_bytes is not None:
+            return CsvText(
+                data=b"", utf8=self.utf8, bom=self.bom, sha256=self.digest.hexdigest(),
+                separator=self.separator, records=self.records, cut_row=cut_row, jumps=self.jumps,
+                pieces=self.kept, cuts=self.cuts, header_pieces=self.header_pieces,
+            )
         return CsvText(
             data=b"".join(self.kept), utf8=self.utf8, bom=self.bom, sha256=self.digest.hexdigest(),
             separator=self.separator, records=self.records, cut_row=cut_row, jumps=self.jumps,
         )
+
+    def _record_end(self) -> None:
+        """The kept pieces end with a whole record, outside quotes: a part may end here."""
+        if self.part_bytes is not None and self.size - self.cut_size >= self.part_bytes:
+            self.cuts.append((len(self.kept), self.records))
+            self.cut_size = self.size
 
     def _lines(self, block: bytes) -> None:
         """Complete lines (the block ends in LF): keep records, drop empty lines outside quotes.
@@ -163,11 +225,13 @@ class _Scanner:
             if not self.in_quotes:
                 self.quoted_bytes = 0
                 self._count(1)
+                self._record_end()
             pos = end
 
     def _quoted(self, part: bytes) -> None:
         """Lines of a record holding quotes: kept whole, however many line breaks they hold."""
         self.kept.append(part)
+        self.size += len(part)
         self.quoted_bytes += len(part)
         if self.quoted_bytes > MAX_RECORD_BYTES:
             self._too_long()
@@ -188,13 +252,17 @@ class _Scanner:
         for run in self.blank_runs.finditer(block, start):
             part = block[start : run.start() + 1]
             self.kept.append(part)
+            self.size += len(part)
             self._count(part.count(b"\n"))
+            self._record_end()
             self._drop(run.group().count(b"\n") - 1)
             start = run.end()
         if start < len(block):
             part = block[start:]
             self.kept.append(part)
+            self.size += len(part)
             self._count(part.count(b"\n"))
+            self._record_end()
 
     def _header(self, block: bytes) -> bytes:
         """Take the header record (the first, maybe over several lines); return what follows it."""
@@ -213,6 +281,7 @@ class _Scanner:
                 self.in_quotes = not self.in_quotes
             if not self.in_quotes:
                 self.header_done = True
+                self.header_pieces = len(self.kept)
                 self.header_fields = self._fields(b"".join(self.kept))
                 if self.header_fields > self.limits.max_columns:
                     raise InterchangeError(
@@ -241,9 +310,12 @@ class _Scanner:
             )
 
 
-def scan_csv(chunks: Iterable[bytes], label: str, limits: ImportLimits) -> CsvText:
-    """Stream a CSV file's chunks through the scan; raises InterchangeError when a limit is passed."""
-    scanner = _Scanner(label, limits)
+def scan_csv(chunks: Iterable[bytes], label: str, limits: ImportLimits, part_bytes: int | None = None) -> CsvText:
+    """Stream a CSV file's chunks through the scan; raises InterchangeError when a limit is passed.
+
+    With `part_bytes` the bytes are kept as pieces, to be read in parts (`CsvText.parts`).
+    """
+    scanner = _Scanner(label, limits, part_bytes)
     for chunk in chunks:
         scanner.feed(chunk)
     return scanner.finish()

@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 
 import polars as pl
 
-from egenkontroll.core import import_limits, schema
+from egenkontroll.core import csv_stream, import_limits, schema
 from egenkontroll.core.bounded_input import (
     Budget,
     InterchangeError,
@@ -285,6 +285,11 @@ def _to_utf8(text: CsvText) -> tuple[bytes, str]:
     raise AssertionError("latin-1 decodes every byte string")
 
 
+def _header_names(cells: Sequence[str | None]) -> list[str]:
+    """Column names as written in a header row: BOM removed, trimmed, lower case ('' for none)."""
+    return [(h or "").replace("\ufeff", "").strip().lower() for h in cells]
+
+
 def _add_table(
     tables: Tables, name: str, file_name: str, frame: pl.DataFrame, rows: pl.Series | None = None
 ) -> None:
@@ -295,7 +300,7 @@ def _add_table(
     name, file_name = printable(name), printable(file_name)
     if name in tables.tables:
         raise InterchangeError(f"tabellen {name} finns två gånger i datasetet")
-    header = [(h or "").replace("\ufeff", "").strip().lower() for h in (frame.row(0) if frame.height else ())]
+    header = _header_names(frame.row(0) if frame.height else ())
     body = frame.slice(1)
     body = (
         body.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
@@ -304,7 +309,7 @@ def _add_table(
     keep: dict[str, str] = {}
     for source, name_ in zip(frame.columns, header, strict=True):
         if not name_:
-            if (body[source].str.strip_chars().fill_null("") != "").any():
+            if _has_values(body[source]):
                 tables.warnings.append(f"{file_name}: en kolumn utan namn ignoreras")
             continue
         if name_ in keep.values() or name_ == ROW:
@@ -315,16 +320,30 @@ def _add_table(
     # not the whole table twice (7M events peaked at 6.8 GB before).
     table = body.select(ROW)
     for source, name_ in keep.items():
-        table = table.with_columns(body.get_column(source).str.strip_chars().replace("", None).alias(name_))
+        table = table.with_columns(_stripped(body.get_column(source)).alias(name_))
         body = body.drop(source)
     del body
-    if keep:
-        empty_rows = ~pl.any_horizontal(pl.col(n).is_not_null() for n in keep.values())
-        if table.select(empty_rows.any()).item():  # filter copies every column: only when needed
-            table = table.filter(~empty_rows)
-    else:
-        table = table.clear()
-    tables.tables[name] = table
+    tables.tables[name] = _without_empty_rows(table, list(keep.values()))
+
+
+def _stripped(column: pl.Series) -> pl.Series:
+    """A column's values trimmed, empty as null."""
+    return column.str.strip_chars().replace("", None)
+
+
+def _has_values(column: pl.Series) -> bool:
+    """Whether a column holds anything but blanks (a column without a name is ignored, with a warning, if so)."""
+    return bool((column.str.strip_chars().fill_null("") != "").any())
+
+
+def _without_empty_rows(table: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    """Rows with no value in any named column dropped (no named column: no rows)."""
+    if not names:
+        return table.clear()
+    empty_rows = ~pl.any_horizontal(pl.col(n).is_not_null() for n in names)
+    if table.select(empty_rows.any()).item():  # filter copies every column: only when needed
+        table = table.filter(~empty_rows)
+    return table
 
 
 # ---------------------------------------------------------------------------------------------
@@ -355,7 +374,90 @@ def read_dataset(
     row-level problems become `Dataset.rejects`.
     """
     limits = limits or import_limits.from_env()
+    path = Path(path)
+    if path.is_dir():
+        try:
+            return _read_dir_in_parts(path, key, reference_date, limits)
+        except InterchangeError:
+            pass  # read again whole below: the same error, found in the same order as ever
     return validate(read_tables(path, limits), key=key, reference_date=reference_date, limits=limits)
+
+
+@dataclass
+class _InParts:
+    """events.csv scanned but not yet parsed: read part by part once the other tables are valid."""
+
+    text: CsvText
+    table: str  # the table's name as written (file name without .csv)
+    file_name: str  # printable
+    width: int  # fields in the header record: every part is parsed to this many columns
+    keep: dict[int, str]  # column index -> name
+    unnamed: list[int]  # columns without a name
+    warnings_at: int  # where in Tables.warnings its warnings about unnamed columns go
+
+
+def _read_dir_in_parts(path: Path, key: bytes | None, reference_date: dt.date | None, limits: ImportLimits) -> Dataset:
+    """`read_dataset` of a CSV directory, events.csv checked and typed part by part (issue 19).
+
+    The whole-file path holds a national events.csv (765 MB) as bytes, then as a frame of
+    strings, then stripped and checked copies of it: 4.5 GB. Here its bytes are kept as the
+    scan left them and each part of about PART_BYTES is parsed, screened, validated and
+    typed before the next; only the typed rows are kept, and the checks that span rows (a
+    repeated event_id) run on them and the ids of rejected rows at the end. The result is
+    the whole-file path's (tests/core/test_read_in_parts.py). An events.csv that is empty,
+    not UTF-8 or smaller than PARTS_FROM_BYTES is read whole, as the other files are. An InterchangeError makes the caller
+    read the files again the whole-file way, so that errors keep their order.
+    """
+    budget = Budget(limits)
+    tables = Tables()
+    deferred: _InParts | None = None
+    csvs = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
+    for p in csvs:
+        events = deferred is None and p.name.lower() == "events.csv"
+        text = scan_csv(file_chunks(p, budget), printable(p.name), budget.limits, csv_stream.PART_BYTES if events else None)
+        if events and text.utf8 and text.records and text.size() >= csv_stream.PARTS_FROM_BYTES:
+            deferred = _defer_csv(tables, p.name, text)
+            continue
+        text.join()
+        _add_csv(tables, p.name, text)
+    return _validate(tables, key=key, reference_date=reference_date, limits=limits, deferred=deferred)
+
+
+def _defer_csv(tables: Tables, file_name: str, text: CsvText) -> _InParts:
+    """What `_add_csv` and `_add_table` record of a file before its rows: the header's columns only."""
+    label = printable(file_name)
+    if label in tables.files:
+        raise InterchangeError(f"filen {label} finns två gånger i datasetet")
+    tables.files[label] = text.sha256
+    tables.encodings[label] = "utf-8-sig" if text.bom else "utf-8"
+    try:
+        head = pl.read_csv(
+            io.BytesIO(text.header()), has_header=False, separator=text.separator, infer_schema=False,
+            truncate_ragged_lines=True, quote_char='"',
+        )
+    except pl.exceptions.PolarsError as exc:
+        raise InterchangeError(f"{label}: filen kan inte läsas som CSV") from exc
+    name = file_name.rsplit(".", 1)[0]
+    if text.cut_row is not None:
+        tables.cut_rows[name] = text.cut_row
+        tables.warnings.append(
+            f"{label}: sista raden (rad {text.cut_row}) är avbruten: filen slutar mitt i raden"
+        )
+    table = printable(name)
+    if table in tables.tables:
+        raise InterchangeError(f"tabellen {table} finns två gånger i datasetet")
+    keep: dict[int, str] = {}
+    unnamed: list[int] = []
+    for i, name_ in enumerate(_header_names(head.row(0))):
+        if not name_:
+            unnamed.append(i)
+        elif name_ in keep.values() or name_ == ROW:
+            raise InterchangeError(f"{printable(file_name)}: kolumnen {printable(name_)} förekommer flera gånger")
+        else:
+            keep[i] = name_
+    # the table's columns, without rows: what _v1_tables checks
+    tables.tables[table] = pl.DataFrame(schema={ROW: pl.Int64, **dict.fromkeys(keep.values(), pl.Utf8)})
+    return _InParts(text, table, printable(file_name), head.width, keep, unnamed, len(tables.warnings))
 
 
 def validate(
@@ -370,22 +472,49 @@ def validate(
     The same checks whatever the tables came from (core/profiles.py hands its conversion here),
     so a profile can never let through what a v1 file could not. Arguments as `read_dataset`.
     """
+    return _validate(raw, key=key, reference_date=reference_date, limits=limits)
+
+
+def _validate(
+    raw: Tables,
+    *,
+    key: bytes | None,
+    reference_date: dt.date | None,
+    limits: ImportLimits | None,
+    deferred: _InParts | None = None,
+) -> Dataset:
+    """`validate`; with `deferred`, events.csv is read from it part by part (`_events_in_parts`)."""
     limits = limits or import_limits.from_env()
     warnings = list(raw.warnings)
     tables = _v1_tables(raw, warnings)
-    if tables["events"].is_empty():
+    if deferred is None and tables["events"].is_empty():
         warnings.append("events.csv: filen har inga händelser (bara rubrikraden)")
     cut_rows = {name.lower(): row for name, row in raw.cut_rows.items()}
-    screened = {t: screen(t, frame, limits, cut_rows.get(t)) for t, frame in tables.items()}
+    screened = {
+        t: screen(t, frame, limits, cut_rows.get(t)) for t, frame in tables.items()
+        if not (deferred and t == "events")
+    }
     tables = {t: frame for t, (frame, _) in screened.items()}
     pseudonymizer = Pseudonymizer(load_key() if key is None else key)
 
     org, org_rejects = _org_units(tables["org_units"])
     units = org["unit_id"]
     caseworkers, cw_rejects = _caseworkers(tables["caseworkers"], units)
-    events, ev_rejects = _events(
-        tables["events"], units, caseworkers["caseworker_id"], pseudonymizer, reference_date
-    )
+    if deferred is None:
+        events, ev_rejects = _events(
+            tables["events"], units, caseworkers["caseworker_id"], pseudonymizer, reference_date
+        )
+        rows_read = tables["events"].height
+    else:
+        events, ev_rejects, rows_read, unnamed = _events_in_parts(
+            deferred, units, caseworkers["caseworker_id"], pseudonymizer, reference_date, limits,
+            cut_rows.get("events"),
+        )
+        warnings[deferred.warnings_at:deferred.warnings_at] = unnamed
+        if not rows_read:
+            warnings.append("events.csv: filen har inga händelser (bara rubrikraden)")
+        screened["events"] = (None, ev_rejects)
+        ev_rejects = schema.empty(schema.REJECTS)  # all in screened["events"], in the order of rows
     found_rejects = [("org_units", org_rejects), ("caseworkers", cw_rejects), ("events", ev_rejects)]
     staffing = None
     if "staffing" in tables:
@@ -405,7 +534,7 @@ def validate(
         warnings=warnings,
         encodings=raw.encodings,
         files=raw.files,
-        rows_read=tables["events"].height,
+        rows_read=rows_read,
         rejected_unit_ids=set(tables["org_units"]["unit_id"].drop_nulls()) - set(org["unit_id"]),
         staffing=None if staffing is None else schema.conform(staffing, schema.STAFFING),
         population=population,
@@ -546,6 +675,11 @@ def _duplicate_check(column: str) -> _Check:
     )
 
 
+def _repeats(ids: pl.Series) -> bool:
+    """Whether some non-null value occurs twice."""
+    return ids.n_unique() - (ids.null_count() > 0) < ids.len() - ids.null_count()
+
+
 def _org_units(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Row checks, then the tree: one root, every parent present and valid, no cycles."""
     checks = [
@@ -657,7 +791,9 @@ def _events(
     caseworker_ids: pl.Series,
     pseudonymizer: Pseudonymizer,
     reference_date: dt.date | None,
+    duplicates: bool = True,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Good events (schema.EVENTS) and rejects; `duplicates=False` leaves the repeated event_id to the caller."""
     ids = identify(frame["person"], pseudonymizer, reference_date)
     frame = frame.with_columns(
         _person_key=ids["person_key"], _birth_date=ids["birth_date"],
@@ -717,8 +853,7 @@ def _events(
     ]
     # The duplicate check is a window over every event id (a grouping of 7M strings at national
     # scale); counting the distinct ids first is a third of that, and an export rarely repeats one.
-    ids = frame.get_column("event_id")
-    if ids.n_unique() - (ids.null_count() > 0) < ids.len() - ids.null_count():
+    if duplicates and _repeats(frame.get_column("event_id")):
         checks.append(_duplicate_check("event_id"))
     good, rejects = _apply(frame, checks, "events.csv", event_id=pl.col("event_id"))
     events = good.select(
@@ -744,3 +879,101 @@ def _events(
         row=pl.col(ROW),
     )
     return events, rejects
+
+
+def _events_in_parts(
+    deferred: _InParts,
+    units: pl.Series,
+    caseworker_ids: pl.Series,
+    pseudonymizer: Pseudonymizer,
+    reference_date: dt.date | None,
+    limits: ImportLimits,
+    cut_row: int | None,
+) -> tuple[pl.DataFrame, pl.DataFrame, int, list[str]]:
+    """events.csv read, screened and validated part by part: (events, rejects, rows read, warnings).
+
+    Each part goes the way the whole table goes in `_add_table`, `_v1_tables`, `screen` and
+    `_events` (rows are independent there), and only its good, typed rows are kept. The one
+    check across rows, a repeated event_id, runs at the end on the ids of every row (good and
+    rejected), with the reason and order the whole-table check gives.
+    """
+    text = deferred.text
+    columns = [f"c{i}" for i in range(deferred.width)]
+    names = list(deferred.keep.values())
+    rows = text.row_numbers(text.records)
+    goods: list[pl.DataFrame] = []
+    rejected_ids: list[pl.DataFrame] = []
+    rejects: list[pl.DataFrame] = []
+    unnamed_with_values: set[int] = set()
+    rows_read = 0
+    for start, end, first, count in text.parts():
+        data = text.take(start, end)  # held only here, so freed as soon as it is parsed
+        try:
+            frame = pl.read_csv(
+                io.BytesIO(data), has_header=False, separator=text.separator,
+                schema=dict.fromkeys(columns, pl.Utf8), missing_columns="insert", extra_columns="ignore",
+                truncate_ragged_lines=True, quote_char='"',
+            )
+        except pl.exceptions.PolarsError as exc:
+            raise InterchangeError(f"{deferred.file_name}: filen kan inte läsas som CSV") from exc
+        del data
+        if first == 0:
+            frame = frame.slice(1)
+        if frame.height != count:
+            raise InterchangeError(f"{deferred.file_name}: raderna kunde inte räknas entydigt")
+        unnamed_with_values.update(i for i in deferred.unnamed if _has_values(frame.get_column(columns[i])))
+        table = pl.DataFrame({ROW: rows.slice(first, count)})
+        for i, name in deferred.keep.items():
+            table = table.with_columns(_stripped(frame.get_column(columns[i])).alias(name))
+            frame = frame.drop(columns[i])
+        del frame
+        table = _without_empty_rows(table, names)
+        rows_read += table.height
+        table = table.select(ROW, *[pl.col(c) if c in names else pl.lit(None, pl.Utf8).alias(c) for c in EVENT_COLUMNS])
+        table, screened = screen("events", table, limits, cut_row)
+        good, found = _events(table, units, caseworker_ids, pseudonymizer, reference_date, duplicates=False)
+        if screened.height or found.height:
+            rejected_ids.append(
+                table.filter(~pl.col(ROW).is_in(good.get_column("row").implode())).select("event_id", row=pl.col(ROW))
+            )
+            rejects.append(pl.concat([screened, found]))
+        del table
+        # one chunk per column and part: the parts are then joined by reference (see _concatenated)
+        goods.append(good.rechunk())
+    del good, rows  # the parts are all in `goods` now
+    ids = pl.concat([*(g.select("event_id", "row") for g in goods), *rejected_ids])
+    if _repeats(ids.get_column("event_id")):
+        check = _duplicate_check("event_id")
+        repeated = ids.with_columns(_first=pl.col("row").min().over("event_id")).filter(
+            pl.col("event_id").is_not_null() & (pl.col("row") != pl.col("_first"))
+        )
+        rejects.append(repeated.sort("row").select(
+            file=pl.lit("events.csv"), row=pl.col("row"), event_id=pl.col("event_id"), column=pl.lit(check.column),
+            value=pl.col("event_id"), reason=pl.format("event_id förekommer redan på rad {}", pl.col("_first")),
+        ))
+        repeated_rows = repeated.get_column("row").implode()
+        goods = [g.filter(~pl.col("row").is_in(repeated_rows)) for g in goods]
+    del ids
+    rejects = [schema.conform(r, schema.REJECTS) for r in rejects]
+    all_rejects = pl.concat(rejects).sort("row", maintain_order=True) if rejects else schema.empty(schema.REJECTS)
+    warnings = [f"{deferred.file_name}: en kolumn utan namn ignoreras" for i in deferred.unnamed if i in unnamed_with_values]
+    return _concatenated(goods), all_rejects, rows_read, warnings
+
+
+def _concatenated(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """The parts (emptied as it goes) as one frame of one-chunk columns, built a column at a time.
+
+    The rules engine needs one chunk per column: a frame of many-chunk columns made evaluate
+    realign (copy) them, 5.6 GB at national scale. Parts of one chunk each are joined cheaply
+    (a string column's new chunk refers to the parts' string buffers), and a column at a time
+    holds at most one column twice.
+    """
+    if len(parts) == 1:
+        return parts.pop()
+    columns = []
+    for name in parts[0].columns:
+        columns.append(pl.concat([p.get_column(name) for p in parts], rechunk=True))
+        parts[:] = [p.drop(name) for p in parts]
+    parts.clear()
+    return pl.DataFrame(columns)
+
