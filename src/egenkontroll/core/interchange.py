@@ -265,12 +265,15 @@ def _add_csv(tables: Tables, file_name: str, text: CsvText) -> None:
     except InterchangeError as exc:
         raise InterchangeError(f"{label}: filen kan inte läsas som CSV ({exc})") from exc
     name = file_name.rsplit(".", 1)[0]
-    if text.cut_row is not None:
-        tables.cut_rows[name] = text.cut_row
-        tables.warnings.append(
-            f"{label}: sista raden (rad {text.cut_row}) är avbruten: filen slutar mitt i raden"
-        )
+    _note_cut_row(tables, name, label, text.cut_row)
     _add_table(tables, name, file_name, frame, rows)
+
+
+def _note_cut_row(tables: Tables, name: str, label: str, cut_row: int | None) -> None:
+    """A last row cut off mid-row: remembered for screening (rejected there) and warned about."""
+    if cut_row is not None:
+        tables.cut_rows[name] = cut_row
+        tables.warnings.append(f"{label}: sista raden (rad {cut_row}) är avbruten: filen slutar mitt i raden")
 
 
 def _to_utf8(text: CsvText) -> tuple[bytes, str]:
@@ -438,11 +441,7 @@ def _defer_csv(tables: Tables, file_name: str, text: CsvText) -> _InParts:
     except pl.exceptions.PolarsError as exc:
         raise InterchangeError(f"{label}: filen kan inte läsas som CSV") from exc
     name = file_name.rsplit(".", 1)[0]
-    if text.cut_row is not None:
-        tables.cut_rows[name] = text.cut_row
-        tables.warnings.append(
-            f"{label}: sista raden (rad {text.cut_row}) är avbruten: filen slutar mitt i raden"
-        )
+    _note_cut_row(tables, name, label, text.cut_row)
     table = printable(name)
     if table in tables.tables:
         raise InterchangeError(f"tabellen {table} finns två gånger i datasetet")
