@@ -408,8 +408,9 @@ def _read_dir_in_parts(path: Path, key: bytes | None, reference_date: dt.date | 
     typed before the next; only the typed rows are kept, and the checks that span rows (a
     repeated event_id) run on them and the ids of rejected rows at the end. The result is
     the whole-file path's (tests/core/test_read_in_parts.py). An events.csv that is empty,
-    not UTF-8 or smaller than PARTS_FROM_BYTES is read whole, as the other files are. An InterchangeError makes the caller
-    read the files again the whole-file way, so that errors keep their order.
+    not UTF-8 or smaller than PARTS_FROM_BYTES is read whole, as the other files are. An
+    InterchangeError makes the caller read the files again the whole-file way, so that errors
+    keep their order.
     """
     budget = Budget(limits)
     tables = Tables()
