@@ -103,7 +103,7 @@ def _forget(key: tuple) -> None:
 
 def _compute(request, make: Callable, key: tuple) -> None:
     """The page's build, computing what it needs (kept for the next request); the page is thrown away."""
-    from django.db import close_old_connections
+    from django.db import connections
 
     with _lock:
         abandoned = time.monotonic() - _asked.get(key, 0.0) > ABANDONED_SECONDS
@@ -112,7 +112,7 @@ def _compute(request, make: Callable, key: tuple) -> None:
     try:
         make(request)
     finally:
-        close_old_connections()  # this thread's own database connection
+        connections.close_all()  # this thread's own connections: none left open between jobs
 
 
 def response(request, current: str):
