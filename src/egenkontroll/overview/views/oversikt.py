@@ -260,7 +260,7 @@ oversikt, oversikt_export = aggregate_page("oversikt", build)
 # ---------------------------------------------------------------- Underlag: the list behind a number
 
 
-def build_underlag(request, limit: int | None = None) -> tuple[PageData, list[str]]:
+def build_underlag(request, limit: int | None = None) -> tuple[PageData, Listed]:
     """The items behind a number; the page builds only the first `limit` rows, a download all."""
     snap = snapshot.current()
     period = periods.parse(request.GET, periods.today())
