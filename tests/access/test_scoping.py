@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 from django.contrib.auth import get_user_model
 
-from egenkontroll.access.scoping import scope_for
+from egenkontroll.access.scoping import scope_for, subtree
 from egenkontroll.cases.models import Case, Caseworker, Event, Obligation, OrgUnit
 from tests.access.cityfixture import build_city, make_users
 
@@ -41,6 +42,21 @@ def test_cases_obligations_and_events_follow_the_scope(users, name):
     assert ids(scope.obligations(Obligation.objects.all())) == EXPECTED_CASES[name]
     assert ids(scope.events(Event.objects.all())) == EXPECTED_CASES[name]
     assert scope.person_level == bool(EXPECTED_CASES[name])
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_CASES))
+def test_the_frame_form_of_the_person_rule_agrees_with_the_query(users, name):
+    """`Scope.person_expr` (over the pages' frames) shows the same cases as `Scope.cases` (a query)."""
+    scope = scope_for(users[name])
+    cases = pl.DataFrame(
+        list(Case.objects.values_list("case_id", "unit_id", "caseworker_id")),
+        schema=["case_id", "unit_id", "caseworker_id"], orient="row",
+    )
+
+    def subtree_ids(unit: str) -> list[str]:
+        return [row["unit_id"] for row in subtree(frozenset({unit}))]
+
+    assert sorted(cases.filter(scope.person_expr(subtree_ids))["case_id"]) == EXPECTED_CASES[name]
 
 
 EXPECTED_UNITS = {

@@ -19,9 +19,10 @@ person-level views are logged to the hash-chained access log by `log_access`.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
+import polars as pl
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -130,6 +131,18 @@ class Scope:
         if self.caseworker_ids:
             q |= Q(caseworker_id__in=sorted(self.caseworker_ids))
         return q
+
+    def person_expr(self, subtree_ids: Callable[[str], Iterable[str]]) -> pl.Expr:
+        """`_person_q`'s rule over a frame the pages hold (columns `unit_id`, `caseworker_id`).
+
+        `subtree_ids(unit)` gives a unit and every unit under it, as the frames' org tree has them.
+        """
+        if not self.person_level:
+            return pl.lit(False)
+        if self.person_unit_ids is None:
+            return pl.lit(True)
+        units = sorted({u for top in self.person_unit_ids for u in subtree_ids(top)})
+        return pl.col("unit_id").is_in(units) | pl.col("caseworker_id").is_in(sorted(self.caseworker_ids))
 
     def obligations(self, qs: QuerySet) -> QuerySet:
         """Obligations the user may see: their unit in a scoped subtree, or their caseworker the user."""

@@ -136,10 +136,7 @@ def aggregate_page(page: str, build):
 
     @aggregate(page=page)
     def view(request):
-        data = pending.build(request, build)
-        if data is pending.WAITING:
-            return pending.response(request, page)
-        return render_page(request, data, page, f"{page}_export")
+        return pending.page(request, build, page, lambda data: render_page(request, data, page, f"{page}_export"))
 
     @aggregate(page=page)
     def download(request, table: str, fmt: str):

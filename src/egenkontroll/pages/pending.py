@@ -115,6 +115,12 @@ def _compute(request, make: Callable, key: tuple) -> None:
         connections.close_all()  # this thread's own connections: none left open between jobs
 
 
+def page(request, make: Callable, current: str, show: Callable):
+    """`show(data)` of what `make(request)` builds, or the waiting page while it is computed."""
+    data = build(request, make)
+    return response(request, current) if data is WAITING else show(data)
+
+
 def response(request, current: str):
     """The page that says the figures are being computed, and asks again until they are."""
     from egenkontroll.pages.frame import render_app_page

@@ -217,10 +217,10 @@ nyckeltal, nyckeltal_export = aggregate_page("nyckeltal", build_catalogue)
 
 @aggregate(page="nyckeltal")
 def nyckeltal_detalj(request, kpi_id: str):
-    data = pending.build(request, lambda r: build_detail(r, kpi_id))
-    if data is pending.WAITING:
-        return pending.response(request, "nyckeltal")
-    return render_page(request, data, "nyckeltal", "nyckeltal_detalj_export", {"kpi_id": kpi_id})
+    return pending.page(
+        request, lambda r: build_detail(r, kpi_id), "nyckeltal",
+        lambda data: render_page(request, data, "nyckeltal", "nyckeltal_detalj_export", {"kpi_id": kpi_id}),
+    )
 
 
 @aggregate(page="nyckeltal")

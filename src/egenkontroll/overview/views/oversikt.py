@@ -329,18 +329,11 @@ class Listed:
 def _visible_staff(snap, scope) -> pl.Expr:
     """Staffing rows (no case) the user may see at person level (review finding 3 of issue 16).
 
-    A caseworker's row is person-level data like a case: shown where the caseworker's unit lies in
-    the user's person-level units, or the caseworker is the user. A post (no caseworker) is a
-    unit's count and is shown with the unit's figure.
+    A caseworker's row is person-level data like a case: shown by the person-level rule of
+    `Scope` (the caseworker's unit in the user's person-level units, or the caseworker the user).
+    A post (no caseworker) is a unit's count and is shown with the unit's figure.
     """
-    staff = pl.col("case_id").is_null()
-    if scope.person_unit_ids is None:
-        return staff
-    units = sorted({u for top in scope.person_unit_ids for u in snap.subtree_ids(top)})
-    person = pl.col("caseworker_id")
-    return staff & (
-        person.is_null() | pl.col("unit_id").is_in(units) | person.is_in(sorted(scope.caseworker_ids))
-    )
+    return pl.col("case_id").is_null() & (pl.col("caseworker_id").is_null() | scope.person_expr(snap.subtree_ids))
 
 
 # What a staffing item is (kpis._Sources._from_staff / _from_posts), issue 16.
@@ -432,12 +425,12 @@ def _staff_table(snap, kpi: kpis.Kpi, items: pl.DataFrame, selection: kpis.Selec
 
 @person_level(page="underlag")
 def underlag(request):
-    built = pending.build(request, lambda r: build_underlag(r, limit=UNDERLAG_ROWS))
-    if built is pending.WAITING:
-        return pending.response(request, "oversikt")
-    data, listed = built
-    listed.record(request)
-    return render_page(request, data, "oversikt", "underlag_export")
+    def show(built: tuple[PageData, Listed]):
+        data, listed = built
+        listed.record(request)
+        return render_page(request, data, "oversikt", "underlag_export")
+
+    return pending.page(request, lambda r: build_underlag(r, limit=UNDERLAG_ROWS), "oversikt", show)
 
 
 @person_level(page="underlag", action="export")
