@@ -45,8 +45,11 @@ def previous_export(full: Path, out: Path, share: float = SHARE) -> dict:
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    for name in ("org_units.csv", "caseworkers.csv"):
-        shutil.copyfile(full / name, out / name)
+    # Every other file as it is (org units, caseworkers and the optional staffing and population):
+    # a file missing yesterday would make today's import change the tree and redo every figure.
+    for other in sorted(full.glob("*.csv")):
+        if other.name != "events.csv":
+            shutil.copyfile(other, out / other.name)
     with open(full / "events.csv", encoding="utf-8", newline="") as handle:
         lines = handle.readlines()
     column = lines[0].rstrip("\r\n").split(",").index("date")

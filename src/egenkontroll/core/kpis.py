@@ -72,8 +72,14 @@ DECISIONS = (
 # ---------------------------------------------------------------- the item tables
 
 
-class _Sources:
-    """The item sources for one computation, each built once and only when a figure needs it."""
+class Sources:
+    """The item sources of one period and as_of, each built once and only when a figure needs it.
+
+    Why public: the figures of one period are asked for again and again (a breakdown, an Underlag,
+    the next figure's items), and each selection is the same every time. `sources()` makes one,
+    and `compute` and `items` given it reuse what it has already selected (issue 19: the
+    pages' data after an import and a period nobody asked for before cost a third as much).
+    """
 
     def __init__(
         self, events, obligations, caseworkers, period_from, period_to, as_of, links,
@@ -86,6 +92,8 @@ class _Sources:
         self._prices = prices
         self._population = population
         self._flat = flat  # the flattened org tree (orgtree.flatten): which areas lie inside which
+        self._chosen: dict[Selection, pl.DataFrame] = {}  # each selection once (see `Sources`)
+        self._counted: dict[tuple[str, str], pl.DataFrame] = {}
 
     @cached_property
     def links(self) -> Links:
@@ -179,8 +187,26 @@ class _Sources:
         """Every item of one selection, attributed, in the engine's order: ITEM_COLUMNS, ref_date, distinct_key.
 
         The one place a selection of kpis.yaml is applied: `compute` counts these rows and
-        `items` lists them.
+        `items` lists them. Made once per selection (many figures share one).
         """
+        found = self._chosen.get(sel)
+        if found is None:
+            found = self._chosen[sel] = self._choose(sel)
+        return found
+
+    def counted(self, kpi: Kpi, part: str) -> pl.DataFrame:
+        """One figure's numerator (`num`) or denominator (`den`) items as `compute` counts them (_COUNTED)."""
+        key = (kpi.id, part)
+        found = self._counted.get(key)
+        if found is None:
+            sel = kpi.numerator if part == "num" else kpi.denominator
+            amount = pl.col({"dygn": "days", "kronor": "kronor"}[sel.sum]) if sel.sum else pl.lit(None)
+            found = self._counted[key] = self.rate_items(kpi, part, self.select(sel)).with_columns(
+                kpi=pl.lit(kpi.id), part=pl.lit(part), amount=amount.cast(pl.Int64)
+            )
+        return found
+
+    def _choose(self, sel: Selection) -> pl.DataFrame:
         frame = {
             "events": self._from_events,
             "obligations": self._from_obligations,
@@ -402,7 +428,7 @@ class _Sources:
                 ).dt.total_days() + 1
             )
             .filter(pl.col("overlap") > 0)
-            .group_by("person_key")
+            .group_by("person_key", maintain_order=True)  # one order every time: the Underlag's rows
             .agg(pl.col("overlap").sum(), pl.col("first").first(), pl.col("last").first())
             .filter(pl.col("overlap") >= (pl.col("last") - pl.col("first")).dt.total_days() + 1)
         )
@@ -609,22 +635,15 @@ _COUNTED = {
 }
 
 
-def _items(kpis: list[Kpi], src: _Sources) -> pl.DataFrame:
+def _items(kpis: list[Kpi], src: Sources) -> pl.DataFrame:
     """One row per counted item: which figure, numerator or denominator, and whose it is."""
     parts = [pl.DataFrame(schema=_COUNTED)]
     for kpi in kpis:
-        for part, sel in (("num", kpi.numerator), ("den", kpi.denominator)):
-            if sel is not None:
-                amount = pl.col({"dygn": "days", "kronor": "kronor"}[sel.sum]) if sel.sum else pl.lit(None)
-                parts.append(
-                    src.rate_items(kpi, part, src.select(sel)).with_columns(
-                        kpi=pl.lit(kpi.id), part=pl.lit(part), amount=amount.cast(pl.Int64)
-                    )
-                )
+        parts += [src.counted(kpi, part) for part, sel in (("num", kpi.numerator), ("den", kpi.denominator)) if sel]
     return pl.concat(parts, how="vertical")
 
 
-def _category(breakdown: str | None, src: _Sources, items: pl.DataFrame) -> pl.DataFrame:
+def _category(breakdown: str | None, src: Sources, items: pl.DataFrame) -> pl.DataFrame:
     """Adds `category`: the item's breakdown value (null when no breakdown is asked for)."""
     if breakdown in EVENT_BREAKDOWNS:
         # a population row is the denominator of each category (aktualiseringar of that kind per 1,000)
@@ -810,6 +829,7 @@ def compute(
     staffing: pl.DataFrame | None = None,
     prices: costs.PriceList | None = None,
     population: pl.DataFrame | None = None,
+    sources: Sources | None = None,
 ) -> pl.DataFrame:
     """Every figure for every unit (its whole subtree) and every caseworker, in long format.
 
@@ -823,7 +843,7 @@ def compute(
     have (posts, employment forms) get no value (see `_without_data`). `prices` prices
     placeringskostnad (default: core.costs.load_prices(), EGK_PLACEMENT_PRICES_FILE).
     `population` (schema.POPULATION) is the denominator of the per-1,000 figures; without it
-    their value is empty.
+    their value is empty. `sources` (from `sources()` with the same arguments) reuses its selections.
     """
     if period_from > period_to:
         raise ValueError(f"perioden börjar ({period_from}) efter att den slutar ({period_to})")
@@ -832,7 +852,7 @@ def compute(
     catalogue = catalogue if catalogue is not None else load_catalogue()
     kpis = _chosen(catalogue, kpi_ids, breakdown)
     flat = orgtree.flatten(org_units)
-    src = _Sources(
+    src = _given(sources, period_from, period_to, as_of) or Sources(
         events, obligations, caseworkers, period_from, period_to, as_of or period_to, links,
         staffing=staffing, prices=prices, population=population, flat=flat,
     )
@@ -869,6 +889,7 @@ def items(
     staffing: pl.DataFrame | None = None,
     prices: costs.PriceList | None = None,
     population: pl.DataFrame | None = None,
+    sources: Sources | None = None,
 ) -> pl.DataFrame:
     """The items one figure's numerator or denominator counted: the rows behind a number.
 
@@ -892,7 +913,7 @@ def items(
         raise ValueError(f"nyckeltalet {kpi_id} har ingen nämnare")
     if sel.source == "population":
         raise ValueError(f"nämnaren för {kpi_id} är befolkningen, inte ärenden: den har inga underlag att lista")
-    src = _Sources(
+    src = _given(sources, period_from, period_to, as_of) or Sources(
         events, obligations, caseworkers, period_from, period_to, as_of or period_to, links,
         staffing=staffing, prices=prices, population=population, flat=orgtree.flatten(org_units),
     )
@@ -910,6 +931,36 @@ def items(
     if order:
         rows = rows.sort(order, nulls_last=True, maintain_order=True)
     return rows.with_columns(unit_id=pl.col("_own_unit")).select(list(ITEM_COLUMNS))
+
+
+def sources(
+    events: pl.DataFrame,
+    obligations: pl.DataFrame,
+    org_units: pl.DataFrame,
+    caseworkers: pl.DataFrame,
+    period_from: dt.date,
+    period_to: dt.date,
+    as_of: dt.date | None = None,
+    *,
+    links: Links | None = None,
+    staffing: pl.DataFrame | None = None,
+    prices: costs.PriceList | None = None,
+    population: pl.DataFrame | None = None,
+) -> Sources:
+    """The item sources of one period, to hand to every `compute` and `items` of that period."""
+    return Sources(
+        events, obligations, caseworkers, period_from, period_to, as_of or period_to, links,
+        staffing=staffing, prices=prices, population=population, flat=orgtree.flatten(org_units),
+    )
+
+
+def _given(sources: Sources | None, period_from: dt.date, period_to: dt.date, as_of: dt.date | None) -> Sources | None:
+    """`sources` when it was made for this period and as_of (refused otherwise: it would count another period)."""
+    if sources is None:
+        return None
+    if sources.period != (period_from, period_to) or sources.as_of != (as_of or period_to):
+        raise ValueError("sources gäller en annan period än den som efterfrågas")
+    return sources
 
 
 def _chosen(catalogue: Mapping[str, Kpi], kpi_ids, breakdown) -> list[Kpi]:
@@ -980,7 +1031,7 @@ def _finish(kpis, breakdown, flat, src, items, units, caseworkers_) -> pl.DataFr
     )
 
 
-def _without_data(figures: pl.DataFrame, kpis: list[Kpi], src: _Sources) -> pl.DataFrame:
+def _without_data(figures: pl.DataFrame, kpis: list[Kpi], src: Sources) -> pl.DataFrame:
     """No value where a figure cannot be known, rather than a misleading 0 (issue 16).
 
     - Figures on posts when the dataset has no staffing table, and on employment forms when no

@@ -206,22 +206,21 @@ def items(snap: Snapshot, kpi: kpi_catalogue.Kpi, part: str, period: Period, nod
     marks = snap.marks_version()  # the obligations are evaluated only when the items are not kept
     everyone = snap.frame(
         "items", (kpi.id, part, period.start, period.end, period.as_of, marks),
-        lambda: all_items(snap, kpi, part, period, snap.marked_obligations(period.as_of, marks)[0]),
+        lambda: all_items(snap, kpi, part, period, marks),
     )
     if node_type == "caseworker":
         return everyone.filter(pl.col("caseworker_id") == node_id)
     return in_subtree(snap, everyone, node_id)
 
 
-def all_items(snap: Snapshot, kpi: kpi_catalogue.Kpi, part: str, period: Period, obligations: pl.DataFrame) -> pl.DataFrame:
-    """`items` for the whole tree, from the obligations with staff's marks applied."""
+def all_items(snap: Snapshot, kpi: kpi_catalogue.Kpi, part: str, period: Period, marks: int) -> pl.DataFrame:
+    """`items` for the whole tree, from the obligations with staff's marks (version `marks`) applied."""
     if part == "den" and not listable_denominator(kpi):
         return pl.DataFrame(schema=kpis.ITEM_COLUMNS)
-    ev = snap.evaluation(period.as_of)
     return kpis.items(
-        snap.events, obligations, snap.org_units, snap.caseworkers, kpi.id, period.start, period.end, period.as_of,
-        part="numerator" if part == "num" else "denominator", catalogue=snap.catalogue, links=ev.links,
-        staffing=snap.staffing, population=snap.population,
+        snap.events, pl.DataFrame(), snap.org_units, snap.caseworkers, kpi.id, period.start, period.end, period.as_of,
+        part="numerator" if part == "num" else "denominator", catalogue=snap.catalogue,
+        sources=snap.sources(period.start, period.end, period.as_of, marks),
     )
 
 

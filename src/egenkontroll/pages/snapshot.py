@@ -40,6 +40,9 @@ from egenkontroll.web.env import envint, envstr
 # How many evaluations (one per as_of day, large) and frames a worker keeps in memory.
 EVALUATIONS_KEPT = envint("EGK_WEB_EVALUATIONS_KEPT", 2)
 FRAMES_KEPT = envint("EGK_WEB_FRAMES_KEPT", 128)
+# The item sources of the periods asked for last (kpis.Sources): a period's breakdowns and
+# Underlag are asked for together, and each keeps a period's selected items (tens of MB at city scale).
+SOURCES_KEPT = envint("EGK_WEB_SOURCES_KEPT", 2)
 
 
 def cache_root() -> Path | None:
@@ -126,6 +129,7 @@ class Snapshot:
         self.caseworker_names = dict(zip(caseworkers["caseworker_id"], caseworkers["name"], strict=True))
         self._evaluations = Memo(EVALUATIONS_KEPT)
         self._frames = Memo(FRAMES_KEPT)
+        self._sources = Memo(SOURCES_KEPT)
         self._events_lock = threading.Lock()
 
     @cached_property
@@ -286,15 +290,26 @@ class Snapshot:
         marks = self.marks_version()
 
         def make():
-            obligations, _ = self.marked_obligations(as_of, marks)
-            ev = self.evaluation(as_of)
             return kpis.compute(
-                self.events, obligations, self.org_units, self.caseworkers, period_from, period_to, as_of,
-                breakdown=breakdown, catalogue=self.catalogue, links=ev.links, staffing=self.staffing,
-                population=self.population,
+                self.events, pl.DataFrame(), self.org_units, self.caseworkers, period_from, period_to, as_of,
+                breakdown=breakdown, catalogue=self.catalogue,
+                sources=self.sources(period_from, period_to, as_of, marks),
             )
 
         return self.frame("figures", (period_from, period_to, as_of, breakdown, marks), make)
+
+    def sources(self, period_from: dt.date, period_to: dt.date, as_of: dt.date, marks: int) -> kpis.Sources:
+        """The item sources of a period (`kpis.sources`), from the obligations with marks version `marks`,
+        kept for the next figures and items of the same period (SOURCES_KEPT)."""
+
+        def make() -> kpis.Sources:
+            obligations, _ = self.marked_obligations(as_of, marks)
+            return kpis.sources(
+                self.events, obligations, self.org_units, self.caseworkers, period_from, period_to, as_of,
+                links=self.evaluation(as_of).links, staffing=self.staffing, population=self.population,
+            )
+
+        return self._sources.get((period_from, period_to, as_of, marks), make)
 
     # ------------------------------------------------------------------ the tree
 

@@ -336,7 +336,7 @@ def _visible_staff(snap, scope) -> pl.Expr:
     return pl.col("case_id").is_null() & (pl.col("caseworker_id").is_null() | scope.person_expr(snap.subtree_ids))
 
 
-# What a staffing item is (kpis._Sources._from_staff / _from_posts), issue 16.
+# What a staffing item is (kpis.Sources._from_staff / _from_posts), issue 16.
 STAFF_ITEMS = {
     "personal_employed": "Handläggare i tjänst",
     "personal_cohort": "Anställd i gruppen ett år före avstämningsdagen",

@@ -1,0 +1,83 @@
+"""One period's item sources shared by every figure, breakdown and Underlag give what each alone gives.
+
+Why: the pages hand one `kpis.Sources` to every `compute` and `items` of a period (issue 19); a
+selection reused across figures must never carry one figure's filtering into another's count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from egenkontroll.core import kpis
+from egenkontroll.core.interchange import read_dataset
+from egenkontroll.core.kpi_catalogue import BREAKDOWNS, load_catalogue
+from egenkontroll.core.obligations import evaluate
+from egenkontroll.core.synth.generate import generate
+
+KEY = b"shared-sources-test-key-0123456789ab"
+AS_OF = dt.date(2025, 11, 30)
+PERIOD = (dt.date(2024, 12, 1), AS_OF)
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory) -> dict:
+    """A generated district with posts and population, read as the importer reads it."""
+    out: Path = tmp_path_factory.mktemp("shared") / "small"
+    generate("small", 5, out, start=dt.date(2023, 1, 1))
+    dataset = read_dataset(out, key=KEY)
+    evaluation = evaluate(dataset.events, AS_OF)
+    return {
+        "events": dataset.events, "obligations": evaluation.obligations, "org_units": dataset.org_units,
+        "caseworkers": dataset.caseworkers, "links": evaluation.links, "staffing": dataset.staffing,
+        "population": dataset.population,
+    }
+
+
+def _positional(d: dict) -> tuple:
+    return d["events"], d["obligations"], d["org_units"], d["caseworkers"]
+
+
+def _options(d: dict) -> dict:
+    return {"links": d["links"], "staffing": d["staffing"], "population": d["population"]}
+
+
+def test_every_breakdown_and_every_items_list_from_one_sources_equal_their_own(data):
+    shared = kpis.sources(*_positional(data), *PERIOD, AS_OF, **_options(data))
+    for breakdown in [None, *BREAKDOWNS]:
+        alone = kpis.compute(*_positional(data), *PERIOD, AS_OF, breakdown=breakdown, **_options(data))
+        reused = kpis.compute(*_positional(data), *PERIOD, AS_OF, breakdown=breakdown, sources=shared)
+        assert not alone.is_empty()
+        assert reused.equals(alone), breakdown
+    listed = 0
+    for kpi in load_catalogue().values():
+        for part, sel in (("numerator", kpi.numerator), ("denominator", kpi.denominator)):
+            if sel is None or sel.source == "population":
+                continue
+            alone = kpis.items(*_positional(data), kpi.id, *PERIOD, AS_OF, part=part, **_options(data))
+            reused = kpis.items(*_positional(data), kpi.id, *PERIOD, AS_OF, part=part, sources=shared)
+            assert reused.equals(alone), (kpi.id, part)
+            listed += alone.height
+    assert listed > 1000  # the district has items to compare, not empty lists
+
+
+def test_sources_of_another_period_are_refused(data):
+    shared = kpis.sources(*_positional(data), *PERIOD, AS_OF, **_options(data))
+    with pytest.raises(ValueError, match="annan period"):
+        kpis.compute(*_positional(data), PERIOD[0], AS_OF - dt.timedelta(days=1), sources=shared)
+    with pytest.raises(ValueError, match="annan period"):
+        kpis.items(*_positional(data), "anmalningar", *PERIOD, AS_OF - dt.timedelta(days=1), sources=shared)
+
+
+def test_a_selection_is_made_once_however_many_figures_count_it(data):
+    shared = kpis.sources(*_positional(data), *PERIOD, AS_OF, **_options(data))
+    kpis.compute(*_positional(data), *PERIOD, AS_OF, sources=shared)
+    selections = {s for k in load_catalogue().values() for s in (k.numerator, k.denominator) if s is not None}
+    assert set(shared._chosen) <= selections
+    before = {sel: id(frame) for sel, frame in shared._chosen.items()}
+    kpis.compute(*_positional(data), *PERIOD, AS_OF, breakdown="gender", sources=shared)
+    assert all(id(shared._chosen[sel]) == ident for sel, ident in before.items())
+    assert isinstance(shared.chosen(next(iter(before))), pl.DataFrame)
