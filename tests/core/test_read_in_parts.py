@@ -1,6 +1,6 @@
 """events.csv read part by part (issue 19) gives exactly what the whole-file path gives.
 
-`read_dataset` of a CSV folder parses, screens, validates and types events.csv in parts and
+`read_dataset` of a CSV folder or a ZIP parses, screens, validates and types events.csv in parts and
 checks repeated event_ids at the end; `validate(read_tables(...))` is the whole-file path it
 replaces. Both are run on the minimal fixture made hostile (every kind of bad row, repeats
 across parts, quoted line breaks, empty and blank rows, ragged rows, a column without a name,
@@ -11,6 +11,7 @@ datasets compared field by field: frames, rejects (reasons, rows, order), warnin
 from __future__ import annotations
 
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -145,7 +146,7 @@ def test_a_repeat_across_parts_names_the_first_row(tmp_path, monkeypatch):
 def test_a_small_file_is_read_whole(monkeypatch):
     monkeypatch.setattr(csv_stream, "PART_BYTES", 200)
     monkeypatch.setattr(csv_stream, "PARTS_FROM_BYTES", 1860)  # the fixture's events.csv is 1859 bytes
-    read = interchange._read_dir_in_parts
+    read = interchange._read_in_parts
     calls = []
     monkeypatch.setattr(interchange, "_events_in_parts", lambda *a: calls.append(a))
     assert_same(whole(MINIMAL), read(MINIMAL, KEY, REF, interchange.import_limits.from_env()))
@@ -201,3 +202,46 @@ def test_parts_end_where_records_end_outside_quotes(monkeypatch):
     whole_scan = csv_stream.scan_csv([text.encode()], "t.csv", interchange.import_limits.from_env())
     assert b"".join(parts) == whole_scan.data
     assert scanned.row_numbers(5).to_list() == whole_scan.row_numbers(5).to_list()
+
+
+def zipped(directory: Path, *, extra: dict[str, bytes] | None = None) -> Path:
+    """The folder's files as a ZIP (in a sub-folder of the archive, as exports often are)."""
+    archive = directory.with_suffix(".zip")
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as out:
+        for name, data in (extra or {}).items():
+            out.writestr(name, data)
+        for file in sorted(directory.iterdir()):
+            out.write(file, f"export/{file.name}")
+    return archive
+
+
+@pytest.mark.parametrize("part_bytes", [1, 1500, 64 * 1024**2])
+@pytest.mark.parametrize("variant", [{}, {"crlf": True, "bom": True}, {"cut": True}])
+def test_a_zip_is_read_in_parts_as_whole(tmp_path, monkeypatch, part_bytes, variant):
+    """A ZIP's events.csv is read in parts too (issue 19: a national export is often zipped)."""
+    archive = zipped(hostile(tmp_path, **variant), extra={"__MACOSX/._events.csv": b"\x00\x05", "export/.hidden.csv": b"x"})
+    expected = whole(archive)
+    got, parts = in_parts(archive, monkeypatch, part_bytes)
+    assert parts == 1 if part_bytes > 10**6 else parts >= 3
+    assert_same(expected, got)
+    assert expected.rejects.height > len(BAD_ROWS)
+    assert_same(whole(archive.with_suffix("")), got)  # and what the folder itself gives
+
+
+@pytest.mark.parametrize("damage", ["quote", "column"])
+def test_a_zips_errors_are_the_whole_file_path_errors(tmp_path, monkeypatch, damage):
+    directory = tmp_path / "ds"
+    shutil.copytree(MINIMAL, directory)
+    events = (directory / "events.csv").read_text(encoding="utf-8")
+    if damage == "quote":
+        events += 'q9,C9,"never closed\n' + line(good_event(event_id="z")) + "\n"
+    else:
+        events = events.replace("event_id,", "event_id,event_id,", 1)
+    (directory / "events.csv").write_text(events, encoding="utf-8")
+    archive = zipped(directory)
+    with pytest.raises(InterchangeError) as expected:
+        whole(archive)
+    with pytest.raises(InterchangeError) as got:
+        in_parts(archive, monkeypatch, 60, whole_again=True)
+    assert str(got.value) == str(expected.value)
+    assert "ds.zip" in str(got.value) or "events.csv" in str(got.value)

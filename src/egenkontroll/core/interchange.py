@@ -116,9 +116,7 @@ def read_tables(path: str | Path, limits: ImportLimits | None = None) -> Tables:
     budget = Budget(limits or import_limits.from_env())
     tables = Tables()
     if path.is_dir():
-        csvs = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
-        for p in csvs:
-            _add_csv(tables, p.name, scan_csv(file_chunks(p, budget), printable(p.name), budget.limits))
+        _add_csvs(tables, path, budget)
     elif not path.is_file():
         raise InterchangeError(f"hittar inte datasetet {printable(path.name)}")
     elif path.suffix.lower() == ".csv":
@@ -126,7 +124,7 @@ def read_tables(path: str | Path, limits: ImportLimits | None = None) -> Tables:
     elif path.suffix.lower() == ".xlsx":
         _add_workbook(tables, path, budget)
     elif path.suffix.lower() == ".zip":
-        _add_zip(tables, path, budget)
+        _add_csvs(tables, path, budget)
     else:
         raise InterchangeError(
             f"{printable(path.name)}: okänt filformat (använd en mapp med CSV-filer, .xlsx eller .zip)"
@@ -134,7 +132,21 @@ def read_tables(path: str | Path, limits: ImportLimits | None = None) -> Tables:
     return tables
 
 
-def _add_zip(tables: Tables, path: Path, budget: Budget) -> None:
+def _add_csvs(tables: Tables, path: Path, budget: Budget) -> None:
+    for name, label, chunks in _csv_sources(path, budget):
+        _add_csv(tables, name, scan_csv(chunks, label, budget.limits))
+
+
+def _csv_sources(path: Path, budget: Budget) -> Iterator[tuple[str, str, Iterator[bytes]]]:
+    """(file name, label for messages, its bytes chunk by chunk) of every CSV file of a folder or ZIP.
+
+    A folder's files in name order; a ZIP's members in the archive's order (hidden files and
+    macOS resource forks left out), the archive open until the last member has been read.
+    """
+    if path.is_dir():
+        for p in sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".csv"):
+            yield p.name, printable(p.name), file_chunks(p, budget)
+        return
     with open_zip(path, budget.limits) as archive:
         members = [
             info for info in archive.infolist()
@@ -144,10 +156,8 @@ def _add_zip(tables: Tables, path: Path, budget: Budget) -> None:
             and not PurePosixPath(info.filename).name.startswith(".")
         ]
         for info in members:
-            name = PurePosixPath(info.filename).name
             label = f"{printable(path.name)}: {printable(info.filename)}"
-            chunks = member_chunks(archive, info, budget, printable(path.name))
-            _add_csv(tables, name, scan_csv(chunks, label, budget.limits))
+            yield PurePosixPath(info.filename).name, label, member_chunks(archive, info, budget, printable(path.name))
 
 
 def _add_workbook(tables: Tables, path: Path, budget: Budget) -> None:
@@ -378,9 +388,9 @@ def read_dataset(
     """
     limits = limits or import_limits.from_env()
     path = Path(path)
-    if path.is_dir():
+    if path.is_dir() or (path.is_file() and path.suffix.lower() == ".zip"):
         try:
-            return _read_dir_in_parts(path, key, reference_date, limits)
+            return _read_in_parts(path, key, reference_date, limits)
         except InterchangeError:
             pass  # read again whole below: the same error, found in the same order as ever
     return validate(read_tables(path, limits), key=key, reference_date=reference_date, limits=limits)
@@ -399,8 +409,8 @@ class _InParts:
     warnings_at: int  # where in Tables.warnings its warnings about unnamed columns go
 
 
-def _read_dir_in_parts(path: Path, key: bytes | None, reference_date: dt.date | None, limits: ImportLimits) -> Dataset:
-    """`read_dataset` of a CSV directory, events.csv checked and typed part by part (issue 19).
+def _read_in_parts(path: Path, key: bytes | None, reference_date: dt.date | None, limits: ImportLimits) -> Dataset:
+    """`read_dataset` of a CSV folder or a ZIP of CSV files, events.csv checked and typed part by part (issue 19).
 
     The whole-file path holds a national events.csv (765 MB) as bytes, then as a frame of
     strings, then stripped and checked copies of it: 4.5 GB. Here its bytes are kept as the
@@ -415,15 +425,14 @@ def _read_dir_in_parts(path: Path, key: bytes | None, reference_date: dt.date | 
     budget = Budget(limits)
     tables = Tables()
     deferred: _InParts | None = None
-    csvs = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
-    for p in csvs:
-        events = deferred is None and p.name.lower() == "events.csv"
-        text = scan_csv(file_chunks(p, budget), printable(p.name), budget.limits, csv_stream.PART_BYTES if events else None)
+    for name, label, chunks in _csv_sources(path, budget):
+        events = deferred is None and name.lower() == "events.csv"
+        text = scan_csv(chunks, label, budget.limits, csv_stream.PART_BYTES if events else None)
         if events and text.utf8 and text.records and text.size() >= csv_stream.PARTS_FROM_BYTES:
-            deferred = _defer_csv(tables, p.name, text)
+            deferred = _defer_csv(tables, name, text)
             continue
         text.join()
-        _add_csv(tables, p.name, text)
+        _add_csv(tables, name, text)
     return _validate(tables, key=key, reference_date=reference_date, limits=limits, deferred=deferred)
 
 
