@@ -122,8 +122,8 @@ def section(results: list[dict], left_out: dict, command: str) -> str:
         "Wall time of `egenkontroll import` with its warm-up (the pages' data refreshed), interpreter "
         "start included; the floor is the csv module iterating today's events.csv, measured before and "
         "after the import (median). `import s` is the command's own clock without the warm-up. A row "
-        "marked *(baseline)* ran another checkout (`--baseline`, the code before issue 19) on the same "
-        "database, just before.",
+        "marked *(baseline)* ran another checkout (`--baseline`, its src/ named in the command) on the "
+        "same database, just before.",
         "",
         "| database | floor s | delta import + refresh s | ÷ floor | target ≤ 2× | import s | CPU s | "
         "new | changed | unchanged | cases | load |",
