@@ -85,13 +85,18 @@ class Memo:
         self.lock = threading.Lock()
         self.key_locks: dict = {}
 
-    def get(self, key, make: Callable):
+    def get(self, key, make: Callable, wait: bool = True):
+        """The kept value of `key`, else `make()`'s (kept). Without `wait`, a key another thread is
+        making raises NotKept at once instead of waiting for it (a page only probing what is kept
+        must not sit behind the background computation it would be told to wait for)."""
         with self.lock:
             if key in self.items:
                 self.items.move_to_end(key)
                 return self.items[key]
             key_lock = self.key_locks.setdefault(key, threading.Lock())
-        with key_lock:
+        if not key_lock.acquire(blocking=wait):
+            raise NotKept
+        try:
             with self.lock:
                 if key in self.items:
                     return self.items[key]
@@ -107,6 +112,8 @@ class Memo:
                     self.items.popitem(last=False)
                 self.key_locks.pop(key, None)
             return value
+        finally:
+            key_lock.release()
 
 
 class Snapshot:
@@ -229,7 +236,7 @@ class Snapshot:
         """
         full = (name, *key)
         if getattr(_probing, "on", False):
-            make = _refused
+            return self._frames.get(full, lambda: self._from_disk(full, _refused), wait=False)
         return self._frames.get(full, lambda: self._from_disk(full, make))
 
     def kept(self, key: tuple, make: Callable[[], object]) -> object:
