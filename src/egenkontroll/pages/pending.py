@@ -115,19 +115,24 @@ def _compute(request, make: Callable, key: tuple) -> None:
         connections.close_all()  # this thread's own connections: none left open between jobs
 
 
-def page(request, make: Callable, current: str, show: Callable):
-    """`show(data)` of what `make(request)` builds, or the waiting page while it is computed."""
+def page(request, make: Callable, current: str, show: Callable, scenario: bool = False):
+    """`show(data)` of what `make(request)` builds, or the waiting page while it is computed.
+
+    `scenario`: the page computes a planning scenario, not a period's figures (the waiting page says so).
+    """
     data = build(request, make)
-    return response(request, current) if data is WAITING else show(data)
+    return response(request, current, scenario) if data is WAITING else show(data)
 
 
-def response(request, current: str):
-    """The page that says the figures are being computed, and asks again until they are."""
+def response(request, current: str, scenario: bool = False):
+    """The page that says the figures (or the scenario) are being computed, and asks again until they are."""
     from egenkontroll.pages.frame import render_app_page
 
     period = periods.parse(request.GET, periods.today())
-    page = render_app_page(request, "pages/beraknas.html", "Nyckeltalen räknas fram", {
-        "period": period, "reload_seconds": RELOAD_SECONDS, "again_url": request.get_full_path(),
+    title = "Scenariot räknas fram" if scenario else "Nyckeltalen räknas fram"
+    page = render_app_page(request, "pages/beraknas.html", title, {
+        "period": period, "scenario": scenario, "reload_seconds": RELOAD_SECONDS,
+        "again_url": request.get_full_path(),
     }, current)
     page["Cache-Control"] = "no-store"
     page["Retry-After"] = str(RELOAD_SECONDS)

@@ -241,7 +241,10 @@ class Snapshot:
 
     def kept(self, key: tuple, make: Callable[[], object]) -> object:
         """Any computed value of this import, kept in this process's memory only (not on disk):
-        for results that are not frames, e.g. a planning scenario's simulations."""
+        for results that are not frames, e.g. a planning scenario's simulations. Inside
+        `only_kept()` one not in memory raises NotKept, as a frame does."""
+        if getattr(_probing, "on", False):
+            return self._frames.get(("kept", *key), _refused, wait=False)
         return self._frames.get(("kept", *key), make)
 
     def kept_figures(self, period_from: dt.date, period_to: dt.date, as_of: dt.date) -> pl.DataFrame | None:

@@ -28,7 +28,7 @@ from egenkontroll.access.scoping import aggregate, request_scope
 from egenkontroll.core import costs, planning, surge_plan
 from egenkontroll.core.dates_sv import week_text, weeks_ahead
 from egenkontroll.core.smallnumbers import PRIMARY_TEXT
-from egenkontroll.pages import charts, downloads, periods, snapshot
+from egenkontroll.pages import charts, downloads, pending, periods, snapshot
 from egenkontroll.pages.downloads import ascii_filename
 from egenkontroll.pages.frame import (
     Chart,
@@ -450,7 +450,9 @@ def _render(request, data: PageData):
 
 @aggregate(page=PAGE)
 def planering(request):
-    return _render(request, build(request))
+    """A scenario nobody asked for before is simulated in the background (pages/pending.py), as a
+    new period's figures are: its seconds of simulation never hold the request."""
+    return pending.page(request, build, PAGE, lambda data: _render(request, data), scenario=True)
 
 
 @aggregate(page=PAGE)
