@@ -105,7 +105,10 @@ class Sources:
     @cached_property
     def events(self) -> pl.DataFrame:
         """The linked events known on as_of (later ones are ignored, as in rules.md)."""
-        return conform(self.links.events, EVENTS).filter(pl.col("date") <= self.as_of)
+        events = conform(self.links.events, EVENTS)
+        latest = events["date"].max()
+        # the engine's links are cut at as_of already: no filtered copy of every event then
+        return events if latest is None or latest <= self.as_of else events.filter(pl.col("date") <= self.as_of)
 
     @cached_property
     def obligations(self) -> pl.DataFrame:

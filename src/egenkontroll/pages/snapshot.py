@@ -40,9 +40,10 @@ from egenkontroll.web.env import envint, envstr
 # How many evaluations (one per as_of day, large) and frames a worker keeps in memory.
 EVALUATIONS_KEPT = envint("EGK_WEB_EVALUATIONS_KEPT", 2)
 FRAMES_KEPT = envint("EGK_WEB_FRAMES_KEPT", 128)
-# The item sources of the periods asked for last (kpis.Sources): a period's breakdowns and
-# Underlag are asked for together, and each keeps a period's selected items (tens of MB at city scale).
-SOURCES_KEPT = envint("EGK_WEB_SOURCES_KEPT", 2)
+# The item sources of the period asked for last (kpis.Sources): a period's breakdowns and
+# Underlag are asked for together. Each holds that period's selected items: about 100 MB at city
+# scale, ten times that at national, per worker — hence one by default.
+SOURCES_KEPT = envint("EGK_WEB_SOURCES_KEPT", 1)
 
 
 def cache_root() -> Path | None:
