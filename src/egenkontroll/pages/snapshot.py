@@ -19,6 +19,7 @@ request for something already computed.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import os
 import shutil
@@ -280,10 +281,18 @@ class Snapshot:
                 return pl.read_parquet(path)
             except (OSError, pl.exceptions.ComputeError):
                 path.unlink(missing_ok=True)
-        value = make()
-        partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        value.write_parquet(partial)
-        partial.replace(path)
+        if make is _refused:
+            return make()  # only probing what is kept: never wait for another process
+        with _made_once(path):
+            if path.is_file():  # made by another process while this one waited
+                try:
+                    return pl.read_parquet(path)
+                except (OSError, pl.exceptions.ComputeError):
+                    path.unlink(missing_ok=True)
+            value = make()
+            partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+            value.write_parquet(partial)
+            partial.replace(path)
         return value
 
     def figures(
@@ -338,6 +347,26 @@ class Snapshot:
 
     def roots(self) -> list[str]:
         return orgtree.roots(self.flat)
+
+
+@contextmanager
+def _made_once(path: Path):
+    """Held while this process makes the cache file `path`; another process about to make the same
+    file waits, then reads it.
+
+    Why: gunicorn's workers (and the import's warm-up) share the disk cache but not their memory.
+    A new period's waiting page asks again every two seconds, each time of any worker, and each
+    worker asked started the same computation: up to four times the CPU for one period on a
+    machine that has two cores (issue 19). flock locks belong to the open file, so two threads of
+    one process exclude each other here too; what a frame is made from (the events, the marks) are
+    other files, always taken after it, so no two makers wait on each other.
+    """
+    with open(path.with_suffix(".lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _file_digest(version: tuple, key: tuple) -> str:
