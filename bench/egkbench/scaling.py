@@ -95,7 +95,8 @@ def render(results: dict) -> str:
         "Every step runs in its own process, in this order at each scale: "
         + ", ".join(label for _, label, _ in STEPS)
         + f"; at small {results['repeats'].get('small', '–')} runs, at city {results['repeats'].get('city', '–')},"
-        " at national and national2x one run (the median is shown). No imports, no database, no web pages. "
+        " at national and national2x one run (the median is shown); the command runs once at every scale. "
+        "No imports, no database, no web pages. "
         f"A process that only imports the libraries peaks at {results.get('baseline_rss_mib', 0):.0f} MiB (*baseline*). "
         + (f"A step is stopped when its resident set passes {results['max_rss_mib']:.0f} MiB or the machine has "
            "less than 2 GiB left." if results.get("max_rss_mib") else ""),
@@ -132,8 +133,8 @@ def render(results: dict) -> str:
             cells.append(f"{m['peak_rss_mib']:,.0f}" if m else
                          (f"stopped at {capped['peak_rss_mib']:,.0f}" if capped else "–"))
         big = data.get("national2x", {}).get("steps", {}).get(step)
-        per_event = (_fmt((big["peak_rss_mib"] - results.get("baseline_rss_mib", 0)) * 2**20 / data["national2x"]["events"], 0)
-                     if big and data["national2x"].get("events") else "–")
+        above = big["peak_rss_mib"] - results.get("baseline_rss_mib", 0) if big else 0
+        per_event = _fmt(above * 2**20 / data["national2x"]["events"], 0) if above > 0 else "–"
         lines.append(f"| {label} | " + " | ".join(cells) + f" | {_fmt(ratio(results, step, 'peak_rss_mib'))} | "
                      f"{_fmt(ratio(results, step, 'above_baseline'))} | {per_event} |")
     lines += [

@@ -72,3 +72,23 @@ def test_a_child_over_the_memory_cap_is_stopped(tmp_path):
         run_command([sys.executable, "-c", grow], tmp_path / "grow.log", max_rss_mib=200, timeout=60)
     assert caught.value.peak_rss_mib > 200
     assert "stopped at" in str(caught.value)
+
+
+def test_the_profile_section_shows_each_function_at_both_scales_and_its_growth():
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("profile_scaling", Path(__file__).parent.parent / "profile_scaling.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    def run(events: int, cpu: float, cases: float) -> dict:
+        return {"events": events, "wall": cpu, "cpu": cpu, "peak_mib": 100, "functions": {"cases": cases, "tree": cpu}}
+
+    results = {"when": "now", "command": "bench/profile_scaling.py", "load_after": 1.0,
+               "sources": {"this tree": "src", "before": "base/src"}, "scales": ["national", "national2x"],
+               "runs": {"national": {"this tree": run(10, 10.0, 2.0), "before": run(10, 10.0, 2.0)},
+                        "national2x": {"this tree": run(20, 20.0, 4.0), "before": run(20, 26.0, 7.0)}}}
+    section = module.render(results)
+    assert "| `cases` | 2.00 | 4.00 | 2.00 | 2.00 | 7.00 | 3.50 |" in section
+    assert "| **kpis.tree, CPU** | 10.00 | 20.00 | 2.00 | 10.00 | 26.00 | 2.60 |" in section
