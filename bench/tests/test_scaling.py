@@ -35,7 +35,9 @@ def test_a_linear_step_is_not_marked_and_one_that_grows_faster_is():
     assert scaling.ratio(results, "read", "above_baseline") == 2.0
     assert scaling.nonlinear(results, "read") == []
     results["scales"]["national2x"]["steps"]["read"] = _step(30, 5100)
-    assert scaling.nonlinear(results, "read") == ["time 3.00×", "CPU 3.00×", "memory 5.00×"]
+    assert scaling.nonlinear(results, "read") == ["CPU 3.00×", "memory 5.00×"]
+    results["scales"]["national2x"]["steps"]["read"] = _step(30, 2100, cpu=20)  # the others' load: not judged
+    assert scaling.nonlinear(results, "read") == []
     assert scaling.ratio(results, "obligations", "median") is None  # stopped at national2x: no ratio
 
 
