@@ -121,6 +121,20 @@ def render(results: dict) -> str:
                      + ("**" + ", ".join(flags) + "**" if flags else "no") + " |")
     lines += [
         "",
+        "### Cost per event in CPU time (µs/event, user + system, all threads)",
+        "",
+        "| step | " + " | ".join(scales) + " |",
+        "|---|" + "---:|" * len(scales),
+    ]
+    for step, label, _ in STEPS:
+        cells = []
+        for s in scales:
+            m = data[s]["steps"].get(step)
+            cpu = m.get("cpu_median") if m else None
+            cells.append(_fmt(cpu / data[s]["events"] * 1e6) if cpu and data[s].get("events") else "–")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
         "### Peak memory (MiB, peak resident set of the step's process) and its growth",
         "",
         "| step | " + " | ".join(scales) + " | peak 2x÷nat | above baseline 2x÷nat | bytes/event at 2x |",
