@@ -103,7 +103,7 @@ def render(results: dict, top: int = 12) -> str:
 
     lines.append("| **kpis.tree, CPU** | " + cells(lambda r: r.get("cpu")) + " |")
     lines.append("| kpis.tree, wall | " + cells(lambda r: r.get("wall")) + " |")
-    lines.append("| peak MiB | " + cells(lambda r: r.get("peak_mib")) + " |")
+    lines.append("| peak GiB | " + cells(lambda r: r["peak_mib"] / 1024 if r.get("peak_mib") else None) + " |")
     for name in names:
         lines.append(f"| `{name}` | " + cells(lambda r, n=name: r.get("functions", {}).get(n)) + " |")
     for scale in (small, big):
@@ -123,7 +123,14 @@ def main() -> None:
                     help="the scaling run's results.json (as_of and the period of each scale)")
     ap.add_argument("--max-rss-mib", type=float, default=18000)
     ap.add_argument("--write", type=Path, help="write the marked section into this Markdown file")
+    ap.add_argument("--render", type=Path, help="only render the section from this results.json")
     args = ap.parse_args()
+    if args.render:
+        section = render(json.loads(args.render.read_text(encoding="utf-8")))
+        print(section)
+        if args.write:
+            sections.write_section(args.write, SECTION, section)
+        return
     os.nice(10)
     scaling = json.loads(args.results.read_text(encoding="utf-8"))["scales"]
     sources = {"this tree": os.environ.get("PYTHONPATH", "")}
