@@ -22,6 +22,28 @@ from egkbench.measure import Measurement, run_step
 # which barely changes any figure) and regenerated after that.
 MAX_AGE_DAYS = 7
 
+# Bench scale → (generator scale, size_factor). national2x is the national organisation with
+# twice the reports: the point past national that shows which steps do not grow linearly.
+SCALES = {"small": ("small", 1.0), "city": ("city", 1.0), "national": ("national", 1.0),
+          "national2x": ("national", 2.0)}
+
+# The import limits (core/import_limits.py) default to a city's export; reading the national
+# datasets needs them raised. Set for the bench's children unless the environment sets them.
+LIMITS_ENV = {
+    "national": {"EGK_IMPORT_MAX_FILE_BYTES": "4000000000", "EGK_IMPORT_MAX_ROWS": "20000000",
+                 "EGK_IMPORT_MAX_UNPACKED_BYTES": "8000000000"},
+    "national2x": {"EGK_IMPORT_MAX_FILE_BYTES": "8000000000", "EGK_IMPORT_MAX_ROWS": "40000000",
+                   "EGK_IMPORT_MAX_UNPACKED_BYTES": "16000000000"},
+}
+
+
+def limits_env(scales: list[str]) -> dict[str, str]:
+    """The raised import limits the largest of `scales` needs (empty for small and city)."""
+    for scale in ("national2x", "national"):
+        if scale in scales:
+            return dict(LIMITS_ENV[scale])
+    return {}
+
 
 @dataclass(frozen=True)
 class Period:
@@ -54,6 +76,7 @@ def dataset(data_dir: Path, work: Path, scale: str, seed: int) -> tuple[Path, Me
     """(dataset directory, the generate measurement, whether it came from the cache, its period)."""
     target = data_dir / f"{scale}-seed{seed}"
     meta_path = target / "meta.json"
+    generator_scale, size_factor = SCALES[scale]
     fingerprint = generator_fingerprint()
     if meta_path.is_file():
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -66,8 +89,9 @@ def dataset(data_dir: Path, work: Path, scale: str, seed: int) -> tuple[Path, Me
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
-    measured = run_step("generate", {"scale": scale, "seed": seed, "out": str(target)}, work)
-    meta = {"scale": scale, "seed": seed, "fingerprint": fingerprint,
+    measured = run_step("generate", {"scale": generator_scale, "size_factor": size_factor, "seed": seed,
+                                     "out": str(target)}, work)
+    meta = {"scale": scale, "seed": seed, "size_factor": size_factor, "fingerprint": fingerprint,
             "generated": dt.datetime.now().isoformat(timespec="seconds"), "generate": measured.as_dict()}
     meta_path.write_text(json.dumps(meta, indent=1), encoding="utf-8")
     return target, measured, False, _period(measured)

@@ -70,7 +70,8 @@ def step_baseline(p: dict) -> dict:
 def step_generate(p: dict) -> dict:
     from egenkontroll.core.synth.generate import generate
 
-    seconds, summary = _timed(lambda: generate(p["scale"], p["seed"], p["out"]), 1)
+    factor = p.get("size_factor", 1.0)
+    seconds, summary = _timed(lambda: generate(p["scale"], p["seed"], p["out"], size_factor=factor), 1)
     info = summary.as_dict()
     return {"seconds": seconds, "events": info["events"], "org_units": info["org_units"],
             "caseworkers": info["caseworkers"], "period": [str(info["start"]), str(info["end"])]}

@@ -7,16 +7,19 @@ pages are timed right after the city import, on the databases that import filled
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from egkbench import databases, datasets, reference, report
-from egkbench.measure import Measurement, StepFailed, run_step
+from egkbench import databases, datasets, program, reference, report
+from egkbench.measure import Measurement, MemoryCapReached, StepFailed, run_command, run_step
 
 # How many times each in-process step runs at each scale (the median is reported).
-REPEATS = {"small": 5, "city": 3, "national": 1}
+REPEATS = {"small": 5, "city": 3, "national": 1, "national2x": 1}
+# The steps of the scaling curve (issue 19): everything that needs no database.
+SCALING_STEPS = ("generate", "floor", "read", "obligations", "tree", "command")
 # The reference implementations, their step names and how they are labelled in RESULTS.md.
 REFERENCES = {
     "ref-egenkontroll-csv": "egenkontroll_csv",
@@ -35,6 +38,8 @@ class Options:
     naive_national: bool
     data_dir: Path
     out_dir: Path
+    imports: bool = True  # False: --no-imports, no database is touched
+    max_rss_mib: float | None = None  # stop a step whose resident set passes this (the machine is shared)
 
 
 def _log(msg: str) -> None:
@@ -46,18 +51,7 @@ def run_scale(scale: str, opt: Options) -> dict:
     work = opt.out_dir / scale
     work.mkdir(parents=True, exist_ok=True)
     result: dict = {"steps": {}, "skipped": {}, "failed": {}}
-    _log(f"{scale}: dataset")
-    path, generated, cached, period = datasets.dataset(opt.data_dir, work, scale, opt.seed)
-    result.update(dataset=str(path), cached=cached, events=generated.info.get("events"),
-                  org_units=generated.info.get("org_units"), caseworkers=generated.info.get("caseworkers"),
-                  period=f"{period.start} – {period.end}", kpi_period=f"{period.kpi_from} – {period.end}",
-                  as_of=str(period.as_of))
-    result["steps"]["generate"] = generated.as_dict()
-    params = {
-        "dataset": str(path), "work": str(work), "repeat": 1 if opt.quick else REPEATS[scale],
-        "as_of": period.as_of.isoformat(), "period_from": period.kpi_from.isoformat(),
-        "period_to": period.end.isoformat(),
-    }
+    path, params = _dataset(result, scale, work, opt)
     for step in ("floor", "read", "obligations", "tree"):
         _measure(result, step, step, {**params, "figure_out": str(work / f"figure-{step}.parquet")})
     for name, step in REFERENCES.items():
@@ -71,14 +65,78 @@ def run_scale(scale: str, opt: Options) -> dict:
         repeat = 1 if step == "naive" and scale != "small" else params["repeat"]
         _measure(result, name, step, {**params, "repeat": repeat, "figure_out": str(work / f"figure-{name}.parquet")})
     result["agreement"] = _agreement(work, result)
-    _imports(result, path, work, scale, opt)
+    if opt.imports:
+        _imports(result, path, work, scale, opt)
+    else:
+        result["skipped"]["import-sqlite-first"] = "imports left out with --no-imports"
+        result["skipped"]["import-postgresql-first"] = "imports left out with --no-imports"
     return result
 
 
-def _measure(result: dict, name: str, step: str, params: dict) -> Measurement | None:
+def run_scaling(scale: str, opt: Options) -> dict:
+    """The scaling curve's steps at one scale (issue 19): generate, floor, read, obligations, tree and
+    the `egenkontroll obligations` command; no references, no database, each step in its own process."""
+    work = opt.out_dir / scale
+    work.mkdir(parents=True, exist_ok=True)
+    result: dict = {"steps": {}, "skipped": {}, "failed": {}}
+    path, params = _dataset(result, scale, work, opt)
+    for step in ("floor", "read", "obligations", "tree"):
+        _measure(result, step, step, {**params, "figure_out": str(work / f"figure-{step}.parquet")},
+                 opt.max_rss_mib)
+    _command(result, path, params["as_of"], work, opt.max_rss_mib)
+    return result
+
+
+def _command(result: dict, path: Path, as_of: str, work: Path, max_rss_mib: float | None) -> None:
+    """`egenkontroll obligations --data DIR --as-of D` end to end, its CSV written to a file (then removed)."""
+    _log("  command")
+    argv = [*program.cli(), "obligations", "--data", str(path), "--as-of", as_of]
+    log = work / "command.log"
+    try:
+        status, wall, rss, _, cpu = run_command(argv, log, max_rss_mib=max_rss_mib, read_stdout=False)
+    except MemoryCapReached as exc:
+        result["failed"]["command"] = str(exc)
+        result["capped"] = {**result.get("capped", {}), "command": {"peak_rss_mib": exc.peak_rss_mib,
+                                                                    "seconds": exc.seconds}}
+        _log(f"  command STOPPED: {exc}")
+        return
+    finally:
+        log.with_suffix(".out").unlink(missing_ok=True)
+    if status != 0:
+        tail = log.with_suffix(".err").read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
+        result["failed"]["command"] = f"status {status}: {' | '.join(tail)}"
+        _log(f"  command FAILED: {result['failed']['command']}")
+        return
+    m = Measurement("command", [wall], rss, wall, {"load_1m": os.getloadavg()[0]}, [cpu])
+    result["steps"]["command"] = m.as_dict()
+
+
+def _dataset(result: dict, scale: str, work: Path, opt: Options) -> tuple[Path, dict]:
+    """Generate (or take from the cache) the scale's dataset; the step parameters every step shares."""
+    _log(f"{scale}: dataset")
+    path, generated, cached, period = datasets.dataset(opt.data_dir, work, scale, opt.seed)
+    result.update(dataset=str(path), cached=cached, events=generated.info.get("events"),
+                  org_units=generated.info.get("org_units"), caseworkers=generated.info.get("caseworkers"),
+                  period=f"{period.start} – {period.end}", kpi_period=f"{period.kpi_from} – {period.end}",
+                  as_of=str(period.as_of))
+    result["steps"]["generate"] = generated.as_dict()
+    params = {
+        "dataset": str(path), "work": str(work), "repeat": 1 if opt.quick else REPEATS[scale],
+        "as_of": period.as_of.isoformat(), "period_from": period.kpi_from.isoformat(),
+        "period_to": period.end.isoformat(),
+    }
+    return path, params
+
+
+def _measure(result: dict, name: str, step: str, params: dict, max_rss_mib: float | None = None) -> Measurement | None:
     _log(f"  {name}")
     try:
-        m = run_step(step, params, Path(params["work"]))
+        m = run_step(step, params, Path(params["work"]), max_rss_mib)
+    except MemoryCapReached as exc:
+        result["failed"][name] = f"step {step}: {exc}"
+        result.setdefault("capped", {})[name] = {"peak_rss_mib": exc.peak_rss_mib, "seconds": exc.seconds}
+        _log(f"  {name} STOPPED: {exc}")
+        return None
     except StepFailed as exc:
         result["failed"][name] = str(exc)
         _log(f"  {name} FAILED: {exc}")

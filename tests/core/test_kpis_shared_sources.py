@@ -81,3 +81,19 @@ def test_a_selection_is_made_once_however_many_figures_count_it(data):
     kpis.compute(*_positional(data), *PERIOD, AS_OF, breakdown="gender", sources=shared)
     assert all(id(shared._chosen[sel]) == ident for sel, ident in before.items())
     assert isinstance(shared.chosen(next(iter(before))), pl.DataFrame)
+
+
+def test_cases_responsible_is_the_latest_naming_event_of_the_whole_event_table(data):
+    """`Sources.cases` sorts only the columns it reads (issue 19's scaling curve: sorting all the
+    events' columns grew faster than the events); who is responsible must not change with that."""
+    src = kpis.Sources(*_positional(data)[:2], data["caseworkers"], *PERIOD, AS_OF, data["links"])
+    events = src.events  # every column, as before the narrowing
+    expected = (
+        events.with_columns(_h=pl.col("event_type") == "handlaggare")
+        .sort("case_id", "date", "_h", "event_id")
+        .group_by("case_id", maintain_order=True)
+        .agg(pl.col(c).drop_nulls().last() for c in ("unit_id", "caseworker_id", "person_key"))
+    )
+    got = src.cases.select("case_id", "unit_id", "caseworker_id", "person_key").sort("case_id")
+    assert got.height == expected.height > 100
+    assert got.equals(expected.sort("case_id"))

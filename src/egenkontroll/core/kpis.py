@@ -136,7 +136,15 @@ class Sources:
         on its day), the same order the obligations engine attributes open obligations by.
         """
         et = pl.col("event_type")
-        ordered = self.events.with_columns(_h=et == "handlaggare").sort("case_id", "date", "_h", "event_id")
+        # Only the columns read below are sorted: a sort gathers every column it carries, and the
+        # events' other eleven (text mostly) made this the one step of the key figures that grew
+        # faster than the events (issue 19's scaling curve, national → twice national).
+        ordered = (
+            self.events.select("case_id", "date", "event_id", "event_type", "outcome", "unit_id", "caseworker_id",
+                               "person_key")
+            .with_columns(_h=et == "handlaggare")
+            .sort("case_id", "date", "_h", "event_id")
+        )
         ej_inleda = (et == "forhandsbedomning") & (pl.col("outcome") == "ej_inleda").fill_null(False)
         state = ordered.group_by("case_id", maintain_order=True).agg(
             pl.col("unit_id").drop_nulls().last(),
