@@ -97,3 +97,17 @@ def test_cases_responsible_is_the_latest_naming_event_of_the_whole_event_table(d
     got = src.cases.select("case_id", "unit_id", "caseworker_id", "person_key").sort("case_id")
     assert got.height == expected.height > 100
     assert got.equals(expected.sort("case_id"))
+
+
+def test_a_figure_redefined_under_the_same_id_is_counted_anew(data):
+    """The counted items are kept per definition, not per id (review of issue 19's second round)."""
+    import dataclasses
+
+    catalogue = load_catalogue()
+    shared = kpis.sources(*_positional(data), *PERIOD, AS_OF, **_options(data))
+    kpis.compute(*_positional(data), *PERIOD, AS_OF, kpi_ids=["anmalningar"], catalogue=catalogue, sources=shared)
+    other = next(k for k in catalogue.values() if k.numerator.source == "obligations")
+    changed = {**catalogue, "anmalningar": dataclasses.replace(catalogue["anmalningar"], numerator=other.numerator)}
+    alone = kpis.compute(*_positional(data), *PERIOD, AS_OF, kpi_ids=["anmalningar"], catalogue=changed, **_options(data))
+    reused = kpis.compute(*_positional(data), *PERIOD, AS_OF, kpi_ids=["anmalningar"], catalogue=changed, sources=shared)
+    assert reused.equals(alone)

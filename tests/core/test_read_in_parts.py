@@ -239,6 +239,8 @@ def test_a_zips_errors_are_the_whole_file_path_errors(tmp_path, monkeypatch, dam
         events = events.replace("event_id,", "event_id,event_id,", 1)
     (directory / "events.csv").write_text(events, encoding="utf-8")
     archive = zipped(directory)
+    with pytest.raises(InterchangeError):  # the parts path itself refuses the file, not only the re-read
+        interchange._read_in_parts(archive, KEY, REF, interchange.import_limits.from_env())
     with pytest.raises(InterchangeError) as expected:
         whole(archive)
     with pytest.raises(InterchangeError) as got:

@@ -74,3 +74,75 @@ def test_a_probe_never_waits_for_another_maker(tmp_path, monkeypatch):
         release.set()
         maker.join(10)
     assert time.monotonic() - began < 2
+
+
+def test_a_probe_reads_a_kept_file_another_thread_is_reading(tmp_path, monkeypatch):
+    """The frame's lock is held by a thread that only reads the kept file: the probe reads it too
+    instead of answering "räknas fram" for a frame that is on disk (review of issue 19)."""
+    monkeypatch.setenv("EGK_WEB_CACHE_DIR", str(tmp_path))
+    snap = make_snapshot()
+    snap.frame("items", ("k",), lambda: pl.DataFrame({"n": [4]}))  # kept on disk
+    snap._frames.items.clear()  # as in a worker that has not read it yet
+    reading, done = threading.Event(), threading.Event()
+    read = snapshot.pl.read_parquet
+
+    def slow_read(path, *args, **kwargs):
+        if threading.current_thread().name == "reader":
+            reading.set()
+            assert done.wait(10)
+        return read(path, *args, **kwargs)
+
+    monkeypatch.setattr(snapshot.pl, "read_parquet", slow_read)
+    reader = threading.Thread(target=lambda: snap.frame("items", ("k",), lambda: pl.DataFrame()), name="reader")
+    reader.start()
+    assert reading.wait(10)
+    try:
+        with snapshot.only_kept():
+            assert snap.frame("items", ("k",), lambda: pl.DataFrame()).equals(pl.DataFrame({"n": [4]}))
+    finally:
+        done.set()
+        reader.join(10)
+
+
+def test_a_maker_waiting_behind_a_failed_probe_keeps_the_key_to_itself():
+    """A probe that gives up drops the key's lock; a thread that was waiting on that lock must not
+    make the value beside a later caller holding a new lock (review of issue 19: two makers at once)."""
+    memo = snapshot.Memo(8)
+    in_probe, fail_probe = threading.Event(), threading.Event()
+    making, most, count = [0], [0], threading.Lock()
+
+    def probe_make():
+        in_probe.set()
+        assert fail_probe.wait(10)
+        raise snapshot.NotKept
+
+    def slow_make():
+        with count:
+            making[0] += 1
+            most[0] = max(most[0], making[0])
+        time.sleep(0.5)
+        with count:
+            making[0] -= 1
+        return "figures"
+
+    def probe():
+        try:
+            memo.get("f", probe_make, wait=False)
+        except snapshot.NotKept:
+            pass
+
+    prober = threading.Thread(target=probe)
+    prober.start()
+    assert in_probe.wait(10)
+    waiter = threading.Thread(target=lambda: memo.get("f", slow_make))
+    waiter.start()
+    time.sleep(0.2)  # the waiter blocks on the probe's lock
+    fail_probe.set()
+    prober.join(10)
+    time.sleep(0.1)
+    later = threading.Thread(target=lambda: memo.get("f", slow_make))
+    later.start()
+    waiter.join(10)
+    later.join(10)
+    assert most[0] == 1
+    assert memo.get("f", slow_make) == "figures"

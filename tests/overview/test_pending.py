@@ -11,8 +11,8 @@ import threading
 
 import pytest
 
-from egenkontroll.core import kpis
-from egenkontroll.pages import pending
+from egenkontroll.core import kpis, surge_plan
+from egenkontroll.pages import pending, snapshot
 
 # transactional: the background thread reads the imported data on its own connection
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -115,18 +115,60 @@ def test_a_page_that_needs_no_figures_is_never_held_up(login, monkeypatch):
     assert "räknas fram nu" not in login("chef").get("/nyckeltal/?" + NEW.split("?", 1)[1]).content.decode()
 
 
-def test_a_new_planning_scenario_is_simulated_in_the_background(login, monkeypatch):
-    """Planering's seconds of simulation (kept per process, `Snapshot.kept`) go the same way."""
+def _finish_jobs() -> None:
+    for job in list(pending._jobs.values()):
+        job.result(timeout=120)
+
+
+def test_a_new_planning_scenario_is_simulated_in_the_background(login, monkeypatch, tmp_path):
+    """Planering's seconds of simulation (kept per process, `Snapshot.kept`) go the same way: a second
+    scenario of a unit and day whose baseline is kept waits only for its own simulation, which runs on
+    the background thread, never in the request."""
     monkeypatch.setenv(pending.WAIT_VARIABLE, "0")
+    monkeypatch.setenv("EGK_WEB_CACHE_DIR", str(tmp_path / "cache"))
+    simulated_on: list[str] = []
+    plan = surge_plan.plan
+
+    def spy(*args, **kwargs):
+        simulated_on.append(threading.current_thread().name)
+        return plan(*args, **kwargs)
+
+    monkeypatch.setattr(surge_plan, "plan", spy)
     client = login("chef")
     url = "/planering/?enhet=E&veckor=3&topp=2"
     waiting = client.get(url)
     text = waiting.content.decode()
     assert waiting.status_code == 200 and "Scenariot har inte räknats fram förut" in text
     assert "Nyckeltalen för perioden" not in text
-    for job in list(pending._jobs.values()):
-        job.result(timeout=120)
+    _finish_jobs()
     shown = client.get(url)
     assert shown.status_code == 200 and shown.context["result"] and "simuleras nu" not in shown.content.decode()
+    second = client.get(url.replace("topp=2", "topp=3"))  # only the simulation is missing now
+    assert "simuleras nu" in second.content.decode()
+    _finish_jobs()
+    assert len(simulated_on) == 2 and all(name.startswith("egk-page") for name in simulated_on)
     invalid = client.get("/planering/?enhet=E&personal=tre")  # nothing to simulate: shown at once
     assert "simuleras nu" not in invalid.content.decode() and invalid.context["form"].errors
+
+
+def test_planering_never_evaluates_a_day_inside_the_request(login, monkeypatch, tmp_path):
+    """Its baseline's obligations are evaluated in the background too (review of issue 19's second
+    round: the probe evaluated the day itself, seconds at city scale, or sat behind another page's
+    evaluation of it)."""
+    monkeypatch.setenv(pending.WAIT_VARIABLE, "0")
+    monkeypatch.setenv("EGK_WEB_CACHE_DIR", str(tmp_path / "cache"))
+    client = login("chef")
+    client.get("/planering/?enhet=E&veckor=3&topp=2")
+    _finish_jobs()
+    evaluated: list[tuple[str, bool]] = []
+    evaluate = snapshot.evaluate
+
+    def spy(events, as_of, *args, **kwargs):
+        evaluated.append((threading.current_thread().name, getattr(snapshot._probing, "on", False)))
+        return evaluate(events, as_of, *args, **kwargs)
+
+    monkeypatch.setattr(snapshot, "evaluate", spy)
+    page = client.get("/planering/?enhet=E&veckor=3&topp=2&per=2026-02-27")  # a day nobody evaluated
+    assert "simuleras nu" in page.content.decode()
+    _finish_jobs()
+    assert evaluated and all(name.startswith("egk-page") and not probing for name, probing in evaluated)

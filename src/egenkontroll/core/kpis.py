@@ -93,7 +93,7 @@ class Sources:
         self._population = population
         self._flat = flat  # the flattened org tree (orgtree.flatten): which areas lie inside which
         self._chosen: dict[Selection, pl.DataFrame] = {}  # each selection once (see `Sources`)
-        self._counted: dict[tuple[str, str], pl.DataFrame] = {}
+        self._counted: dict[tuple[Kpi, str], pl.DataFrame] = {}  # by the definition, not only its id
 
     @cached_property
     def links(self) -> Links:
@@ -207,7 +207,7 @@ class Sources:
 
     def counted(self, kpi: Kpi, part: str) -> pl.DataFrame:
         """One figure's numerator (`num`) or denominator (`den`) items as `compute` counts them (_COUNTED)."""
-        key = (kpi.id, part)
+        key = (kpi, part)
         found = self._counted.get(key)
         if found is None:
             sel = kpi.numerator if part == "num" else kpi.denominator
@@ -854,7 +854,9 @@ def compute(
     have (posts, employment forms) get no value (see `_without_data`). `prices` prices
     placeringskostnad (default: core.costs.load_prices(), EGK_PLACEMENT_PRICES_FILE).
     `population` (schema.POPULATION) is the denominator of the per-1,000 figures; without it
-    their value is empty. `sources` (from `sources()` with the same arguments) reuses its selections.
+    their value is empty. `sources` (from `sources()` for the same period and as_of) reuses its
+    selections; its own events, obligations, links, posts, population and prices are counted, not
+    those passed beside it.
     """
     if period_from > period_to:
         raise ValueError(f"perioden börjar ({period_from}) efter att den slutar ({period_to})")

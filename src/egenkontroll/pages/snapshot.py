@@ -91,31 +91,34 @@ class Memo:
         """The kept value of `key`, else `make()`'s (kept). Without `wait`, a key another thread is
         making raises NotKept at once instead of waiting for it (a page only probing what is kept
         must not sit behind the background computation it would be told to wait for)."""
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-            key_lock = self.key_locks.setdefault(key, threading.Lock())
-        if not key_lock.acquire(blocking=wait):
-            raise NotKept
-        try:
+        while True:
             with self.lock:
                 if key in self.items:
+                    self.items.move_to_end(key)
                     return self.items[key]
+                key_lock = self.key_locks.setdefault(key, threading.Lock())
+            if not key_lock.acquire(blocking=wait):
+                raise NotKept
             try:
-                value = make()
-            except BaseException:
                 with self.lock:
-                    self.key_locks.pop(key, None)  # e.g. NotKept: no lock left behind per refused key
-                raise
-            with self.lock:
-                self.items[key] = value
-                while len(self.items) > self.size:
-                    self.items.popitem(last=False)
-                self.key_locks.pop(key, None)
-            return value
-        finally:
-            key_lock.release()
+                    if key in self.items:
+                        return self.items[key]
+                    if self.key_locks.get(key) is not key_lock:
+                        continue  # its maker gave up and dropped the lock while this one waited: take the new one
+                try:
+                    value = make()
+                except BaseException:
+                    with self.lock:
+                        self.key_locks.pop(key, None)  # e.g. NotKept: no lock left behind per refused key
+                    raise
+                with self.lock:
+                    self.items[key] = value
+                    while len(self.items) > self.size:
+                        self.items.popitem(last=False)
+                    self.key_locks.pop(key, None)
+                return value
+            finally:
+                key_lock.release()
 
 
 class Snapshot:
@@ -238,8 +241,21 @@ class Snapshot:
         """
         full = (name, *key)
         if getattr(_probing, "on", False):
-            return self._frames.get(full, lambda: self._from_disk(full, _refused), wait=False)
+            try:
+                return self._frames.get(full, lambda: self._from_disk(full, _refused), wait=False)
+            except NotKept:
+                return self._on_disk(full)  # another thread may only be reading the kept file
         return self._frames.get(full, lambda: self._from_disk(full, make))
+
+    def _on_disk(self, key: tuple) -> pl.DataFrame:
+        """The kept file of `key` read without its lock (files are only ever replaced whole), else NotKept."""
+        path = self._disk_path(key)
+        if path is not None and path.is_file():
+            try:
+                return pl.read_parquet(path)
+            except (OSError, pl.exceptions.ComputeError):
+                pass
+        raise NotKept
 
     def kept(self, key: tuple, make: Callable[[], object]) -> object:
         """Any computed value of this import, kept in this process's memory only (not on disk):

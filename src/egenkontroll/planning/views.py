@@ -90,9 +90,10 @@ def unit_choices(request, snap) -> list[tuple[str, str]]:
 def baseline_of(snap, unit_id: str, as_of, weeks: int) -> planning.Baseline:
     """core.planning.calibrate on the stored data with staff's marks applied (an obligation marked
     registreringsfel or ej tillämplig is not waiting), kept in the snapshot's frame cache."""
-    obligations, marks = snap.marked_obligations(as_of)
+    marks = snap.marks_version()  # only the version up front: a kept baseline costs no evaluation
 
     def make() -> pl.DataFrame:
+        obligations, _ = snap.marked_obligations(as_of, marks)
         return planning.calibrate(
             snap.events, snap.caseworkers, snap.org_units, unit_id, as_of, weeks, evaluation=snap.evaluation(as_of),
             obligations=obligations,
