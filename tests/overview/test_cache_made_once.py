@@ -146,3 +146,22 @@ def test_a_maker_waiting_behind_a_failed_probe_keeps_the_key_to_itself():
     later.join(10)
     assert most[0] == 1
     assert memo.get("f", slow_make) == "figures"
+
+
+def test_an_unreadable_cache_file_is_made_again(tmp_path, monkeypatch):
+    """A damaged file (a disk that filled up, say) is neither shown nor kept: a probe is told it is
+    not kept, and the next maker removes it and writes the table again."""
+    monkeypatch.setenv("EGK_WEB_CACHE_DIR", str(tmp_path))
+    snap = make_snapshot()
+    snap.frame("items", ("k",), lambda: pl.DataFrame({"n": [1]}))
+    path = snap._disk_path(("items", "k"))
+    path.write_bytes(b"not parquet")
+    snap._frames.items.clear()
+    try:
+        with snapshot.only_kept():
+            snap.frame("items", ("k",), lambda: pl.DataFrame({"n": [2]}))
+        raise AssertionError("a damaged file was returned to a probe")
+    except snapshot.NotKept:
+        pass
+    assert snap.frame("items", ("k",), lambda: pl.DataFrame({"n": [2]})).equals(pl.DataFrame({"n": [2]}))
+    assert pl.read_parquet(path).equals(pl.DataFrame({"n": [2]}))

@@ -248,14 +248,12 @@ class Snapshot:
         return self._frames.get(full, lambda: self._from_disk(full, make))
 
     def _on_disk(self, key: tuple) -> pl.DataFrame:
-        """The kept file of `key` read without its lock (files are only ever replaced whole), else NotKept."""
+        """The kept file of `key` read without its lock (`_read_kept`), else NotKept."""
         path = self._disk_path(key)
-        if path is not None and path.is_file():
-            try:
-                return pl.read_parquet(path)
-            except (OSError, pl.exceptions.ComputeError):
-                pass
-        raise NotKept
+        found = None if path is None else _read_kept(path)
+        if found is None:
+            raise NotKept
+        return found
 
     def kept(self, key: tuple, make: Callable[[], object]) -> object:
         """Any computed value of this import, kept in this process's memory only (not on disk):
@@ -284,11 +282,9 @@ class Snapshot:
         if root is None:
             return make()
         path = self._disk_path(key)
-        if path.is_file():
-            try:
-                return pl.read_parquet(path)
-            except (OSError, pl.exceptions.ComputeError):
-                path.unlink(missing_ok=True)
+        found = _read_kept(path)
+        if found is not None:
+            return found
         _private_folder(root, path.parent)
         carried = self._carried_path(key) if key[0] == "figures" else None
         if carried is not None:
@@ -300,11 +296,9 @@ class Snapshot:
         if make is _refused:
             return make()  # only probing what is kept: never wait for another process
         with _made_once(path):
-            if path.is_file():  # made by another process while this one waited
-                try:
-                    return pl.read_parquet(path)
-                except (OSError, pl.exceptions.ComputeError):
-                    path.unlink(missing_ok=True)
+            found = _read_kept(path)  # made by another process while this one waited
+            if found is not None:
+                return found
             value = make()
             partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
             value.write_parquet(partial)
@@ -363,6 +357,18 @@ class Snapshot:
 
     def roots(self) -> list[str]:
         return orgtree.roots(self.flat)
+
+
+def _read_kept(path: Path) -> pl.DataFrame | None:
+    """The cache file at `path`, or None when there is none; an unreadable one is removed (it is
+    made again). Files are only ever replaced whole, so no lock is needed to read one."""
+    if not path.is_file():
+        return None
+    try:
+        return pl.read_parquet(path)
+    except (OSError, pl.exceptions.ComputeError):
+        path.unlink(missing_ok=True)
+        return None
 
 
 @contextmanager
