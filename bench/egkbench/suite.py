@@ -95,10 +95,7 @@ def _command(result: dict, path: Path, as_of: str, work: Path, max_rss_mib: floa
     try:
         status, wall, rss, _, cpu = run_command(argv, log, max_rss_mib=max_rss_mib, read_stdout=False)
     except MemoryCapReached as exc:
-        result["failed"]["command"] = str(exc)
-        result["capped"] = {**result.get("capped", {}), "command": {"peak_rss_mib": exc.peak_rss_mib,
-                                                                    "seconds": exc.seconds}}
-        _log(f"  command STOPPED: {exc}")
+        _stopped(result, "command", str(exc), exc)
         return
     finally:
         log.with_suffix(".out").unlink(missing_ok=True)
@@ -109,6 +106,13 @@ def _command(result: dict, path: Path, as_of: str, work: Path, max_rss_mib: floa
         return
     m = Measurement("command", [wall], rss, wall, {"load_1m": os.getloadavg()[0]}, [cpu])
     result["steps"]["command"] = m.as_dict()
+
+
+def _stopped(result: dict, name: str, reason: str, exc: MemoryCapReached) -> None:
+    """Record a step the memory cap stopped: why, and the peak and time it had reached."""
+    result["failed"][name] = reason
+    result.setdefault("capped", {})[name] = {"peak_rss_mib": exc.peak_rss_mib, "seconds": exc.seconds}
+    _log(f"  {name} STOPPED: {exc}")
 
 
 def _dataset(result: dict, scale: str, work: Path, opt: Options) -> tuple[Path, dict]:
@@ -133,9 +137,7 @@ def _measure(result: dict, name: str, step: str, params: dict, max_rss_mib: floa
     try:
         m = run_step(step, params, Path(params["work"]), max_rss_mib)
     except MemoryCapReached as exc:
-        result["failed"][name] = f"step {step}: {exc}"
-        result.setdefault("capped", {})[name] = {"peak_rss_mib": exc.peak_rss_mib, "seconds": exc.seconds}
-        _log(f"  {name} STOPPED: {exc}")
+        _stopped(result, name, f"step {step}: {exc}", exc)
         return None
     except StepFailed as exc:
         result["failed"][name] = str(exc)
