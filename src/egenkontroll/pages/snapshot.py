@@ -38,13 +38,15 @@ from egenkontroll.core.marks import apply_marks
 from egenkontroll.core.obligations import Evaluation, evaluate
 from egenkontroll.web.env import envint, envstr
 
-# How many evaluations (one per as_of day, large) and frames a worker keeps in memory.
-EVALUATIONS_KEPT = envint("EGK_WEB_EVALUATIONS_KEPT", 2)
-FRAMES_KEPT = envint("EGK_WEB_FRAMES_KEPT", 128)
+# How many evaluations (one per as_of day, large) and frames a worker keeps in memory; each
+# setting 0 (keep none) to KEPT_MAX, refused otherwise (a negative size broke the first page).
+KEPT_MAX = 10_000
+EVALUATIONS_KEPT = envint("EGK_WEB_EVALUATIONS_KEPT", 2, low=0, high=KEPT_MAX)
+FRAMES_KEPT = envint("EGK_WEB_FRAMES_KEPT", 128, low=0, high=KEPT_MAX)
 # The item sources of the period asked for last (kpis.Sources): a period's breakdowns and
 # Underlag are asked for together. Each holds that period's selected items: about 100 MB at city
 # scale, ten times that at national, per worker — hence one by default.
-SOURCES_KEPT = envint("EGK_WEB_SOURCES_KEPT", 1)
+SOURCES_KEPT = envint("EGK_WEB_SOURCES_KEPT", 1, low=0, high=KEPT_MAX)
 
 
 def cache_root() -> Path | None:

@@ -21,9 +21,25 @@ def envbool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def envint(name: str, default: int) -> int:
+def envint(name: str, default: int, low: int | None = None, high: int | None = None) -> int:
+    """The variable as a whole number (`default` when unset or empty), refused with a Swedish
+    message when it is not one or lies outside `low`–`high`."""
     value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
+    if value in (None, ""):
+        return default
+    if low is not None and high is not None:
+        bounds = f" {low}–{high}"
+    elif low is not None:
+        bounds = f" ≥ {low}"
+    else:
+        bounds = "" if high is None else f" ≤ {high}"
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or (low is not None and number < low) or (high is not None and number > high):
+        raise ValueError(f"{name} ska vara ett heltal{bounds}, inte {value!r}")
+    return number
 
 
 def data_dir() -> Path:
