@@ -7,6 +7,7 @@ built it (keeping the frames), the same address shows the page. Unset, pages com
 
 from __future__ import annotations
 
+import sys
 import threading
 
 import pytest
@@ -172,3 +173,78 @@ def test_planering_never_evaluates_a_day_inside_the_request(login, monkeypatch, 
     assert "simuleras nu" in page.content.decode()
     _finish_jobs()
     assert evaluated and all(name.startswith("egk-page") and not probing for name, probing in evaluated)
+
+
+def test_a_child_process_builds_the_page_from_its_address_and_the_server_then_shows_it_from_what_was_kept(
+    login, monkeypatch, tmp_path,
+):
+    """pages/apart.py's own work, in this process: the page resolved from its address and a user id
+    alone (no session, no middleware) keeps every frame the page needs, so the server's build of it
+    needs nothing computed."""
+    from egenkontroll.pages import apart
+
+    monkeypatch.setenv("EGK_WEB_CACHE_DIR", str(tmp_path / "cache"))
+    client = login("chef")
+    user = client.session["_auth_user_id"]
+    for url in (NEW, NEW.replace("/oversikt/", "/flode/"), NEW.replace("/oversikt/", "/nyckeltal/fb_forsenade/")):
+        path, query = url.split("?", 1)
+        apart.compute(path, query, int(user))
+        snapshot.forget()  # what the server finds comes from the disk cache, as in another process
+        monkeypatch.setenv(pending.WAIT_VARIABLE, "0")
+        shown = client.get(url)
+        assert shown.status_code == 200 and "räknas fram nu" not in shown.content.decode(), url
+        assert shown.context["tables"] or shown.context["charts"], url
+        assert not pending._jobs
+        monkeypatch.delenv(pending.WAIT_VARIABLE)
+
+
+def test_a_child_is_refused_a_page_the_user_may_not_see(login, monkeypatch, tmp_path):
+    """The child checks access again (the view's decorator): an admin-only user gets no figures computed."""
+    from django.core.exceptions import PermissionDenied
+
+    from egenkontroll.pages import apart
+
+    monkeypatch.setenv("EGK_WEB_CACHE_DIR", str(tmp_path / "cache"))
+    admin = login("admin").session["_auth_user_id"]
+    path, query = NEW.split("?", 1)
+    with pytest.raises(PermissionDenied):
+        apart.compute(path, query, int(admin))
+
+
+def test_a_child_that_fails_leaves_the_page_to_the_servers_thread(login, monkeypatch, tmp_path, caplog):
+    monkeypatch.setenv(pending.WAIT_VARIABLE, "0")
+    monkeypatch.setenv(pending.NICE_VARIABLE, "19")
+    monkeypatch.setenv("EGK_WEB_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(pending, "CHILD", [sys.executable, "-c", "import sys; sys.exit(3)"])
+    client = login("chef")
+    with caplog.at_level("INFO", logger="egenkontroll.pages.pending"):
+        assert "räknas fram nu" in client.get(NEW).content.decode()
+        _finish_jobs()
+    assert "child process (exit 3); computed here" in caplog.text
+    assert "2025" not in caplog.text and "oversikt" not in caplog.text  # the outcome, never the address
+    shown = client.get(NEW)
+    assert "räknas fram nu" not in shown.content.decode() and shown.context["tables"]
+
+
+def test_pages_that_keep_their_results_in_memory_never_go_to_a_child(login, monkeypatch, tmp_path):
+    """Underlag's items and Planering's scenarios live in the server process's memory: computed in a
+    child they would be computed twice."""
+    monkeypatch.setenv(pending.WAIT_VARIABLE, "0")
+    monkeypatch.setenv(pending.NICE_VARIABLE, "19")
+    monkeypatch.setenv("EGK_WEB_CACHE_DIR", str(tmp_path / "cache"))
+    sent: list[str] = []
+    monkeypatch.setattr(pending, "_compute_apart", lambda request: sent.append(request.path))
+    client = login("chef")
+    query = NEW.split("?", 1)[1]
+    for url in (f"/oversikt/underlag/?nyckeltal=anmalningar&enhet=E&{query}", "/planering/?enhet=E&veckor=3&topp=2",
+                f"/flode/?{query}"):
+        client.get(url)
+        _finish_jobs()
+    assert sent == ["/flode/"]
+
+
+@pytest.mark.parametrize("value", ["20", "-1", "lågt"])
+def test_a_nice_level_outside_0_to_19_is_refused(monkeypatch, value):
+    monkeypatch.setenv(pending.NICE_VARIABLE, value)
+    with pytest.raises(ValueError, match=pending.NICE_VARIABLE):
+        pending.nice_level()

@@ -66,6 +66,15 @@ def _background_periods() -> None:
     if not valid:
         err.print(f"[red]egenkontroll: EGK_PAGE_WAIT_SECONDS ska vara ett antal sekunder (0 eller mer), inte {escape(raw)!r}[/red]")
         raise typer.Exit(1)
+    # ... and on a child process at the lowest CPU priority, so that the other users' pages go first
+    os.environ.setdefault("EGK_PAGE_NICE", "19")
+    from egenkontroll.pages.pending import nice_level
+
+    try:
+        nice_level()
+    except ValueError as exc:
+        err.print(f"[red]egenkontroll: {escape(str(exc))}[/red]")
+        raise typer.Exit(1) from None
 
 
 def _check_targets() -> None:

@@ -12,20 +12,35 @@ a moment (`EGK_PAGE_WAIT_SECONDS`); not ready by then, it answers with a short "
 page that asks again every two seconds until the page can be shown. Every other page stays fast.
 
 Unset (the default outside `egenkontroll serve` and `demo`), pages compute inline as before.
+
+With EGK_PAGE_NICE (0–19; `serve` and `demo` set 19) the background thread has a child process
+compute a figure page at that lower CPU priority first (pages/apart.py), then builds the page from
+the files it kept: the pages of everybody else get the CPU first. A child that fails leaves the
+work to the thread, as without the setting.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
 
 from egenkontroll.pages import periods, snapshot
-from egenkontroll.web.env import envstr
+from egenkontroll.web.env import envint, envstr
+
+logger = logging.getLogger(__name__)
 
 WAIT_VARIABLE = "EGK_PAGE_WAIT_SECONDS"
+NICE_VARIABLE = "EGK_PAGE_NICE"
+CHILD = [sys.executable, "-m", "egenkontroll.pages.apart"]
+CHILD_SECONDS_MAX = 30 * 60  # a national period takes about a minute; a child stuck this long is stopped
 RELOAD_SECONDS = 2
 QUEUED_MAX = 32  # distinct pages waiting in one process; more are answered "räknas fram" and queued when asked again
 # A queued page nobody has asked for this long (the waiting page asks every RELOAD_SECONDS) is
@@ -36,6 +51,7 @@ _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="egk-page")
 _jobs: dict[tuple, Future] = {}
 _asked: dict[tuple, float] = {}  # key → when a page last asked for it (time.monotonic)
 _lock = threading.Lock()
+_child = threading.local()  # on inside a child process computing a page (pages/apart.py)
 
 
 class Waiting:
@@ -56,9 +72,26 @@ def wait_seconds() -> float | None:
     return seconds
 
 
-def build(request, make: Callable):
+def nice_level() -> int | None:
+    """The CPU priority (niceness) of the child computing a figure page; None: on the server's thread."""
+    if not envstr(NICE_VARIABLE).strip():
+        return None
+    return envint(NICE_VARIABLE, 0, low=0, high=19)
+
+
+@contextmanager
+def computing_only():
+    """Within it (a child process, pages/apart.py), `page` only makes the page's data and shows nothing."""
+    _child.on = True
+    try:
+        yield
+    finally:
+        _child.on = False
+
+
+def build(request, make: Callable, apart: bool = True):
     """`make(request)` — from kept frames at once, else computed in the background: then WAITING
-    unless it finishes within the wait."""
+    unless it finishes within the wait. `apart`: the background may hand it to a child process."""
     wait = wait_seconds()
     if wait is None:
         return make(request)
@@ -67,7 +100,7 @@ def build(request, make: Callable):
             return make(request)
     except snapshot.NotKept:
         pass
-    job = _submit(request, make)
+    job = _submit(request, make, apart)
     if job is None:
         return WAITING
     try:
@@ -79,7 +112,7 @@ def build(request, make: Callable):
     return make(request)
 
 
-def _submit(request, make: Callable) -> Future | None:
+def _submit(request, make: Callable, apart: bool) -> Future | None:
     """The (single) job building this page in this process; None when too many wait already."""
     key = (snapshot.current().version, request.path, request.GET.urlencode(), request.user.pk)
     with _lock:
@@ -89,7 +122,7 @@ def _submit(request, make: Callable) -> Future | None:
             return job
         if sum(not j.done() for j in _jobs.values()) >= QUEUED_MAX:
             return None
-        job = _executor.submit(_compute, request, make, key)
+        job = _executor.submit(_compute, request, make, key, apart)
         _jobs[key] = job
         job.add_done_callback(lambda _: _forget(key))
         return job
@@ -101,8 +134,9 @@ def _forget(key: tuple) -> None:
         _asked.pop(key, None)
 
 
-def _compute(request, make: Callable, key: tuple) -> None:
-    """The page's build, computing what it needs (kept for the next request); the page is thrown away."""
+def _compute(request, make: Callable, key: tuple, apart: bool) -> None:
+    """The page's build, computing what it needs (kept for the next request); the page is thrown away.
+    `apart`: a child process at low priority computes it first, if EGK_PAGE_NICE says so."""
     from django.db import connections
 
     with _lock:
@@ -110,17 +144,50 @@ def _compute(request, make: Callable, key: tuple) -> None:
     if abandoned:
         return
     try:
+        if apart:
+            _compute_apart(request)
         make(request)
     finally:
         connections.close_all()  # this thread's own connections: none left open between jobs
 
 
-def page(request, make: Callable, current: str, show: Callable, scenario: bool = False):
+def _compute_apart(request) -> None:
+    """Have a child process at EGK_PAGE_NICE compute the page into the disk cache (pages/apart.py).
+
+    Only the outcome is logged (no address, no user: the log is no access log)."""
+    nice = nice_level()
+    if nice is None or snapshot.cache_root() is None or not request.user.is_authenticated:
+        return
+    job = json.dumps({"path": request.path, "query": request.GET.urlencode(), "user": request.user.pk})
+    started = time.monotonic()
+    try:
+        done = subprocess.run(  # noqa: S603 - our own interpreter and module; the job goes on stdin
+            [*CHILD, str(nice)], input=job, capture_output=True, text=True, timeout=CHILD_SECONDS_MAX, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        logger.warning("a figure page could not be computed in a child process (%s); computed here", type(exc).__name__)
+        return
+    if done.returncode != 0:
+        logger.warning("a figure page could not be computed in a child process (exit %d); computed here", done.returncode)
+        return
+    reported = json.loads(done.stdout.strip().splitlines()[-1])  # the child's own reading of its priority
+    logger.info("a figure page computed in a child process at nice %d in %.1f s (%.1f s waiting and starting)",
+                reported["nice"], reported["seconds"], time.monotonic() - started - reported["seconds"])
+
+
+def page(request, make: Callable, current: str, show: Callable, scenario: bool = False, apart: bool = True):
     """`show(data)` of what `make(request)` builds, or the waiting page while it is computed.
 
     `scenario`: the page computes a planning scenario, not a period's figures (the waiting page says so).
+    `apart`: all that `make` computes is kept on disk (figures), so a child process may compute it;
+    False for pages that keep results in memory only (Underlag's items, Planering's scenarios).
     """
-    data = build(request, make)
+    if getattr(_child, "on", False):
+        make(request)
+        from django.http import HttpResponse
+
+        return HttpResponse(status=204)
+    data = build(request, make, apart)
     return response(request, current, scenario) if data is WAITING else show(data)
 
 
