@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from egenkontroll.cases import status
 from egenkontroll.pages import snapshot
 
 
@@ -16,8 +17,10 @@ def fresh_snapshot(monkeypatch):
     """Each test reads its own database: no frames kept in memory or on disk between tests."""
     monkeypatch.delenv("EGK_WEB_CACHE_DIR", raising=False)
     snapshot.forget()
+    status.forget()
     yield
     snapshot.forget()
+    status.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -68,6 +68,24 @@ def test_every_page_says_how_far_the_data_runs(imported, users):
     assert 'class="importlarm"' not in page
 
 
+def test_the_data_date_is_read_once_per_import_run_and_follows_the_next_one(imported, tmp_path,
+                                                                           django_assert_num_queries):
+    """The latest case date scanned every case on every page (51 ms at city scale on PostgreSQL):
+    now once per import run, the recent runs' query telling when it changed (issue 19)."""
+    from egenkontroll.cases.status import import_status
+
+    last = dt.date.fromisoformat(max(r["date"] for r in city(6)))
+    with django_assert_num_queries(2):
+        assert import_status().data_until == last
+    with django_assert_num_queries(1):
+        assert import_status().data_until == last
+    newest = max(city(6), key=lambda r: r["date"])
+    later = dict(newest, event_id=f"{newest['event_id']}-2", date=(last + dt.timedelta(days=3)).isoformat())
+    assert run_import(write_dataset(tmp_path / "later", [*city(6), later])).rejected == 0
+    with django_assert_num_queries(2):
+        assert import_status().data_until == last + dt.timedelta(days=3)
+
+
 def test_a_failed_newest_import_puts_a_banner_on_every_page(imported, users, tmp_path):
     with pytest.raises(ImportFailed):
         run_import(tmp_path / "finns-inte")
