@@ -17,6 +17,8 @@ from pathlib import Path
 import yaml
 from django.db import connections
 
+from egenkontroll.core.datafiles import load_yaml
+
 DEFAULT_FILE = Path(__file__).with_name("checks.yaml")
 FILE_ENV = "EGK_CHECKS_FILE"
 SEVERITIES = ("error", "warning")
@@ -53,7 +55,7 @@ def load_checks(path: str | Path | None = None) -> list[Check]:
     """The catalogue from `path`, EGK_CHECKS_FILE, or the shipped checks.yaml."""
     path = Path(path or os.environ.get(FILE_ENV) or DEFAULT_FILE)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise CheckError(f"{path.name}: kontrollkatalogen kan inte läsas ({type(exc).__name__})") from exc
     if not isinstance(data, dict) or not isinstance(data.get("checks"), list):

@@ -21,6 +21,11 @@ T = TypeVar("T")
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def load_yaml(text: str) -> Any:
+    """YAML with the safe loader (libyaml's when there): every data file of the project is read so."""
+    return yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 (a safe loader)
+
+
 def configured_path(path: str | Path | None, env_var: str, default: Path) -> Path:
     """`path`, else the file named by `env_var`, else the shipped `default`."""
     return Path(path or os.environ.get(env_var) or default)
@@ -37,7 +42,7 @@ def load_data_file(path: Path, parse: Callable[[Path, Any], T], error: type[Exce
 @lru_cache(maxsize=16)
 def _parsed(path: Path, _mtime: int, parse: Callable[[Path, Any], T], error: type[Exception], what: str) -> T:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 (a safe loader)
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise error(f"{path}: kan inte läsa {what}: {exc}") from exc
     return parse(path, data)

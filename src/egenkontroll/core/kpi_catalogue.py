@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from egenkontroll.core.datafiles import load_yaml
 from egenkontroll.core.schema import (
     EMPLOYMENT_FORMS,
     EVENT_TYPES,
@@ -236,7 +237,7 @@ def configured_catalogue() -> dict[str, Kpi]:
 @lru_cache(maxsize=8)
 def _load_catalogue_file(path: str) -> tuple[tuple[str, Kpi], ...]:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = load_yaml(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise KpiCatalogueError(f"{path}: kan inte läsas: {exc}") from exc
     if not isinstance(data, dict) or data.get("version") != 1 or not isinstance(data.get("kpis"), list):
@@ -442,7 +443,7 @@ def _read_targets(targets) -> tuple[str, Mapping]:
     else:
         where = str(targets)
         try:
-            data = yaml.safe_load(Path(targets).read_text(encoding="utf-8"))
+            data = load_yaml(Path(targets).read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
             raise KpiCatalogueError(f"{where}: kan inte läsas: {exc}") from exc
     if not isinstance(data, Mapping) or set(data) != {"targets"} or not isinstance(data["targets"], Mapping):

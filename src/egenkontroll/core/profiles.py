@@ -22,6 +22,7 @@ import polars as pl
 import yaml
 
 from egenkontroll.core import import_limits, interchange, schema
+from egenkontroll.core.datafiles import load_yaml
 from egenkontroll.core.import_limits import ImportLimits
 
 SHIPPED = Path(__file__).resolve().with_name("import_profiles")
@@ -83,7 +84,7 @@ def load_profile(name_or_path: str | Path) -> Profile:
         known = ", ".join(shipped_profiles())
         raise ProfileError(f"profilen {name_or_path} finns inte (medföljande: {known})")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ProfileError(f"{path.name}: ogiltig YAML ({type(exc).__name__})") from exc
     return parse_profile(data, path.stem)
