@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import http.cookiejar
 import json
 import os
 import re
@@ -10,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -77,11 +80,13 @@ def test_demo_prepares_everything_and_serve_serves_it(tmp_path):
     assert "Återanvänder" in again.stderr
 
     port = free_port()
-    serve_env = {**env, "EGK_DATA_DIR": str(tmp_path), "EGK_SECRET_KEY": "test-secret-key-for-the-serve-test"}
+    serve_env = {**env, "EGK_DATA_DIR": str(tmp_path), "EGK_SECRET_KEY": "test-secret-key-for-the-serve-test",
+                 "EGK_MFA_REQUIRED": "0", "EGK_LOG_LEVEL": "INFO"}
+    log = tmp_path / "serve.log"
     server = subprocess.Popen(  # noqa: S603
         [str(Path(sys.executable).parent / "egenkontroll"), "serve", "--db", f"sqlite:///{database}",
          "--port", str(port), "--no-warm-up", "--workers", "1"],
-        env=serve_env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=serve_env, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )
     try:
         login = wait_for(f"http://127.0.0.1:{port}/login/")
@@ -100,9 +105,33 @@ def test_demo_prepares_everything_and_serve_serves_it(tmp_path):
             assert plain.status == 200 and "immutable" not in plain.headers["Cache-Control"]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/oversikt/", timeout=10) as page:  # noqa: S310
             assert page.url.endswith("/login/?next=/oversikt/")
+        passwords = dict(re.findall(r"^  (\w+) +(\S+) +", again.stdout, flags=re.MULTILINE))  # new at each start
+        a_new_period_is_computed_by_a_child_at_the_lowest_priority(f"http://127.0.0.1:{port}", passwords["inspektor"])
     finally:
         server.terminate()
         server.wait(timeout=30)
+    assert re.search(r"a figure page computed in a child process at nice 19 in [\d.]+ s", log.read_text())
+
+
+def a_new_period_is_computed_by_a_child_at_the_lowest_priority(base: str, password: str) -> None:
+    """Issue 19: a period nobody asked for is answered at once with the waiting page, computed by a
+    child process at nice 19 (pages/apart.py; its log line is checked by the caller) and shown when
+    asked again."""
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    form = browser.open(f"{base}/login/", timeout=10).read().decode()
+    token = html.unescape(re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1))
+    fields = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": "inspektor", "password": password})
+    signed_in = browser.open(urllib.request.Request(f"{base}/login/", data=fields.encode(),
+                                                    headers={"Referer": f"{base}/login/"}), timeout=10)
+    assert "/login/" not in signed_in.url
+    new = f"{base}/oversikt/?fran=2025-03-01&till=2025-08-31&per=2025-08-31"  # --no-warm-up: nothing is kept
+    page = browser.open(new, timeout=30).read().decode()
+    assert "räknas fram nu" in page
+    deadline = time.monotonic() + 120
+    while "räknas fram nu" in page and time.monotonic() < deadline:
+        time.sleep(0.5)
+        page = browser.open(new, timeout=30).read().decode()
+    assert "räknas fram nu" not in page and "2025-03-01 – 2025-08-31" in page
 
 
 def test_serve_refuses_a_missing_database(tmp_path):
