@@ -110,7 +110,7 @@ def test_demo_prepares_everything_and_serve_serves_it(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
-    assert re.search(r"a figure page computed in a child process at nice 19 in [\d.]+ s", log.read_text())
+    assert re.search(r"a figure page computed apart at nice 19 in [\d.]+ s", log.read_text())
 
 
 def a_new_period_is_computed_by_a_child_at_the_lowest_priority(base: str, password: str) -> None:

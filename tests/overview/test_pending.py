@@ -216,12 +216,12 @@ def test_a_child_that_fails_leaves_the_page_to_the_servers_thread(login, monkeyp
     monkeypatch.setenv(pending.WAIT_VARIABLE, "0")
     monkeypatch.setenv(pending.NICE_VARIABLE, "19")
     monkeypatch.setenv("EGK_WEB_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(pending, "CHILD", [sys.executable, "-c", "import sys; sys.exit(3)"])
+    monkeypatch.setattr(pending, "HELPER", [sys.executable, "-c", "import sys; sys.exit(3)"])
     client = login("chef")
     with caplog.at_level("INFO", logger="egenkontroll.pages.pending"):
         assert "räknas fram nu" in client.get(NEW).content.decode()
         _finish_jobs()
-    assert "child process (exit 3); computed here" in caplog.text
+    assert "the helper computing figure pages ended (exit 3); computed here" in caplog.text
     assert "2025" not in caplog.text and "oversikt" not in caplog.text  # the outcome, never the address
     shown = client.get(NEW)
     assert "räknas fram nu" not in shown.content.decode() and shown.context["tables"]
@@ -269,7 +269,7 @@ def test_a_page_handed_to_a_child_never_waits(login, monkeypatch, tmp_path):
     monkeypatch.setenv(pending.WAIT_VARIABLE, "30")
     monkeypatch.setenv(pending.NICE_VARIABLE, "19")
     monkeypatch.setenv("EGK_WEB_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(pending, "CHILD", [sys.executable, "-c", "import time; time.sleep(20); print('{}')"])
+    monkeypatch.setattr(pending, "HELPER", [sys.executable, "-c", "import time; time.sleep(20); print('{}')"])
     client = login("chef")
     started = time.monotonic()
     assert "räknas fram nu" in client.get(NEW).content.decode()

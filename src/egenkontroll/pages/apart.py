@@ -1,18 +1,29 @@
-"""A waiting page's figures computed in a child process at low CPU priority (issue 19).
+"""A waiting page's figures computed apart from the server, at low CPU priority (issue 19).
 
 Why: a period nobody asked for before costs seconds of CPU at city scale (its as_of day
 evaluated, every figure of the tree). Computed on a thread of a server process (pending.py), it
 competed on equal terms with every other user's page for the machine's two cores, and polars
-ran both on the same thread pool of that process. Here the server's background thread starts `python -m egenkontroll.pages.apart NICE`,
-which lowers its own priority to NICE before it imports anything, builds the page once (the
-figures it makes are written to the shared disk cache, snapshot.py) and exits; the server's
-thread then builds the page from those files. The operating system gives the pages' CPU first
-and the computation what is left.
+ran both on the same thread pool of that process. Here each server process's background thread
+keeps one helper, `python -m egenkontroll.pages.apart NICE`, which lowers its own priority to
+NICE, sets Django up and imports every view once, then waits for jobs on standard input (one JSON
+line each: an address, its query string, a user id). For each job it forks a copy of itself that
+builds the page once — the view's own access check included, nothing logged, nothing shown —
+which writes every table it computes to the shared disk cache, and exits; the helper answers one
+JSON line (exit status, the copy's priority and time). The server's thread then builds the page
+from those files. The operating system gives the pages the CPU first and the computation what is
+left.
 
-One child at a time per cache folder (a lock file there), so a burst of new periods on four
-workers never holds four copies of the events in memory. The job is a user id and an address on
-standard input; the child checks the user's access again (the view's own decorator) and logs
-nothing: it shows nobody anything, the page the user sees is built by the server and logged there.
+Why a fork per job: a fresh interpreter paid 2–3 s of start (Django, every view module, the
+key-figure catalogue) before each computation of 3 s, and one process kept between jobs would
+hold the events and evaluations in memory in each of the server's processes. The fork starts
+with all of that imported and ends with the job, its memory returned. Polars may not be forked
+once its thread pool has started (its threads are not copied, their locks may be held): the
+helper never runs a polars computation itself, and it refuses to fork if the pool's threads
+exist (exit status 4; the server then computes on its thread, as without the helper).
+
+One job at a time per cache folder (a lock file there), so a burst of new periods on four server
+processes never holds four copies of the events in memory. The helper ends when its server
+process does (standard input closes).
 """
 
 from __future__ import annotations
@@ -24,18 +35,77 @@ import sys
 import time
 
 JOB_BYTES_MAX = 8_192  # an address, its query string and a user id
+ANSWER_BYTES_MAX = 4_096
 LOCK_NAME = "apart.lock"
+POOL_STARTED = 4  # exit status: polars' thread pool runs in the helper, so it may not fork
 
 
 def main(argv: list[str]) -> int:
     nice = int(argv[0])
     if not 0 <= nice <= 19:
         raise SystemExit(f"nice ska vara 0–19, inte {nice}")
-    os.setpriority(os.PRIO_PROCESS, 0, nice)  # before polars starts its threads: they inherit it
-    job = json.loads(sys.stdin.read(JOB_BYTES_MAX))
+    os.setpriority(os.PRIO_PROCESS, 0, nice)  # its forks, and the threads polars starts in them, inherit it
+    _prepare()
+    while line := sys.stdin.readline(JOB_BYTES_MAX):
+        if _pool_started():
+            return POOL_STARTED
+        answer = _forked(json.loads(line))
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
+    return 0
+
+
+def _prepare() -> None:
+    """Everything every job needs that is not data: Django, every view module, the catalogue."""
+    from django.db import connections
+    from django.urls import get_resolver
+
     from egenkontroll.cases.store import connect
+    from egenkontroll.core import kpi_catalogue
 
     connect()
+    get_resolver().url_patterns  # noqa: B018 - imports every view module
+    kpi_catalogue.configured_catalogue()
+    connections.close_all()  # each fork opens its own
+
+
+def _pool_started() -> bool:
+    """Whether polars' worker threads ("polars-0", …) run in this process (forking would copy their locks)."""
+    for task in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{task}/comm") as comm:
+                name = comm.read().strip()
+        except OSError:
+            continue
+        if name.startswith("polars-") and name[7:].isdigit():
+            return True
+    return False
+
+
+def _forked(job: dict) -> dict:
+    """Run `job` in a fork of this process; its exit status and what it reported."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the fork: compute, report, and leave without running the helper's exit handlers
+        os.close(read_end)
+        status = 1
+        try:
+            started = time.monotonic()
+            _locked_compute(job)
+            report = {"nice": os.getpriority(os.PRIO_PROCESS, 0), "seconds": round(time.monotonic() - started, 3)}
+            os.write(write_end, json.dumps(report).encode())
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as reader:
+        reported = reader.read(ANSWER_BYTES_MAX)
+    _, wait_status = os.waitpid(pid, 0)
+    status = os.waitstatus_to_exitcode(wait_status)
+    return {"status": status, **(json.loads(reported) if status == 0 and reported else {})}
+
+
+def _locked_compute(job: dict) -> None:
     from egenkontroll.pages import snapshot
 
     root = snapshot.cache_root()
@@ -44,10 +114,7 @@ def main(argv: list[str]) -> int:
     root.mkdir(parents=True, exist_ok=True)
     with open(root / LOCK_NAME, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        started = time.monotonic()
         compute(job["path"], job["query"], job["user"])
-    print(json.dumps({"nice": os.getpriority(os.PRIO_PROCESS, 0), "seconds": round(time.monotonic() - started, 3)}))
-    return 0
 
 
 def compute(path: str, query: str, user_id: int) -> None:

@@ -13,9 +13,9 @@ page that asks again every two seconds until the page can be shown. Every other 
 
 Unset (the default outside `egenkontroll serve` and `demo`), pages compute inline as before.
 
-With EGK_PAGE_NICE (0–19; `serve` and `demo` set 19) the background thread has a child process
+With EGK_PAGE_NICE (0–19; `serve` and `demo` set 19) the background thread has its helper process
 compute a figure page at that lower CPU priority first (pages/apart.py), then builds the page from
-the files it kept: the pages of everybody else get the CPU first. A child that fails leaves the
+the files it kept: the pages of everybody else get the CPU first. A helper that fails leaves the
 work to the thread, as without the setting.
 """
 
@@ -23,6 +23,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import select
+import signal
 import subprocess
 import sys
 import threading
@@ -32,15 +35,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 
-from egenkontroll.pages import periods, snapshot
+from egenkontroll.pages import apart, periods, snapshot
 from egenkontroll.web.env import envint, envstr
 
 logger = logging.getLogger(__name__)
 
 WAIT_VARIABLE = "EGK_PAGE_WAIT_SECONDS"
 NICE_VARIABLE = "EGK_PAGE_NICE"
-CHILD = [sys.executable, "-m", "egenkontroll.pages.apart"]
-CHILD_SECONDS_MAX = 30 * 60  # a national period takes about a minute; a child stuck this long is stopped
+HELPER = [sys.executable, "-m", "egenkontroll.pages.apart"]
+JOB_SECONDS_MAX = 10 * 60  # a national period takes a minute or two; a job stuck this long is stopped
 RELOAD_SECONDS = 2
 QUEUED_MAX = 32  # distinct pages waiting in one process; more are answered "räknas fram" and queued when asked again
 # A queued page nobody has asked for this long (the waiting page asks every RELOAD_SECONDS) is
@@ -51,7 +54,7 @@ _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="egk-page")
 _jobs: dict[tuple, Future] = {}
 _asked: dict[tuple, float] = {}  # key → when a page last asked for it (time.monotonic)
 _lock = threading.Lock()
-_child = threading.local()  # on inside a child process computing a page (pages/apart.py)
+_child = threading.local()  # on inside the helper's fork computing a page (pages/apart.py)
 
 
 class Waiting:
@@ -73,7 +76,7 @@ def wait_seconds() -> float | None:
 
 
 def nice_level() -> int | None:
-    """The CPU priority (niceness) of the child computing a figure page; None: on the server's thread."""
+    """The CPU priority (niceness) of the helper computing figure pages; None: on the server's thread."""
     if not envstr(NICE_VARIABLE).strip():
         return None
     return envint(NICE_VARIABLE, 0, low=0, high=19)
@@ -81,7 +84,7 @@ def nice_level() -> int | None:
 
 @contextmanager
 def computing_only():
-    """Within it (a child process, pages/apart.py), `page` only makes the page's data and shows nothing."""
+    """Within it (the helper's fork, pages/apart.py), `page` only makes the page's data and shows nothing."""
     _child.on = True
     try:
         yield
@@ -91,7 +94,7 @@ def computing_only():
 
 def build(request, make: Callable, apart: bool = True):
     """`make(request)` — from kept frames at once, else computed in the background: then WAITING
-    unless it finishes within the wait. `apart`: the background may hand it to a child process."""
+    unless it finishes within the wait. `apart`: the background may hand it to the helper process."""
     wait = wait_seconds()
     if wait is None:
         return make(request)
@@ -104,9 +107,9 @@ def build(request, make: Callable, apart: bool = True):
     if job is None:
         return WAITING
     if not new or (apart and nice_level() is not None):
-        # Asked again while its job runs (the waiting page asks every two seconds), or handed to a
-        # child process, whose start alone takes longer than any wait: answered at once. Each
-        # such wait held a server thread for nothing (0.25 s of every re-ask's 0.31 s, issue 19).
+        # Asked again while its job runs (the waiting page asks every two seconds), or handed to the
+        # helper process, which computes for seconds in any case: answered at once. Each such wait
+        # held a server thread for nothing (0.25 s of every re-ask's 0.31 s, issue 19).
         wait = 0.0
     try:
         job.result(timeout=wait)
@@ -142,7 +145,7 @@ def _forget(key: tuple) -> None:
 
 def _compute(request, make: Callable, key: tuple, apart: bool) -> None:
     """The page's build, computing what it needs (kept for the next request); the page is thrown away.
-    `apart`: a child process at low priority computes it first, if EGK_PAGE_NICE says so."""
+    `apart`: the helper process computes it first at low priority, if EGK_PAGE_NICE says so."""
     from django.db import connections
 
     with _lock:
@@ -158,39 +161,84 @@ def _compute(request, make: Callable, key: tuple, apart: bool) -> None:
 
 
 def _compute_apart(request) -> None:
-    """Have a child process at EGK_PAGE_NICE compute the page into the disk cache (pages/apart.py).
+    """Have the helper at EGK_PAGE_NICE compute the page into the disk cache (pages/apart.py).
 
     Only the outcome is logged (no address, no user: the log is no access log)."""
     nice = nice_level()
     if nice is None or snapshot.cache_root() is None or not request.user.is_authenticated:
         return
     job = json.dumps({"path": request.path, "query": request.GET.urlencode(), "user": request.user.pk})
+    if len(job.encode()) >= apart.JOB_BYTES_MAX:
+        return  # an address nobody's link makes: computed here
     started = time.monotonic()
+    answer = _ask_helper(nice, job)
+    if answer is None:
+        return
+    if answer.get("status") != 0 or not {"nice", "seconds"} <= answer.keys():
+        logger.warning("a figure page could not be computed apart (exit %s); computed here", answer.get("status"))
+        return
+    logger.info("a figure page computed apart at nice %d in %.1f s (%.1f s waiting and starting)",
+                answer["nice"], answer["seconds"], time.monotonic() - started - answer["seconds"])
+
+
+_helper: subprocess.Popen | None = None  # this process's helper; used by the one background thread only
+
+
+def _ask_helper(nice: int, job: str) -> dict | None:
+    """The helper's answer to `job` (started if it is not running), or None when it gave none."""
+    global _helper
+    if _helper is None or _helper.poll() is not None:
+        try:
+            _helper = subprocess.Popen(  # noqa: S603 - our own interpreter and module; jobs go on stdin
+                [*HELPER, str(nice)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                text=True, start_new_session=True,  # its own process group: stopped with its forks
+            )
+        except OSError as exc:
+            logger.warning("the helper computing figure pages could not start (%s); computed here", type(exc).__name__)
+            return None
+    helper = _helper
     try:
-        done = subprocess.run(  # noqa: S603 - our own interpreter and module; the job goes on stdin
-            [*CHILD, str(nice)], input=job, capture_output=True, text=True, timeout=CHILD_SECONDS_MAX, check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        logger.warning("a figure page could not be computed in a child process (%s); computed here", type(exc).__name__)
-        return
-    if done.returncode != 0:
-        logger.warning("a figure page could not be computed in a child process (exit %d); computed here", done.returncode)
-        return
+        helper.stdin.write(job + "\n")
+        helper.stdin.flush()
+        ready, _, _ = select.select([helper.stdout], [], [], JOB_SECONDS_MAX)
+        line = helper.stdout.readline(apart.ANSWER_BYTES_MAX) if ready else None
+    except OSError:
+        line = ""
+    if line is None:
+        logger.warning("a figure page took over %d s apart: the helper is stopped; computed here", JOB_SECONDS_MAX)
+        _stop_helper(helper)
+        return None
+    if not line:
+        _stop_helper(helper)
+        logger.warning("the helper computing figure pages ended (exit %s); computed here", helper.returncode)
+        return None
     try:
-        reported = json.loads(done.stdout.strip().splitlines()[-1])  # the child's own reading of its priority
-        reported["nice"], reported["seconds"]  # noqa: B018
-    except (IndexError, ValueError, KeyError, TypeError):
-        logger.warning("a figure page's child process said nothing readable; computed here")
-        return
-    logger.info("a figure page computed in a child process at nice %d in %.1f s (%.1f s waiting and starting)",
-                reported["nice"], reported["seconds"], time.monotonic() - started - reported["seconds"])
+        answer = json.loads(line)
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        logger.warning("the helper computing figure pages said nothing readable; computed here")
+        _stop_helper(helper)
+        return None
+    return answer
+
+
+def _stop_helper(helper: subprocess.Popen) -> None:
+    global _helper
+    try:
+        os.killpg(helper.pid, signal.SIGKILL)
+    except OSError:
+        pass  # ended already
+    helper.wait()
+    if _helper is helper:
+        _helper = None
 
 
 def page(request, make: Callable, current: str, show: Callable, scenario: bool = False, apart: bool = True):
     """`show(data)` of what `make(request)` builds, or the waiting page while it is computed.
 
     `scenario`: the page computes a planning scenario, not a period's figures (the waiting page says so).
-    `apart`: all that `make` computes is kept on disk (figures), so a child process may compute it;
+    `apart`: all that `make` computes is kept on disk (figures), so the helper process may compute it;
     False for pages that keep results in memory only (Underlag's items, Planering's scenarios).
     """
     if getattr(_child, "on", False):
