@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+from contextlib import ExitStack
+
+import pytest
 
 from egenkontroll.pages import apart
 
@@ -22,3 +26,30 @@ def test_importing_polars_and_every_module_starts_no_pool():
             "from egenkontroll.pages import apart\nprint(apart._pool_started())")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_jobs_take_a_free_slot_and_wait_when_every_slot_is_taken(tmp_path, monkeypatch, jobs):
+    """EGK_PAGE_JOBS jobs compute at once over all the server's helpers (lock files in the cache folder)."""
+    monkeypatch.setenv(apart.JOBS_VARIABLE, jobs)
+    entered = threading.Event()
+
+    def one_more():
+        with apart._slot(tmp_path):
+            entered.set()
+
+    with ExitStack() as held:
+        for _ in range(int(jobs)):
+            held.enter_context(apart._slot(tmp_path))  # each open of a lock file excludes the others
+        waiting = threading.Thread(target=one_more, daemon=True)
+        waiting.start()
+        assert not entered.wait(0.5), "a job started although every slot was taken"
+    assert entered.wait(30), "the waiting job never got the freed slot"
+    assert sorted(p.name for p in tmp_path.glob("apart-*.lock")) == [f"apart-{n}.lock" for n in range(int(jobs))]
+
+
+@pytest.mark.parametrize("value", ["0", "9", "två"])
+def test_a_number_of_jobs_outside_1_to_8_is_refused(tmp_path, monkeypatch, value):
+    monkeypatch.setenv(apart.JOBS_VARIABLE, value)
+    with pytest.raises(ValueError, match=apart.JOBS_VARIABLE), apart._slot(tmp_path):
+        pass

@@ -186,3 +186,20 @@ def test_serve_refuses_a_wait_that_is_no_number_of_seconds(tmp_path, monkeypatch
         result = CliRunner().invoke(app, ["serve", "--db", f"sqlite:///{tmp_path / 'none.sqlite3'}"])
         assert result.exit_code == 1, result.output
         assert "EGK_PAGE_WAIT_SECONDS ska vara ett antal sekunder" in " ".join(result.output.split())
+
+
+def test_serve_and_demo_refuse_a_wrong_nice_level_or_number_of_jobs(tmp_path, monkeypatch):
+    """EGK_PAGE_NICE (0–19) and EGK_PAGE_JOBS (1–8) are checked before anything starts (pages/apart.py)."""
+    from typer.testing import CliRunner
+
+    import egenkontroll.cli.web_commands  # noqa: F401  (registers the commands)
+    from egenkontroll.cli.app import app
+
+    for variable, value in (("EGK_PAGE_NICE", "20"), ("EGK_PAGE_JOBS", "0")):
+        with monkeypatch.context() as m:
+            m.setenv(variable, value)
+            for args in (["serve", "--db", f"sqlite:///{tmp_path / 'none.sqlite3'}"], ["demo", "--data-dir", str(tmp_path)]):
+                result = CliRunner().invoke(app, args)
+                assert result.exit_code == 1, result.output
+                assert variable in result.output and repr(value) in result.output
+    assert not list(tmp_path.glob("*.sqlite3"))  # refused before any database was made

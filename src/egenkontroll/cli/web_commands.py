@@ -68,10 +68,12 @@ def _background_periods() -> None:
         raise typer.Exit(1)
     # ... and on a child process at the lowest CPU priority, so that the other users' pages go first
     os.environ.setdefault("EGK_PAGE_NICE", "19")
+    from egenkontroll.pages.apart import jobs
     from egenkontroll.pages.pending import nice_level
 
     try:
         nice_level()
+        jobs()
     except ValueError as exc:
         err.print(f"[red]egenkontroll: {escape(str(exc))}[/red]")
         raise typer.Exit(1) from None

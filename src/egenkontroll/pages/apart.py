@@ -33,10 +33,13 @@ import json
 import os
 import sys
 import time
+from contextlib import contextmanager
+from pathlib import Path
 
 JOB_BYTES_MAX = 8_192  # an address, its query string and a user id
 ANSWER_BYTES_MAX = 4_096
-LOCK_NAME = "apart.lock"
+JOBS_VARIABLE = "EGK_PAGE_JOBS"  # how many jobs compute at once, over all the server's processes
+JOBS_MAX = 8
 POOL_STARTED = 4  # exit status: polars' thread pool runs in the helper, so it may not fork
 
 
@@ -116,9 +119,33 @@ def _locked_compute(job: dict) -> None:
     if root is None:
         raise SystemExit("EGK_WEB_CACHE_DIR saknas: det som räknas fram här skulle inte sparas")
     root.mkdir(parents=True, exist_ok=True)
-    with open(root / LOCK_NAME, "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with _slot(root):
         compute(job["path"], job["query"], job["user"])
+
+
+def jobs() -> int:
+    """EGK_PAGE_JOBS: how many new periods compute at once (1–8, default 1: each holds a copy of the events)."""
+    from egenkontroll.web.env import envint
+
+    return envint(JOBS_VARIABLE, 1, low=1, high=JOBS_MAX)
+
+
+@contextmanager
+def _slot(root: Path):
+    """One of the EGK_PAGE_JOBS places to compute in, shared by every server process's helper: a
+    free one at once, else the wait for one (which one depends on the process, to spread them)."""
+    slots = jobs()
+    for number in range(slots):
+        with open(root / f"apart-{number}.lock", "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue
+            yield
+            return
+    with open(root / f"apart-{os.getpid() % slots}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def compute(path: str, query: str, user_id: int) -> None:
