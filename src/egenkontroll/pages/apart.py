@@ -95,6 +95,9 @@ def _forked(job: dict) -> dict:
     pid = os.fork()
     if pid == 0:  # the fork: compute, report, and leave without running the helper's exit handlers
         os.close(read_end)
+        quiet = os.open(os.devnull, os.O_RDWR)
+        os.dup2(quiet, 0)
+        os.dup2(quiet, 1)  # nothing it prints can be taken for the helper's answer
         status = 1
         try:
             started = time.monotonic()
