@@ -21,8 +21,8 @@ once its thread pool has started (its threads are not copied, their locks may be
 helper never runs a polars computation itself, and it refuses to fork if the pool's threads
 exist (exit status 4; the server then computes on its thread, as without the helper).
 
-One job at a time per cache folder (a lock file there), so a burst of new periods on four server
-processes never holds four copies of the events in memory. The helper ends when its server
+EGK_PAGE_JOBS jobs at a time per cache folder (default one; a lock file per slot there), so a burst
+of new periods on four server processes never holds four copies of the events in memory. The helper ends when its server
 process does (standard input closes).
 """
 

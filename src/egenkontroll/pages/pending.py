@@ -92,9 +92,9 @@ def computing_only():
         _child.on = False
 
 
-def build(request, make: Callable, apart: bool = True):
+def build(request, make: Callable, by_helper: bool = True):
     """`make(request)` — from kept frames at once, else computed in the background: then WAITING
-    unless it finishes within the wait. `apart`: the background may hand it to the helper process."""
+    unless it finishes within the wait. `by_helper`: the background may hand it to the helper process."""
     wait = wait_seconds()
     if wait is None:
         return make(request)
@@ -103,10 +103,10 @@ def build(request, make: Callable, apart: bool = True):
             return make(request)
     except snapshot.NotKept:
         pass
-    job, new = _submit(request, make, apart)
+    job, new = _submit(request, make, by_helper)
     if job is None:
         return WAITING
-    if not new or (apart and nice_level() is not None):
+    if not new or (by_helper and nice_level() is not None):
         # Asked again while its job runs (the waiting page asks every two seconds), or handed to the
         # helper process, which computes for seconds in any case: answered at once. Each such wait
         # held a server thread for nothing (0.25 s of every re-ask's 0.31 s, issue 19).
@@ -120,7 +120,7 @@ def build(request, make: Callable, apart: bool = True):
     return make(request)
 
 
-def _submit(request, make: Callable, apart: bool) -> tuple[Future | None, bool]:
+def _submit(request, make: Callable, by_helper: bool) -> tuple[Future | None, bool]:
     """The (single) job building this page in this process, and whether this request started it;
     (None, False) when too many wait already."""
     key = (snapshot.current().version, request.path, request.GET.urlencode(), request.user.pk)
@@ -131,7 +131,7 @@ def _submit(request, make: Callable, apart: bool) -> tuple[Future | None, bool]:
             return job, False
         if sum(not j.done() for j in _jobs.values()) >= QUEUED_MAX:
             return None, False
-        job = _executor.submit(_compute, request, make, key, apart)
+        job = _executor.submit(_compute, request, make, key, by_helper)
         _jobs[key] = job
         job.add_done_callback(lambda _: _forget(key))
         return job, True
@@ -143,9 +143,9 @@ def _forget(key: tuple) -> None:
         _asked.pop(key, None)
 
 
-def _compute(request, make: Callable, key: tuple, apart: bool) -> None:
+def _compute(request, make: Callable, key: tuple, by_helper: bool) -> None:
     """The page's build, computing what it needs (kept for the next request); the page is thrown away.
-    `apart`: the helper process computes it first at low priority, if EGK_PAGE_NICE says so."""
+    `by_helper`: the helper process computes it first at low priority, if EGK_PAGE_NICE says so."""
     from django.db import connections
 
     with _lock:
@@ -153,7 +153,7 @@ def _compute(request, make: Callable, key: tuple, apart: bool) -> None:
     if abandoned:
         return
     try:
-        if apart:
+        if by_helper:
             _compute_apart(request)
         make(request)
     finally:
@@ -234,11 +234,11 @@ def _stop_helper(helper: subprocess.Popen) -> None:
         _helper = None
 
 
-def page(request, make: Callable, current: str, show: Callable, scenario: bool = False, apart: bool = True):
+def page(request, make: Callable, current: str, show: Callable, scenario: bool = False, by_helper: bool = True):
     """`show(data)` of what `make(request)` builds, or the waiting page while it is computed.
 
     `scenario`: the page computes a planning scenario, not a period's figures (the waiting page says so).
-    `apart`: all that `make` computes is kept on disk (figures), so the helper process may compute it;
+    `by_helper`: all that `make` computes is kept on disk (figures), so the helper process may compute it;
     False for pages that keep results in memory only (Underlag's items, Planering's scenarios).
     """
     if getattr(_child, "on", False):
@@ -246,7 +246,7 @@ def page(request, make: Callable, current: str, show: Callable, scenario: bool =
         from django.http import HttpResponse
 
         return HttpResponse(status=204)
-    data = build(request, make, apart)
+    data = build(request, make, by_helper)
     return response(request, current, scenario) if data is WAITING else show(data)
 
 

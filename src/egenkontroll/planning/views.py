@@ -453,7 +453,7 @@ def _render(request, data: PageData):
 def planering(request):
     """A scenario nobody asked for before is simulated in the background (pages/pending.py), as a
     new period's figures are: its seconds of simulation never hold the request."""
-    return pending.page(request, build, PAGE, lambda data: _render(request, data), scenario=True, apart=False)
+    return pending.page(request, build, PAGE, lambda data: _render(request, data), scenario=True, by_helper=False)
 
 
 @aggregate(page=PAGE)

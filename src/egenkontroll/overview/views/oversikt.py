@@ -430,8 +430,8 @@ def underlag(request):
         listed.record(request)
         return render_page(request, data, "oversikt", "underlag_export")
 
-    # apart=False: the items are kept in this process's memory (kpis.Sources), not on disk
-    return pending.page(request, lambda r: build_underlag(r, limit=UNDERLAG_ROWS), "oversikt", show, apart=False)
+    # by_helper=False: the items are kept in this process's memory (kpis.Sources), not on disk
+    return pending.page(request, lambda r: build_underlag(r, limit=UNDERLAG_ROWS), "oversikt", show, by_helper=False)
 
 
 @person_level(page="underlag", action="export")
