@@ -91,8 +91,10 @@ def build_detail(request, kpi_id: str) -> PageData:
     masked = scope.masked
     frame = snap.figures(period.start, period.end, period.as_of)
     total = F.node_figures(frame, "unit", [unit_id])[unit_id].get(kpi.id)
-    charts_ = [_trend_chart(snap, kpi, unit_id, period, total, masked)]
-    charts_ += [_breakdown_chart(snap, kpi, unit_id, period, b, total, masked) for b in kpi.breakdowns]
+    # The breakdowns before the trend: they share the period's item sources with `frame`, which the
+    # trend's clipped months would push out of memory (SOURCES_KEPT = 1) and so have made twice.
+    breakdowns = [_breakdown_chart(snap, kpi, unit_id, period, b, total, masked) for b in kpi.breakdowns]
+    charts_ = [_trend_chart(snap, kpi, unit_id, period, total, masked), *breakdowns]
     name = snap.unit_names.get(unit_id, unit_id)
     base = reverse("overview:nyckeltal_detalj", kwargs={"kpi_id": kpi.id})
     value = F.small_base(kpi, total) if masked else F.shown_value(kpi, total)
