@@ -53,3 +53,39 @@ def test_a_number_of_jobs_outside_1_to_8_is_refused(tmp_path, monkeypatch, value
     monkeypatch.setenv(apart.JOBS_VARIABLE, value)
     with pytest.raises(ValueError, match=apart.JOBS_VARIABLE), apart._slot(tmp_path):
         pass
+
+
+def test_a_helper_that_answers_too_late_is_stopped_with_its_forks(monkeypatch, caplog):
+    """`ask` waits JOB_SECONDS_MAX at most; then the helper's whole process group is killed and the
+    server's thread computes the page (None)."""
+    monkeypatch.setattr(apart, "HELPER", [sys.executable, "-c", "import time; time.sleep(60)"])
+    monkeypatch.setattr(apart, "JOB_SECONDS_MAX", 1)
+    monkeypatch.setattr(apart, "_helper", None)
+    with caplog.at_level("WARNING", logger="egenkontroll.pages.apart"):
+        assert apart.ask(19, {"path": "/oversikt/", "query": "", "user": 1}) is None
+    assert "took over 1 s apart: the helper is stopped" in caplog.text
+    assert apart._helper is None
+
+
+def test_a_job_too_long_to_be_a_link_is_not_sent(monkeypatch):
+    monkeypatch.setattr(apart, "HELPER", [sys.executable, "-c", "raise SystemExit('never started')"])
+    monkeypatch.setattr(apart, "_helper", None)
+    assert apart.ask(19, {"path": "/oversikt/", "query": "a=" + "x" * apart.JOB_BYTES_MAX, "user": 1}) is None
+    assert apart._helper is None
+
+
+def test_a_helper_answers_each_job_on_one_line(monkeypatch):
+    """The protocol with a stand-in helper that echoes a job's answer: one JSON line per job, the
+    same helper kept for the next job."""
+    echo = ("import json, sys\nfor line in sys.stdin:\n"
+            "    print(json.dumps({'status': 0, 'nice': 19, 'seconds': len(json.loads(line)['path'])}), flush=True)")
+    monkeypatch.setattr(apart, "HELPER", [sys.executable, "-c", echo])
+    monkeypatch.setattr(apart, "_helper", None)
+    try:
+        assert apart.ask(19, {"path": "/flode/", "query": "", "user": 1}) == {"status": 0, "nice": 19, "seconds": 7}
+        first = apart._helper
+        assert apart.ask(19, {"path": "/oversikt/", "query": "", "user": 1})["seconds"] == 10
+        assert apart._helper is first
+    finally:
+        if apart._helper is not None:
+            apart._stop(apart._helper)

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from egenkontroll.core import kpis, surge_plan
-from egenkontroll.pages import pending, snapshot
+from egenkontroll.pages import apart, pending, snapshot
 
 # transactional: the background thread reads the imported data on its own connection
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -182,7 +182,6 @@ def test_a_child_process_builds_the_page_from_its_address_and_the_server_then_sh
     """pages/apart.py's own work, in this process: the page resolved from its address and a user id
     alone (no session, no middleware) keeps every frame the page needs, so the server's build of it
     needs nothing computed."""
-    from egenkontroll.pages import apart
 
     monkeypatch.setenv("EGK_WEB_CACHE_DIR", str(tmp_path / "cache"))
     client = login("chef")
@@ -203,7 +202,6 @@ def test_a_child_is_refused_a_page_the_user_may_not_see(login, monkeypatch, tmp_
     """The child checks access again (the view's decorator): an admin-only user gets no figures computed."""
     from django.core.exceptions import PermissionDenied
 
-    from egenkontroll.pages import apart
 
     monkeypatch.setenv("EGK_WEB_CACHE_DIR", str(tmp_path / "cache"))
     admin = login("admin").session["_auth_user_id"]
@@ -216,9 +214,9 @@ def test_a_child_that_fails_leaves_the_page_to_the_servers_thread(login, monkeyp
     monkeypatch.setenv(pending.WAIT_VARIABLE, "0")
     monkeypatch.setenv(pending.NICE_VARIABLE, "19")
     monkeypatch.setenv("EGK_WEB_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(pending, "HELPER", [sys.executable, "-c", "import sys; sys.exit(3)"])
+    monkeypatch.setattr(apart, "HELPER", [sys.executable, "-c", "import sys; sys.exit(3)"])
     client = login("chef")
-    with caplog.at_level("INFO", logger="egenkontroll.pages.pending"):
+    with caplog.at_level("INFO", logger="egenkontroll.pages"):
         assert "räknas fram nu" in client.get(NEW).content.decode()
         _finish_jobs()
     assert "the helper computing figure pages ended (exit 3); computed here" in caplog.text
@@ -269,7 +267,7 @@ def test_a_page_handed_to_a_child_never_waits(login, monkeypatch, tmp_path):
     monkeypatch.setenv(pending.WAIT_VARIABLE, "30")
     monkeypatch.setenv(pending.NICE_VARIABLE, "19")
     monkeypatch.setenv("EGK_WEB_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(pending, "HELPER", [sys.executable, "-c", "import time; time.sleep(20); print('{}')"])
+    monkeypatch.setattr(apart, "HELPER", [sys.executable, "-c", "import time; time.sleep(20); print('{}')"])
     client = login("chef")
     started = time.monotonic()
     assert "räknas fram nu" in client.get(NEW).content.decode()

@@ -24,19 +24,31 @@ exist (exit status 4; the server then computes on its thread, as without the hel
 EGK_PAGE_JOBS jobs at a time per cache folder (default one; a lock file per slot there), so a burst
 of new periods on four server processes never holds four copies of the events in memory. The helper ends when its server
 process does (standard input closes).
+
+`ask` is the server's side: it starts the helper when there is none, sends a job, waits for the
+answer (at most JOB_SECONDS_MAX, then the helper and its fork are stopped), and says None
+whenever the server's thread should compute the page itself.
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
+import select
+import signal
+import subprocess
 import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
+logger = logging.getLogger(__name__)
+
+HELPER = [sys.executable, "-m", "egenkontroll.pages.apart"]
 JOB_BYTES_MAX = 8_192  # an address, its query string and a user id
+JOB_SECONDS_MAX = 10 * 60  # a national period takes a minute or two; a job stuck this long is stopped
 ANSWER_BYTES_MAX = 4_096
 JOBS_VARIABLE = "EGK_PAGE_JOBS"  # how many jobs compute at once, over all the server's processes
 JOBS_MAX = 8
@@ -165,6 +177,64 @@ def compute(path: str, query: str, user_id: int) -> None:
     match = resolve(path)
     with pending.computing_only():
         match.func(request, *match.args, **match.kwargs)
+
+
+_helper: subprocess.Popen | None = None  # this server process's helper; asked by its one background thread only
+
+
+def ask(nice: int, job: dict) -> dict | None:
+    """The helper's answer to `job` (the helper started at `nice` if it is not running), or None
+    when it gave none: the server's thread then computes the page itself."""
+    global _helper
+    line = json.dumps(job)
+    if len(line.encode()) >= JOB_BYTES_MAX:
+        return None  # an address nobody's link makes
+    if _helper is None or _helper.poll() is not None:
+        try:
+            _helper = subprocess.Popen(  # noqa: S603 - our own interpreter and module; jobs go on stdin
+                [*HELPER, str(nice)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                text=True, start_new_session=True,  # its own process group: stopped with its forks
+            )
+        except OSError as exc:
+            logger.warning("the helper computing figure pages could not start (%s); computed here", type(exc).__name__)
+            return None
+    helper = _helper
+    try:
+        helper.stdin.write(line + "\n")
+        helper.stdin.flush()
+        ready, _, _ = select.select([helper.stdout], [], [], JOB_SECONDS_MAX)
+        said = helper.stdout.readline(ANSWER_BYTES_MAX) if ready else None
+    except OSError:
+        said = ""
+    if said is None:
+        logger.warning("a figure page took over %d s apart: the helper is stopped; computed here", JOB_SECONDS_MAX)
+        _stop(helper)
+        return None
+    if not said:
+        _stop(helper)
+        logger.warning("the helper computing figure pages ended (exit %s); computed here", helper.returncode)
+        return None
+    try:
+        answer = json.loads(said)
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        logger.warning("the helper computing figure pages said nothing readable; computed here")
+        _stop(helper)
+        return None
+    return answer
+
+
+def _stop(helper: subprocess.Popen) -> None:
+    """The helper and its fork (its process group) killed and reaped."""
+    global _helper
+    try:
+        os.killpg(helper.pid, signal.SIGKILL)
+    except OSError:
+        pass  # ended already
+    helper.wait()
+    if _helper is helper:
+        _helper = None
 
 
 if __name__ == "__main__":

@@ -21,13 +21,7 @@ work to the thread, as without the setting.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import select
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -42,8 +36,6 @@ logger = logging.getLogger(__name__)
 
 WAIT_VARIABLE = "EGK_PAGE_WAIT_SECONDS"
 NICE_VARIABLE = "EGK_PAGE_NICE"
-HELPER = [sys.executable, "-m", "egenkontroll.pages.apart"]
-JOB_SECONDS_MAX = 10 * 60  # a national period takes a minute or two; a job stuck this long is stopped
 RELOAD_SECONDS = 2
 QUEUED_MAX = 32  # distinct pages waiting in one process; more are answered "räknas fram" and queued when asked again
 # A queued page nobody has asked for this long (the waiting page asks every RELOAD_SECONDS) is
@@ -167,11 +159,8 @@ def _compute_apart(request) -> None:
     nice = nice_level()
     if nice is None or snapshot.cache_root() is None or not request.user.is_authenticated:
         return
-    job = json.dumps({"path": request.path, "query": request.GET.urlencode(), "user": request.user.pk})
-    if len(job.encode()) >= apart.JOB_BYTES_MAX:
-        return  # an address nobody's link makes: computed here
     started = time.monotonic()
-    answer = _ask_helper(nice, job)
+    answer = apart.ask(nice, {"path": request.path, "query": request.GET.urlencode(), "user": request.user.pk})
     if answer is None:
         return
     if answer.get("status") != 0 or not {"nice", "seconds"} <= answer.keys():
@@ -179,59 +168,6 @@ def _compute_apart(request) -> None:
         return
     logger.info("a figure page computed apart at nice %d in %.1f s (%.1f s waiting and starting)",
                 answer["nice"], answer["seconds"], time.monotonic() - started - answer["seconds"])
-
-
-_helper: subprocess.Popen | None = None  # this process's helper; used by the one background thread only
-
-
-def _ask_helper(nice: int, job: str) -> dict | None:
-    """The helper's answer to `job` (started if it is not running), or None when it gave none."""
-    global _helper
-    if _helper is None or _helper.poll() is not None:
-        try:
-            _helper = subprocess.Popen(  # noqa: S603 - our own interpreter and module; jobs go on stdin
-                [*HELPER, str(nice)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                text=True, start_new_session=True,  # its own process group: stopped with its forks
-            )
-        except OSError as exc:
-            logger.warning("the helper computing figure pages could not start (%s); computed here", type(exc).__name__)
-            return None
-    helper = _helper
-    try:
-        helper.stdin.write(job + "\n")
-        helper.stdin.flush()
-        ready, _, _ = select.select([helper.stdout], [], [], JOB_SECONDS_MAX)
-        line = helper.stdout.readline(apart.ANSWER_BYTES_MAX) if ready else None
-    except OSError:
-        line = ""
-    if line is None:
-        logger.warning("a figure page took over %d s apart: the helper is stopped; computed here", JOB_SECONDS_MAX)
-        _stop_helper(helper)
-        return None
-    if not line:
-        _stop_helper(helper)
-        logger.warning("the helper computing figure pages ended (exit %s); computed here", helper.returncode)
-        return None
-    try:
-        answer = json.loads(line)
-    except ValueError:
-        answer = None
-    if not isinstance(answer, dict):
-        logger.warning("the helper computing figure pages said nothing readable; computed here")
-        _stop_helper(helper)
-        return None
-    return answer
-
-
-def _stop_helper(helper: subprocess.Popen) -> None:
-    global _helper
-    try:
-        os.killpg(helper.pid, signal.SIGKILL)
-    except OSError:
-        pass  # ended already
-    helper.wait()
-    if _helper is helper:
-        _helper = None
 
 
 def page(request, make: Callable, current: str, show: Callable, scenario: bool = False, by_helper: bool = True):
