@@ -71,6 +71,8 @@ def warm_up(alias: str = "default", day: dt.date | None = None, report: Callable
         if report:
             report(f"{i}/{len(steps)} {label}")
         work(snap)
+        if snapshot.cache_root() is not None:
+            snap.drop_frames()  # on disk now; the next steps read what they share from there
     snapshot.prune_disk_cache(snap.version)
     return len(steps)
 

@@ -249,6 +249,15 @@ class Snapshot:
                 return self._on_disk(full)  # another thread may only be reading the kept file
         return self._frames.get(full, lambda: self._from_disk(full, make))
 
+    def drop_frames(self) -> None:
+        """Forget the frames kept in memory; the disk cache keeps them (the events stay: `events`).
+
+        Why: the warm-up computes about sixty frames in one process, Underlag's items among them, and
+        held each until the end — 13 GB at national scale, where the import itself peaks at 3 GB.
+        """
+        with self._frames.lock:
+            self._frames.items.clear()
+
     def _on_disk(self, key: tuple) -> pl.DataFrame:
         """The kept file of `key` read without its lock (`_read_kept`), else NotKept."""
         path = self._disk_path(key)
