@@ -21,9 +21,9 @@ once its thread pool has started (its threads are not copied, their locks may be
 helper never runs a polars computation itself, and it refuses to fork if the pool's threads
 exist (exit status 4; the server then computes on its thread, as without the helper).
 
-EGK_PAGE_JOBS jobs at a time per cache folder (default one; a lock file per slot there), so a burst
-of new periods on four server processes never holds four copies of the events in memory. The helper ends when its server
-process does (standard input closes).
+EGK_PAGE_JOBS jobs at a time per cache folder (default one; a lock file per slot there), so a
+burst of new periods on four server processes never holds four copies of the events in memory.
+The helper ends when its server process does (standard input closes).
 
 `ask` is the server's side: it starts the helper when there is none, sends a job, waits for the
 answer (at most JOB_SECONDS_MAX, then the helper and its fork are stopped), and says None
