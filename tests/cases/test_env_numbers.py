@@ -38,7 +38,7 @@ def test_a_wrong_value_is_refused_naming_the_variable(monkeypatch, value, low, h
     assert str(refused.value) == message
 
 
-@pytest.mark.parametrize("name", ["EGK_WEB_EVALUATIONS_KEPT", "EGK_WEB_FRAMES_KEPT", "EGK_WEB_SOURCES_KEPT"])
+@pytest.mark.parametrize("name", ["EGK_WEB_EVALUATIONS_KEPT", "EGK_WEB_FRAMES_KEPT", "EGK_WEB_SOURCES_KEPT", "EGK_WEB_FRAMES_MB"])
 def test_the_pages_cache_sizes_are_bounded(name):
     """Read as the module loads, in a process of its own (reloading it here would leave the other
     modules holding the old one's classes)."""

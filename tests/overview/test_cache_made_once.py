@@ -165,3 +165,21 @@ def test_an_unreadable_cache_file_is_made_again(tmp_path, monkeypatch):
         pass
     assert snap.frame("items", ("k",), lambda: pl.DataFrame({"n": [2]})).equals(pl.DataFrame({"n": [2]}))
     assert pl.read_parquet(path).equals(pl.DataFrame({"n": [2]}))
+
+
+def test_the_kept_frames_are_bounded_by_their_size_as_well_as_their_number():
+    """EGK_WEB_FRAMES_MB: a figures table is up to 41 MiB at city scale and 492 MiB at national, so
+    128 of them (EGK_WEB_FRAMES_KEPT) could hold 5 or 60 GB per worker. The least recently used go
+    first; the newest is kept even when it alone is over the budget."""
+    memo = snapshot.Memo(128, 2_500, snapshot._frame_bytes)
+    frame = pl.DataFrame({"n": range(100)})  # 800 bytes
+    for key in "abc":
+        memo.get(key, frame.clone)
+    memo.get("a", lambda: None)  # used again: the most recent
+    memo.get("d", frame.clone)
+    assert list(memo.items) == ["c", "a", "d"] and memo.weight == 2_400
+    big = pl.DataFrame({"n": range(1_000)})
+    memo.get("e", big.clone)
+    assert list(memo.items) == ["e"] and memo.weight == 8_000
+    memo.clear()
+    assert not memo.items and memo.weight == 0

@@ -43,6 +43,9 @@ from egenkontroll.web.env import envint, envstr
 KEPT_MAX = 10_000
 EVALUATIONS_KEPT = envint("EGK_WEB_EVALUATIONS_KEPT", 2, low=0, high=KEPT_MAX)
 FRAMES_KEPT = envint("EGK_WEB_FRAMES_KEPT", 128, low=0, high=KEPT_MAX)
+# ... and at most this many MiB of them: a figures table with its breakdown is up to 41 MiB at city
+# scale and 492 MiB at national, so 128 of them could hold 5 GB, or 60 GB, in each worker.
+FRAMES_MB = envint("EGK_WEB_FRAMES_MB", 2048, low=0, high=KEPT_MAX)
 # The item sources of the period asked for last (kpis.Sources): a period's breakdowns and
 # Underlag are asked for together. Each holds that period's selected items: about 100 MB at city
 # scale, ten times that at national, per worker — hence one by default.
@@ -81,13 +84,37 @@ def _refused() -> pl.DataFrame:
 
 
 class Memo:
-    """A bounded in-memory cache where each key is computed once, under its own lock."""
+    """A bounded in-memory cache where each key is computed once, under its own lock.
 
-    def __init__(self, size: int):
+    Bounded by count (`size`) and, with `weigh`, by the sum of the values' weights (`budget`):
+    the least recently used go first, but the newest value is always kept."""
+
+    def __init__(self, size: int, budget: int | None = None, weigh: Callable[[object], int] | None = None):
         self.size = size
+        self.budget = budget
+        self.weigh = weigh
         self.items: OrderedDict = OrderedDict()
+        self.weights: dict = {}
+        self.weight = 0
         self.lock = threading.Lock()
         self.key_locks: dict = {}
+
+    def _keep(self, key, value) -> None:
+        """Store `value` (the lock held) and drop the oldest values over the count or the budget."""
+        self.items[key] = value
+        self.weights[key] = self.weigh(value) if self.weigh else 0
+        self.weight += self.weights[key]
+        while len(self.items) > self.size or (
+            self.budget is not None and self.weight > self.budget and len(self.items) > 1
+        ):
+            old, _ = self.items.popitem(last=False)
+            self.weight -= self.weights.pop(old)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+            self.weights.clear()
+            self.weight = 0
 
     def get(self, key, make: Callable, wait: bool = True):
         """The kept value of `key`, else `make()`'s (kept). Without `wait`, a key another thread is
@@ -114,9 +141,7 @@ class Memo:
                         self.key_locks.pop(key, None)  # e.g. NotKept: no lock left behind per refused key
                     raise
                 with self.lock:
-                    self.items[key] = value
-                    while len(self.items) > self.size:
-                        self.items.popitem(last=False)
+                    self._keep(key, value)
                     self.key_locks.pop(key, None)
                 return value
             finally:
@@ -142,7 +167,7 @@ class Snapshot:
         self.parents = dict(zip(self.flat["unit_id"], self.flat["parent_id"], strict=True))
         self.caseworker_names = dict(zip(caseworkers["caseworker_id"], caseworkers["name"], strict=True))
         self._evaluations = Memo(EVALUATIONS_KEPT)
-        self._frames = Memo(FRAMES_KEPT)
+        self._frames = Memo(FRAMES_KEPT, FRAMES_MB << 20, _frame_bytes)
         self._sources = Memo(SOURCES_KEPT)
         self._events_lock = threading.Lock()
 
@@ -255,8 +280,7 @@ class Snapshot:
         Why: the warm-up computes about sixty frames in one process, Underlag's items among them, and
         held each until the end — 13 GB at national scale, where the import itself peaks at 3 GB.
         """
-        with self._frames.lock:
-            self._frames.items.clear()
+        self._frames.clear()
 
     def _on_disk(self, key: tuple) -> pl.DataFrame:
         """The kept file of `key` read without its lock (`_read_kept`), else NotKept."""
@@ -368,6 +392,10 @@ class Snapshot:
 
     def roots(self) -> list[str]:
         return orgtree.roots(self.flat)
+
+
+def _frame_bytes(value: object) -> int:
+    return value.estimated_size() if isinstance(value, pl.DataFrame) else 0
 
 
 def _read_kept(path: Path) -> pl.DataFrame | None:
