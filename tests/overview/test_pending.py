@@ -182,7 +182,6 @@ def test_a_child_process_builds_the_page_from_its_address_and_the_server_then_sh
     """pages/apart.py's own work, in this process: the page resolved from its address and a user id
     alone (no session, no middleware) keeps every frame the page needs, so the server's build of it
     needs nothing computed."""
-
     monkeypatch.setenv("EGK_WEB_CACHE_DIR", str(tmp_path / "cache"))
     client = login("chef")
     user = client.session["_auth_user_id"]
@@ -201,7 +200,6 @@ def test_a_child_process_builds_the_page_from_its_address_and_the_server_then_sh
 def test_a_child_is_refused_a_page_the_user_may_not_see(login, monkeypatch, tmp_path):
     """The child checks access again (the view's decorator): an admin-only user gets no figures computed."""
     from django.core.exceptions import PermissionDenied
-
 
     monkeypatch.setenv("EGK_WEB_CACHE_DIR", str(tmp_path / "cache"))
     admin = login("admin").session["_auth_user_id"]

@@ -87,14 +87,17 @@ def test_the_warm_up_keeps_no_frame_in_memory_once_it_is_on_disk(login, tmp_path
     """Each step's frames are on disk when the step ends: kept in memory as well, sixty of them
     held 13 GB at national scale (the import itself 3 GB)."""
     monkeypatch.setenv("EGK_WEB_CACHE_DIR", str(tmp_path / "cache"))
-    sizes = []
+    before, after = [], []
     real = snapshot.Snapshot.drop_frames
 
     def measured(self):
+        before.append(len(self._frames.items))
         real(self)
-        sizes.append(len(self._frames.items))
+        after.append(len(self._frames.items))
 
     monkeypatch.setattr(snapshot.Snapshot, "drop_frames", measured)
     steps = warmup.warm_up(day=M.TODAY)
-    assert len(sizes) == steps and set(sizes) == {0}
+    assert len(after) == steps and set(after) == {0}
+    assert max(before) > 0  # the steps did keep frames in memory until they were dropped
+    assert not snapshot.current()._frames.items
     assert len(list((tmp_path / "cache").rglob("figures-*.parquet"))) > 0
