@@ -367,8 +367,9 @@ def browser_times(port: int, username: str, password: str, paths: list[str]) -> 
         return {"error": f"{CHROMIUM} is not installed"}
     from playwright.sync_api import sync_playwright
 
-    drawn = ("() => { const f = document.querySelectorAll('[data-figure]'); "
-             "return Array.from(f).every(e => e.querySelector('.main-svg')) && document.readyState === 'complete'; }")
+    # a chart area holds its <svg> once drawn: written by the server (now), or by Plotly (before 2026-12-07)
+    drawn = ("() => { const f = document.querySelectorAll('.diagram-yta'); "
+             "return Array.from(f).every(e => e.querySelector('svg')) && document.readyState === 'complete'; }")
     finished = ("() => { const n = performance.getEntriesByType('navigation')[0]; "
                 "return Math.max(n.loadEventEnd, performance.now()) - n.startTime; }")
     base = f"http://127.0.0.1:{port}"
@@ -401,7 +402,7 @@ def browser_times(port: int, username: str, password: str, paths: list[str]) -> 
                 rows.append({"path": path, "error": f"{type(exc).__name__}: {str(exc)[:200]}"})
                 context.close()
                 continue
-            charts = tab.evaluate("() => document.querySelectorAll('[data-figure]').length")
+            charts = tab.evaluate("() => document.querySelectorAll('.diagram-yta').length")
             rows.append({"path": path, "charts": charts, "first_ms": visits[0], "cached_ms": min(visits[1:]),
                          "cached_max_ms": max(visits[1:])})
             context.close()

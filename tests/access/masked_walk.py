@@ -2,7 +2,7 @@
 
 Starts from the URL matrix (every URL the role gets 200 from), follows the links on each page
 (drill-downs into units, key figures, downloads) with one fixed period where the data lies, and
-turns every HTML table, CSV, XLSX sheet and chart (the JSON Plotly figure on the page) into a
+turns every HTML table, CSV, XLSX sheet and chart (the tooltips of the SVG on the page) into a
 `Grid` of strings. `leaks` then applies the small-number rule (docs/security.md) to the grids.
 """
 
@@ -115,32 +115,20 @@ def html_grids(url: str, page: str) -> list[Grid]:
     for counters in re.findall(r'<ul class="raknare"[^>]*>(.*?)</ul>', page, re.S):
         items = re.findall(r'<span class="tal">(.*?)</span>(.*?)</li>', counters, re.S)
         found.append(Grid(f"{url} räknare", "räknare", ["", "Antal"], [[_text(label), _text(n)] for n, label in items]))
-    for script_id, figure in re.findall(r'<script id="([^"]+)" type="application/json">(.*?)</script>', page, re.S):
-        found += chart_grids(f"{url} {script_id}", json.loads(figure))
+    for chart_id, drawing in re.findall(r'<div class="diagram-yta" id="([^"]+)">(<svg.*?</svg>)', page, re.S):
+        found.append(chart_grid(f"{url} {chart_id}", drawing))
     return found
 
 
-def chart_grids(where: str, figure: dict) -> list[Grid]:
-    """One grid per chart: a row per x value, a column per trace (what the chart draws)."""
-    traces = [t for t in figure.get("data", []) if isinstance(t, dict)]
-    layout = figure.get("layout", {})
-    title = " ".join(str(axis.get("title", {}).get("text", "")) if isinstance(axis.get("title"), dict)
-                     else str(axis.get("title", "")) for key, axis in layout.items()
-                     if key.startswith("yaxis") and isinstance(axis, dict))
-    if not traces:
-        return []
-    if traces[0].get("type") == "sankey":
-        values = traces[0].get("link", {}).get("value", [])
-        return [Grid(where, "sankey " + title, ["", "Flöde"], [["", _cell(v)] for v in values])]
-    grids = []
-    for trace in traces:
-        ys = trace.get("y") or trace.get("values") or []
-        if trace.get("type") == "box":
-            continue  # a distribution of caseworkers is never drawn for the nämnd (checked by its table)
-        xs = trace.get("x") or trace.get("labels") or [""] * len(ys)
-        grids.append(Grid(where, f"{title} {trace.get('name', '')}".strip(), ["", title],
-                          [[str(x), _cell(y)] for x, y in zip(xs, ys, strict=False)]))
-    return grids
+def chart_grid(where: str, drawing: str) -> Grid:
+    """One grid per chart: a row per tooltip (each point, bar, box and flow the SVG draws), its
+    value in the column headed by the axis titles (so "Andel" or "Dagar" are not read as counts)."""
+    axes = " ".join(_text(t) for t in re.findall(r'<text class="y-title"[^>]*>(.*?)</text>', drawing, re.S))
+    rows = []
+    for tip in re.findall(r"<title>(.*?)</title>", drawing, re.S):
+        label, _, value = html.unescape(tip).rpartition(": ")
+        rows.append([label, value])
+    return Grid(where, axes or "flöde", ["", axes or "Flöde"], rows)
 
 
 def _cell(value) -> str:

@@ -129,14 +129,6 @@ def test_the_partial_plotly_bundle_or_else_the_full_one(monkeypatch, tmp_path):
     assert names["NPM_DIR"].resolve() == Path(S.__file__).parent.joinpath("npm").resolve()
 
 
-def test_only_the_flow_page_loads_the_full_plotly_bundle():
-    from pathlib import Path
-
-    templates = Path(__file__).resolve().parents[2] / "src" / "egenkontroll"
-    full = [p.name for p in templates.rglob("*.html") if 'plotly="pages/vendor/plotly.min.js"' in p.read_text()]
-    assert full == ["flode.html"]
-
-
 def test_table_rows_are_escaped_html():
     from egenkontroll.pages.tables import Column, Table
 

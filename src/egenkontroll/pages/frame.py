@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.safestring import SafeString
 
 from egenkontroll.access.scoping import aggregate, person_level, record_cases, request_scope
-from egenkontroll.pages import downloads, pending
+from egenkontroll.pages import downloads, pending, svg
 from egenkontroll.pages.periods import query_string
 from egenkontroll.pages.tables import Table
 from egenkontroll.web.menu import menu
@@ -35,7 +36,8 @@ DOWNLOAD_LABELS = (("csv", "CSV"), ("xlsx", "Excel (XLSX)"))
 
 @dataclass
 class Chart:
-    """A Plotly figure (data + layout as plain JSON) and the table with the same numbers."""
+    """A figure (data + layout in Plotly's JSON schema, drawn as SVG by `svg.py`) and the table with
+    the same numbers."""
 
     id: str
     title: str
@@ -43,8 +45,8 @@ class Chart:
     table: Table
 
     @property
-    def script_id(self) -> str:
-        return f"figur-{self.id}"
+    def svg(self) -> SafeString:
+        return svg.draw(self.figure, self.title)
 
 
 @dataclass
