@@ -3,7 +3,6 @@
 
     python3 run.py demo      set up, generate a synthetic municipality, serve it on localhost
     python3 run.py test      set up, then run ruff and the whole test suite (SQLite, then PostgreSQL)
-    python3 run.py plotly    only pack Plotly's partial bundle with npm (before `pip install` of a deployment)
 
 Why a script and not a Makefile: municipal machines and CI have Python, not always make.
 It creates `.venv` beside this file, installs the package when `pyproject.toml` changed — for
@@ -112,40 +111,6 @@ def ensure_axe() -> None:
             target.write_bytes(archive.extractfile(archive.getmember("package/axe.min.js")).read())
 
 
-# The same names as src/egenkontroll/pages/staticfinders.py (tests/overview/test_parts.py checks).
-CARTESIAN_PACKAGE = "plotly.js-cartesian-dist-min"
-CARTESIAN_VERSION = "4.1.1"
-CARTESIAN_FILE = "plotly-cartesian.min.js"
-NPM_DIR = ROOT / "src" / "egenkontroll" / "pages" / "npm"
-
-
-def ensure_plotly_bundle() -> None:
-    """Plotly's partial bundle (cartesian trace types), packed by npm from the registry into the
-    package (pages/npm/, kept out of git); without npm the pages use the full bundle
-    (pages/staticfinders.py, docs/web.md)."""
-    import tarfile
-    import tempfile
-
-    target = NPM_DIR / CARTESIAN_FILE
-    stamp = NPM_DIR / "VERSION"
-    npm = shutil.which("npm")
-    if npm is None or (target.is_file() and stamp.is_file() and stamp.read_text() == CARTESIAN_VERSION):
-        return
-    with tempfile.TemporaryDirectory() as folder:
-        subprocess.run(  # noqa: S603
-            [npm, "pack", f"{CARTESIAN_PACKAGE}@{CARTESIAN_VERSION}", "--pack-destination", folder, "--silent"],
-            check=False, capture_output=True, timeout=300,
-        )
-        for tarball in Path(folder).glob(f"{CARTESIAN_PACKAGE}-*.tgz"):
-            with tarfile.open(tarball) as archive:
-                NPM_DIR.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(archive.extractfile(archive.getmember(f"package/{CARTESIAN_FILE}")).read())
-                (NPM_DIR / "LICENSE").write_bytes(archive.extractfile(archive.getmember("package/LICENSE")).read())
-                stamp.write_text(CARTESIAN_VERSION)
-    if not target.is_file():
-        say(f"{CARTESIAN_PACKAGE} could not be packed with npm: the pages use Plotly's full bundle")
-
-
 def postgres_reachable() -> bool:
     code = (
         "import psycopg,sys\n"
@@ -177,7 +142,6 @@ def ensure_postgres() -> bool:
 def cmd_test(extra: list[str]) -> None:
     ensure_venv("dev")
     ensure_debian_tools()
-    ensure_plotly_bundle()
     sh(BIN / "ruff", "check", "src", "tests", "bench", "run.py")
     say("pass 1: the whole suite on SQLite")
     env = {**os.environ}
@@ -196,15 +160,14 @@ def cmd_test(extra: list[str]) -> None:
 
 def cmd_demo(extra: list[str]) -> None:
     ensure_venv("serve")
-    ensure_plotly_bundle()
     os.execv(BIN / "egenkontroll", [str(BIN / "egenkontroll"), "demo", *extra])  # noqa: S606
 
 
 def main() -> None:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test", "plotly"}:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test"}:
         print(__doc__)
         sys.exit(2)
-    {"demo": cmd_demo, "test": cmd_test, "plotly": lambda _: ensure_plotly_bundle()}[sys.argv[1]](sys.argv[2:])
+    {"demo": cmd_demo, "test": cmd_test}[sys.argv[1]](sys.argv[2:])
 
 
 if __name__ == "__main__":

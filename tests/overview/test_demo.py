@@ -70,8 +70,8 @@ def test_demo_prepares_everything_and_serve_serves_it(tmp_path):
     assert finished[:4] == ("familjevard", 5, 2027, 1) and finished[4] == finished[5] > 0 and finished[6] > 0
     assert statuses == {"rapporterad", "under_utredning", "atgardad", "avslutad"}
     assert reports == [("faststalld", 3, districts + 1), ("utkast", 1, districts + 1)]
-    assert (tmp_path / "static/pages/vendor/plotly.min.js").is_file()
-    assert (tmp_path / "static/pages/vendor/plotly.min.js.gz").is_file()
+    assert (tmp_path / "static/pages/egenkontroll.css").is_file()
+    assert (tmp_path / "static/pages/egenkontroll.css.gz").is_file()
     assert any((tmp_path / "cache").rglob("figures-*.parquet"))
     assert oct((tmp_path / "pseudonym.key").stat().st_mode & 0o777) == "0o600"
 
@@ -91,18 +91,20 @@ def test_demo_prepares_everything_and_serve_serves_it(tmp_path):
     try:
         login = wait_for(f"http://127.0.0.1:{port}/login/")
         assert login.status == 200 and "Logga in" in login.read().decode()
-        # The pages link Plotly under its content-hashed name (the manifest of collectstatic), which is
+        # The pages link the style sheet under its content-hashed name (the manifest of collectstatic),
         # served gzipped and kept by browsers for a year; the plain name only briefly (issue 19).
         manifest = json.loads((tmp_path / "static/staticfiles.json").read_text())["paths"]
-        hashed = manifest["pages/vendor/plotly.min.js"]
-        assert re.fullmatch(r"pages/vendor/plotly\.min\.[0-9a-f]{12}\.js", hashed)
+        hashed = manifest["pages/egenkontroll.css"]
+        assert re.fullmatch(r"pages/egenkontroll\.[0-9a-f]{12}\.css", hashed)
         request = urllib.request.Request(f"http://127.0.0.1:{port}/static/{hashed}", headers={"Accept-Encoding": "gzip"})
-        with urllib.request.urlopen(request, timeout=10) as plotly:  # noqa: S310
-            assert plotly.status == 200 and plotly.headers["Content-Encoding"] == "gzip"
-            cache = plotly.headers["Cache-Control"]
+        with urllib.request.urlopen(request, timeout=10) as sheet:  # noqa: S310
+            assert sheet.status == 200 and sheet.headers["Content-Encoding"] == "gzip"
+            cache = sheet.headers["Cache-Control"]
             assert "immutable" in cache and int(re.search(r"max-age=(\d+)", cache).group(1)) >= 365 * 24 * 3600
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/pages/vendor/plotly.min.js", timeout=10) as plain:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/pages/egenkontroll.css", timeout=10) as plain:  # noqa: S310
             assert plain.status == 200 and "immutable" not in plain.headers["Cache-Control"]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=10) as page:  # noqa: S310
+            assert f"/static/{hashed}" in page.read().decode()
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/oversikt/", timeout=10) as page:  # noqa: S310
             assert page.url.endswith("/login/?next=/oversikt/")
         passwords = dict(re.findall(r"^  (\w+) +(\S+) +", again.stdout, flags=re.MULTILINE))  # new at each start

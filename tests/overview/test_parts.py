@@ -1,4 +1,4 @@
-"""The pure parts of the pages: periods, formatting, masking, the weekly backlog, vacancies, static files."""
+"""The pure parts of the pages: periods, formatting, masking, the weekly backlog, vacancies."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import polars as pl
 from egenkontroll.overview import flow, staffing
 from egenkontroll.pages import periods
 from egenkontroll.pages.figures import mask_counts, masked_series
-from egenkontroll.pages.staticfinders import STATIC_PATH, PlotlyFinder
 from egenkontroll.pages.tables import format_value
 
 D = dt.date
@@ -83,50 +82,6 @@ def test_vacancies_pair_leavers_with_later_starters():
     assert staffing.turnover(cw, ["G"], D(2025, 1, 1), D(2025, 12, 31)) == [
         ("2025 K1", 0, 0), ("2025 K2", 0, 1), ("2025 K3", 1, 1), ("2025 K4", 0, 0),
     ]
-
-
-def test_plotly_is_found_in_the_installed_package():
-    finder = PlotlyFinder()
-    found = finder.find(STATIC_PATH)
-    assert found and found.endswith("plotly/package_data/plotly.min.js")
-    assert [path for path, _ in finder.list([])] == ["plotly.min.js", "plotly-cartesian.min.js"]
-    assert finder.find("pages/vendor/other.js") is None
-    assert finder.check() == []
-
-
-def test_the_partial_plotly_bundle_or_else_the_full_one(monkeypatch, tmp_path):
-    """Every chart but the Sankey diagram draws with the cartesian bundle npm packed (run.py);
-    without it the full bundle is served under the same name (issue 19)."""
-    import runpy
-    from pathlib import Path
-
-    import egenkontroll.pages.staticfinders as S
-    from egenkontroll.pages import charts
-
-    finder = PlotlyFinder()
-    if S.cartesian_bundle() is not None:
-        found = Path(finder.find(S.CARTESIAN_PATH))
-        assert found == S.NPM_DIR / S.CARTESIAN_FILE
-        assert f"plotly.js (cartesian - minified) v{S.CARTESIAN_VERSION}" in found.read_text()[:200]
-        assert found.stat().st_size < (S.plotly_dir() / S.FILE).stat().st_size / 2
-    monkeypatch.setattr(S, "NPM_DIR", tmp_path)  # not packed: the full bundle under the partial name
-    assert finder.find(S.CARTESIAN_PATH) == finder.find(STATIC_PATH)
-    storage = dict(finder.list([]))[S.CARTESIAN_FILE]
-    assert storage.path(S.CARTESIAN_FILE) == finder.find(STATIC_PATH)
-
-    # the trace types the pages draw: all in the partial bundle but the Sankey diagram (Flöde's)
-    used = {t["type"] for figure in (
-        charts.lines(["a"], [("x", [1])], "y", reference=1), charts.bars(["a"], [("x", [1])], "y"),
-        charts.boxes([("a", [1, 2])], "y", reference=1), charts.bands(["a"], [("x", [1], [0], [2])], "y"),
-    ) for t in figure["data"]}
-    assert used <= set(S.CARTESIAN_TRACES)
-    assert charts.sankey(["a", "b"], [(0, 1, 1)])["data"][0]["type"] not in S.CARTESIAN_TRACES
-
-    # run.py packs the same package and version into the same folder
-    names = runpy.run_path(str(Path(__file__).resolve().parents[2] / "run.py"), run_name="run")
-    assert (names["CARTESIAN_PACKAGE"], names["CARTESIAN_VERSION"], names["CARTESIAN_FILE"]) == (
-        S.CARTESIAN_PACKAGE, S.CARTESIAN_VERSION, S.CARTESIAN_FILE)
-    assert names["NPM_DIR"].resolve() == Path(S.__file__).parent.joinpath("npm").resolve()
 
 
 def test_table_rows_are_escaped_html():

@@ -2,7 +2,7 @@
 
 Why it exists: the README's main job is one command on a fresh machine that shows what the
 system does — a synthetic municipality generated, imported into SQLite, one login per role,
-served on http://127.0.0.1:8000 by gunicorn with static files (Plotly's JavaScript included)
+served on http://127.0.0.1:8000 by gunicorn, its static files
 served by the app itself through WhiteNoise, no CDN. `serve` does the same for an existing
 database (SQLite or PostgreSQL). Both compute the pages' default views before the server
 starts (overview/warmup.py), then replace themselves with gunicorn.

@@ -1,10 +1,9 @@
-"""Plotly figures as plain JSON, drawn in the browser by the vendored plotly.min.js.
+"""Chart figures as plain JSON in Plotly's schema, drawn as SVG on the server by `svg.py`.
 
-Why it exists: charts are built on the server (no chart logic in JavaScript, one small
-generic script draws them) from the same rows as the table beside them. The figures are
-plain dicts, not plotly.graph_objects, so a page ships a few kilobytes instead of Plotly's
-default template. Colours are the Okabe–Ito palette, distinguishable with colour-vision
-deficiencies, and every chart has a table alternative on the page (WCAG 1.1.1).
+Why it exists: charts are built on the server from the same rows as the table beside them, and
+described as data (Plotly's documented figure schema, the subset `svg.py` draws) so tests can read
+what a chart shows without drawing it. Colours are the Okabe–Ito palette, distinguishable with
+colour-vision deficiencies, and every chart has a table alternative on the page (WCAG 1.1.1).
 """
 
 from __future__ import annotations

@@ -81,15 +81,13 @@ STATIC_ROOT = DATA_DIR / "static"
 # Files come from STATIC_ROOT (collectstatic, run by demo and serve: gzipped copies under content-hashed
 # names, cached by browsers for a year); finders only in DEBUG.
 WHITENOISE_USE_FINDERS = DEBUG
-# Plotly's JavaScript is found in the installed plotly package, not committed (docs/web.md).
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    "egenkontroll.pages.staticfinders.PlotlyFinder",
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "egenkontroll.pages.staticfinders.GzipManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "egenkontroll.pages.staticstorage.GzipManifestStaticFilesStorage"},
 }
 
 SESSION_COOKIE_AGE = envint("EGK_SESSION_SECONDS", 30 * 60)
