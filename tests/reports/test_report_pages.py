@@ -369,3 +369,13 @@ def test_the_confirmation_offers_no_fastställ_while_an_analysis_is_missing(logi
     write_all_analyses(client, report, skip="fb_dagar_median")
     page = client.post(f"/rapport/{report.pk}/faststall/").content.decode()
     assert "Analys saknas för" in page and "Ja, fastställ rapporten" not in page and "Tillbaka" in page
+
+
+def test_the_pdf_draws_each_target_misss_trend_beside_its_table(login):
+    report = finalized_report(login)
+    response = login("controller").get(f"/rapport/{report.pk}/ladda-ner/rapport.pdf")
+    html = login("controller").get(f"/rapport/{report.pk}/").content.decode()
+    misses = re.findall(r'<section class="avvikelse" id="avvikelse-([a-z0-9_]+)"', html)
+    pdf = pdf_text(response)
+    # the chart's axis writes months short ("aug 2025"), the table in full ("augusti 2025")
+    assert "augusti 2025" in pdf and pdf.count("aug 2025") >= len(misses) > 0
