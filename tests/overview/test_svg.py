@@ -35,8 +35,8 @@ def test_a_share_over_months_with_its_target_and_an_unfinished_month():
     root = parsed(figure, "Inom 14 dagar per månad")
     assert root.get("role") == "img" and root.get("aria-label") == "Inom 14 dagar per månad"
     # every point has its tooltip, as the table writes it; the missing month has none
-    assert titles(root) == ["Inom 14 dagar, jan 2026: 90\u00a0%", "Inom 14 dagar, mar 2026: 95,5\u00a0%",
-                            "Inom 14 dagar, apr 2026: 50\u00a0%"]
+    assert titles(root) == ["Inom 14 dagar, jan 2026: 90,0\u00a0%", "Inom 14 dagar, mar 2026: 95,5\u00a0%",
+                            "Inom 14 dagar, apr 2026: 50,0\u00a0%"]
     shown = texts(root)
     assert ["0\u00a0%", "20\u00a0%", "40\u00a0%", "60\u00a0%", "80\u00a0%", "100\u00a0%"] == [t for t in shown if t.endswith("\u00a0%")]
     assert "Andel" in shown and "ofullständig månad" in shown and "Mål 90 %" in shown  # legend names the target
@@ -149,3 +149,40 @@ def test_a_chart_is_a_few_kilobytes():
     figure = charts.lines(months, [(f"s{k}", list(range(13))) for k in range(4)], "Antal", reference=5)
     assert len(str(svg.draw(figure, "x"))) < 20_000
     assert re.search(r'viewBox="0 0 760 \d+"', str(svg.draw(figure, "x")))
+
+
+def test_a_value_is_written_as_the_table_writes_it_never_rounded_across_its_target():
+    # 89,96 % is under a 90 % target: "90,0 %" beside a point drawn under the line would contradict it
+    root = parsed(charts.lines(MONTHS[:2], [("Andel", [0.8996, 0.125])], "andel", percent=True, reference=0.9))
+    assert titles(root) == ["Andel, jan 2026: 89,96\u00a0%", "Andel, feb 2026: 12,5\u00a0%"]
+    bars = parsed(charts.bars(["a", "b"], [("Andel", [0.945, 0.125])], "andel", percent=True, reference=0.9))
+    assert {"94,5\u00a0%", "12,5\u00a0%"} <= set(texts(bars))  # half up, and the decimals the verdict needs
+
+
+def test_a_target_over_a_single_month_is_still_drawn():
+    root = parsed(charts.lines(MONTHS[:1], [("Andel", [0.5])], "andel", percent=True, reference=0.9, reference_name="Mål"))
+    target = [p for p in root.findall("s:path", NS) if p.get("stroke") == charts.REFERENCE_COLOUR]
+    assert len(target) == 2  # across the plot, and the legend's swatch
+    (x0, _), (x1, _) = (tuple(map(float, pt[1:].split(","))) for pt in target[0].get("d").split())
+    assert x1 - x0 > 500
+
+
+def test_weeks_within_one_month_are_labelled_by_their_days():
+    weeks = ["2026-04-05", "2026-04-12", "2026-04-19", "2026-04-26", "2026-04-30"]
+    root = parsed(charts.lines(weeks, [("Anmälningar", [12, 15, 9, 11, 3])], "Antal"))
+    assert [t.text for t in root.findall("s:text", NS) if t.get("class") == "x-tick"] == [
+        "5 apr", "12 apr", "19 apr", "26 apr", "30 apr"]
+
+
+def test_counts_get_whole_number_ticks():
+    root = parsed(charts.lines(MONTHS, [("Anmälningar", [0, 1, 2, 1])], "Antal"))
+    ticks = [t.text for t in root.findall("s:text", NS) if t.get("text-anchor") == "end" and not t.get("class")]
+    assert ticks == ["0", "1", "2"]
+
+
+def test_a_chart_whose_every_value_is_hidden_says_so():
+    # the nämnd's trend with every month masked: the target alone is no chart
+    root = parsed(charts.lines(MONTHS, [("Anmälningar", [None] * 4)], "Antal", reference=5))
+    assert texts(root) == ["Inga värden att visa för perioden."]
+    assert texts(parsed(charts.sankey(["Anmälningar", "Utredning"], [], [0, 1]))) == ["Inga värden att visa för perioden."]
+    assert texts(parsed(charts.sankey(["Anmälningar", "Utredning"], [(0, 1, 0)], [0, 1]))) == ["Inga värden att visa för perioden."]

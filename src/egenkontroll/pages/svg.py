@@ -23,7 +23,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from ..core.dates_sv import MONTH_NAMES
-from .tables import SPACE, number_text
+from .tables import SPACE, format_against, format_value, number_text
 
 WIDTH = 760  # the viewBox; the SVG scales to the page's width
 PLOT_HEIGHT = 260
@@ -68,6 +68,13 @@ def _number(value: float, percent: bool = False, decimals: int | None = None) ->
     return number_text(round(shown, decimals), decimals) + (f"{SPACE}%" if percent else "")
 
 
+def value_text(value: float, percent: bool, target=None) -> str:
+    """A value as the table beside the chart writes it: a share as "89,7 %", and against a target
+    with the decimals its verdict needs, so a point drawn under the target never reads "90 %"."""
+    kind = "share" if percent else ("int" if float(value).is_integer() else "ratio")
+    return format_against(value, target, kind) if target is not None else format_value(value, kind)
+
+
 @dataclass
 class Axis:
     """A linear value axis: its range, its ticks and how they are written."""
@@ -85,14 +92,17 @@ class Axis:
         return _number(value, self.percent, self.decimals)
 
 
-def value_axis(values: list[float], options: dict) -> Axis:
-    """Round ticks (1, 2 or 5 × 10ⁿ, about five of them) covering the values, from zero where asked."""
+def value_axis(values: list[float], options: dict, counts: bool = False) -> Axis:
+    """Round ticks (1, 2 or 5 × 10ⁿ, about five of them) covering the values, from zero where asked;
+    whole-number steps for `counts` (no "0,5" children)."""
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
     if options.get("rangemode") == "tozero":
         low, high = min(low, 0.0), max(high, 0.0)
     if high <= low:
         high = low + 1
     step = options.get("dtick") or _round_step((high - low) / 5)
+    if counts and options.get("tickformat") != ".0%":
+        step = max(step, 1)
     first, last = math.floor(low / step + 1e-9) * step, math.ceil(high / step - 1e-9) * step
     ticks = [round(first + i * step, 10) for i in range(round((last - first) / step) + 1)]
     percent = options.get("tickformat") == ".0%"
@@ -155,9 +165,16 @@ class XAxis:
                 if day >= first:
                     months.append(day)
                 day = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+            if not months:  # a few weeks within one month: their days, "5 apr"
+                step = max(1, math.ceil(len(self.values) / 8))
+                return [(self.at(v), _day_tick(dt.date.fromisoformat(v))) for v in self.values[::step]]
             every = max(1, math.ceil(len(months) / 8))
             return [(self.at(d.isoformat()), _month_tick(d, i == 0)) for i, d in enumerate(months) if i % every == 0]
         return [(self.at(v), str(v)) for v in self.values]
+
+
+def _day_tick(day: dt.date) -> str:
+    return f"{day.day} {MONTH_NAMES[day.month - 1][:3]}"
 
 
 def _month_tick(day: dt.date, first: bool) -> str:
@@ -172,9 +189,8 @@ def _cartesian(traces: list[dict], layout: dict) -> tuple[str, int]:
     for trace in traces:
         if trace["type"] == "scatter" and trace.get("fill") not in (None, "tonexty"):
             raise UnknownChart(f"fill {trace.get('fill')!r} is not drawn")
-    if not any(_numbers(t.get("y", [])) for t in traces):
-        return (f'<rect width="{WIDTH}" height="80" fill="#ffffff"/><text x="{WIDTH / 2}" y="45" '
-                f'text-anchor="middle">Inga värden att visa för perioden.</text>'), 80
+    if not any(_numbers(t.get("y", [])) for t in traces if t.get("hoverinfo") != "skip"):
+        return _empty()
     boxes = [t for t in traces if t["type"] == "box"]
     xs = [t.get("name", "") for t in boxes] if boxes else list(dict.fromkeys(x for t in traces for x in t.get("x", [])))
     dates = bool(xs) and not boxes and all(_is_date(x) for x in xs)
@@ -187,8 +203,9 @@ def _cartesian(traces: list[dict], layout: dict) -> tuple[str, int]:
         if key == "y2" and not mine:
             continue
         values = [v for t in mine for v in _numbers(t.get("y", []))]
+        counts = all(float(v).is_integer() for t in mine if t.get("hoverinfo") != "skip" for v in _numbers(t.get("y", [])))
         values += [s["y0"] for s in layout.get("shapes", []) if key == "y"]
-        axes[key] = (value_axis(values, options), options)
+        axes[key] = (value_axis(values, options, counts), options)
     bars = [t for t in traces if t["type"] == "bar"]
     legend = [t for t in traces if t.get("showlegend", True) and t["type"] != "box"]
     legend = legend if len(legend) > 1 else []
@@ -234,6 +251,11 @@ def _cartesian(traces: list[dict], layout: dict) -> tuple[str, int]:
         else:
             out.append(f'<text class="x-tick" x="{pos:.1f}" y="{bottom + 18}" text-anchor="middle">{escape(text)}</text>')
 
+    # the target a value is read against (a dashed reference trace or line): tooltips and labels
+    # are written with the decimals its verdict needs, as in the table
+    target = next((t["y"][0] for t in traces if t.get("hoverinfo") == "skip" and _numbers(t.get("y", [])[:1])),
+                  next((shape["y0"] for shape in layout.get("shapes", [])), None))
+
     def ypos(trace: dict):
         axis = axes[trace.get("yaxis", "y")][0]
         return lambda v: axis.at(v, top, bottom)
@@ -245,7 +267,7 @@ def _cartesian(traces: list[dict], layout: dict) -> tuple[str, int]:
                 out.append(_fill(previous, trace, x, ypos(trace)))
             previous = trace
     for i, trace in enumerate(bars):
-        out += _bars(trace, i, len(bars), x, ypos(trace), axes["y"][0].percent, bottom)
+        out += _bars(trace, i, len(bars), x, ypos(trace), axes["y"][0].percent, target)
     for box in boxes:
         out += _box(box, x, ypos(box))
     for shape in layout.get("shapes", []):
@@ -255,7 +277,8 @@ def _cartesian(traces: list[dict], layout: dict) -> tuple[str, int]:
         out.append(_line_element([(left, y), (right, y)], shape.get("line", {})))
     for trace in traces:
         if trace["type"] == "scatter":
-            out += _scatter(trace, x, ypos(trace), axes[trace.get("yaxis", "y")][0].percent)
+            on_y = trace.get("yaxis", "y") == "y"
+            out += _scatter(trace, x, ypos(trace), axes[trace.get("yaxis", "y")][0].percent, target if on_y else None)
     for note in layout.get("annotations", []):
         pos = x.at(note["x"]) if note.get("x") in xs else right
         anchor = "end" if pos > left + 0.8 * (right - left) else "middle"
@@ -268,6 +291,12 @@ def _cartesian(traces: list[dict], layout: dict) -> tuple[str, int]:
 def _shortened(text: str, most: int = 24) -> str:
     """A long category name cut with an ellipsis on a slanted axis (the table has it in full)."""
     return text if len(text) <= most else text[: most - 1].rstrip() + "…"
+
+
+def _empty() -> tuple[str, int]:
+    """Nothing to draw (no values, or every one hidden for the nämnd): said, not an empty grid."""
+    return (f'<rect width="{WIDTH}" height="80" fill="#ffffff"/><text x="{WIDTH / 2}" y="45" '
+            f'text-anchor="middle">Inga värden att visa för perioden.</text>'), 80
 
 
 def _numbers(values: list) -> list[float]:
@@ -336,11 +365,14 @@ def _fill(lower: dict, upper: dict, x: XAxis, y) -> str:
     return f'<path d="{" ".join(paths)}" fill="{colour}" stroke="none"/>' if paths else ""
 
 
-def _scatter(trace: dict, x: XAxis, y, percent: bool) -> list[str]:
+def _scatter(trace: dict, x: XAxis, y, percent: bool, target) -> list[str]:
     line = trace.get("line", {})
     colour = escape(line.get("color", TEXT))
     runs = _segments(trace, x, y)
     out = []
+    if trace.get("hoverinfo") == "skip" and len(runs) == 1 and len(runs[0]) == 1:  # a target over one month
+        py = runs[0][0][1]
+        return [_line_element([(x.left, py), (x.right, py)], line)]
     if "lines" in trace.get("mode", "lines") and line.get("width", 2) > 0:
         out += [_line_element([(px, py) for px, py, _, _ in run], line) for run in runs if len(run) > 1]
     if trace.get("hoverinfo") == "skip" or line.get("width", 2) == 0:
@@ -352,7 +384,7 @@ def _scatter(trace: dict, x: XAxis, y, percent: bool) -> list[str]:
     for run in runs:
         for px, py, xv, yv in run:
             symbol = symbols[index[xv]] if isinstance(symbols, list) else symbols
-            tip = f"<title>{escape(name)}, {escape(_x_text(xv))}: {escape(_number(yv, percent))}</title>"
+            tip = f"<title>{escape(name)}, {escape(_x_text(xv))}: {escape(value_text(yv, percent, target))}</title>"
             out.append(_marker(px, py, symbol, colour, tip) if markers else
                        f'<circle cx="{px:.1f}" cy="{py:.1f}" r="6" fill="transparent">{tip}</circle>')
     return out
@@ -380,7 +412,7 @@ def _marker(px: float, py: float, symbol: str, colour: str, tip: str) -> str:
     return f'<polygon points="{points}" {paint}>{tip}</polygon>'
 
 
-def _bars(trace: dict, i: int, count: int, x: XAxis, y, percent: bool, bottom: float) -> list[str]:
+def _bars(trace: dict, i: int, count: int, x: XAxis, y, percent: bool, target) -> list[str]:
     """Grouped bars: the group fills 80 % of its band, each series an equal share, labelled above."""
     width = x.band * 0.8 / count
     colour = escape(trace.get("marker", {}).get("color", TEXT))
@@ -390,7 +422,7 @@ def _bars(trace: dict, i: int, count: int, x: XAxis, y, percent: bool, bottom: f
             continue
         left = x.at(xv) - x.band * 0.4 + i * width
         zero, top = y(0), y(yv)
-        text = escape(_number(yv, percent, 0 if percent else None))
+        text = escape(value_text(yv, percent, target))
         out.append(f'<rect x="{left:.1f}" y="{min(zero, top):.1f}" width="{width * 0.95:.1f}" '
                    f'height="{abs(zero - top):.1f}" fill="{colour}">'
                    f'<title>{escape(trace.get("name", ""))}, {escape(_x_text(xv))}: {text}</title></rect>')
@@ -488,6 +520,8 @@ def _sankey(trace: dict) -> tuple[str, int]:
     labels = [str(label) for label in node["label"]]
     colours = node.get("color", ["#0072B2"] * len(labels))
     flows = list(zip(link["source"], link["target"], link["value"], strict=True))
+    if not any(v > 0 for _, _, v in flows):
+        return _empty()
     inflow, outflow = [0.0] * len(labels), [0.0] * len(labels)
     for s, t, v in flows:
         outflow[s] += v
