@@ -16,7 +16,7 @@ PACKAGE = ROOT / "src" / "egenkontroll"
 NAME = r"[\w.\-]+(?:/[\w.\-]+)*(?:/|\.(?:py|yaml))"
 LINE = re.compile(rf"^( *)({NAME}(?:, {NAME})*)(?=\s|$)")
 # Django's and Python's own furniture, not the project's layout.
-NOT_NAMED = {"__init__.py", "apps.py", "migrations", "templates", "static", "__pycache__", "npm"}  # npm: packed by run.py, not in git
+NOT_NAMED = {"__init__.py", "apps.py", "migrations", "templates", "static", "__pycache__"}
 
 
 def layout_block() -> list[str]:

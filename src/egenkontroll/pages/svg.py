@@ -232,7 +232,7 @@ def _cartesian(traces: list[dict], layout: dict) -> tuple[str, int]:
     height = round(below + 8 + 24 * len(legend_rows) + 6)
 
     out = [f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>']
-    axis_y, options_y = axes["y"]
+    axis_y = axes["y"][0]
     for tick in axis_y.ticks:
         y = axis_y.at(tick, top, bottom)
         out.append(f'<line x1="{left:.1f}" x2="{right:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
