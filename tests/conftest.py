@@ -51,3 +51,18 @@ def _collected_static(tmp_path_factory):
     with override_settings(STATIC_ROOT=tmp_path_factory.mktemp("static")):
         call_command("collectstatic", interactive=False, verbosity=0)
         yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _static_through_whitenoise():
+    """Every live server (the browser tests', the sign-in tests') hands /static/ to the app, so
+    WhiteNoise serves the collected, content-hashed files with their cache headers, as in
+    production. pytest-django's live server would otherwise look every static path up with the
+    finders, which know no hashed names: a page's style sheet and scripts would be 404. Here, not
+    in tests/browser/: a session fixture of one folder stays on for whatever runs after it, so a
+    sign-in test passed after a browser test and failed alone or first (as under pytest-xdist)."""
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(StaticFilesHandler, "_should_handle", lambda self, path: False)
+        yield

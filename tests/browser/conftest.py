@@ -96,18 +96,6 @@ def city(transactional_db, tmp_path, monkeypatch):
         RoleAssignment.objects.create(user=user, role=role, unit_id=unit_id, caseworker_id=caseworker_id)
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _static_through_whitenoise():
-    """The live server hands /static/ to the app, so WhiteNoise serves the collected, content-hashed
-    files (tests/conftest.py) with their cache headers, as in production. (pytest-django's live
-    server would otherwise look every static path up with the finders, which know no hashed names.)"""
-    from django.contrib.staticfiles.handlers import StaticFilesHandler
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(StaticFilesHandler, "_should_handle", lambda self, path: False)
-        yield
-
-
 @pytest.fixture
 def page(browser, live_server, city):
     context = browser.new_context(locale="sv-SE", viewport={"width": 1280, "height": 900}, accept_downloads=True)
