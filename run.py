@@ -139,21 +139,32 @@ def ensure_postgres() -> bool:
     return False
 
 
+# Each pass in as many worker processes as the machine has cores (pytest-xdist; work-stealing,
+# since a few tests take half a minute and most a fraction of a second). The tests are
+# independent: each has its own transaction or database, temporary folders and free ports.
+PARALLEL = ("-n", "auto", "--dist", "worksteal")
+
+
 def cmd_test(extra: list[str]) -> None:
     ensure_venv("dev")
     ensure_debian_tools()
     sh(BIN / "ruff", "check", "src", "tests", "bench", "run.py")
-    say("pass 1: the whole suite on SQLite")
-    env = {**os.environ}
-    env.pop("DATABASE_URL", None)
-    sh(PY, "-m", "pytest", *extra, env=env)
-    if ensure_postgres():
-        say("pass 2: every database test again on PostgreSQL")
-        env["DATABASE_URL"] = PG_URL
-        sh(PY, "-m", "pytest", "-m", "db or postgres", *extra, env=env)
-    elif os.environ.get("CI") == "true":
+    # PostgreSQL before pass 1 too: the commands' tests run against both databases there
+    postgres = ensure_postgres()
+    if not postgres and os.environ.get("CI") == "true":
         say("PostgreSQL could not be reached or started: CI must test it, so this run fails")
         sys.exit(1)
+    say("pass 1: the whole suite on SQLite (and the commands' tests on PostgreSQL too)")
+    env = {**os.environ}
+    env.pop("DATABASE_URL", None)
+    sh(PY, "-m", "pytest", *PARALLEL, *extra, env=env)
+    if postgres:
+        # Not the browser tests: they drive the same pages the database tests request, and what
+        # they add (drawing, keyboard, axe) does not depend on the database. Nor the tests marked
+        # `postgres`: they ran on PostgreSQL in pass 1.
+        say("pass 2: every database test again on PostgreSQL")
+        env["DATABASE_URL"] = PG_URL
+        sh(PY, "-m", "pytest", *PARALLEL, "-m", "db and not browser", *extra, env=env)
     else:
         say("SKIPPED PostgreSQL pass: no server could be reached or started on 127.0.0.1:5432")
 

@@ -11,6 +11,7 @@ CI=true, where that is a failure (run.py installs xmlsec1 as it does chromium).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -62,10 +63,20 @@ def _read_ready(process: subprocess.Popen, what: str) -> str:
 
 
 def install_oidc_provider() -> Path:
-    """The oidc-provider package under .cache/npm (npm install once; later runs reuse it)."""
+    """The oidc-provider package under .cache/npm (npm install once; later runs reuse it).
+
+    Under a lock: the suite runs in two worker processes (pytest-xdist, run.py), and two npm
+    installs into one folder at once would break each other."""
     entry = NPM_CACHE / "node_modules" / "oidc-provider" / "lib" / "index.js"
     if entry.is_file():
         return entry
+    NPM_CACHE.parent.mkdir(parents=True, exist_ok=True)
+    with open(NPM_CACHE.parent / f"{NPM_CACHE.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return entry if entry.is_file() else _npm_install(entry)
+
+
+def _npm_install(entry: Path) -> Path:
     npm = shutil.which("npm")
     if npm is None:
         unavailable("npm saknas: oidc-provider kan inte installeras från npm-registret")
