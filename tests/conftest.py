@@ -7,6 +7,8 @@ DATABASE_URL in the second pass (Django creates `test_<name>` there).
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import settings
 
@@ -27,6 +29,20 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if DB_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("django_db"):
             item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture(autouse=True)
+def _environment_restored():
+    """Every test ends with the process environment it began with. Commands run in-process
+    (typer's CliRunner) set variables as they do for their own process — `serve` sets
+    EGK_PAGE_WAIT_SECONDS and DATABASE_URL, `demo` EGK_DATA_DIR — which would otherwise stay set
+    for whatever test runs next in the same process: pages then answered "räknas fram" and a
+    reader subprocess inherited another's settings, depending on the order the tests ran in."""
+    saved = dict(os.environ)
+    yield
+    if os.environ != saved:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 @pytest.fixture(autouse=True, scope="session")
