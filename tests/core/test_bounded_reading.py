@@ -38,7 +38,9 @@ try:
     print("read", dataset.rows_read, dataset.events.height, "|".join(dataset.warnings))
 except InterchangeError as exc:
     print("refused", exc)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM, the peak of this program's own memory: ru_maxrss would also count the parent's peak,
+# which Linux carries over when the parent's memory is replaced by this program (vfork + exec)
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")) / 1024
 print(f"seconds {{time.monotonic() - start:.2f}} peak_mb {{peak:.0f}}")
 """
 
