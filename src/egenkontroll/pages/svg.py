@@ -140,9 +140,14 @@ class XAxis:
     left: float
     right: float
 
+    def __post_init__(self):
+        # the first and last day (ordinals) of a date axis, parsed once rather than for every point
+        self._span = (dt.date.fromisoformat(self.values[0]).toordinal(),
+                      dt.date.fromisoformat(self.values[-1]).toordinal()) if self.dates else (0, 0)
+
     def at(self, value) -> float:
         if self.dates:
-            first, last = (dt.date.fromisoformat(self.values[i]).toordinal() for i in (0, -1))
+            first, last = self._span
             day = dt.date.fromisoformat(value).toordinal()
             if last == first:
                 return (self.left + self.right) / 2
@@ -215,18 +220,14 @@ def _cartesian(traces: list[dict], layout: dict) -> tuple[str, int]:
     right = WIDTH - (16 + (y_labels * CHAR + 30 if "y2" in axes else 10))
     top = 34 if layout.get("annotations") or bars else 16  # room for a note or a bar's label above the plot
     bottom = top + PLOT_HEIGHT
-    x_ticks = XAxis(xs, dates, left, right).labels() if xs else []
-    longest = max((len(t) for _, t in x_ticks), default=0)
+    longest = max((len(str(v)) for v in xs), default=0) if not dates else 0
     # Bars and boxes name every category, slanted when the names do not fit; lines thin their labels.
-    slanted = not dates and (bars or boxes) and longest * CHAR > (right - left) / max(len(xs), 1) * 0.95
-    if slanted:
-        x_ticks = [(pos, _shortened(text)) for pos, text in x_ticks]
-        longest = max(len(t) for _, t in x_ticks)
-        reach = len(x_ticks[0][1]) * CHAR * 0.87 - (right - left) / len(xs) / 2
-        left = max(left, reach + 8)
-        x_ticks = XAxis(xs, dates, left, right).labels()
-        x_ticks = [(pos, _shortened(text)) for pos, text in x_ticks]
+    slanted = bool(bars or boxes) and longest * CHAR > (right - left) / max(len(xs), 1) * 0.95
+    if slanted:  # shortened, and the plot moved right so that the first one's slant fits
+        longest = max(len(_shortened(str(v))) for v in xs)
+        left = max(left, len(_shortened(str(xs[0]))) * CHAR * 0.87 - (right - left) / len(xs) / 2 + 8)
     x = XAxis(xs, dates, left, right)
+    x_ticks = [(pos, _shortened(text) if slanted else text) for pos, text in x.labels()] if xs else []
     below = bottom + 22 + (min(longest * CHAR * 0.5, 110) if slanted else 0) + (22 if _title(layout.get("xaxis", {})) else 0)
     legend_rows = _legend_rows(legend, WIDTH - 20)
     height = round(below + 8 + 24 * len(legend_rows) + 6)
@@ -299,8 +300,13 @@ def _empty() -> tuple[str, int]:
             f'text-anchor="middle">Inga värden att visa för perioden.</text>'), 80
 
 
+def _is_value(v) -> bool:
+    """A number to draw: not a hidden or missing value ("<5", None), not a bool, not ∞."""
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
 def _numbers(values: list) -> list[float]:
-    return [v for v in values if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)]
+    return [v for v in values if _is_value(v)]
 
 
 def _axis_titles(axes: dict, layout: dict, left: float, right: float, top: float, bottom: float, below: float) -> list[str]:
@@ -334,7 +340,7 @@ def _segments(trace: dict, x: XAxis, y) -> list[list[tuple[float, float, object,
     """Runs of points with a value (a missing value leaves a gap, as in the table)."""
     runs, run = [], []
     for xv, yv in zip(trace.get("x", []), trace.get("y", []), strict=False):
-        if isinstance(yv, int | float) and not isinstance(yv, bool) and math.isfinite(yv):
+        if _is_value(yv):
             run.append((x.at(xv), y(yv), xv, yv))
         elif run:
             runs.append(run)
