@@ -427,3 +427,49 @@ def evaluate(
         "case_id", "_order", "trigger_date", "trigger_event_id"
     )
     return Evaluation(conform(frame, OBLIGATIONS), conform(links.rejects, REJECTS), links, as_of)
+
+
+def carry_forward(
+    previous: pl.DataFrame,
+    previous_as_of: dt.date,
+    events: pl.DataFrame,
+    changed_cases: pl.Series | list[str],
+    as_of: dt.date,
+    rules: Catalogue | list[str] | None = None,
+) -> Evaluation:
+    """`evaluate(events, as_of)`, taking over an earlier evaluation's obligations where they cannot differ.
+
+    Why: a nightly import changes about 0.1 % of the cases, yet a full evaluation reads every
+    case (seconds at city scale, minutes at national; issue 19). Every rule reads the events of
+    one case only (rules.md), so a case whose events are the same as when `previous` was
+    evaluated on `previous_as_of`, and all dated on or before it, has the same obligations on a
+    later as_of but for the clock: a pending one whose due date has passed is now overdue, and
+    an overdue one is later by more days. Evaluated again, with the rules: the cases in
+    `changed_cases` (events added, changed or removed since; the import lists them) and every
+    case with an event after previous_as_of (not seen then). The result is identical, row for
+    row, to a full evaluation (tests/core/test_carry_forward.py); an as_of before
+    previous_as_of is evaluated in full. `previous` must come from the same rules.
+    """
+    if as_of < previous_as_of:
+        return evaluate(events, as_of, rules)
+    catalogue = rules if isinstance(rules, Catalogue) else load_catalogue().select(rules)
+    links = link(_cut(events, as_of))
+    later = events.filter(pl.col("date") > previous_as_of)["case_id"]
+    stale = pl.concat([pl.Series("case_id", changed_cases, dtype=pl.Utf8), later.cast(pl.Utf8)]).unique()
+    again = events.filter(pl.col("case_id").is_in(stale.implode()))
+    fresh = evaluate(again, as_of, catalogue).obligations if again.height else pl.DataFrame(schema=OBLIGATIONS)
+    kept = (
+        conform(previous, OBLIGATIONS)
+        .filter(~pl.col("case_id").is_in(stale.implode()))
+        .join(events.select(pl.col("case_id").unique()), on="case_id", how="semi", maintain_order="left")
+    )
+    overdue = (pl.col("status") == "pending") & (pl.col("due_date") < as_of)
+    kept = kept.with_columns(status=pl.when(overdue).then(pl.lit("overdue")).otherwise(pl.col("status"))).with_columns(
+        days_late=pl.when(pl.col("status") == "overdue")
+        .then((pl.lit(as_of) - pl.col("due_date")).dt.total_days())
+        .otherwise(pl.col("days_late"))
+    )
+    # Both parts are in the engine's order (case first) and hold other cases: a stable sort by
+    # case alone puts them in exactly the order one evaluation gives.
+    frame = pl.concat([kept, fresh], how="vertical_relaxed").sort("case_id", maintain_order=True)
+    return Evaluation(conform(frame, OBLIGATIONS), conform(links.rejects, REJECTS), links, as_of)
