@@ -1,6 +1,7 @@
 """A nightly delta import gives exactly what a full import of the same export into a fresh database
 gives (issue 19): stored tables, obligations and every frame the pages' warm-up computes, while
-the warm-up takes over the previous run's figures that the new rows cannot change.
+the warm-up takes over the previous run's figures that the new rows cannot change and carries
+the previous run's evaluation forward (only the changed cases evaluated again).
 
 The synthetic municipality (small, seeded) is exported twice: yesterday's export lacks the last
 days' events and has a few rows that today's export corrects; today's is the whole data set.
@@ -20,6 +21,7 @@ from egenkontroll.cases.bulk import read_frame
 from egenkontroll.cases.importer import run_import
 from egenkontroll.cases.models import ImportRun
 from egenkontroll.cases.store import load_events
+from egenkontroll.core.obligations import carry_forward
 from egenkontroll.core.synth import generate
 from egenkontroll.overview.warmup import warm_up
 from egenkontroll.pages import snapshot
@@ -78,6 +80,7 @@ def warmed(day: dt.date) -> dict[tuple, pl.DataFrame]:
     snap = snapshot.current("default")
     frames = dict(snap._frames.items)
     frames[("events",)] = snap.events
+    frames[("evaluation",)] = snap.evaluation(day).obligations
     return frames
 
 
@@ -92,6 +95,8 @@ def test_delta_import_and_refresh_equal_a_full_import_into_a_fresh_database(tmp_
     earliest = previous_export(summary.path, tmp_path / "yesterday")
     day = summary.end
 
+    carried = []  # the delta's warm-up carries yesterday's evaluation forward, not evaluates anew
+    monkeypatch.setattr(snapshot, "carry_forward", lambda *a: carried.append(a[1]) or carry_forward(*a))
     monkeypatch.setenv("EGK_WEB_CACHE_DIR", str(tmp_path / "cache-delta"))
     with transaction.atomic():
         run_import(tmp_path / "yesterday")
@@ -107,6 +112,7 @@ def test_delta_import_and_refresh_equal_a_full_import_into_a_fresh_database(tmp_
     assert carry is not None and carry.changed_from == earliest
     reused = [k for k in delta_frames if k[0] == "figures" and k[3] < earliest]
     assert reused, "the delta took over no month's figures"
+    assert carried == [day], "the delta evaluated in full"
 
     monkeypatch.setenv("EGK_WEB_CACHE_DIR", str(tmp_path / "cache-full"))
     with transaction.atomic():

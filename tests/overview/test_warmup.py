@@ -12,7 +12,9 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from polars.testing import assert_frame_equal
 
+from egenkontroll.core import rules
 from egenkontroll.core.obligations import evaluate as _evaluate
 from egenkontroll.overview import warmup
 from egenkontroll.pages import periods, snapshot
@@ -101,3 +103,27 @@ def test_the_warm_up_keeps_no_frame_in_memory_once_it_is_on_disk(login, tmp_path
     assert max(before) > 0  # the steps did keep frames in memory until they were dropped
     assert not snapshot.current()._frames.items
     assert len(list((tmp_path / "cache").rglob("figures-*.parquet"))) > 0
+
+
+def test_a_restarted_worker_lists_the_days_obligations_without_evaluating_them(warmed, login):
+    """The warm-up keeps the day's evaluation on disk (issue 19): pages that list obligations
+    answer a fresh process from it, and it is exactly what an evaluation gives."""
+    client = login("inspektor")
+    kpi_id = "utr_inom_4m_andel"
+    for url in ("/arbetslista/", f"/oversikt/underlag/?nyckeltal={kpi_id}&enhet={snapshot.current().roots()[0]}"):
+        assert client.get(url).status_code == 200, url
+    snap = snapshot.current()
+    kept, full = snap.evaluation(M.TODAY), _evaluate(snap.events, M.TODAY)
+    assert kept.obligations.height > 0
+    assert_frame_equal(kept.obligations, full.obligations, check_exact=True)
+    assert_frame_equal(kept.rejects, full.rejects, check_exact=True)
+
+
+def test_another_rules_file_is_another_cache_key(tmp_path, monkeypatch, login):
+    """Figures and evaluations kept under one rule catalogue are never served under another
+    (a municipality's own EGK_RULES_FILE, docs/rules.md)."""
+    before = snapshot.data_version()
+    own = tmp_path / "regler.yaml"
+    own.write_text(rules.DEFAULT_FILE.read_text(encoding="utf-8") + "\n# lokal ändring\n", encoding="utf-8")
+    monkeypatch.setenv(rules.RULES_ENV, str(own))
+    assert snapshot.data_version() != before

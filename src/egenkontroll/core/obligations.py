@@ -356,7 +356,7 @@ def _attribute(frame: pl.DataFrame, links: Links) -> pl.DataFrame:
     ).drop("f_unit", "f_cw", "resp_unit", "resp_caseworker")
 
 
-def _cut(events: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+def cut_events(events: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     """The events on or before as_of, in one chunk: every later step scans them several times,
     and on a many-chunk table (a Parquet or CSV read) each scan costs about half as much again.
 
@@ -391,7 +391,7 @@ def evaluate(
     """
     as_of = as_of or dt.date.today()
     catalogue = rules if isinstance(rules, Catalogue) else load_catalogue().select(rules)
-    links = link(_cut(events, as_of))
+    links = link(cut_events(events, as_of))
     parts = []
     by_id: dict[str, list[Rule]] = {}
     for rule in catalogue.rules:
@@ -453,7 +453,7 @@ def carry_forward(
     if as_of < previous_as_of:
         return evaluate(events, as_of, rules)
     catalogue = rules if isinstance(rules, Catalogue) else load_catalogue().select(rules)
-    links = link(_cut(events, as_of))
+    links = link(cut_events(events, as_of))
     later = events.filter(pl.col("date") > previous_as_of)["case_id"]
     stale = pl.concat([pl.Series("case_id", changed_cases, dtype=pl.Utf8), later.cast(pl.Utf8)]).unique()
     again = events.filter(pl.col("case_id").is_in(stale.implode()))

@@ -250,6 +250,11 @@ def _check_overlaps(path: Path, rules: list[Rule]) -> None:
             raise _fail(path, rid, "rader med samma id ska ha samma kind och satisfied_by")
 
 
+def rules_file() -> Path:
+    """The catalogue file in use: EGK_RULES_FILE, else the shipped rules.yaml."""
+    return configured_path(None, RULES_ENV, DEFAULT_FILE)
+
+
 def load_catalogue(path: str | Path | None = None) -> Catalogue:
     """The catalogue from `path`, else EGK_RULES_FILE, else the shipped rules.yaml.
 

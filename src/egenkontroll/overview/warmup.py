@@ -26,6 +26,8 @@ def default_steps(day: dt.date) -> list[tuple[str, Callable[[snapshot.Snapshot],
     start, end = periods.default_period(day)
     period = periods.Period(start, end, end)
     steps: list[tuple[str, Callable]] = [
+        # kept on disk: every server process reads it, and the next import carries it forward
+        ("åtaganden på dagen", lambda s: s.keep_evaluation(end)),
         ("nyckeltal för perioden", lambda s: s.figures(start, end, end)),
         ("flöde och kö", lambda s: (flow.cohort(s, period), flow.backlog_items(s, end))),
     ]

@@ -34,8 +34,11 @@ from pathlib import Path
 import polars as pl
 
 from egenkontroll.core import kpi_catalogue, kpis, orgtree
+from egenkontroll.core.linking import link
 from egenkontroll.core.marks import apply_marks
-from egenkontroll.core.obligations import Evaluation, evaluate
+from egenkontroll.core.obligations import Evaluation, carry_forward, cut_events, evaluate
+from egenkontroll.core.rules import rules_file
+from egenkontroll.core.schema import OBLIGATIONS, REJECTS, conform
 from egenkontroll.web.env import envint, envstr
 
 # How many evaluations (one per as_of day, large) and frames a worker keeps in memory; each
@@ -234,7 +237,60 @@ class Snapshot:
         return load_staffing(self.alias)
 
     def evaluation(self, as_of: dt.date) -> Evaluation:
-        return self._evaluations.get(as_of, lambda: evaluate(self.events, as_of))
+        return self._evaluations.get(as_of, lambda: self._evaluate(as_of))
+
+    def _evaluate(self, as_of: dt.date) -> Evaluation:
+        """The obligations on as_of: this run's kept ones (`keep_evaluation`), else the previous
+        run's kept ones carried forward (`obligations.carry_forward`: only the cases this import
+        changed, and those with later events, evaluated again), else a full evaluation.
+
+        Why: one evaluation takes about a second at city scale and half a minute at national; the
+        warm-up after a nightly import and every server process that lists obligations (Underlag,
+        Arbetslista, Planering) need today's (issue 19). The links are made again from the events
+        either way (a twentieth of an evaluation)."""
+        kept = self._evaluation_path(self.version, as_of)
+        obligations = None if kept is None else _read_kept(kept)
+        if obligations is not None:
+            links = link(cut_events(self.events, as_of))
+            return Evaluation(obligations, conform(links.rejects, REJECTS), links, as_of)
+        earlier = self._carried_evaluation(as_of)
+        if earlier is not None:
+            return carry_forward(earlier[1], earlier[0], self.events, self.carry.cases, as_of)
+        return evaluate(self.events, as_of)
+
+    def keep_evaluation(self, as_of: dt.date) -> None:
+        """Keep the evaluation on as_of on disk for this run's server processes and the next import's warm-up."""
+        path = self._evaluation_path(self.version, as_of)
+        if path is None or path.is_file():
+            return
+        _private_folder(cache_root(), path.parent)
+        partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        self.evaluation(as_of).obligations.write_parquet(partial)
+        partial.replace(path)
+
+    def _evaluation_path(self, version: tuple, as_of: dt.date) -> Path | None:
+        root = cache_root()
+        if root is None:
+            return None
+        return root / _version_dir(version) / f"evaluation-{_file_digest(version, ('evaluation', *OBLIGATIONS))[:16]}-{as_of:%Y%m%d}.parquet"
+
+    def _carried_evaluation(self, as_of: dt.date) -> tuple[dt.date, pl.DataFrame] | None:
+        """(its as_of, obligations) of the latest evaluation the previous run kept on or before as_of,
+        when this run lists the cases it changed; else None."""
+        carry = self.carry
+        if carry is None or carry.cases is None:
+            return None
+        sample = self._evaluation_path(carry.previous, as_of)
+        prefix = sample.name.rsplit("-", 1)[0]
+        days = sorted(
+            (dt.datetime.strptime(path.stem.rsplit("-", 1)[1], "%Y%m%d").date(), path)
+            for path in sample.parent.glob(f"{prefix}-*.parquet")
+        )
+        for day, path in reversed(days):
+            if day <= as_of:
+                obligations = _read_kept(path)
+                return None if obligations is None else (day, obligations)
+        return None
 
     def marks_version(self) -> int:
         """The version of staff's marks (one cheap query): part of the key of every marked frame.
@@ -540,13 +596,14 @@ def data_version(alias: str = "default") -> tuple:
 
 def _definitions() -> str:
     """A digest of what the figures are computed by besides the data: the catalogue, the targets
-    file and the price list. A new price list or an upgraded catalogue is a new cache key, so no
-    figure computed under the old ones is served (they are read on every request: files, not SQL).
+    file, the price list and the rules (a municipality's own EGK_RULES_FILE may change). A new
+    price list, rule or catalogue is a new cache key, so no figure computed under the old ones
+    is served (they are read on every request: files, not SQL).
     The figures' columns are in it too: a frame kept by an older version never meets newer code."""
     from egenkontroll.core import costs
 
     digest = hashlib.sha256(repr(kpis.FIGURE_COLUMNS).encode())
-    for path in (kpi_catalogue.CATALOGUE_PATH, kpi_catalogue.targets_file(), costs.prices_path()):
+    for path in (kpi_catalogue.CATALOGUE_PATH, kpi_catalogue.targets_file(), costs.prices_path(), rules_file()):
         if path:
             try:
                 stat = Path(path).stat()
