@@ -111,3 +111,22 @@ def test_a_figure_redefined_under_the_same_id_is_counted_anew(data):
     alone = kpis.compute(*_positional(data), *PERIOD, AS_OF, kpi_ids=["anmalningar"], catalogue=changed, **_options(data))
     reused = kpis.compute(*_positional(data), *PERIOD, AS_OF, kpi_ids=["anmalningar"], catalogue=changed, sources=shared)
     assert reused.equals(alone)
+
+
+def test_periods_ending_on_one_day_share_it_and_count_as_if_alone(data):
+    """The periods a page offers all end on as_of; one `kpis.Day` serves them all (issue 19: the
+    events sorted and grouped once, not once per period), with the figures each gives alone."""
+    day = kpis.Day(data["events"], data["caseworkers"], AS_OF, links=data["links"])
+    periods = [PERIOD, (dt.date(2025, 11, 1), AS_OF), (dt.date(2025, 9, 1), AS_OF), (dt.date(2025, 1, 1), AS_OF)]
+    made = []
+    for start, end in periods:
+        shared = kpis.sources(*_positional(data), start, end, AS_OF, **_options(data), day=day)
+        for breakdown in (None, "gender", "age_band"):
+            alone = kpis.compute(*_positional(data), start, end, AS_OF, breakdown=breakdown, **_options(data))
+            assert kpis.compute(*_positional(data), start, end, AS_OF, breakdown=breakdown, sources=shared).equals(
+                alone
+            ), (start, breakdown)
+        made.append((id(shared.cases), id(shared.persons), id(shared.events)))
+    assert len(set(made)) == 1
+    with pytest.raises(ValueError, match="annat as_of"):
+        kpis.sources(*_positional(data), *PERIOD, AS_OF - dt.timedelta(days=1), **_options(data), day=day)

@@ -15,6 +15,7 @@ from django.urls import reverse
 from polars.testing import assert_frame_equal
 
 from egenkontroll.core import rules
+from egenkontroll.core.obligations import carry_forward as _carry_forward
 from egenkontroll.core.obligations import evaluate as _evaluate
 from egenkontroll.overview import warmup
 from egenkontroll.pages import periods, snapshot
@@ -127,3 +128,20 @@ def test_another_rules_file_is_another_cache_key(tmp_path, monkeypatch, login):
     own.write_text(rules.DEFAULT_FILE.read_text(encoding="utf-8") + "\n# lokal ändring\n", encoding="utf-8")
     monkeypatch.setenv(rules.RULES_ENV, str(own))
     assert snapshot.data_version() != before
+
+
+def test_a_later_day_is_carried_forward_from_an_earlier_one_in_memory(login, monkeypatch):
+    """The warm-up's months go in order of their last day: each evaluation after the first is
+    the previous one carried forward, and exactly what an evaluation of its own gives."""
+    carried = []
+    monkeypatch.setattr(snapshot, "carry_forward", lambda *a: carried.append(a[1]) or _carry_forward(*a))
+    snapshot.forget()
+    snap = snapshot.current()
+    first, later = M.TODAY - dt.timedelta(days=75), M.TODAY - dt.timedelta(days=14)
+    snap.evaluation(first)
+    got, full = snap.evaluation(later), _evaluate(snap.events, later)
+    assert carried == [first]
+    assert full.obligations.height > 0
+    assert_frame_equal(got.obligations, full.obligations, check_exact=True)
+    snap.evaluation(first - dt.timedelta(days=30))  # an earlier day than any kept: evaluated in full
+    assert carried == [first]

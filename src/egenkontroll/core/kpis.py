@@ -72,28 +72,18 @@ DECISIONS = (
 # ---------------------------------------------------------------- the item tables
 
 
-class Sources:
-    """The item sources of one period and as_of, each built once and only when a figure needs it.
+class Day:
+    """What the figures of every period ending on one as_of share: the events known then, linked,
+    and each case's and each person's state on that day.
 
-    Why public: the figures of one period are asked for again and again (a breakdown, an Underlag,
-    the next figure's items), and each selection is the same every time. `sources()` makes one,
-    and `compute` and `items` given it reuse what it has already selected (issue 19: the
-    pages' data after an import and a period nobody asked for before cost a third as much).
+    Why apart from `Sources`: a page's periods (the default, the last month, quarter and year to
+    date) all end on the same day, and the warm-up after an import computes each of them; every
+    `Sources` made with the same `Day` sorts and groups the events once, not once per period.
     """
 
-    def __init__(
-        self, events, obligations, caseworkers, period_from, period_to, as_of, links,
-        staffing=None, prices=None, population=None, flat=None,
-    ):
-        self.period = (period_from, period_to)
+    def __init__(self, events, caseworkers, as_of, links=None):
         self.as_of = as_of
-        self._events, self._obligations, self._caseworkers, self._links = events, obligations, caseworkers, links
-        self._staffing = staffing
-        self._prices = prices
-        self._population = population
-        self._flat = flat  # the flattened org tree (orgtree.flatten): which areas lie inside which
-        self._chosen: dict[Selection, pl.DataFrame] = {}  # each selection once (see `Sources`)
-        self._counted: dict[tuple[Kpi, str], pl.DataFrame] = {}  # by the definition, not only its id
+        self._events, self._caseworkers, self._links = events, caseworkers, links
 
     @cached_property
     def links(self) -> Links:
@@ -109,10 +99,6 @@ class Sources:
         latest = events["date"].max()
         # the engine's links are cut at as_of already: no filtered copy of every event then
         return events if latest is None or latest <= self.as_of else events.filter(pl.col("date") <= self.as_of)
-
-    @cached_property
-    def obligations(self) -> pl.DataFrame:
-        return conform(self._obligations, OBLIGATIONS)
 
     @cached_property
     def persons(self) -> pl.DataFrame:
@@ -193,6 +179,44 @@ class Sources:
             .unique("caseworker_id", keep="first", maintain_order=True)
             .select("caseworker_id", pl.col("unit_id").alias("home_unit_id"), "name")
         )
+
+
+
+class Sources:
+    """The item sources of one period and as_of, each built once and only when a figure needs it.
+
+    Why public: the figures of one period are asked for again and again (a breakdown, an Underlag,
+    the next figure's items), and each selection is the same every time. `sources()` makes one,
+    and `compute` and `items` given it reuse what it has already selected (issue 19: the
+    pages' data after an import and a period nobody asked for before cost a third as much).
+    """
+
+    def __init__(
+        self, events, obligations, caseworkers, period_from, period_to, as_of, links,
+        staffing=None, prices=None, population=None, flat=None, day=None,
+    ):
+        if day is not None and day.as_of != as_of:
+            raise ValueError("dagen gäller ett annat as_of än perioden")
+        self.period = (period_from, period_to)
+        self.as_of = as_of
+        self.day = day if day is not None else Day(events, caseworkers, as_of, links)
+        self._obligations, self._caseworkers = obligations, caseworkers
+        self._staffing = staffing
+        self._prices = prices
+        self._population = population
+        self._flat = flat  # the flattened org tree (orgtree.flatten): which areas lie inside which
+        self._chosen: dict[Selection, pl.DataFrame] = {}  # each selection once (see `Sources`)
+        self._counted: dict[tuple[Kpi, str], pl.DataFrame] = {}  # by the definition, not only its id
+
+    links = property(lambda self: self.day.links)
+    events = property(lambda self: self.day.events)
+    persons = property(lambda self: self.day.persons)
+    cases = property(lambda self: self.day.cases)
+    caseworker_home = property(lambda self: self.day.caseworker_home)
+
+    @cached_property
+    def obligations(self) -> pl.DataFrame:
+        return conform(self._obligations, OBLIGATIONS)
 
     def chosen(self, sel: Selection) -> pl.DataFrame:
         """Every item of one selection, attributed, in the engine's order: ITEM_COLUMNS, ref_date, distinct_key.
@@ -959,11 +983,14 @@ def sources(
     staffing: pl.DataFrame | None = None,
     prices: costs.PriceList | None = None,
     population: pl.DataFrame | None = None,
+    day: Day | None = None,
 ) -> Sources:
-    """The item sources of one period, to hand to every `compute` and `items` of that period."""
+    """The item sources of one period, to hand to every `compute` and `items` of that period.
+
+    `day` (a `Day` of the same events and as_of) is shared with the other periods ending then."""
     return Sources(
         events, obligations, caseworkers, period_from, period_to, as_of or period_to, links,
-        staffing=staffing, prices=prices, population=population, flat=orgtree.flatten(org_units),
+        staffing=staffing, prices=prices, population=population, flat=orgtree.flatten(org_units), day=day,
     )
 
 
