@@ -166,6 +166,21 @@ class Day:
         )
 
     @cached_property
+    def closings(self) -> pl.DataFrame:
+        """A child's case or investigation closed without insats (the återaktualisering figures),
+        in order of date: the events every period's closures are chosen from."""
+        et = pl.col("event_type")
+        closing = (et == "arende_avslutat") | ((et == "utredning_avslutad") & (pl.col("outcome") == "ingen_insats"))
+        return self.events.filter(closing.fill_null(False) & pl.col("person_key").is_not_null()).sort("date", "event_id")
+
+    @cached_property
+    def reports(self) -> pl.DataFrame:
+        """person_key, report_date of every anmälan: what a closed child may come back with."""
+        return self.events.filter(pl.col("event_type") == "anmalan").select(
+            "person_key", pl.col("date").alias("report_date")
+        )
+
+    @cached_property
     def caseworker_home(self) -> pl.DataFrame:
         """caseworker_id → the unit they belong to on as_of (else their latest row in caseworkers)."""
         cw = conform(self._caseworkers, CASEWORKERS)
@@ -434,16 +449,13 @@ class Sources:
         it was closed; with `reentered`, only children with (or without) a new aktualisering
         after the closure and on or before the end of the follow-up."""
         et = pl.col("event_type")
-        closing = (et == "arende_avslutat") | ((et == "utredning_avslutad") & (pl.col("outcome") == "ingen_insats"))
         end = pl.col("date").dt.offset_by(f"{sel.months}mo")
         closures = (
-            self.events.filter(closing.fill_null(False) & pl.col("person_key").is_not_null())
-            .with_columns(follow_up_end=end)
+            self.day.closings.with_columns(follow_up_end=end)
             .filter(self._in_period("follow_up_end"))
-            .sort("date", "event_id")
             .unique("person_key", keep="first", maintain_order=True)
         )
-        reports = self.events.filter(et == "anmalan").select("person_key", pl.col("date").alias("report_date"))
+        reports = self.day.reports
         first_report = (
             closures.select("event_id", "person_key", "date", "follow_up_end")
             .join(reports, on="person_key", how="inner")
