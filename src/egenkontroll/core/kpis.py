@@ -196,7 +196,6 @@ class Day:
         )
 
 
-
 class Sources:
     """The item sources of one period and as_of, each built once and only when a figure needs it.
 

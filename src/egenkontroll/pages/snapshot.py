@@ -248,7 +248,7 @@ class Snapshot:
 
         Why: one evaluation takes about a second at city scale and half a minute at national; the
         warm-up after a nightly import and every server process that lists obligations (Underlag,
-        Arbetslista, Planering) need today's (issue 19). The links are made again from the events
+        Flöde, Planering) need today's (issue 19). The links are made again from the events
         either way (a twentieth of an evaluation)."""
         kept = self._evaluation_path(self.version, as_of)
         obligations = None if kept is None else _read_kept(kept)
@@ -287,7 +287,9 @@ class Snapshot:
         root = cache_root()
         if root is None:
             return None
-        return root / _version_dir(version) / f"evaluation-{_file_digest(version, ('evaluation', *OBLIGATIONS))[:16]}-{as_of:%Y%m%d}.parquet"
+        # the day in the name: the next run looks for the latest day on or before its own
+        digest = _file_digest(version, ("evaluation", *OBLIGATIONS))[:16]
+        return root / _version_dir(version) / f"evaluation-{digest}-{as_of:%Y%m%d}.parquet"
 
     def _carried_evaluation(self, as_of: dt.date) -> tuple[dt.date, pl.DataFrame] | None:
         """(its as_of, obligations) of the latest evaluation the previous run kept on or before as_of,
