@@ -448,20 +448,26 @@ def carry_forward(
     `changed_cases` (events added, changed or removed since; the import lists them) and every
     case with an event after previous_as_of (not seen then). The result is identical, row for
     row, to a full evaluation (tests/core/test_carry_forward.py); an as_of before
-    previous_as_of is evaluated in full. `previous` must come from the same rules.
+    previous_as_of, or one where more than half the cases are to be evaluated again (the first
+    months of a trend), is evaluated in full. `previous` must come from the same rules.
     """
     if as_of < previous_as_of:
         return evaluate(events, as_of, rules)
-    catalogue = rules if isinstance(rules, Catalogue) else load_catalogue().select(rules)
-    links = link(cut_events(events, as_of))
     later = events.filter(pl.col("date") > previous_as_of)["case_id"]
     stale = pl.concat([pl.Series("case_id", changed_cases, dtype=pl.Utf8), later.cast(pl.Utf8)]).unique()
-    again = events.filter(pl.col("case_id").is_in(stale.implode()))
+    cases = events["case_id"].unique()
+    if 2 * stale.len() > cases.len():
+        # most cases to evaluate again: one evaluation of all costs less, in time and in memory
+        return evaluate(events, as_of, rules)
+    catalogue = rules if isinstance(rules, Catalogue) else load_catalogue().select(rules)
+    links = link(cut_events(events, as_of))
+    # an insats starting after as_of stays: evaluate() needs it to hold back its follow-ups
+    again = events.filter(
+        pl.col("case_id").is_in(stale.implode()) & ((pl.col("date") <= as_of) | (pl.col("event_type") == "insats_start"))
+    )
     fresh = evaluate(again, as_of, catalogue).obligations if again.height else pl.DataFrame(schema=OBLIGATIONS)
-    kept = (
-        conform(previous, OBLIGATIONS)
-        .filter(~pl.col("case_id").is_in(stale.implode()))
-        .join(events.select(pl.col("case_id").unique()), on="case_id", how="semi", maintain_order="left")
+    kept = conform(previous, OBLIGATIONS).filter(
+        ~pl.col("case_id").is_in(stale.implode()) & pl.col("case_id").is_in(cases.implode())
     )
     overdue = (pl.col("status") == "pending") & (pl.col("due_date") < as_of)
     kept = kept.with_columns(status=pl.when(overdue).then(pl.lit("overdue")).otherwise(pl.col("status"))).with_columns(
