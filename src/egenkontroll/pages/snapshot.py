@@ -170,7 +170,7 @@ class Snapshot:
         self.parents = dict(zip(self.flat["unit_id"], self.flat["parent_id"], strict=True))
         self.caseworker_names = dict(zip(caseworkers["caseworker_id"], caseworkers["name"], strict=True))
         self._evaluations = Memo(EVALUATIONS_KEPT)
-        self._days = Memo(EVALUATIONS_KEPT)
+        self._days = Memo(SOURCES_KEPT)  # a day's shared tables live as long as the sources using them
         self._frames = Memo(FRAMES_KEPT, FRAMES_MB << 20, _frame_bytes)
         self._sources = Memo(SOURCES_KEPT)
         self._events_lock = threading.Lock()
@@ -451,7 +451,8 @@ class Snapshot:
         return self._sources.get((period_from, period_to, as_of, marks), make)
 
     def day(self, as_of: dt.date) -> kpis.Day:
-        """What every period ending on as_of shares (`kpis.Day`), kept as long as its evaluation."""
+        """What every period ending on as_of shares (`kpis.Day`), kept like the period's sources
+        (EGK_WEB_SOURCES_KEPT): with two kept, the national warm-up peaked 0.9 GB higher."""
         return self._days.get(as_of, lambda: kpis.Day(self.events, self.caseworkers, as_of,
                                                        links=self.evaluation(as_of).links))
 
