@@ -102,7 +102,7 @@ def test_an_earlier_day_is_evaluated_in_full(district):
                 evaluate(district, earlier))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(event_tables(), event_tables(), st.integers(0, 3 * 365), st.integers(0, 200), st.sets(st.integers(0, 3)))
 def test_any_change_of_any_case_carried_forward_equals_a_full_evaluation(old, new, first, gap, replaced):
     """Random cases (C0–C3) of random events; the cases in `replaced` get another random history.
