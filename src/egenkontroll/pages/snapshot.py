@@ -268,7 +268,7 @@ class Snapshot:
 
         Why: the warm-up evaluates the last day of each month of a two-year trend in order, and
         a case with no event since the previous month's end is carried over: at city scale the
-        24 months took 14.7 s instead of 20.6 s (bench/RESULTS.md, issue 19)."""
+        24 months took 12.8 s instead of 17.5 s (bench/carry_months.py, issue 19)."""
         with self._evaluations.lock:
             earlier = [e for e in self._evaluations.items.values() if e.as_of < as_of]
         return max(earlier, key=lambda e: e.as_of, default=None)
