@@ -356,7 +356,7 @@ def _attribute(frame: pl.DataFrame, links: Links) -> pl.DataFrame:
     ).drop("f_unit", "f_cw", "resp_unit", "resp_caseworker")
 
 
-def cut_events(events: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+def _cut(events: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     """The events on or before as_of, in one chunk: every later step scans them several times,
     and on a many-chunk table (a Parquet or CSV read) each scan costs about half as much again.
 
@@ -391,7 +391,7 @@ def evaluate(
     """
     as_of = as_of or dt.date.today()
     catalogue = rules if isinstance(rules, Catalogue) else load_catalogue().select(rules)
-    links = link(cut_events(events, as_of))
+    links = link(_cut(events, as_of))
     parts = []
     by_id: dict[str, list[Rule]] = {}
     for rule in catalogue.rules:
@@ -460,7 +460,6 @@ def carry_forward(
         # most cases to evaluate again: one evaluation of all costs less, in time and in memory
         return evaluate(events, as_of, rules)
     catalogue = rules if isinstance(rules, Catalogue) else load_catalogue().select(rules)
-    links = link(cut_events(events, as_of))
     # an insats starting after as_of stays: evaluate() needs it to hold back its follow-ups
     again = events.filter(
         pl.col("case_id").is_in(stale.implode()) & ((pl.col("date") <= as_of) | (pl.col("event_type") == "insats_start"))
@@ -478,4 +477,11 @@ def carry_forward(
     # Both parts are in the engine's order (case first) and hold other cases: a stable sort by
     # case alone puts them in exactly the order one evaluation gives.
     frame = pl.concat([kept, fresh], how="vertical_relaxed").sort("case_id", maintain_order=True)
-    return Evaluation(conform(frame, OBLIGATIONS), conform(links.rejects, REJECTS), links, as_of)
+    return with_links(frame, events, as_of)
+
+
+def with_links(obligations: pl.DataFrame, events: pl.DataFrame, as_of: dt.date) -> Evaluation:
+    """The evaluation on as_of of obligations made earlier (kept on disk, carried forward), with
+    the links and rejects of `events` made again: linking costs a twentieth of an evaluation."""
+    links = link(_cut(events, as_of))
+    return Evaluation(conform(obligations, OBLIGATIONS), conform(links.rejects, REJECTS), links, as_of)

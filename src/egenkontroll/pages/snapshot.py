@@ -34,11 +34,10 @@ from pathlib import Path
 import polars as pl
 
 from egenkontroll.core import kpi_catalogue, kpis, orgtree
-from egenkontroll.core.linking import link
 from egenkontroll.core.marks import apply_marks
-from egenkontroll.core.obligations import Evaluation, carry_forward, cut_events, evaluate
+from egenkontroll.core.obligations import Evaluation, carry_forward, evaluate, with_links
 from egenkontroll.core.rules import rules_file
-from egenkontroll.core.schema import OBLIGATIONS, REJECTS, conform
+from egenkontroll.core.schema import OBLIGATIONS
 from egenkontroll.web.env import envint, envstr
 
 # How many evaluations (one per as_of day, large) and frames a worker keeps in memory; each
@@ -253,8 +252,7 @@ class Snapshot:
         kept = self._evaluation_path(self.version, as_of)
         obligations = None if kept is None else _read_kept(kept)
         if obligations is not None:
-            links = link(cut_events(self.events, as_of))
-            return Evaluation(obligations, conform(links.rejects, REJECTS), links, as_of)
+            return with_links(obligations, self.events, as_of)
         earlier = self._carried_evaluation(as_of)
         if earlier is not None:
             return carry_forward(earlier[1], earlier[0], self.events, self.carry.cases, as_of)
