@@ -107,14 +107,14 @@ def test_fastställd_report_is_frozen_against_changed_figures(login, monkeypatch
     before = client.get(f"/rapport/{report.pk}/").content.decode()
 
     # A re-import corrects January: every förhandsbedömning in F on time.
-    real = snapshot.Snapshot.figures
+    real = snapshot.Snapshot.figure_rows
 
-    def corrected(self, start, end, as_of, breakdown=None):
-        frame = real(self, start, end, as_of, breakdown)
+    def corrected(self, start, end, as_of, rows, breakdown=None):
+        frame = real(self, start, end, as_of, rows, breakdown)
         fixed = (pl.col("node_id") == "F") & pl.col("kpi").is_in(["fb_inom_14d_andel", "fb_inom_10ad_andel"])
         return frame.with_columns(value=pl.when(fixed).then(1.0).otherwise(pl.col("value")))
 
-    monkeypatch.setattr(snapshot.Snapshot, "figures", corrected)
+    monkeypatch.setattr(snapshot.Snapshot, "figure_rows", corrected)
     draft = MonthlyReport(month=JANUARY, unit_id="F")
     # the change is seen live
     assert [d["kpi"] for d in docs.build(draft)["target_misses"]] == ["fb_dagar_median", "utr_dagar_median"]

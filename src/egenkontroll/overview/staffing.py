@@ -25,10 +25,15 @@ def active_on(caseworkers: pl.DataFrame, day: dt.date) -> pl.Expr:
     )
 
 
+OPEN_CASES_KPI = "oppna_arenden"  # a caseworker's caseload: open cases on as_of (kpis.yaml)
+
+
 def caseloads(figures: pl.DataFrame, caseworkers: pl.DataFrame, unit_ids: list[str], as_of: dt.date) -> pl.DataFrame:
-    """Caseworkers of the units (active on as_of, or with open cases): id, name, unit, open cases."""
+    """Caseworkers of the units (active on as_of, or with open cases): id, name, unit, open cases.
+
+    `figures`: rows of a figures table, at least every caseworker's of OPEN_CASES_KPI."""
     load = figures.filter(
-        (pl.col("node_type") == "caseworker") & (pl.col("kpi") == "oppna_arenden") & pl.col("category").is_null()
+        (pl.col("node_type") == "caseworker") & (pl.col("kpi") == OPEN_CASES_KPI) & pl.col("category").is_null()
     ).select(pl.col("node_id").alias("caseworker_id"), pl.col("numerator").alias("open_cases"))
     staff = caseworkers.filter(pl.col("unit_id").is_in(unit_ids)).with_columns(active=active_on(caseworkers, as_of))
     return (

@@ -44,7 +44,12 @@ def _number(value):
 
 def month_frames(snap: snapshot.Snapshot, month: dt.date) -> dict[dt.date, pl.DataFrame]:
     """The figures of the report month and the months of its trend, each seen on its last day."""
-    return {m: snap.figures(m, TM.month_end(m), TM.month_end(m)) for m in TM.trend_window(month)}
+    return {m: unit_figures(snap, m) for m in TM.trend_window(month)}
+
+
+def unit_figures(snap: snapshot.Snapshot, month: dt.date) -> pl.DataFrame:
+    """Every unit's figures of the month seen on its last day: a report is about units, never caseworkers."""
+    return snap.figure_rows(month, TM.month_end(month), TM.month_end(month), snapshot.Rows("unit"))
 
 
 def build(report: MonthlyReport, snap: snapshot.Snapshot | None = None) -> dict:

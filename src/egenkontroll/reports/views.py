@@ -51,7 +51,7 @@ def _draft_counts(months: set[dt.date]) -> dict[tuple[dt.date, str], int]:
     snap = snapshot.current()
     counts = {}
     for month in sorted(months):
-        frame = snap.figures(month, TM.month_end(month), TM.month_end(month))
+        frame = docs.unit_figures(snap, month)
         for level in TM.REPORT_LEVELS:
             missed = (
                 TM.assess({month: frame}, snap.catalogue, level)

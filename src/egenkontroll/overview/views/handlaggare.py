@@ -46,9 +46,10 @@ def build(request) -> PageData:
     tops = [unit_id] if unit_id else visible_tops(request, snap)
     unit_ids = sorted({u for top in tops for u in snap.subtree_ids(top)})
     norm = snap.catalogue[NORM_KPI].target or DEFAULT_NORM
-    loads = staffing.caseloads(
-        snap.figures(period.start, period.end, period.as_of), snap.caseworkers, unit_ids, period.as_of
+    open_cases = snap.figure_rows(
+        period.start, period.end, period.as_of, snapshot.Rows("caseworker", kpi=staffing.OPEN_CASES_KPI)
     )
+    loads = staffing.caseloads(open_cases, snap.caseworkers, unit_ids, period.as_of)
     named = _named_caseworkers(scope, unit_id, tops, loads)
     stats = staffing.group_stats(loads, norm)
     vacancies = staffing.vacancies(snap.caseworkers, unit_ids, period.as_of)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import polars as pl
 from django.http import Http404
 from django.urls import reverse
 
@@ -89,8 +88,7 @@ def build_detail(request, kpi_id: str) -> PageData:
     period = periods.parse(request.GET, periods.today())
     unit_id = chosen_unit(request, snap) or visible_tops(request, snap)[0]
     masked = scope.masked
-    frame = snap.figures(period.start, period.end, period.as_of)
-    total = F.node_figures(frame, "unit", [unit_id])[unit_id].get(kpi.id)
+    total = _unit_figure(snap, kpi, unit_id, period.start, period.end, period.as_of)
     # The breakdowns before the trend: they share the period's item sources with `frame`, which the
     # trend's clipped months would push out of memory (SOURCES_KEPT = 1) and so have made twice.
     breakdowns = [_breakdown_chart(snap, kpi, unit_id, period, b, total, masked) for b in kpi.breakdowns]
@@ -128,6 +126,12 @@ def build_detail(request, kpi_id: str) -> PageData:
     )
 
 
+def _unit_figure(snap, kpi: kpi_catalogue.Kpi, unit_id: str, start: dt.date, end: dt.date, as_of: dt.date):
+    """The unit's figure of `kpi` over start–end on as_of (None: the engine gave none)."""
+    frame = snap.figure_rows(start, end, as_of, snapshot.Rows("unit", (unit_id,), kpi=kpi.id))
+    return F.node_figures(frame, "unit", [unit_id])[unit_id].get(kpi.id)
+
+
 def _format(kpi: kpi_catalogue.Kpi, value) -> str:
     target = judged_target(kpi)
     if target is not None and isinstance(value, int | float):
@@ -138,10 +142,7 @@ def _format(kpi: kpi_catalogue.Kpi, value) -> str:
 def _trend_chart(snap, kpi: kpi_catalogue.Kpi, unit_id: str, period: Period, total, masked: bool) -> Chart:
     kind = F.KIND_OF_UNIT[kpi.unit]
     spans = months(period)
-    figs = [
-        F.node_figures(snap.figures(start, end, as_of), "unit", [unit_id])[unit_id].get(kpi.id)
-        for start, end, as_of in spans
-    ]
+    figs = [_unit_figure(snap, kpi, unit_id, start, end, as_of) for start, end, as_of in spans]
     values = _masked_trend(kpi, figs, total) if masked else [F.shown_value(kpi, f) for f in figs]
     columns = [Column("month", "Månad"), Column("value", kpi.title, kind)]
     if not masked:
@@ -186,9 +187,8 @@ def _masked_trend(kpi: kpi_catalogue.Kpi, figs: list, total) -> list:
 
 
 def _breakdown_chart(snap, kpi: kpi_catalogue.Kpi, unit_id: str, period: Period, breakdown: str, total, masked: bool) -> Chart:
-    frame = snap.figures(period.start, period.end, period.as_of, breakdown=breakdown)
-    rows = frame.filter(
-        (pl.col("node_type") == "unit") & (pl.col("node_id") == unit_id) & (pl.col("kpi") == kpi.id)
+    rows = snap.figure_rows(
+        period.start, period.end, period.as_of, snapshot.Rows("unit", (unit_id,), kpi=kpi.id), breakdown=breakdown
     ).select("category", "numerator", "denominator", "value", "persons")
     labels = F.CATEGORY_LABEL[breakdown]
     cats = [(labels.get(c, c), F.Figure(n, d, v, p)) for c, n, d, v, p in rows.iter_rows()]

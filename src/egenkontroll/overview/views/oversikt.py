@@ -46,7 +46,7 @@ class Node:
     level: str
 
 
-def chosen_node(request, snap: snapshot.Snapshot, frame: pl.DataFrame) -> Node | None:
+def chosen_node(request, snap: snapshot.Snapshot) -> Node | None:
     """The node in the query string (`enhet` or `handlaggare`), checked against the scope.
 
     Without one: the user's single top unit, or None when the scope has several tops.
@@ -68,7 +68,7 @@ def node_params(node: Node) -> dict:
     return {"handlaggare": node.id} if node.kind == "caseworker" else {"enhet": node.id}
 
 
-def child_nodes(request, snap, frame: pl.DataFrame, node: Node | None) -> list[Node]:
+def child_nodes(request, snap, period: Period, node: Node | None) -> list[Node]:
     """The columns after the node: its units, or (for a unit without any) its caseworkers."""
     if node is None:
         return [
@@ -77,20 +77,25 @@ def child_nodes(request, snap, frame: pl.DataFrame, node: Node | None) -> list[N
     if node.kind == "caseworker":
         return []
     units = (
-        frame.filter((pl.col("node_type") == "unit") & (pl.col("parent_id") == node.id))
+        _rows(snap, period, snapshot.Rows("unit", parent_id=node.id))
         .select("node_id", "name", "level")
         .unique()
         .sort("name", "node_id", nulls_last=True)
     )
     if units.height:
         return [Node("unit", uid, name or uid, level or "") for uid, name, level in units.iter_rows()]
-    candidates = F.caseworkers_of(frame, node.id)
+    candidates = F.caseworkers_of(_rows(snap, period, snapshot.Rows("caseworker", parent_id=node.id)), node.id)
     allowed = set(
         request_scope(request)
         .caseworkers(Caseworker.objects.filter(caseworker_id__in=[c for c, _ in candidates]))
         .values_list("caseworker_id", flat=True)
     )
     return [Node("caseworker", cid, name, kpis.CASEWORKER_LEVEL) for cid, name in candidates if cid in allowed]
+
+
+def _rows(snap, period: Period, rows: snapshot.Rows) -> pl.DataFrame:
+    """The period's figure rows that `rows` selects (`Snapshot.figure_rows`)."""
+    return snap.figure_rows(period.start, period.end, period.as_of, rows)
 
 
 def breadcrumb(request, snap, node: Node | None, period: Period) -> list[tuple[str, str]]:
@@ -113,14 +118,13 @@ def build(request) -> PageData:
     scope = request_scope(request)
     snap = snapshot.current()
     period = periods.parse(request.GET, periods.today())
-    frame = snap.figures(period.start, period.end, period.as_of)
-    node = chosen_node(request, snap, frame)
-    children = child_nodes(request, snap, frame, node)
+    node = chosen_node(request, snap)
+    children = child_nodes(request, snap, period, node)
     columns = ([node] if node else []) + children
     by_kind: dict[str, dict] = {}
     for kind in ("unit", "caseworker"):
         ids = [n.id for n in columns if n.kind == kind]
-        by_kind[kind] = F.node_figures(frame, kind, ids) if ids else {}
+        by_kind[kind] = F.node_figures(_rows(snap, period, snapshot.Rows(kind, tuple(ids))), kind, ids) if ids else {}
     masked = scope.masked
     links = scope.person_level and not masked
     table = _figure_table(snap, period, node, children, by_kind, masked, links)
@@ -268,8 +272,7 @@ def build_underlag(request, limit: int | None = None) -> tuple[PageData, Listed]
     if kpi is None:
         raise Http404("Okänt nyckeltal.")
     part = "den" if request.GET.get("del") == "namnare" and F.listable_denominator(kpi) else "num"
-    frame = snap.figures(period.start, period.end, period.as_of)
-    node = chosen_node(request, snap, frame)
+    node = chosen_node(request, snap)
     if node is None:
         raise Http404("Välj en enhet eller handläggare.")
     found = F.items(snap, kpi, part, period, node.kind, node.id)
