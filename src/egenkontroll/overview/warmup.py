@@ -97,5 +97,14 @@ def warm_worker(alias: str = "default", day: dt.date | None = None) -> int:
         get_template(name)
     snap = snapshot.current(alias)
     start, end = periods.default_period(day or periods.today())
-    spans = [(start, end, end)] + months(periods.Period(start, end, end))
-    return sum(snap.kept_figures(*span) is not None for span in spans)
+    spans = [(start, end, end, None)] + [(start, end, end, b) for b in BREAKDOWNS]
+    spans += [(*month, None) for month in months(periods.Period(start, end, end))]
+    read = 0
+    with snapshot.only_kept():
+        for first, last, as_of, breakdown in spans:
+            try:
+                snap.figure_rows(first, last, as_of, snapshot.UNIT_ROWS, breakdown)
+            except snapshot.NotKept:
+                continue
+            read += 1
+    return read
