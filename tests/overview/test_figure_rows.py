@@ -3,15 +3,17 @@
 `Snapshot.figure_rows` must give exactly the rows of `figures()` its selection names, in the
 same order, whether the whole table is in memory, only on disk (a restarted worker: the kept file
 scanned with the selection pushed down) or not made yet; and a worker that reads a kept table
-that way must not hold the whole table afterwards.
+that way must not hold the whole table afterwards. Underlag's items are selected the same way.
 """
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from egenkontroll.pages import snapshot
+from egenkontroll.pages import figures as F
+from egenkontroll.pages import periods, snapshot
 from egenkontroll.pages.snapshot import Rows
 from tests.overview import municipality as M
 
@@ -60,7 +62,7 @@ def test_a_restarted_worker_keeps_the_rows_it_read_not_the_whole_table(login, tm
     monkeypatch.setattr(snapshot.kpis, "compute", _never)
     snap.figure_rows(START, END, M.TODAY, Rows("unit", ("E",)))
     kept = list(snap._frames.items)
-    assert kept and all(key[0] == "figure-rows" for key in kept), kept
+    assert kept and all(key[0] == "selected" for key in kept), kept
 
 
 def test_probing_reads_kept_rows_and_refuses_rows_not_kept(login, tmp_path, monkeypatch):
@@ -89,3 +91,25 @@ def test_a_damaged_kept_file_is_made_again(login, tmp_path, monkeypatch):
 
 def _never(*args, **kwargs):
     raise AssertionError("figures computed although a kept file holds them")
+
+
+@pytest.mark.parametrize("where", ["memory", "disk"])
+def test_underlag_items_are_selected_as_from_the_whole_tree(login, tmp_path, monkeypatch, where):
+    """Underlag reads one node's items from the kept items of the whole tree (`Snapshot.selected`)."""
+    login("chef")
+    monkeypatch.setenv("EGK_WEB_CACHE_DIR", str(tmp_path / "cache"))
+    snap = snapshot.current()
+    period = periods.Period(START, END, M.TODAY)
+    kpi = snap.catalogue["anmalningar"]
+    whole = F.all_items(snap, kpi, "num", period, snap.marks_version())
+    F.items(snap, kpi, "num", period, "unit", "E")  # made and kept whole
+    if where == "disk":
+        snapshot.forget()
+        snap = snapshot.current()
+    nodes = [("unit", "E"), ("unit", "G1"), ("unit", snap.roots()[0]), ("caseworker", "anna"), ("caseworker", "nobody")]
+    for node_type, node_id in nodes:
+        expected = whole.filter(pl.col("caseworker_id") == node_id) if node_type == "caseworker" else \
+            whole.filter(F.in_subtree(snap, node_id))
+        assert_frame_equal(F.items(snap, kpi, "num", period, node_type, node_id), expected)
+    assert F.items(snap, kpi, "num", period, "unit", "E").height > 0
+    assert F.items(snap, kpi, "num", period, "caseworker", "anna").height > 0

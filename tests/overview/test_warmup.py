@@ -77,7 +77,7 @@ def test_the_first_request_of_a_restarted_worker_finds_its_figures_read(warmed, 
     months = warmup.months(periods.Period(*periods.default_period(M.TODAY), M.TODAY))
     assert read == 1 + len(warmup.BREAKDOWNS) + len(months)
     kept = snapshot.current()._frames.items
-    assert len(kept) == read and all(key[0] == "figure-rows" and key[-1] == snapshot.UNIT_ROWS for key in kept)
+    assert len(kept) == read and all(key[0] == "selected" and key[-1] == snapshot.UNIT_ROWS for key in kept)
     assert login("chef").get("/oversikt/").status_code == 200
 
 

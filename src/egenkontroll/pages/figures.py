@@ -204,13 +204,14 @@ def items(snap: Snapshot, kpi: kpi_catalogue.Kpi, part: str, period: Period, nod
     tree's items are computed once per figure, part and period, and kept (snapshot).
     """
     marks = snap.marks_version()  # the obligations are evaluated only when the items are not kept
-    everyone = snap.frame(
-        "items", (kpi.id, part, period.start, period.end, period.as_of, marks),
-        lambda: all_items(snap, kpi, part, period, marks),
-    )
     if node_type == "caseworker":
-        return everyone.filter(pl.col("caseworker_id") == node_id)
-    return in_subtree(snap, everyone, node_id)
+        where = pl.col("caseworker_id") == node_id
+    else:
+        where = in_subtree(snap, node_id)
+    return snap.selected(
+        "items", (kpi.id, part, period.start, period.end, period.as_of, marks),
+        lambda: all_items(snap, kpi, part, period, marks), (node_type, node_id), where,
+    )
 
 
 def all_items(snap: Snapshot, kpi: kpi_catalogue.Kpi, part: str, period: Period, marks: int) -> pl.DataFrame:
@@ -224,10 +225,10 @@ def all_items(snap: Snapshot, kpi: kpi_catalogue.Kpi, part: str, period: Period,
     )
 
 
-def in_subtree(snap: Snapshot, frame: pl.DataFrame, unit_id: str) -> pl.DataFrame:
+def in_subtree(snap: Snapshot, unit_id: str) -> pl.Expr:
     """Items of units in the subtree; at the root also those of units missing from the tree."""
     ids = snap.subtree_ids(unit_id)
-    inside = pl.col("unit_id").is_in(ids)
+    inside = pl.col("unit_id").is_in(pl.Series(ids, dtype=pl.Utf8).implode())
     if unit_id in snap.roots():
         inside |= ~pl.col("unit_id").is_in(snap.flat["unit_id"].implode()) | pl.col("unit_id").is_null()
-    return frame.filter(inside)
+    return inside

@@ -415,6 +415,10 @@ class Snapshot:
         Only the marks' version is read up front (it is part of the key): a kept frame costs
         no evaluation of the obligations.
         """
+        key, make = self._figures_key(period_from, period_to, as_of, breakdown)
+        return self.frame("figures", key, make)
+
+    def _figures_key(self, period_from, period_to, as_of, breakdown) -> tuple[tuple, Callable[[], pl.DataFrame]]:
         marks = self.marks_version()
 
         def make():
@@ -424,7 +428,7 @@ class Snapshot:
                 sources=self.sources(period_from, period_to, as_of, marks),
             )
 
-        return self.frame("figures", (period_from, period_to, as_of, breakdown, marks), make)
+        return (period_from, period_to, as_of, breakdown, marks), make
 
     def figure_rows(
         self,
@@ -434,44 +438,51 @@ class Snapshot:
         rows: Rows,
         breakdown: str | None = None,
     ) -> pl.DataFrame:
-        """The rows of `figures()` that `rows` selects, without holding the whole table.
+        """The rows of `figures()` that `rows` selects (`selected`).
 
         Why: a page shows one node and its children, but the whole table holds every unit and
         caseworker (92 % of its rows are caseworkers'): 41 MiB in memory at city scale and 492 MiB
         at national, where a figure page reads 28 of them (its period, 24 trend months, three
-        breakdowns) and two workers saturated on reading them (page p95 14.9 s; issue 19). A kept
-        file is scanned with the selection pushed down, about a tenth of reading it whole; the
-        selected rows are kept in memory like any frame, the whole table only where it was made.
+        breakdowns) and two workers saturated on reading them (page p95 14.9 s; issue 19).
         Units are selected from every unit's rows, kept once per table (a tenth of it, 53 MiB at
         national scale with a breakdown): a page of another unit then reads nothing from disk.
         """
         if rows.node_type == "unit" and rows != UNIT_ROWS:
             return self.figure_rows(period_from, period_to, as_of, UNIT_ROWS, breakdown).filter(rows.expr())
-        key = ("figures", period_from, period_to, as_of, breakdown, self.marks_version())
+        key, make = self._figures_key(period_from, period_to, as_of, breakdown)
+        return self.selected("figures", key, make, rows, rows.expr())
+
+    def selected(self, name: str, key: tuple, make: Callable[[], pl.DataFrame], selection, where: pl.Expr) -> pl.DataFrame:
+        """The rows `where` of the frame `frame(name, key, make)`, without holding that frame whole.
+
+        A kept file is scanned with `where` pushed down (at national scale a twentieth of reading
+        it whole); the rows are kept in memory under `selection` (a hashable value naming
+        `where`), the whole frame only in the process that made it."""
+        full = (name, *key)
         probing = getattr(_probing, "on", False)
         try:
-            return self._frames.get(("figure-rows", *key[1:], rows), lambda: self._select(key, rows), wait=not probing)
+            return self._frames.get(("selected", *full, selection), lambda: self._select(full, make, where), wait=not probing)
         except NotKept:
-            return self._scan_kept(key, rows)  # another thread selects the same rows: read them too
+            return self._scan_kept(full, where)  # another thread selects the same rows: read them too
 
-    def _select(self, key: tuple, rows: Rows) -> pl.DataFrame:
-        """The rows from the whole table in memory, else from its kept file, else from it made now."""
+    def _select(self, full: tuple, make: Callable[[], pl.DataFrame], where: pl.Expr) -> pl.DataFrame:
+        """The rows from the whole frame in memory, else from its kept file, else from it made now."""
         with self._frames.lock:
-            whole = self._frames.items.get(key)
+            whole = self._frames.items.get(full)
         if whole is None:
             try:
-                return self._scan_kept(key, rows)
+                return self._scan_kept(full, where)
             except NotKept:
-                whole = self.figures(*key[1:5])
-        return whole.filter(rows.expr())
+                whole = self.frame(full[0], full[1:], make)
+        return whole.filter(where)
 
-    def _scan_kept(self, key: tuple, rows: Rows) -> pl.DataFrame:
-        """The selected rows of `key`'s kept file, else NotKept (a file vanishing midway is not kept)."""
-        path = self._disk_path(key)
+    def _scan_kept(self, full: tuple, where: pl.Expr) -> pl.DataFrame:
+        """The rows `where` of the kept file of `full`, else NotKept (also for a file gone or damaged midway)."""
+        path = self._disk_path(full)
         if path is None or not path.is_file():
             raise NotKept
         try:
-            return pl.scan_parquet(path).filter(rows.expr()).collect()
+            return pl.scan_parquet(path).filter(where).collect()
         except (OSError, pl.exceptions.ComputeError) as error:
             raise NotKept from error
 

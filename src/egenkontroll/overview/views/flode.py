@@ -81,7 +81,7 @@ def build(request) -> PageData:
 
 def _union(snap, frame: pl.DataFrame, units: list[str]) -> pl.DataFrame:
     """The rows of `frame` belonging to any of the units' subtrees."""
-    parts = [F.in_subtree(snap, frame, u) for u in units]
+    parts = [frame.filter(F.in_subtree(snap, u)) for u in units]
     return pl.concat(parts) if parts else frame.clear()
 
 
