@@ -84,6 +84,16 @@ def test_boxes_show_quartiles_whiskers_and_every_value_against_the_norm():
     assert any(p.get("stroke") == charts.REFERENCE_COLOUR for p in root.findall("s:path", NS))  # the norm
 
 
+def test_a_box_of_many_values_shows_only_its_outliers_as_points():
+    """Beyond BOX_POINTS_MAX values a point per value would swamp the page (a country's caseworkers)."""
+    many = [10 + i % 7 for i in range(charts.BOX_POINTS_MAX)] + [45, 50]
+    few = many[: charts.BOX_POINTS_MAX]
+    tips = titles(parsed(charts.boxes([("Norr", many), ("Söder", few)], "Öppna ärenden")))
+    assert sorted(t for t in tips if t.startswith("Norr: ") and "median" not in t) == ["Norr: 45", "Norr: 50"]
+    assert sum(t.startswith("Söder: ") and "median" not in t for t in tips) == len(few)  # every value
+    assert f"Norr: median 13, kvartiler 11–15, {len(many)} värden" in tips  # the box is of every value
+
+
 @given(st.lists(st.integers(min_value=0, max_value=500), min_size=1, max_size=40))
 def test_quartiles_are_numpys_linear_ones(values):
     assert svg.quartiles(values) == pytest.approx(tuple(np.percentile(values, [25, 50, 75])))

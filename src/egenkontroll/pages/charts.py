@@ -86,11 +86,22 @@ def bars(x: list, series: list[tuple[str, list]], y_title: str, reference=None, 
     return {"data": data, "layout": layout}
 
 
+# A box of more values shows as points only those beyond its whiskers (Tukey's outliers).
+BOX_POINTS_MAX = 60
+
+
 def boxes(groups: list[tuple[str, list]], y_title: str, reference=None) -> dict:
-    """The distribution of values per group (every point shown), with a reference line (the norm)."""
+    """The distribution of values per group, with a reference line (the norm).
+
+    Every value is a point in a box of at most BOX_POINTS_MAX values; beyond that only the
+    outliers are: a point and its tooltip per caseworker made a city's Handläggare page 262 kB
+    (489 points) and would have drawn every caseworker of the country at national scale (issue
+    19). The quartiles and whiskers are those of every value either way; the table under the
+    chart, and its download, list them all."""
     data = [
         {
-            "type": "box", "name": name, "y": values, "boxpoints": "all", "jitter": 0.3, "pointpos": 0,
+            "type": "box", "name": name, "y": values,
+            "boxpoints": "all" if len(values) <= BOX_POINTS_MAX else "outliers", "jitter": 0.3, "pointpos": 0,
             "marker": {"color": PALETTE[0]}, "line": {"color": PALETTE[0]}, "showlegend": False,
         }
         for name, values in groups

@@ -452,7 +452,8 @@ def quartiles(values: list[float]) -> tuple[float, float, float]:
 
 def _box(trace: dict, x: XAxis, y) -> list[str]:
     """A box from the first to the third quartile, the median, whiskers to the furthest values within
-    1.5 box lengths, and every value as a point spread sideways (the same spread on every load)."""
+    1.5 box lengths, and every value as a point spread sideways (the same spread on every load); with
+    Plotly's `boxpoints: "outliers"` only the values beyond the whiskers."""
     values = _numbers(trace.get("y", []))
     if not values:
         return []
@@ -474,8 +475,9 @@ def _box(trace: dict, x: XAxis, y) -> list[str]:
         f'stroke="{colour}" stroke-width="3"/>',
     ]
     spread = trace.get("jitter", 0.3) * half
+    every = trace.get("boxpoints", "all") == "all"
     for i, value in enumerate(trace.get("y", [])):
-        if _numbers([value]):
+        if _numbers([value]) and (every or not low <= value <= high):
             offset = ((i * 0.6180339887) % 1 - 0.5) * 2 * spread
             out.append(f'<circle cx="{centre + offset:.1f}" cy="{y(value):.1f}" r="3.5" fill="{colour}" '
                        f'fill-opacity="0.7"><title>{escape(name)}: {escape(_number(value))}</title></circle>')

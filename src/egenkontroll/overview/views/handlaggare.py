@@ -213,6 +213,7 @@ def _distribution_chart(snap, loads: pl.DataFrame, norm: float, tops: list[str])
     table = Table(
         id="fordelning",
         caption="Öppna ärenden per handläggare, fördelning per enhet under den valda",
+        display_limit=CASEWORKER_ROWS,
         columns=[
             Column("bucket", "Enhet"), Column("group", "Grupp"), Column("name", "Handläggare"),
             Column("open_cases", "Öppna ärenden", "int"),
