@@ -184,3 +184,40 @@ def test_a_scope_of_two_groups_shows_both_side_by_side(login, municipality):
         "Nyckeltal", "Mål", "Mottagningen", "Utredningsgruppen",
     ]
     assert {k: v for k, v in figure_row(response, "Anmälningar").items() if k.startswith("n:")} == {"n:G1": 4, "n:G2": 1}
+
+
+def test_the_long_table_shows_its_first_rows_and_its_download_has_all(login, monkeypatch):
+    """At a country's root the folded long table was 7,500 rows, nine tenths of the page (issue 19)."""
+    from egenkontroll.overview.views import oversikt
+
+    monkeypatch.setattr(oversikt, "LONG_ROWS", 5)
+    client = login("chef")
+    page = client.get("/oversikt/")
+    long = page.context["tables"][1]
+    assert long.id == "underlag" and len(long.rows) > 5 and long.truncated
+    html = page.content.decode()
+    body = html.split('id="tabell-underlag"')[1].split("</table>")[0]
+    assert body.count("<tr") == 1 + 5  # the header and five rows
+    assert f"de första 5 av {len(long.rows)} raderna" in html
+    download = client.get("/oversikt/ladda-ner/underlag.csv")
+    assert download.status_code == 200
+    assert len(download.content.decode("utf-8-sig").strip().splitlines()) == 1 + len(long.rows)
+
+
+def test_underlag_links_are_those_of_all_parameters_encoded_at_once(db):
+    """The cells' links are built per node and period once (a country's root has 7,500 of them)."""
+    import datetime as dt
+
+    from django.urls import reverse
+
+    from egenkontroll.core import kpi_catalogue
+    from egenkontroll.overview.views.oversikt import Node, _underlag_urls, node_params
+    from egenkontroll.pages.periods import Period, query_string
+
+    nodes = [Node("unit", "Norr & Söder/1", "N", "enhet"), Node("caseworker", "a b+c", "A", "handlaggare")]
+    period = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31), dt.date(2025, 12, 31))
+    url = _underlag_urls(nodes, period)
+    for kpi in list(kpi_catalogue.configured_catalogue().values())[:3]:
+        for node in nodes:
+            expected = reverse("overview:underlag") + query_string(nyckeltal=kpi.id, **node_params(node), **period.params())
+            assert url(kpi, node) == expected

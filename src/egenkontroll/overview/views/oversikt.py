@@ -10,6 +10,7 @@ links to case lists.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -36,6 +37,10 @@ from egenkontroll.pages.tables import MASK_NOTE, SPACE, Column, Table, format_ta
 
 # An Underlag page shows this many rows; the download has them all.
 UNDERLAG_ROWS = 500
+# The long table of numerators and denominators (folded away, for spreadsheets) shows this many
+# rows, the download all: at a country's root (290 kommuner) it was 7,500 rows, nine tenths of a
+# 5.4 MB page (issue 19); a city's förvaltningar give about 360.
+LONG_ROWS = 400
 
 
 @dataclass(frozen=True)
@@ -180,6 +185,7 @@ def _figure_table(snap, period, node, children, by_kind, masked, links) -> Table
         note=MASK_NOTE if masked else "",
     )
     all_nodes = ([node] if node else []) + children
+    underlag_url = _underlag_urls(all_nodes, period)
     for kpi in snap.catalogue.values():
         figs = [by_kind[n.kind].get(n.id, {}).get(kpi.id) for n in all_nodes]
         values = _values(kpi, figs, has_total=node is not None and bool(children), masked=masked)
@@ -191,7 +197,7 @@ def _figure_table(snap, period, node, children, by_kind, masked, links) -> Table
             css[key] = F.status(kpi, value)
             flags[key] = TARGET_FLAGS.get(css[key], "")
             if links and isinstance(value, int | float):
-                cell_links[key] = _underlag_url(kpi, n, period)
+                cell_links[key] = underlag_url(kpi, n)
         cell_links["kpi"] = reverse("overview:nyckeltal_detalj", kwargs={"kpi_id": kpi.id}) + query_string(
             **(node_params(node) if node and node.kind == "unit" else {}), **period.params()
         )
@@ -226,8 +232,20 @@ def judged_target(kpi: kpi_catalogue.Kpi) -> float | None:
     return None if kpi.better == "neutral" else kpi.target
 
 
-def _underlag_url(kpi: kpi_catalogue.Kpi, node: Node, period: Period) -> str:
-    return reverse("overview:underlag") + query_string(nyckeltal=kpi.id, **node_params(node), **period.params())
+def _underlag_urls(nodes: list[Node], period: Period) -> Callable[[kpi_catalogue.Kpi, Node], str]:
+    """(kpi, node) → the Underlag URL of that cell, each node's and the period's part encoded once.
+
+    Why: a country's root has 290 columns, 7,500 linked cells; encoded whole per cell they took
+    most of the page's time (issue 19). The URL is the same as `query_string` gives for all
+    parameters at once (nyckeltal, the node, the period, in that order)."""
+    base = reverse("overview:underlag")
+    tail = query_string(**period.params()).replace("?", "&", 1)
+    parts = {(n.kind, n.id): query_string(**node_params(n))[1:] for n in nodes}
+
+    def url(kpi: kpi_catalogue.Kpi, node: Node) -> str:
+        return f"{base}{query_string(nyckeltal=kpi.id)}&{parts[node.kind, node.id]}{tail}"
+
+    return url
 
 
 def _long_table(snap, nodes: list[Node], by_kind, masked: bool) -> Table:
@@ -242,7 +260,7 @@ def _long_table(snap, nodes: list[Node], by_kind, masked: bool) -> Table:
     if not masked:
         columns += [Column("numerator", "Täljare", "int"), Column("denominator", "Nämnare", "int")]
     columns += [Column("value", "Värde", "value"), Column("target", "Mål", "value")]
-    table = Table(id="underlag", caption="Täljare och nämnare för varje nyckeltal", columns=columns)
+    table = Table(id="underlag", caption="Täljare och nämnare för varje nyckeltal", columns=columns, display_limit=LONG_ROWS)
     has_total = len(nodes) > 1 and nodes[0].kind == "unit" and nodes[1] is not None
     for kpi in snap.catalogue.values():
         figs = [by_kind[n.kind].get(n.id, {}).get(kpi.id) for n in nodes]
