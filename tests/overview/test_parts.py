@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
 
 from egenkontroll.overview import flow, staffing
 from egenkontroll.pages import periods
@@ -93,3 +95,24 @@ def test_table_rows_are_escaped_html():
     assert "<script>" not in html and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
     assert '<td class="num"><a href="/a?b=1&amp;c=2">1\u00a0234</a><span class="skarmlasare"> (når målet)</span></td>' in html
     assert html.startswith('<tr><th scope="row">')
+
+
+def _vacancies_per_group(caseworkers: pl.DataFrame, unit_ids: list[str], as_of: dt.date) -> dict[str, int]:
+    """The pairing as first written, one group's frame at a time: the reference for `vacancies`."""
+    out = {}
+    staff = caseworkers.filter(pl.col("unit_id").is_in(unit_ids))
+    for (unit_id,), rows in staff.group_by(["unit_id"], maintain_order=True):
+        waiting = sorted(d for d in rows["end_date"].drop_nulls() if d < as_of)
+        for day in sorted(d for d in rows["start_date"].drop_nulls() if d <= as_of):
+            if waiting and waiting[0] < day:
+                waiting.pop(0)
+        out[unit_id] = sum(1 for d in waiting if d > as_of - staffing.VACANCY_WINDOW)
+    return out
+
+
+@given(st.lists(st.tuples(st.sampled_from("GHK"), st.none() | st.dates(D(2023, 1, 1), D(2026, 6, 1)),
+                          st.none() | st.dates(D(2023, 1, 1), D(2026, 6, 1))), max_size=40),
+       st.dates(D(2024, 1, 1), D(2026, 6, 1)))
+def test_vacancies_equal_the_pairing_group_by_group(staff, as_of):
+    cw = pl.DataFrame(staff, schema={"unit_id": pl.Utf8, "start_date": pl.Date, "end_date": pl.Date}, orient="row")
+    assert staffing.vacancies(cw, ["G", "H"], as_of) == _vacancies_per_group(cw, ["G", "H"], as_of)
