@@ -116,3 +116,11 @@ def _vacancies_per_group(caseworkers: pl.DataFrame, unit_ids: list[str], as_of: 
 def test_vacancies_equal_the_pairing_group_by_group(staff, as_of):
     cw = pl.DataFrame(staff, schema={"unit_id": pl.Utf8, "start_date": pl.Date, "end_date": pl.Date}, orient="row")
     assert staffing.vacancies(cw, ["G", "H"], as_of) == _vacancies_per_group(cw, ["G", "H"], as_of)
+
+
+def test_a_query_tail_continues_a_query_string_as_if_encoded_at_once():
+    params = {"fran": "2025-01-01", "till": "", "enhet": "Norr & Söder"}
+    assert periods.query_string(handlaggare="a b") + periods.query_tail(**params) == periods.query_string(
+        handlaggare="a b", **params
+    )
+    assert periods.query_tail(till="") == ""

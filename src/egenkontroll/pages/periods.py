@@ -90,3 +90,9 @@ def query_string(**params) -> str:
     """`?a=1&b=2` from the non-empty values, or '' when there are none."""
     kept = {k: v for k, v in params.items() if v not in (None, "", [])}
     return "?" + urlencode(kept, doseq=True) if kept else ""
+
+
+def query_tail(**params) -> str:
+    """`&a=1&b=2`: the parameters of `query_string` to follow another query string's, encoded once
+    for a page's many links (a country's tables have thousands; issue 19)."""
+    return query_string(**params).replace("?", "&", 1)

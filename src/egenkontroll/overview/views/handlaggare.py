@@ -30,7 +30,7 @@ from egenkontroll.pages.frame import (
     unit_crumbs,
     visible_tops,
 )
-from egenkontroll.pages.periods import query_string
+from egenkontroll.pages.periods import query_string, query_tail
 from egenkontroll.pages.tables import MASK_NOTE, Column, Table
 
 NORM_KPI = "arenden_per_handlaggare"
@@ -111,7 +111,7 @@ def _caseworker_table(snap, loads: pl.DataFrame, norm: float, period) -> Table:
             Column("end_date", "Anställd till", "date"),
         ],
     )
-    base = reverse("overview:oversikt")
+    base, tail = reverse("overview:oversikt"), query_tail(**period.params())
     for row in loads.iter_rows(named=True):
         over = max(0, row["open_cases"] - int(norm))
         table.add(
@@ -124,7 +124,7 @@ def _caseworker_table(snap, loads: pl.DataFrame, norm: float, period) -> Table:
                 "start_date": row["start_date"],
                 "end_date": row["end_date"],
             },
-            links={"name": base + query_string(handlaggare=row["caseworker_id"], **period.params())},
+            links={"name": base + query_string(handlaggare=row["caseworker_id"]) + tail},
             css={"open_cases": "mal-miss" if over else "", "over": "mal-miss" if over else ""},
             flags={"open_cases": "över normen" if over else ""},
         )

@@ -32,7 +32,7 @@ from egenkontroll.pages.frame import (
     unit_crumbs,
     visible_tops,
 )
-from egenkontroll.pages.periods import Period, query_string
+from egenkontroll.pages.periods import Period, query_string, query_tail
 from egenkontroll.pages.tables import MASK_NOTE, SPACE, Column, Table, format_target
 
 # An Underlag page shows this many rows; the download has them all.
@@ -239,7 +239,7 @@ def _underlag_urls(nodes: list[Node], period: Period) -> Callable[[kpi_catalogue
     most of the page's time (issue 19). The URL is the same as `query_string` gives for all
     parameters at once (nyckeltal, the node, the period, in that order)."""
     base = reverse("overview:underlag")
-    tail = query_string(**period.params()).replace("?", "&", 1)
+    tail = query_tail(**period.params())
     parts = {(n.kind, n.id): query_string(**node_params(n))[1:] for n in nodes}
 
     def url(kpi: kpi_catalogue.Kpi, node: Node) -> str:
