@@ -53,24 +53,26 @@ def test_the_rows_selected_are_those_of_the_whole_table(login, tmp_path, monkeyp
     assert snap.figure_rows(START, END, M.TODAY, Rows("unit", ("E",)), breakdown=breakdown).height > 0
 
 
-def test_a_restarted_worker_keeps_the_rows_it_read_not_the_whole_table(login, tmp_path, monkeypatch):
+@pytest.fixture
+def restarted(login, tmp_path, monkeypatch):
+    """The period's figures kept on disk, then a fresh snapshot (a restarted worker)."""
     login("chef")
     monkeypatch.setenv("EGK_WEB_CACHE_DIR", str(tmp_path / "cache"))
     _whole_tables(snapshot.current())
     snapshot.forget()
-    snap = snapshot.current()
+    return snapshot.current()
+
+
+def test_a_restarted_worker_keeps_the_rows_it_read_not_the_whole_table(restarted, monkeypatch):
+    snap = restarted
     monkeypatch.setattr(snapshot.kpis, "compute", _never)
     snap.figure_rows(START, END, M.TODAY, Rows("unit", ("E",)))
     kept = list(snap._frames.items)
     assert kept and all(key[0] == "selected" for key in kept), kept
 
 
-def test_probing_reads_kept_rows_and_refuses_rows_not_kept(login, tmp_path, monkeypatch):
-    login("chef")
-    monkeypatch.setenv("EGK_WEB_CACHE_DIR", str(tmp_path / "cache"))
-    _whole_tables(snapshot.current())
-    snapshot.forget()
-    snap = snapshot.current()
+def test_probing_reads_kept_rows_and_refuses_rows_not_kept(restarted):
+    snap = restarted
     with snapshot.only_kept():
         assert snap.figure_rows(START, END, M.TODAY, Rows("unit", ("E",))).height > 0
         with pytest.raises(snapshot.NotKept):
