@@ -118,6 +118,11 @@ class Memo:
             self.weights.clear()
             self.weight = 0
 
+    def peek(self, key):
+        """The kept value of `key`, else None; never makes one, and leaves the order of use alone."""
+        with self.lock:
+            return self.items.get(key)
+
     def get(self, key, make: Callable, wait: bool = True):
         """The kept value of `key`, else `make()`'s (kept). Without `wait`, a key another thread is
         making raises NotKept at once instead of waiting for it (a page only probing what is kept
@@ -467,8 +472,7 @@ class Snapshot:
 
     def _select(self, full: tuple, make: Callable[[], pl.DataFrame], where: pl.Expr) -> pl.DataFrame:
         """The rows from the whole frame in memory, else from its kept file, else from it made now."""
-        with self._frames.lock:
-            whole = self._frames.items.get(full)
+        whole = self._frames.peek(full)
         if whole is None:
             try:
                 return self._scan_kept(full, where)

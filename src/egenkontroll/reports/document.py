@@ -49,7 +49,7 @@ def month_frames(snap: snapshot.Snapshot, month: dt.date) -> dict[dt.date, pl.Da
 
 def unit_figures(snap: snapshot.Snapshot, month: dt.date) -> pl.DataFrame:
     """Every unit's figures of the month seen on its last day: a report is about units, never caseworkers."""
-    return snap.figure_rows(month, TM.month_end(month), TM.month_end(month), snapshot.Rows("unit"))
+    return snap.figure_rows(month, TM.month_end(month), TM.month_end(month), snapshot.UNIT_ROWS)
 
 
 def build(report: MonthlyReport, snap: snapshot.Snapshot | None = None) -> dict:

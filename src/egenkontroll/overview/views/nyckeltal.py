@@ -89,7 +89,7 @@ def build_detail(request, kpi_id: str) -> PageData:
     unit_id = chosen_unit(request, snap) or visible_tops(request, snap)[0]
     masked = scope.masked
     total = _unit_figure(snap, kpi, unit_id, period.start, period.end, period.as_of)
-    # The breakdowns before the trend: they share the period's item sources with `frame`, which the
+    # The breakdowns before the trend: they share the period's item sources with `total`'s figures, which the
     # trend's clipped months would push out of memory (SOURCES_KEPT = 1) and so have made twice.
     breakdowns = [_breakdown_chart(snap, kpi, unit_id, period, b, total, masked) for b in kpi.breakdowns]
     charts_ = [_trend_chart(snap, kpi, unit_id, period, total, masked), *breakdowns]
