@@ -11,7 +11,7 @@ written to the append-only `ObligationMarkEvent`.
 from __future__ import annotations
 
 import polars as pl
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from egenkontroll.cases.models import Obligation, ObligationMark, ObligationMarkEvent
@@ -96,6 +96,13 @@ def active_marks(using: str = "default") -> pl.DataFrame:
 
 
 def marks_version(using: str = "default") -> int:
-    """Changes whenever a mark is made or lapses (the latest history row): a cache key for figures."""
-    latest = ObligationMarkEvent.objects.using(using).order_by("-id").values_list("id", flat=True).first()
+    """Changes whenever a mark is made or lapses (the latest history row): a cache key for figures.
+
+    One SQL statement on the primary key, not a queryset: a figure page asks for it once per
+    table it reads (a trend's months), and the ORM's building of the query cost 0.9 ms a call
+    against the index read's few microseconds."""
+    table = connections[using].ops.quote_name(ObligationMarkEvent._meta.db_table)
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT MAX(id) FROM {table}")  # noqa: S608 - the model's own table name
+        latest = cursor.fetchone()[0]
     return latest or 0

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import functools
 import hashlib
 import os
 import shutil
@@ -540,16 +541,23 @@ class Rows:
     kpi: str | None = None
 
     def expr(self) -> pl.Expr:
-        conditions = [pl.lit(True)]
-        if self.node_type is not None:
-            conditions.append(pl.col("node_type") == self.node_type)
-        if self.node_ids is not None:
-            conditions.append(pl.col("node_id").is_in(pl.Series(self.node_ids, dtype=pl.Utf8).implode()))
-        if self.parent_id is not None:
-            conditions.append(pl.col("parent_id") == self.parent_id)
-        if self.kpi is not None:
-            conditions.append(pl.col("kpi") == self.kpi)
-        return pl.all_horizontal(conditions)
+        return _rows_expr(self)
+
+
+@functools.lru_cache(maxsize=1024)
+def _rows_expr(rows: Rows) -> pl.Expr:
+    """The filter of `rows`, built once per selection: a trend asks for the same one every month,
+    and building the expression cost more than filtering a unit's rows with it."""
+    conditions = [pl.lit(True)]
+    if rows.node_type is not None:
+        conditions.append(pl.col("node_type") == rows.node_type)
+    if rows.node_ids is not None:
+        conditions.append(pl.col("node_id").is_in(pl.Series(rows.node_ids, dtype=pl.Utf8).implode()))
+    if rows.parent_id is not None:
+        conditions.append(pl.col("parent_id") == rows.parent_id)
+    if rows.kpi is not None:
+        conditions.append(pl.col("kpi") == rows.kpi)
+    return pl.all_horizontal(conditions)
 
 
 UNIT_ROWS = Rows("unit")  # every unit's rows: what the pages of units select from
