@@ -10,9 +10,11 @@ in a fixed, small number of queries (joins, no per-row lookups).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+import polars as pl
 from django.db import models
 from django.db.models import CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 
@@ -172,7 +174,8 @@ def work_list(visible: QuerySet, today: dt.date, f: WorkListFilter) -> tuple[Que
         tail = Q(due_date__lt=today - dt.timedelta(days=days))
         figures["aldre"] = Count("id", filter=shown & tail)
         shown &= ~tail
-    counts = {"aldre": 0, **qs.aggregate(**{key: Count("id", filter=Q(urgency=key) & shown) for key in URGENCIES}, **figures)}
+    aggregate = {key: Count("id", filter=Q(urgency=key) & shown) for key in URGENCIES} | figures
+    counts = {"aldre": 0, **kept_counts(qs, (today, days), lambda: qs.aggregate(**aggregate))}
     qs = qs.filter(shown)
     if f.urgencies:
         qs = qs.filter(urgency__in=f.urgencies)
@@ -186,6 +189,25 @@ def work_list(visible: QuerySet, today: dt.date, f: WorkListFilter) -> tuple[Que
         return SegmentedRows(qs, today, sizes, values), counts
     rows = qs.order_by(*SORTS.get(f.sort, SORTS["frist"])).values(*values["fields"], **values["named"])
     return rows, counts
+
+
+def kept_counts(qs: QuerySet, key: tuple, count: Callable[[], dict[str, int]]) -> dict[str, int]:
+    """`count()`, the aggregate of `qs`, kept with the import's frames (`Snapshot.frame`: in memory,
+    then in the disk cache every server process shares) under `qs`'s own SQL, `key` and the marks'
+    version; a queryset that selects nothing is counted at once.
+
+    Why: an inspektör's Arbetslista counts every open obligation of a whole country by urgency, 1.9 s
+    in PostgreSQL on each visit (issue 19). The obligations change only with an import or a gallring
+    (the snapshot's version, which names the cache) and the marks (their version is in the key);
+    `key` holds what the aggregate adds to `qs` (the day, the horizon)."""
+    from egenkontroll.pages import snapshot
+
+    if qs.query.is_empty():
+        return count()
+    snap = snapshot.current(qs.db)
+    sql, params = qs.query.sql_with_params()
+    kept = snap.frame("worklist-counts", (sql, repr(params), *key, snap.marks_version()), lambda: pl.DataFrame([count()]))
+    return kept.row(0, named=True)
 
 
 def case_timeline(case: Case, today: dt.date) -> tuple[Person | None, list[dict], list[dict]]:

@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from egenkontroll.core.kpi_catalogue import BREAKDOWNS
-from egenkontroll.overview import flow
+from egenkontroll.overview import flow, queries
 from egenkontroll.overview.views.nyckeltal import MAX_MONTHS, months
 from egenkontroll.pages import figures, periods, snapshot
 
@@ -30,6 +30,8 @@ def default_steps(day: dt.date) -> list[tuple[str, Callable[[snapshot.Snapshot],
         ("åtaganden på dagen", lambda s: s.keep_evaluation(end)),
         ("nyckeltal för perioden", lambda s: s.figures(start, end, end)),
         ("flöde och kö", lambda s: (flow.cohort(s, period), flow.backlog_items(s, end))),
+        # the whole organisation's Arbetslista (an inspektör's, the default filter): its counts kept
+        ("arbetslistans antal", lambda s: _work_list_counts(s, day)),
     ]
     steps += [
         (f"nedbrytning {b}", lambda s, b=b: s.figures(start, end, end, breakdown=b)) for b in BREAKDOWNS
@@ -56,6 +58,14 @@ def default_steps(day: dt.date) -> list[tuple[str, Callable[[snapshot.Snapshot],
         for m_start, m_end, as_of in sorted(spans, key=lambda span: (span[2], span[0]))
     ]
     return steps
+
+
+def _work_list_counts(snap: snapshot.Snapshot, day: dt.date) -> None:
+    """The urgency counts of every open obligation (`queries.kept_counts`): 1.9 s in PostgreSQL
+    for a country, paid here rather than by the first inspektör of the day in each server process."""
+    from egenkontroll.cases.models import Obligation
+
+    queries.work_list(Obligation.objects.using(snap.alias).all(), day, queries.WorkListFilter())
 
 
 def _all_items(snap: snapshot.Snapshot, period: periods.Period) -> None:
