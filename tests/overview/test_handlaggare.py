@@ -65,3 +65,24 @@ def test_query_count_is_bounded(login, django_assert_max_num_queries):
     client.get("/handlaggare/")
     with django_assert_max_num_queries(12):  # +2: the page frame's data freshness (cases/status.py)
         assert client.get("/handlaggare/?enhet=G2").status_code == 200
+
+
+def test_one_box_per_unit_below_the_chosen_in_name_order_each_ascending(login):
+    """The boxes split the caseworkers in one pass (issue 19): per unit below the chosen one, in
+    the order of the units' names, each box's caseloads ascending, the table beside it alike."""
+    response = login("chef").get("/handlaggare/")
+    chart = next(c for c in response.context["charts"] if c.id == "fordelning")
+    shown = [(r["bucket"], r["name"], r["open_cases"]) for r in chart.table.rows]
+    assert shown == [
+        ("Mottagningen", "Anna Andersson", 2),
+        ("Utredningsgruppen", "Cia Carlsson", 0),
+        ("Utredningsgruppen", "Bo Berg", 2),
+    ]
+
+
+def test_the_inspektor_sees_every_caseworker_by_name(login):
+    """A scope over the whole organisation names everyone the page counts, without asking the
+    database for each id (a country's 20,000 were one IN list, issue 19)."""
+    everyone = login("inspektor").get("/handlaggare/")
+    assert {r["name"] for r in table(everyone, "handlaggare").rows} == {"Anna Andersson", "Bo Berg", "Cia Carlsson"}
+    assert {r["name"] for r in table(login("ledare").get("/handlaggare/"), "handlaggare").rows} == {"Anna Andersson"}
