@@ -142,6 +142,13 @@ def test_underlag_hides_cases_outside_a_caseworkers_own(login):
     assert response.context["hidden_count"] == 1
 
 
+def test_underlag_of_the_whole_organisation_for_who_may_open_every_case(login):
+    """An inspektör may open every case: nothing hidden, no case looked up (a country has millions)."""
+    response = login("inspektor").get("/oversikt/underlag/?nyckeltal=anmalningar&enhet=S")
+    assert sorted(r["case_id"] for r in response.context["tables"][0].rows) == ["C1", "C2", "C3", "C4", "C5"]
+    assert (response.context["total"], response.context["hidden_count"]) == (5, 0)
+
+
 def test_underlag_is_person_level(login):
     assert login("namnd").get("/oversikt/underlag/?nyckeltal=anmalningar&enhet=E").status_code == 403
     assert login("chef").get("/oversikt/underlag/?nyckeltal=nosuch&enhet=E").status_code == 404

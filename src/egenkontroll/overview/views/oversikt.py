@@ -20,7 +20,7 @@ from django.urls import reverse
 from egenkontroll.access.scoping import person_level, record_cases, request_scope
 from egenkontroll.cases.models import Caseworker
 from egenkontroll.core import kpi_catalogue, kpis
-from egenkontroll.overview.queries import rule_titles, visible_cases
+from egenkontroll.overview.queries import rule_titles, sees_every_case, visible_cases
 from egenkontroll.pages import figures as F
 from egenkontroll.pages import labels, pending, periods, snapshot
 from egenkontroll.pages.frame import (
@@ -295,8 +295,11 @@ def build_underlag(request, limit: int | None = None) -> tuple[PageData, Listed]
         raise Http404("Välj en enhet eller handläggare.")
     found = F.items(snap, kpi, part, period, node.kind, node.id)
     scope = request_scope(request)
-    visible = visible_cases(scope, found["case_id"].drop_nulls().to_list())
-    shown = found.filter(pl.col("case_id").is_in(sorted(visible)) | _visible_staff(snap, scope))
+    if sees_every_case(scope):  # a country's millions of items were listed, sorted and looked up (issue 19)
+        visible_case = pl.col("case_id").is_not_null()
+    else:
+        visible_case = pl.col("case_id").is_in(sorted(visible_cases(scope, found["case_id"].drop_nulls().to_list())))
+    shown = found.filter(visible_case | _visible_staff(snap, scope))
     # a post is one row however many it stands for (kpis._from_posts): count what the rows stand for
     total, shown_count = int(found["weight"].sum()), int(shown["weight"].sum())
     hidden = total - shown_count
