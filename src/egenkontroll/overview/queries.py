@@ -149,8 +149,14 @@ class SegmentedRows:
         return out
 
 
-def work_list(visible: QuerySet, today: dt.date, f: WorkListFilter) -> tuple[QuerySet, dict[str, int]]:
+def work_list(
+    visible: QuerySet, today: dt.date, f: WorkListFilter, keep_counts: bool = False
+) -> tuple[QuerySet, dict[str, int]]:
     """Open, unmarked obligations (already narrowed to what the user may see), filtered and sorted.
+
+    `keep_counts` (a scope over the whole organisation, whose counts take seconds for a country):
+    the counts are kept (`kept_counts`). A narrower scope counts at once; kept, each caseworker's
+    own list would crowd the figures out of the kept frames.
 
     Returns the rows (a values() queryset, lazily evaluated) and, over the same filters except
     the urgency filter itself, in one aggregate query: the count per urgency (overdue within the
@@ -175,7 +181,12 @@ def work_list(visible: QuerySet, today: dt.date, f: WorkListFilter) -> tuple[Que
         figures["aldre"] = Count("id", filter=shown & tail)
         shown &= ~tail
     aggregate = {key: Count("id", filter=Q(urgency=key) & shown) for key in URGENCIES} | figures
-    counts = {"aldre": 0, **kept_counts(qs, (today, days), lambda: qs.aggregate(**aggregate))}
+    counted = qs
+
+    def count() -> dict[str, int]:
+        return counted.aggregate(**aggregate)
+
+    counts = {"aldre": 0, **(kept_counts(counted, (today, days), count) if keep_counts else count())}
     qs = qs.filter(shown)
     if f.urgencies:
         qs = qs.filter(urgency__in=f.urgencies)

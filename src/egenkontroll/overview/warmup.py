@@ -65,7 +65,7 @@ def _work_list_counts(snap: snapshot.Snapshot, day: dt.date) -> None:
     for a country, paid here rather than by the first inspektör of the day in each server process."""
     from egenkontroll.cases.models import Obligation
 
-    queries.work_list(Obligation.objects.using(snap.alias).all(), day, queries.WorkListFilter())
+    queries.work_list(Obligation.objects.using(snap.alias).all(), day, queries.WorkListFilter(), keep_counts=True)
 
 
 def _all_items(snap: snapshot.Snapshot, period: periods.Period) -> None:

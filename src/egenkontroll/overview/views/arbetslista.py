@@ -29,6 +29,7 @@ from egenkontroll.overview.queries import (
     URGENCIES,
     WorkListFilter,
     rule_titles,
+    sees_every_case,
     subtree_q,
     work_list,
 )
@@ -83,7 +84,7 @@ def build(request, for_export: bool = False) -> tuple[PageData, list[str]]:
     scope = request_scope(request)
     today = periods.today()
     f = read_filter(request)
-    rows, counts = work_list(scope.obligations(Obligation.objects.all()), today, f)
+    rows, counts = work_list(scope.obligations(Obligation.objects.all()), today, f, keep_counts=sees_every_case(scope))
     if for_export:
         page_rows, page = list(rows[:EXPORT_ROWS]), None
     else:
