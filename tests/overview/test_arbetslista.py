@@ -151,3 +151,28 @@ def test_a_narrower_scope_counts_at_once(login, monkeypatch, tmp_path):
     assert counted == 1
     assert _counted(client) == (first, 1)
     assert not list((tmp_path / "cache").rglob("worklist-counts-*"))
+
+
+def test_the_default_order_holds_over_every_row(municipality):
+    """The `atgard` segments, each read as an index range (the soon-due one bounded by the longest
+    warning, issue 19), give every open obligation once: soon due soonest first, then overdue most
+    recently broken first, then later ones soonest first."""
+    from egenkontroll.cases.models import Obligation
+    from egenkontroll.overview import queries
+
+    today = M.TODAY
+    rows, counts = queries.work_list(Obligation.objects.all(), today, queries.WorkListFilter(horizon="alla"))
+    got = [(r["case_id"], r["rule"], r["due_date"]) for r in rows[0:10_000]]
+    warning = queries.warning_days()
+    every = Obligation.objects.filter(status="open", case__closed_date__isnull=True).values_list("case_id", "rule", "due_date")
+
+    def place(row):
+        case_id, rule, due = row
+        if due < today:
+            return (1, -due.toordinal(), case_id, rule)
+        if warning.get(rule, 0) > 0 and due <= today + dt.timedelta(days=warning[rule]):
+            return (0, due.toordinal(), case_id, rule)
+        return (2, due.toordinal(), case_id, rule)
+
+    assert got == sorted(every, key=place)
+    assert len(got) == counts["forsenad"] + counts["snart"] + counts["kommande"] > 0

@@ -135,6 +135,8 @@ class SegmentedRows:
         for key, order in ACTION_SEGMENTS:
             part = qs.filter(urgency=key)
             part = part.filter(due_date__lt=today) if key == "forsenad" else part.filter(due_date__gte=today)
+            if key == "snart":  # within the longest warning: an index range, not every later obligation
+                part = part.filter(due_date__lte=today + dt.timedelta(days=max(warning_days().values(), default=0)))
             self.segments.append((sizes.get(key, 0), part.order_by(order, "case_id", "rule").values(*values["fields"], **values["named"])))
 
     def __getitem__(self, wanted: slice) -> list[dict]:
