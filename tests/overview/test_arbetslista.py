@@ -176,3 +176,23 @@ def test_the_default_order_holds_over_every_row(municipality):
 
     assert got == sorted(every, key=place)
     assert len(got) == counts["forsenad"] + counts["snart"] + counts["kommande"] > 0
+
+
+def test_the_choice_lists_are_escaped_and_keep_the_choice():
+    """`{% options %}` writes a country's 3,360 units in Python (issue 19), escaped as the template
+    language would, the chosen one selected."""
+    from django.template import Context, Template
+
+    page = Template("{% load valj %}{% options units chosen %}").render(
+        Context({"units": [("G1", "Mottagningen", "grupp"), ("G<2>", 'Bo & "Barn"', "grupp")], "chosen": "G<2>"})
+    )
+    assert page == (
+        '<option value="G1">Mottagningen</option>'
+        '<option value="G&lt;2&gt;" selected>Bo &amp; &quot;Barn&quot;</option>'
+    )
+
+
+def test_the_work_list_keeps_the_chosen_unit_in_its_filter(login):
+    page = login("chef").get("/arbetslista/?enhet=G2").content.decode()
+    assert '<option value="G2" selected>Utredningsgruppen</option>' in page
+    assert '<option value="G1">Mottagningen</option>' in page
