@@ -86,3 +86,20 @@ def test_the_inspektor_sees_every_caseworker_by_name(login):
     everyone = login("inspektor").get("/handlaggare/")
     assert {r["name"] for r in table(everyone, "handlaggare").rows} == {"Anna Andersson", "Bo Berg", "Cia Carlsson"}
     assert {r["name"] for r in table(login("ledare").get("/handlaggare/"), "handlaggare").rows} == {"Anna Andersson"}
+
+
+def test_the_group_table_shows_its_first_rows_and_its_download_has_all(login, monkeypatch):
+    """A country's ~3,000 groups were most of the page (issue 19); the nämnd's table ends with its
+    total row, so it is never cut."""
+    from egenkontroll.overview.views import handlaggare
+
+    monkeypatch.setattr(handlaggare, "GROUP_ROWS", 1)
+    client = login("chef")
+    page = client.get("/handlaggare/")
+    groups = table(page, "grupper")
+    assert len(groups.rows) == 2 and groups.truncated
+    body = page.content.decode().split('id="tabell-grupper"')[1].split("</table>")[0]
+    assert body.count("<tr") == 1 + 1  # the header and the first group
+    download = client.get("/handlaggare/ladda-ner/grupper.csv")
+    assert len(download.content.decode("utf-8-sig").strip().splitlines()) == 1 + 2
+    assert not table(login("namnd").get("/handlaggare/"), "grupper").truncated
