@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -182,13 +183,21 @@ def _exact(value, kind: str) -> Decimal:
     return Decimal(repr(float(value))) * _SCALE.get(kind, 1)
 
 
+@lru_cache(maxsize=1024)
+def _exact_target(target, kind: str) -> Decimal:
+    """`_exact` of a target: one per figure, judged against in every cell of a country's tables."""
+    return _exact(target, kind)
+
+
 def decimals_against(value, target, kind: str) -> int:
     """The fewest decimals (at least LEAST_DECIMALS) at which the rounded value lies on the same
-    side of the target as the value itself: 0.8966 against 0.9 is "89,7 %", never "90 %".
+    side of the target as the value itself: 0.8966 against 0.9 is "89,7 %", never "90 %"."""
+    return _decimals_against(_exact(value, kind), _exact_target(target, kind), kind)
 
-    Ends: at the value's own number of decimals the rounded value is the value.
-    """
-    shown_value, shown_target = _exact(value, kind), _exact(target, kind)
+
+def _decimals_against(shown_value: Decimal, shown_target: Decimal, kind: str) -> int:
+    """`decimals_against` of exact values. Ends: at the value's own number of decimals the rounded
+    value is the value."""
     side = (shown_value > shown_target) - (shown_value < shown_target)
     decimals = LEAST_DECIMALS.get(kind, 0)
     while True:
@@ -202,8 +211,9 @@ def format_against(value, target, kind: str) -> str:
     """A value as shown beside its target: the shown number and the verdict never disagree."""
     if kind not in LEAST_DECIMALS and kind != "int":
         return format_value(value, kind)
-    decimals = decimals_against(value, target, kind)
-    rounded = _exact(value, kind).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    shown_value = _exact(value, kind)
+    decimals = _decimals_against(shown_value, _exact_target(target, kind), kind)
+    rounded = shown_value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
     return number_text(rounded, decimals) + (f"{SPACE}%" if kind == "share" else "")
 
 

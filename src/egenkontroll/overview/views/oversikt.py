@@ -241,9 +241,11 @@ def _underlag_urls(nodes: list[Node], period: Period) -> Callable[[kpi_catalogue
     base = reverse("overview:underlag")
     tail = query_tail(**period.params())
     parts = {(n.kind, n.id): query_string(**node_params(n))[1:] for n in nodes}
+    heads: dict[str, str] = {}
 
     def url(kpi: kpi_catalogue.Kpi, node: Node) -> str:
-        return f"{base}{query_string(nyckeltal=kpi.id)}&{parts[node.kind, node.id]}{tail}"
+        head = heads.get(kpi.id) or heads.setdefault(kpi.id, base + query_string(nyckeltal=kpi.id))
+        return f"{head}&{parts[node.kind, node.id]}{tail}"
 
     return url
 
