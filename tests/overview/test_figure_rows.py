@@ -53,27 +53,6 @@ def test_the_rows_selected_are_those_of_the_whole_table(login, tmp_path, monkeyp
     assert snap.figure_rows(START, END, M.TODAY, Rows("unit", ("E",)), breakdown=breakdown).height > 0
 
 
-@pytest.mark.parametrize("breakdown", [None, *snapshot.kpis.BREAKDOWNS])
-def test_one_figure_made_alone_has_the_rows_of_the_whole_table(login, tmp_path, monkeypatch, breakdown):
-    """A page of one figure for a period nobody asked for makes that figure's table alone (issue 19):
-    for every figure of the catalogue its rows equal those of the whole table, and once the whole
-    table is kept the figure is read from it."""
-    login("chef")
-    monkeypatch.setenv("EGK_WEB_CACHE_DIR", str(tmp_path / "cache"))
-    snap = snapshot.current()
-    alone = {k: snap.figure_rows(START, END, M.TODAY, Rows(kpi=k), breakdown=breakdown) for k in snap.catalogue}
-    assert list((tmp_path / "cache").rglob("figures-kpi-*.parquet"))
-    assert not list((tmp_path / "cache").rglob("figures-[0-9a-f]*.parquet"))  # the whole table was not made
-    whole = _whole_tables(snap, breakdown)
-    assert sum(frame.height for frame in alone.values()) == whole.height > 0
-    for kpi_id, frame in alone.items():
-        assert_frame_equal(frame, whole.filter(pl.col("kpi") == kpi_id))
-    snapshot.forget()
-    monkeypatch.setattr(snapshot.kpis, "compute", _never)
-    unit = snapshot.current().figure_rows(START, END, M.TODAY, Rows("unit", ("E",), kpi="anmalningar"), breakdown=breakdown)
-    assert_frame_equal(unit, whole.filter(Rows("unit", ("E",), kpi="anmalningar").expr()))
-
-
 @pytest.fixture
 def restarted(login, tmp_path, monkeypatch):
     """The period's figures kept on disk, then a fresh snapshot (a restarted worker)."""

@@ -424,22 +424,17 @@ class Snapshot:
         key, make = self._figures_key(period_from, period_to, as_of, breakdown)
         return self.frame("figures", key, make)
 
-    def _figures_key(
-        self, period_from, period_to, as_of, breakdown, kpi_id: str | None = None, marks: int | None = None
-    ) -> tuple[tuple, Callable[[], pl.DataFrame]]:
-        """The key of a figures table and its maker: every figure, or only `kpi_id`'s (`figure_rows`).
-        `marks`: the marks' version when the caller has it (one query fewer)."""
-        marks = self.marks_version() if marks is None else marks
+    def _figures_key(self, period_from, period_to, as_of, breakdown) -> tuple[tuple, Callable[[], pl.DataFrame]]:
+        marks = self.marks_version()
 
         def make():
             return kpis.compute(
                 self.events, pl.DataFrame(), self.org_units, self.caseworkers, period_from, period_to, as_of,
-                kpi_ids=None if kpi_id is None else [kpi_id], breakdown=breakdown, catalogue=self.catalogue,
+                breakdown=breakdown, catalogue=self.catalogue,
                 sources=self.sources(period_from, period_to, as_of, marks),
             )
 
-        key = (period_from, period_to, as_of, breakdown, marks)
-        return (key if kpi_id is None else (*key, kpi_id)), make
+        return (period_from, period_to, as_of, breakdown, marks), make
 
     def figure_rows(
         self,
@@ -457,28 +452,11 @@ class Snapshot:
         breakdowns) and two workers saturated on reading them (page p95 14.9 s; issue 19).
         Units are selected from every unit's rows, kept once per table (a tenth of it, 53 MiB at
         national scale with a breakdown): a page of another unit then reads nothing from disk.
-        Rows of one figure (`rows.kpi`) whose whole table nobody has made come from a table of
-        that figure alone ("figures-kpi", kept alike), computed in a fraction of the time.
         """
-        key, make = self._figures_key(period_from, period_to, as_of, breakdown)
-        if rows.kpi is not None and not self._whole_at_hand(("figures", *key), rows):
-            # Nobody has made the whole table: only this figure's, a fortieth of the work. A period
-            # nobody asked for took a minute of a country's figures before its page showed one.
-            one, make_one = self._figures_key(period_from, period_to, as_of, breakdown, rows.kpi, marks=key[-1])
-            return self.selected("figures-kpi", one, make_one, rows, rows.expr())
         if rows.node_type == "unit" and rows != UNIT_ROWS:
-            return self.selected("figures", key, make, UNIT_ROWS, UNIT_ROWS.expr()).filter(rows.expr())
+            return self.figure_rows(period_from, period_to, as_of, UNIT_ROWS, breakdown).filter(rows.expr())
+        key, make = self._figures_key(period_from, period_to, as_of, breakdown)
         return self.selected("figures", key, make, rows, rows.expr())
-
-    def _whole_at_hand(self, full: tuple, rows: Rows) -> bool:
-        """Whether the whole table of `full` (or the unit rows `rows` would read) is in memory or kept
-        on disk, or carried from the previous import: then the figure is read from it, not made alone."""
-        if self._frames.peek(full) is not None:
-            return True
-        if rows.node_type == "unit" and self._frames.peek(("selected", *full, UNIT_ROWS)) is not None:
-            return True
-        path = self._disk_path(full)
-        return path is not None and (path.is_file() or self._carried_path(full) is not None)
 
     def selected(self, name: str, key: tuple, make: Callable[[], pl.DataFrame], selection, where: pl.Expr) -> pl.DataFrame:
         """The rows `where` of the frame `frame(name, key, make)`, without holding that frame whole.
