@@ -112,15 +112,25 @@ class Scope:
     def can_see_unit(self, unit_id: str) -> bool:
         return self.org_units(OrgUnit.objects.filter(unit_id=unit_id)).exists()
 
+    @property
+    def sees_every_caseworker(self) -> bool:
+        """Every caseworker's figures (a whole-organisation figure scope, not masked): nothing to look up."""
+        return self.has_figures and not self.aggregate_only and self.unit_ids is None
+
     def caseworkers(self, qs: QuerySet) -> QuerySet:
         """Caseworkers whose figures the user may see (none for the nämnd: too small to publish)."""
         if not self.has_figures or self.aggregate_only:
             return qs.none()
-        if self.unit_ids is None:
+        if self.sees_every_caseworker:
             return qs
         return qs.filter(Q(unit_id__in=subtree(self.unit_ids)) | Q(caseworker_id__in=sorted(self.caseworker_ids)))
 
     # -- person level ----------------------------------------------------------------------
+    @property
+    def sees_every_case(self) -> bool:
+        """Person-level data of the whole organisation (an inspektör's): no case needs looking up."""
+        return self.person_level and self.person_unit_ids is None
+
     def _person_q(self) -> Q | None:
         """Q over rows with `unit_id` and `caseworker_id` columns; None = nothing is visible."""
         if not self.person_level:

@@ -259,14 +259,9 @@ def age_on(person: Person | None, day: dt.date) -> int | None:
     return months // 12
 
 
-def sees_every_case(scope) -> bool:
-    """Whether the user may open every case (a person-level scope over the whole organisation)."""
-    return scope.person_level and scope.person_unit_ids is None
-
-
 def visible_cases(scope, case_ids: list[str]) -> set[str]:
     """The case ids among `case_ids` the user may open (person-level scope), in a few queries."""
-    if sees_every_case(scope):
+    if scope.sees_every_case:
         return set(case_ids)
     seen: set[str] = set()
     unique = sorted(set(case_ids))

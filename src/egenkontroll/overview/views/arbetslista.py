@@ -29,7 +29,6 @@ from egenkontroll.overview.queries import (
     URGENCIES,
     WorkListFilter,
     rule_titles,
-    sees_every_case,
     subtree_q,
     work_list,
 )
@@ -84,7 +83,7 @@ def build(request, for_export: bool = False) -> tuple[PageData, list[str]]:
     scope = request_scope(request)
     today = periods.today()
     f = read_filter(request)
-    rows, counts = work_list(scope.obligations(Obligation.objects.all()), today, f, keep_counts=sees_every_case(scope))
+    rows, counts = work_list(scope.obligations(Obligation.objects.all()), today, f, keep_counts=scope.sees_every_case)
     if for_export:
         page_rows, page = list(rows[:EXPORT_ROWS]), None
     else:

@@ -92,7 +92,7 @@ def _named_caseworkers(scope, unit_id, tops, loads: pl.DataFrame) -> list[str] |
     """The caseworkers the user may see by name (None for the nämnd: group figures only)."""
     if scope.aggregate_only:
         return None
-    if scope.has_figures and scope.unit_ids is None:
+    if scope.sees_every_caseworker:
         # Every caseworker's figures: all of `loads` (read from this import's caseworkers, within the
         # chosen units). Asked of the database, a country's 20,000 ids were one IN list (issue 19).
         return loads["caseworker_id"].to_list()

@@ -20,7 +20,7 @@ from django.urls import reverse
 from egenkontroll.access.scoping import person_level, record_cases, request_scope
 from egenkontroll.cases.models import Caseworker
 from egenkontroll.core import kpi_catalogue, kpis
-from egenkontroll.overview.queries import rule_titles, sees_every_case, visible_cases
+from egenkontroll.overview.queries import rule_titles, visible_cases
 from egenkontroll.pages import figures as F
 from egenkontroll.pages import labels, pending, periods, snapshot
 from egenkontroll.pages.frame import (
@@ -297,7 +297,7 @@ def build_underlag(request, limit: int | None = None) -> tuple[PageData, Listed]
         raise Http404("Välj en enhet eller handläggare.")
     found = F.items(snap, kpi, part, period, node.kind, node.id)
     scope = request_scope(request)
-    if sees_every_case(scope):  # a country's millions of items were listed, sorted and looked up (issue 19)
+    if scope.sees_every_case:  # a country's millions of items were listed, sorted and looked up (issue 19)
         visible_case = pl.col("case_id").is_not_null()
     else:
         visible_case = pl.col("case_id").is_in(sorted(visible_cases(scope, found["case_id"].drop_nulls().to_list())))
