@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import polars as pl
 from django.db import models
@@ -182,13 +182,8 @@ def work_list(
         tail = Q(due_date__lt=today - dt.timedelta(days=days))
         figures["aldre"] = Count("id", filter=shown & tail)
         shown &= ~tail
-    aggregate = {key: Count("id", filter=Q(urgency=key) & shown) for key in URGENCIES} | figures
-    counted = qs
-
-    def count() -> dict[str, int]:
-        return counted.aggregate(**aggregate)
-
-    counts = {"aldre": 0, **(kept_counts(counted, (today, days), count) if keep_counts else count())}
+    count = partial(qs.aggregate, **{key: Count("id", filter=Q(urgency=key) & shown) for key in URGENCIES}, **figures)
+    counts = {"aldre": 0, **(kept_counts(qs, (today, days), count) if keep_counts else count())}
     qs = qs.filter(shown)
     if f.urgencies:
         qs = qs.filter(urgency__in=f.urgencies)
