@@ -105,14 +105,17 @@ def obligations(
     rejects: Path = typer.Option(None, "--rejects", help="Skriv avvisade rader till denna CSV-fil."),
 ) -> None:
     """Skriv ut alla skyldigheter (frister) per ärende: förfallodag, uppfyllt datum och status."""
-    from egenkontroll.core.obligations import EVALUATED_COLUMNS, evaluate
+    from egenkontroll.core.obligations import EVALUATED_COLUMNS, cut_columns, evaluate
     from egenkontroll.core.rules import RuleError
 
     if fmt not in {"csv", "json"}:
         raise typer.BadParameter("--format ska vara csv eller json")
     day = parse_date(as_of, "--as-of") or dt.date.today()
     events, _, _, read_rejects = load_source(data, db)
-    events = events.select(EVALUATED_COLUMNS)  # the rest is not read: freed before evaluating
+    # Only what evaluate reads, cut at the day, each column let go as it is cut.
+    columns = [events.get_column(c) for c in EVALUATED_COLUMNS]
+    del events
+    events = cut_columns(columns, day)
     try:
         result = evaluate(events, day, [r.strip() for r in rules.split(",")] if rules else None)
     except RuleError as exc:
