@@ -14,6 +14,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
@@ -247,3 +248,22 @@ def test_a_zips_errors_are_the_whole_file_path_errors(tmp_path, monkeypatch, dam
         in_parts(archive, monkeypatch, 60, whole_again=True)
     assert str(got.value) == str(expected.value)
     assert "ds.zip" in str(got.value) or "events.csv" in str(got.value)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 5])
+def test_parts_read_on_several_threads_are_taken_in_the_files_order(tmp_path, monkeypatch, threads):
+    """Two parts are read at a time (issue 19): the result is the whole-file read's, whatever
+    part finishes first; with many small parts the threads take turns many times."""
+    directory = hostile(tmp_path)
+    monkeypatch.setattr(interchange, "READ_THREADS", threads)
+    got, parts = in_parts(directory, monkeypatch, 97)
+    assert parts >= 3
+    assert_same(whole(directory), got)
+
+
+@pytest.mark.parametrize(("values", "repeats"), [
+    ([], False), ([None, None], False), (["a", "b", None, None], False), (["a", "b", "a"], True),
+    (["a", None, "b", None, "b"], True), (["x"] * 3, True),
+])
+def test_repeats_among_ids_are_found_with_or_without_nulls(values, repeats):
+    assert interchange._repeats(pl.Series(values, dtype=pl.Utf8)) is repeats

@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import io
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import zip_longest
 from pathlib import Path, PurePosixPath
@@ -685,8 +686,17 @@ def _duplicate_check(column: str) -> _Check:
 
 
 def _repeats(ids: pl.Series) -> bool:
-    """Whether some non-null value occurs twice."""
-    return ids.n_unique() - (ids.null_count() > 0) < ids.len() - ids.null_count()
+    """Whether some non-null value occurs twice.
+
+    Asked first of a 64-bit hash of each value (every null has one hash): where no two hashes
+    are the same, no two values are, and the values are not counted (1.2 s for 7M national
+    event ids as text, 0.16 s as hashes). Where hashes repeat, the values decide.
+    """
+    nulls = ids.null_count()
+    distinct = ids.len() - nulls + (nulls > 0)
+    if ids.hash().n_unique() == distinct:
+        return False
+    return ids.n_unique() < distinct
 
 
 def _org_units(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -890,6 +900,20 @@ def _events(
     return events, rejects
 
 
+READ_THREADS = 2
+
+
+@dataclass
+class _Part:
+    """What one part of events.csv gives: its good typed rows, its rejected (ids, reasons), the
+    unnamed columns with values in it and its rows read."""
+
+    good: pl.DataFrame
+    rejected: tuple[pl.DataFrame, pl.DataFrame] | None
+    unnamed: set[int]
+    rows_read: int
+
+
 def _events_in_parts(
     deferred: _InParts,
     units: pl.Series,
@@ -910,12 +934,9 @@ def _events_in_parts(
     columns = [f"c{i}" for i in range(deferred.width)]
     names = list(deferred.keep.values())
     rows = text.row_numbers(text.records)
-    goods: list[pl.DataFrame] = []
-    rejected_ids: list[pl.DataFrame] = []
-    rejects: list[pl.DataFrame] = []
-    unnamed_with_values: set[int] = set()
-    rows_read = 0
-    for start, end, first, count in text.parts():
+
+    def read_part(bounds: tuple[int, int, int, int]) -> _Part:
+        start, end, first, count = bounds
         data = text.take(start, end)  # held only here, so freed as soon as it is parsed
         try:
             frame = pl.read_csv(
@@ -930,26 +951,43 @@ def _events_in_parts(
             frame = frame.slice(1)
         if frame.height != count:
             raise InterchangeError(f"{deferred.file_name}: raderna kunde inte räknas entydigt")
-        unnamed_with_values.update(i for i in deferred.unnamed if _has_values(frame.get_column(columns[i])))
+        unnamed = {i for i in deferred.unnamed if _has_values(frame.get_column(columns[i]))}
         table = pl.DataFrame({ROW: rows.slice(first, count)})
         for i, name in deferred.keep.items():
             table = table.with_columns(_stripped(frame.get_column(columns[i])).alias(name))
             frame = frame.drop(columns[i])
         del frame
         table = _without_empty_rows(table, names)
-        rows_read += table.height
+        read = table.height
         table = table.select(ROW, *[pl.col(c) if c in names else pl.lit(None, pl.Utf8).alias(c) for c in EVENT_COLUMNS])
         table, screened = screen("events", table, limits, cut_row)
         good, found = _events(table, units, caseworker_ids, pseudonymizer, reference_date, duplicates=False)
+        rejected = None
         if screened.height or found.height:
-            rejected_ids.append(
-                table.filter(~pl.col(ROW).is_in(good.get_column("row").implode())).select("event_id", row=pl.col(ROW))
+            rejected = (
+                table.filter(~pl.col(ROW).is_in(good.get_column("row").implode())).select("event_id", row=pl.col(ROW)),
+                pl.concat([screened, found]),
             )
-            rejects.append(pl.concat([screened, found]))
-        del table
         # one chunk per column and part: the parts are then joined by reference (see _concatenated)
-        goods.append(good.rechunk())
-    del good, rows  # the parts are all in `goods` now
+        return _Part(good.rechunk(), rejected, unnamed, read)
+
+    goods: list[pl.DataFrame] = []
+    rejected_ids: list[pl.DataFrame] = []
+    rejects: list[pl.DataFrame] = []
+    unnamed_with_values: set[int] = set()
+    rows_read = 0
+    # Two parts at a time: a part is mostly polars, which lets go of the interpreter, so the
+    # second core reads the next part (national read 17–20 s on one). The results are taken in
+    # the file's order, and the first failing part in that order raises, as one at a time.
+    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+        for part in pool.map(read_part, text.parts()):
+            unnamed_with_values |= part.unnamed
+            rows_read += part.rows_read
+            if part.rejected is not None:
+                rejected_ids.append(part.rejected[0])
+                rejects.append(part.rejected[1])
+            goods.append(part.good)
+    rows = None  # the parts are all in `goods` now: the row numbers are let go
     ids = pl.concat([*(g.select("event_id", "row") for g in goods), *rejected_ids])
     if _repeats(ids.get_column("event_id")):
         check = _duplicate_check("event_id")
