@@ -318,6 +318,7 @@ def _responsible(links: Links, case_ids: pl.Series) -> pl.DataFrame:
 
 
 _STATUS_CODES = ("fulfilled_on_time", "fulfilled_late", "void", "overdue", "pending")
+_CODE = {status: code for code, status in enumerate(_STATUS_CODES)}
 
 
 def _status(frame: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
@@ -328,16 +329,16 @@ def _status(frame: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     """
     done = pl.col("fulfilled_date").is_not_null()
     code = (
-        pl.when(done & (pl.col("fulfilled_date") <= pl.col("due_date"))).then(0)
-        .when(done).then(1)
-        .when(pl.col("ended").is_not_null() & (pl.col("ended") < pl.col("due_date"))).then(2)
-        .when(pl.col("due_date") < as_of).then(3)
-        .otherwise(4)
+        pl.when(done & (pl.col("fulfilled_date") <= pl.col("due_date"))).then(_CODE["fulfilled_on_time"])
+        .when(done).then(_CODE["fulfilled_late"])
+        .when(pl.col("ended").is_not_null() & (pl.col("ended") < pl.col("due_date"))).then(_CODE["void"])
+        .when(pl.col("due_date") < as_of).then(_CODE["overdue"])
+        .otherwise(_CODE["pending"])
         .cast(pl.UInt8)
     )
     days_late = (
-        pl.when(pl.col("_status") == 1).then(pl.col("fulfilled_date") - pl.col("due_date"))
-        .when(pl.col("_status") == 3).then(pl.lit(as_of) - pl.col("due_date"))
+        pl.when(pl.col("_status") == _CODE["fulfilled_late"]).then(pl.col("fulfilled_date") - pl.col("due_date"))
+        .when(pl.col("_status") == _CODE["overdue"]).then(pl.lit(as_of) - pl.col("due_date"))
         .otherwise(None)
         .dt.total_days()
     )
